@@ -1,0 +1,227 @@
+/* vspace: reservations and shadow page tables for one virtual address space.
+ *
+ * Guarantees that hold for every call below:
+ *  - After the call the invariants hold (see vs_check): every page of a live
+ *    reservation is RESERVED or MAPPED in the shadow table and every RESERVED
+ *    or MAPPED page lies in exactly one live reservation.
+ *  - A call that returns anything but VS_OK changed nothing: reservations,
+ *    shadow entries, kernel mappings, caps, frames, paging structures and
+ *    bookkeeping memory are exactly as before the call.
+ *  - Addresses and sizes are bytes. A "page" is the architecture's base page
+ *    (4 KiB on all six); large pages are named by their log2 size in bits.
+ */
+#ifndef VSPACE_VSPACE_H
+#define VSPACE_VSPACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vspace/alloc.h>
+#include <vspace/arch.h>
+#include <vspace/kernel.h>
+#include <vspace/result.h>
+
+typedef struct vspace vspace;                 /* opaque */
+typedef struct vs_reservation vs_reservation; /* opaque; valid until freed */
+
+enum { VS_NAME_MAX = 24 }; /* reservation names are copied, truncated to VS_NAME_MAX - 1 bytes */
+
+typedef struct vs_config {
+    const vs_arch *arch;
+    vs_allocator allocator;
+    vs_kernel kernel;
+    vs_cap root;        /* the vspace root cap (seL4_CapInitThreadVSpace, a PML4, ...) */
+    vs_addr range_base; /* managed range [range_base, range_end); both 0: arch user_base..user_end */
+    vs_addr range_end;
+} vs_config;
+
+/* Attributes of a reservation, applied to every page mapped in it. */
+typedef struct vs_attrs {
+    const char *name; /* may be NULL */
+    uint8_t rights;   /* VS_RIGHT_* */
+    vs_cache cache;
+} vs_attrs;
+
+typedef struct vs_reservation_info {
+    vs_addr start;
+    vs_addr end; /* exclusive */
+    char name[VS_NAME_MAX];
+    uint8_t rights;
+    vs_cache cache;
+    uint64_t mapped_pages; /* base pages currently mapped inside the reservation */
+} vs_reservation_info;
+
+typedef enum vs_page_state { VS_PAGE_EMPTY = 0, VS_PAGE_RESERVED = 1, VS_PAGE_MAPPED = 2 } vs_page_state;
+
+/* Who owns the frame behind a mapped page, which decides what unmapping and
+ * teardown do with it. */
+typedef enum vs_page_owner {
+    VS_OWNER_CALLER = 0, /* mapped with vs_map: the caller's cap */
+    VS_OWNER_VSPACE = 1, /* allocated by vs_map_new: the vspace frees it on teardown */
+    VS_OWNER_COPY = 2    /* a cap copy made by vs_share: the vspace deletes it on unmap */
+} vs_page_owner;
+
+typedef struct vs_page {
+    vs_page_state state;
+    vs_cap cap;          /* MAPPED only: the cap mapped here */
+    uintptr_t cookie;    /* MAPPED only: caller's or allocator's cookie */
+    uint8_t size_bits;   /* MAPPED only: log2 page size */
+    vs_addr page_vaddr;  /* MAPPED only: start of the (possibly large) page */
+    vs_page_owner owner; /* MAPPED only */
+} vs_page;
+
+/* ---- lifetime ---- */
+
+/* Creates an empty vspace. Errors: INVALID_ARG (NULL arch/allocator/ops,
+ * range not page aligned, empty or beyond the arch's user_end), NO_MEMORY. */
+vs_result vs_create(const vs_config *config, vspace **out);
+
+enum {
+    VS_DESTROY_FREE_CALLER_FRAMES = 1u << 0 /* also free frames the caller mapped with vs_map */
+};
+
+/* Tears the vspace down: unmaps every page, frees frames it allocated,
+ * deletes cap copies it made, frees paging structures it created, and
+ * returns all bookkeeping memory. Kernel errors met on the way are counted
+ * (the first is kept in *first_kernel_error if non-NULL) but do not stop
+ * the teardown, because a half-destroyed vspace is of no use to anyone.
+ * Returns VS_ERR_KERNEL if any kernel call failed, else VS_OK. */
+vs_result vs_destroy(vspace *vs, unsigned flags, int *first_kernel_error);
+
+const vs_arch *vs_get_arch(const vspace *vs);
+
+/* The error code of the last kernel call that failed inside a call that
+ * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error). */
+int vs_last_kernel_error(const vspace *vs);
+
+/* ---- reservations ---- */
+
+/* Reserves the lowest free range of `size` bytes aligned to `align` (a power
+ * of two >= the base page; 0 means the base page) in the managed range.
+ * Errors: INVALID_ARG (size 0 or not page multiple, bad align, bad rights or
+ * cache), NO_SPACE, NO_MEMORY. */
+vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out);
+
+/* Reserves exactly [vaddr, vaddr + size). Errors: INVALID_ARG, OUT_OF_RANGE,
+ * OVERLAP, NO_MEMORY. */
+vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out);
+
+enum {
+    VS_FREE_UNMAP = 1u << 0,      /* unmap pages still mapped in the reservation */
+    VS_FREE_FRAMES = 1u << 1      /* with VS_FREE_UNMAP: also free their frames */
+};
+
+/* Frees a reservation. With mapped pages and no VS_FREE_UNMAP, refuses with
+ * HAS_MAPPINGS. Errors: INVALID_ARG (NULL, or a handle of another vspace),
+ * HAS_MAPPINGS, KERNEL (unmapping failed; nothing changed), NO_MEMORY. */
+vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags);
+
+/* Grows or shrinks a reservation at its end, keeping its start and its
+ * mappings. Shrinking over a mapped page is refused with HAS_MAPPINGS;
+ * growing into another reservation with OVERLAP, past the range with
+ * OUT_OF_RANGE. Errors also: INVALID_ARG, NO_MEMORY. */
+vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size);
+
+/* Moves an unmapped reservation to start at new_vaddr (same size, name and
+ * attributes; the handle stays valid). Errors: HAS_MAPPINGS if it has mapped
+ * pages, INVALID_ARG, OUT_OF_RANGE, OVERLAP, NO_MEMORY. The new range may
+ * overlap the reservation's own old range. */
+vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr);
+
+/* The reservation containing vaddr, in O(log n). Errors: NOT_RESERVED. */
+vs_result vs_find(const vspace *vs, vs_addr vaddr, vs_reservation **out);
+
+/* Copies the reservation's attributes and counts into *out. */
+void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out);
+
+/* Number of live reservations. */
+size_t vs_reservation_count(const vspace *vs);
+
+/* Visits reservations in ascending address order until fn returns non-zero
+ * (which is then returned). fn must not modify the vspace. */
+int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx);
+
+/* ---- mapping ---- */
+
+/* Maps caps[0..n) as consecutive pages of 2^size_bits bytes from vaddr,
+ * with the rights and cacheability of the reservation that holds the range.
+ * cookies may be NULL (all 0). Every page must be RESERVED (not MAPPED) and
+ * the whole range inside one reservation. Paging structures the kernel lacks
+ * are allocated and mapped on the way. Errors: INVALID_ARG (n 0, misaligned,
+ * size not supported by the arch), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED,
+ * NO_MEMORY, KERNEL. */
+vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
+                 unsigned size_bits);
+
+/* Allocates n new frames of 2^size_bits bytes from the kernel interface and
+ * maps them from vaddr, as vs_map does. The vspace owns them. */
+vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits);
+
+enum {
+    VS_UNMAP_FREE_FRAMES = 1u << 0 /* free the frames (or delete the copies); else keep them for the caller */
+};
+
+/* Unmaps every mapped page in [vaddr, vaddr + size); the range must cover
+ * whole pages (large pages entirely) and lie in one reservation; the pages
+ * return to RESERVED. Cap copies made by vs_share are always deleted.
+ * Errors: INVALID_ARG, NOT_RESERVED, NOT_MAPPED (a page in the range is not
+ * mapped), KERNEL. */
+vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags);
+
+/* The state of the base page containing vaddr. Never fails for an address
+ * in the managed range: EMPTY is a state, not an error. Errors: OUT_OF_RANGE,
+ * INVALID_ARG (NULL out). */
+vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out);
+
+/* Maps the pages mapped in [src_vaddr, src_vaddr + size) of src into dst at
+ * dst_vaddr, each through a fresh copy of its cap, with the rights of dst's
+ * reservation. Page sizes are kept, so both addresses must be aligned to the
+ * largest page in the range. Errors: INVALID_ARG (different archs, same
+ * vspace, misaligned), NOT_MAPPED (a source page is not mapped),
+ * NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL. */
+vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size);
+
+/* ---- accounting and invariants ---- */
+
+typedef struct vs_stats {
+    size_t reservations;
+    uint64_t reserved_pages;   /* base pages in live reservations */
+    uint64_t mapped_pages;     /* base pages MAPPED */
+    size_t paging_tables;      /* paging structures the vspace created */
+    size_t bookkeeping_bytes;  /* bytes currently held from the allocator */
+} vs_stats;
+
+void vs_get_stats(const vspace *vs, vs_stats *out);
+
+typedef enum vs_violation_kind {
+    VS_V_PAGE_OUTSIDE_RESERVATION, /* I1: shadow RESERVED/MAPPED page in no reservation */
+    VS_V_PAGE_EMPTY_IN_RESERVATION,/* I1: page of a reservation is EMPTY in the shadow */
+    VS_V_PAGE_COUNT,               /* I1: pages counted via reservations != via shadow */
+    VS_V_MAPPED_COUNT,             /* I1: a reservation's mapped count != its MAPPED pages */
+    VS_V_RESERVATION_OVERLAP,      /* reservations overlap or leave the managed range */
+    VS_V_TREE,                     /* reservation tree order/balance/augmentation broken */
+    VS_V_CAP_MAPPED_TWICE,         /* I3: the same cap backs two mappings */
+    VS_V_LARGE_PAGE,               /* a large page's base pages disagree */
+    VS_V_ACCOUNTING                /* I3: bookkeeping bytes or table counts disagree */
+} vs_violation_kind;
+
+typedef struct vs_violation {
+    vs_violation_kind kind;
+    vs_addr vaddr;      /* where */
+    uint64_t expected;  /* what the other structure says */
+    uint64_t found;     /* what this structure holds */
+    const char *what;   /* a sentence describing the violation */
+} vs_violation;
+
+typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
+
+/* Verifies invariants I1 and I3 on the bookkeeping (not the kernel) and the
+ * internal structure of the reservation tree. Calls report (if non-NULL) for
+ * each violation, stores their number in *count (if non-NULL). Returns VS_OK
+ * if there were none, VS_ERR_INCONSISTENT otherwise, VS_ERR_NO_MEMORY if the
+ * scratch memory for the duplicate-cap check could not be allocated. */
+vs_result vs_check(const vspace *vs, vs_violation_fn report, void *ctx, size_t *count);
+
+const char *vs_violation_kind_name(vs_violation_kind kind);
+
+#endif
