@@ -82,11 +82,12 @@ enum {
 
 /* Tears the vspace down: unmaps every page, frees frames it allocated,
  * deletes cap copies it made, frees paging structures it created, and
- * returns all bookkeeping memory. Kernel errors met on the way are counted
- * (the first is kept in *first_kernel_error if non-NULL) but do not stop
- * the teardown, because a half-destroyed vspace is of no use to anyone.
- * Returns VS_ERR_KERNEL if any kernel call failed, else VS_OK. */
-vs_result vs_destroy(vspace *vs, unsigned flags, int *first_kernel_error);
+ * returns all bookkeeping memory. Kernel errors met on the way do not stop
+ * the teardown, because a half-destroyed vspace is of no use to anyone; the
+ * last one is stored in *last_kernel_error (if non-NULL; 0 if none). vs is
+ * invalid afterwards either way. Returns VS_ERR_KERNEL if any kernel call
+ * failed, else VS_OK; INVALID_ARG for NULL. */
+vs_result vs_destroy(vspace *vs, unsigned flags, int *last_kernel_error);
 
 const vs_arch *vs_get_arch(const vspace *vs);
 

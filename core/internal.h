@@ -1,0 +1,86 @@
+/* The vspace object and helpers shared by the core's files. */
+#ifndef VSPACE_CORE_INTERNAL_H
+#define VSPACE_CORE_INTERNAL_H
+
+#include <vspace/vspace.h>
+
+#include "counted.h"
+#include "restree.h"
+#include "shadow.h"
+#include "tables.h"
+
+struct vspace {
+    const vs_arch *arch;
+    counted_alloc alloc;
+    vs_kernel kernel;
+    vs_cap root;
+    vs_addr base; /* managed range [base, end) */
+    vs_addr end;
+    restree tree;
+    shadow shadow;
+    table_list tables;
+    uint64_t reserved_pages;
+    uint64_t mapped_pages;
+    int last_kernel_error;
+    size_t release_failures; /* frees/deletes the kernel refused after a committed unmap */
+};
+
+static inline uint64_t page_of(vs_addr addr)
+{
+    return addr >> SHADOW_PAGE_BITS;
+}
+
+static inline uint64_t pages_in(const vs_arch *arch, unsigned size_index)
+{
+    return (uint64_t)1 << (arch->page_sizes[size_index].bits - SHADOW_PAGE_BITS);
+}
+
+static inline int is_aligned(uint64_t value, uint64_t align)
+{
+    return (value & (align - 1)) == 0;
+}
+
+/* True if [addr, addr + size) is a non-empty page-aligned range inside the
+ * managed range; sets *result to INVALID_ARG or OUT_OF_RANGE otherwise. */
+int vs_range_ok(const vspace *vs, vs_addr addr, uint64_t size, vs_result *result);
+
+/* Records a failed kernel call and returns VS_ERR_KERNEL. */
+vs_result vs_kernel_failed(vspace *vs, int error);
+
+/* The reservation wholly containing [addr, addr + size), or NULL. */
+vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size);
+
+/* Tears down the kernel side of the page starting at `page` whose entry is
+ * e: unmaps the frame and, as the owner and `free_frames` say, frees it or
+ * deletes the copy. Returns the unmap status; release failures are counted. */
+int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames);
+
+/* Unmaps every MAPPED page in [addr, addr + size): kernel first, all or
+ * nothing, then releases frames and returns the pages to RESERVED. The
+ * caller has checked the range lies in res and covers whole pages. */
+vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames);
+
+/* True if the pages at both ends of [addr, addr + size), which are mapped,
+ * lie wholly inside it: no large page is cut. */
+int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size);
+
+/* I3: calls dup for each mapping whose cap also backs an earlier one (in
+ * cap order). Needs scratch memory from the caller's allocator: NO_MEMORY. */
+vs_result vs_check_caps(const vspace *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx);
+
+/* Where the frames of a mapping come from: the caller's caps, new frames,
+ * or copies of another vspace's caps. */
+typedef struct page_source {
+    /* Produces the page at `offset` into the range: its object and page-size
+     * index. May fail (allocation, copy, a bad source page). */
+    vs_result (*get)(vspace *vs, void *ctx, uint64_t offset, vs_object *obj, unsigned *size_index);
+    /* Takes back an object get produced that ends up unmapped. */
+    void (*put)(vspace *vs, void *ctx, const vs_object *obj, unsigned size_index);
+    void *ctx;
+    vs_page_owner owner;
+} page_source;
+
+/* Maps [vaddr, vaddr + size), a valid range, page by page from src: all
+ * pages must be RESERVED in one reservation. All or nothing. */
+vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src);
+#endif

@@ -1,0 +1,247 @@
+/* Reservations: reserve anywhere or at a fixed address, free, resize, move,
+ * and find. Each call changes the tree and the shadow together, so the two
+ * agree after every call (invariant I1). */
+#include "internal.h"
+
+#include "libc.h"
+
+static int attrs_ok(const vs_attrs *attrs)
+{
+    return attrs == NULL || ((attrs->rights & ~VS_RIGHTS_ALL) == 0 && (unsigned)attrs->cache < VS_CACHE_COUNT);
+}
+
+static void copy_name(char *dst, const char *src)
+{
+    size_t i = 0;
+    for (; src != NULL && src[i] != '\0' && i < VS_NAME_MAX - 1; i++) {
+        dst[i] = src[i];
+    }
+    memset(dst + i, 0, VS_NAME_MAX - i);
+}
+
+static vs_reservation *new_node(vspace *vs, const vs_attrs *attrs)
+{
+    vs_reservation *res = counted_alloc_get(&vs->alloc, sizeof *res);
+    if (res != NULL) {
+        memset(res, 0, sizeof *res);
+        res->owner = vs;
+        res->rights = attrs != NULL ? attrs->rights : VS_RIGHT_READ | VS_RIGHT_WRITE;
+        res->cache = (uint8_t)(attrs != NULL ? attrs->cache : VS_CACHE_DEFAULT);
+        copy_name(res->name, attrs != NULL ? attrs->name : NULL);
+    }
+    return res;
+}
+
+/* Gives the node [start, start + size), marks its pages RESERVED and links
+ * it into the tree; on NO_MEMORY frees the node and changes nothing. */
+static vs_result install(vspace *vs, vs_reservation *res, vs_addr start, uint64_t size, vs_reservation **out)
+{
+    vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
+    if (r != VS_OK) {
+        counted_alloc_put(&vs->alloc, res, sizeof *res);
+        return r;
+    }
+    res->start = start;
+    res->end = start + size;
+    restree_insert(&vs->tree, res);
+    vs->reserved_pages += page_of(size);
+    if (out != NULL) {
+        *out = res;
+    }
+    return VS_OK;
+}
+
+vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
+{
+    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
+    align = align == 0 ? page : align;
+    if (vs == NULL || size == 0 || !is_aligned(size, page) || align < page || (align & (align - 1)) != 0 ||
+        !attrs_ok(attrs)) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_addr start;
+    if (size > vs->end - vs->base || !restree_find_gap(&vs->tree, vs->base, vs->end, size, align, &start)) {
+        return VS_ERR_NO_SPACE;
+    }
+    vs_reservation *res = new_node(vs, attrs);
+    if (res == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    return install(vs, res, start, size, out);
+}
+
+vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
+{
+    vs_result r = VS_ERR_INVALID_ARG;
+    if (vs == NULL || !attrs_ok(attrs) || !vs_range_ok(vs, vaddr, size, &r)) {
+        return r;
+    }
+    if (!restree_is_free(&vs->tree, vaddr, vaddr + size)) {
+        return VS_ERR_OVERLAP;
+    }
+    vs_reservation *res = new_node(vs, attrs);
+    if (res == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    return install(vs, res, vaddr, size, out);
+}
+
+static int handle_ok(const vspace *vs, const vs_reservation *res)
+{
+    return vs != NULL && res != NULL && res->owner == vs;
+}
+
+vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
+{
+    if (!handle_ok(vs, res) || (flags & ~(unsigned)(VS_FREE_UNMAP | VS_FREE_FRAMES)) != 0) {
+        return VS_ERR_INVALID_ARG;
+    }
+    if (res->mapped_pages != 0) {
+        if (!(flags & VS_FREE_UNMAP)) {
+            return VS_ERR_HAS_MAPPINGS;
+        }
+        vs_result r = vs_unmap_range(vs, res, res->start, res->end - res->start, (flags & VS_FREE_FRAMES) != 0);
+        if (r != VS_OK) {
+            return r;
+        }
+    }
+    shadow_clear(&vs->shadow, &vs->alloc, page_of(res->start), page_of(res->end - res->start));
+    restree_remove(&vs->tree, res);
+    vs->reserved_pages -= page_of(res->end - res->start);
+    res->owner = NULL;
+    counted_alloc_put(&vs->alloc, res, sizeof *res);
+    return VS_OK;
+}
+
+static vs_result grow(vspace *vs, vs_reservation *res, vs_addr new_end)
+{
+    if (!restree_is_free(&vs->tree, res->end, new_end)) {
+        return VS_ERR_OVERLAP;
+    }
+    vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(res->end), page_of(new_end - res->end));
+    if (r != VS_OK) {
+        return r;
+    }
+    vs->reserved_pages += page_of(new_end - res->end);
+    res->end = new_end;
+    restree_refresh(&vs->tree, res);
+    return VS_OK;
+}
+
+static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
+{
+    uint64_t dropped = page_of(res->end - new_end);
+    if (shadow_any_mapped(&vs->shadow, page_of(new_end), dropped)) {
+        return VS_ERR_HAS_MAPPINGS;
+    }
+    shadow_clear(&vs->shadow, &vs->alloc, page_of(new_end), dropped);
+    vs->reserved_pages -= dropped;
+    res->end = new_end;
+    restree_refresh(&vs->tree, res);
+    return VS_OK;
+}
+
+vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size)
+{
+    vs_result r = VS_ERR_INVALID_ARG;
+    if (!handle_ok(vs, res) || !vs_range_ok(vs, res->start, new_size, &r)) {
+        return r;
+    }
+    vs_addr new_end = res->start + new_size;
+    if (new_end > res->end) {
+        return grow(vs, res, new_end);
+    }
+    return new_end < res->end ? shrink(vs, res, new_end) : VS_OK;
+}
+
+/* Clears the pages of [start, end) that lie outside [keep_start, keep_end). */
+static void clear_outside(vspace *vs, vs_addr start, vs_addr end, vs_addr keep_start, vs_addr keep_end)
+{
+    vs_addr low_end = end < keep_start ? end : keep_start;
+    if (start < low_end) {
+        shadow_clear(&vs->shadow, &vs->alloc, page_of(start), page_of(low_end - start));
+    }
+    vs_addr high_start = start > keep_end ? start : keep_end;
+    if (high_start < end) {
+        shadow_clear(&vs->shadow, &vs->alloc, page_of(high_start), page_of(end - high_start));
+    }
+}
+
+static vs_result reserve_piece(vspace *vs, vs_addr start, vs_addr end)
+{
+    return start < end ? shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(end - start)) : VS_OK;
+}
+
+/* Marks the new range before clearing the old one: a leaf shared by both
+ * must not be freed in between. Pages the two ranges share stay RESERVED. */
+static vs_result relocate(vspace *vs, vs_reservation *res, vs_addr new_start)
+{
+    vs_addr new_end = new_start + (res->end - res->start);
+    vs_addr below_end = new_end < res->start ? new_end : res->start;
+    vs_addr above_start = new_start > res->end ? new_start : res->end;
+    vs_result r = reserve_piece(vs, new_start, below_end);
+    if (r != VS_OK) {
+        return r;
+    }
+    r = reserve_piece(vs, above_start, new_end);
+    if (r != VS_OK) {
+        clear_outside(vs, new_start, below_end, res->start, res->end);
+        return r;
+    }
+    clear_outside(vs, res->start, res->end, new_start, new_end);
+    res->start = new_start;
+    res->end = new_end;
+    return VS_OK;
+}
+
+vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
+{
+    vs_result r = VS_ERR_INVALID_ARG;
+    if (!handle_ok(vs, res) || !vs_range_ok(vs, new_vaddr, res->end - res->start, &r)) {
+        return r;
+    }
+    if (res->mapped_pages != 0) {
+        return VS_ERR_HAS_MAPPINGS;
+    }
+    restree_remove(&vs->tree, res);
+    if (!restree_is_free(&vs->tree, new_vaddr, new_vaddr + (res->end - res->start))) {
+        restree_insert(&vs->tree, res);
+        return VS_ERR_OVERLAP;
+    }
+    r = relocate(vs, res, new_vaddr);
+    restree_insert(&vs->tree, res);
+    return r;
+}
+
+vs_result vs_find(const vspace *vs, vs_addr vaddr, vs_reservation **out)
+{
+    if (vs == NULL || out == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_reservation *res = restree_containing(&vs->tree, vaddr);
+    if (res == NULL) {
+        return VS_ERR_NOT_RESERVED;
+    }
+    *out = res;
+    return VS_OK;
+}
+
+void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out)
+{
+    out->start = res->start;
+    out->end = res->end;
+    memcpy(out->name, res->name, VS_NAME_MAX);
+    out->rights = res->rights;
+    out->cache = (vs_cache)res->cache;
+    out->mapped_pages = res->mapped_pages;
+}
+
+size_t vs_reservation_count(const vspace *vs)
+{
+    return vs->tree.count;
+}
+
+int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
+{
+    return restree_for_each(&vs->tree, fn, ctx);
+}

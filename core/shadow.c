@@ -1,0 +1,396 @@
+/* Shadow page table storage: leaves in an open-addressing hash table with
+ * linear probing and backward-shift deletion (no tombstones). Every change
+ * that needs memory allocates it all before it touches anything, so a
+ * failure leaves the shadow as it was. */
+#include "shadow.h"
+
+#include "libc.h"
+
+enum { MIN_CAPACITY = 16 };
+
+static unsigned leaf_index(uint64_t page)
+{
+    return (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+}
+
+static int leaf_is_empty(const shadow_leaf *leaf)
+{
+    static const uint8_t zero[SHADOW_LEAF_PAGES];
+    return memcmp(leaf->meta, zero, sizeof zero) == 0;
+}
+
+static int leaf_uses_ext(const shadow_leaf *leaf)
+{
+    for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
+        if (leaf->meta[i] & META_EXT) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t shadow_leaf_bytes(const shadow_leaf *leaf)
+{
+    return sizeof *leaf + (leaf->ext != NULL ? SHADOW_LEAF_PAGES * sizeof(shadow_ext) : 0);
+}
+
+void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
+{
+    uint8_t meta = leaf != NULL ? leaf->meta[index] : 0;
+    out->state = meta & META_STATE_MASK;
+    out->size_index = (meta & META_SIZE_MASK) >> META_SIZE_SHIFT;
+    out->owner = (meta & META_OWNER_MASK) >> META_OWNER_SHIFT;
+    if (meta & META_EXT) {
+        out->cap = leaf->ext[index].cap;
+        out->cookie = leaf->ext[index].cookie;
+    } else {
+        out->cap = leaf != NULL ? leaf->cap[index] : 0;
+        out->cookie = 0;
+    }
+}
+
+void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
+{
+    shadow_decode(shadow_leaf_of(s, page), leaf_index(page), out);
+}
+
+/* ---- the hash table ---- */
+
+static size_t slot_of(const shadow *s, uint64_t key)
+{
+    size_t i = (size_t)shadow_hash(s, key);
+    while (s->slots[i].leaf != NULL && s->slots[i].key != key) {
+        i = (i + 1) & (s->capacity - 1);
+    }
+    return i;
+}
+
+static void table_put(shadow *s, uint64_t key, shadow_leaf *leaf)
+{
+    size_t i = slot_of(s, key);
+    s->slots[i].key = key;
+    s->slots[i].leaf = leaf;
+}
+
+/* Capacity needed to hold `leaves` at a load factor of at most 3/4. */
+static size_t capacity_for(size_t leaves, size_t current)
+{
+    size_t capacity = current != 0 ? current : MIN_CAPACITY;
+    while (leaves > capacity / 4 * 3) {
+        capacity *= 2;
+    }
+    return capacity;
+}
+
+static unsigned log2_of(size_t power_of_two)
+{
+    unsigned bits = 0;
+    while (((size_t)1 << bits) < power_of_two) {
+        bits++;
+    }
+    return bits;
+}
+
+/* Moves every leaf into `slots` (already allocated, zeroed, `capacity`). */
+static void table_rehash(shadow *s, counted_alloc *a, shadow_slot *slots, size_t capacity)
+{
+    shadow_slot *old = s->slots;
+    size_t old_capacity = s->capacity;
+    s->slots = slots;
+    s->capacity = capacity;
+    s->hash_shift = 64 - log2_of(capacity);
+    for (size_t i = 0; i < old_capacity; i++) {
+        if (old[i].leaf != NULL) {
+            table_put(s, old[i].key, old[i].leaf);
+        }
+    }
+    counted_alloc_put(a, old, old_capacity * sizeof *old);
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken. */
+static void table_remove(shadow *s, uint64_t key)
+{
+    size_t mask = s->capacity - 1;
+    size_t hole = slot_of(s, key);
+    s->slots[hole].leaf = NULL;
+    for (size_t j = (hole + 1) & mask; s->slots[j].leaf != NULL; j = (j + 1) & mask) {
+        size_t home = (size_t)shadow_hash(s, s->slots[j].key);
+        /* The entry may fill the hole only if its home is not cyclically in (hole, j]. */
+        int home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!home_after_hole) {
+            s->slots[hole] = s->slots[j];
+            s->slots[j].leaf = NULL;
+            hole = j;
+        }
+    }
+}
+
+/* ---- reserving and clearing ---- */
+
+static uint64_t missing_leaves(const shadow *s, uint64_t first_key, uint64_t last_key)
+{
+    uint64_t missing = 0;
+    for (uint64_t key = first_key; key <= last_key; key++) {
+        missing += shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL;
+    }
+    return missing;
+}
+
+static void free_leaf_list(counted_alloc *a, shadow_leaf *list)
+{
+    while (list != NULL) {
+        shadow_leaf *next = (shadow_leaf *)(void *)list->ext;
+        counted_alloc_put(a, list, sizeof *list);
+        list = next;
+    }
+}
+
+/* Allocates `count` zeroed leaves chained through their ext field. */
+static vs_result alloc_leaf_list(counted_alloc *a, uint64_t count, shadow_leaf **out)
+{
+    shadow_leaf *list = NULL;
+    for (uint64_t i = 0; i < count; i++) {
+        shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
+        if (leaf == NULL) {
+            free_leaf_list(a, list);
+            return VS_ERR_NO_MEMORY;
+        }
+        memset(leaf, 0, sizeof *leaf);
+        leaf->ext = (shadow_ext *)(void *)list;
+        list = leaf;
+    }
+    *out = list;
+    return VS_OK;
+}
+
+static vs_result grow_for(shadow *s, counted_alloc *a, size_t leaves, shadow_slot **out, size_t *capacity)
+{
+    *out = NULL;
+    *capacity = capacity_for(leaves, s->capacity);
+    if (*capacity == s->capacity) {
+        return VS_OK;
+    }
+    if (*capacity > SIZE_MAX / sizeof(shadow_slot)) {
+        return VS_ERR_NO_MEMORY;
+    }
+    *out = counted_alloc_get(a, *capacity * sizeof(shadow_slot));
+    if (*out == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    memset(*out, 0, *capacity * sizeof(shadow_slot));
+    return VS_OK;
+}
+
+static void insert_leaves(shadow *s, shadow_leaf *list, uint64_t first_key, uint64_t last_key)
+{
+    for (uint64_t key = first_key; key <= last_key; key++) {
+        if (shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL) {
+            shadow_leaf *leaf = list;
+            list = (shadow_leaf *)(void *)leaf->ext;
+            leaf->ext = NULL;
+            table_put(s, key, leaf);
+            s->leaves++;
+        }
+    }
+}
+
+static void set_state(shadow *s, uint64_t first, uint64_t count, uint8_t meta)
+{
+    uint64_t page = first;
+    uint64_t end = first + count;
+    while (page < end) {
+        shadow_leaf *leaf = shadow_leaf_of(s, page);
+        unsigned i = leaf_index(page);
+        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+            leaf->meta[i] = meta;
+        }
+    }
+}
+
+vs_result shadow_reserve(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
+{
+    uint64_t first_key = first >> SHADOW_LEAF_BITS;
+    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
+    uint64_t missing = missing_leaves(s, first_key, last_key);
+    if (missing > SIZE_MAX - s->leaves) {
+        return VS_ERR_NO_MEMORY;
+    }
+    shadow_leaf *list = NULL;
+    vs_result r = alloc_leaf_list(a, missing, &list);
+    if (r != VS_OK) {
+        return r;
+    }
+    shadow_slot *slots = NULL;
+    size_t capacity = 0;
+    r = grow_for(s, a, s->leaves + (size_t)missing, &slots, &capacity);
+    if (r != VS_OK) {
+        free_leaf_list(a, list);
+        return r;
+    }
+    if (slots != NULL) {
+        table_rehash(s, a, slots, capacity);
+    }
+    insert_leaves(s, list, first_key, last_key);
+    set_state(s, first, count, VS_PAGE_RESERVED);
+    return VS_OK;
+}
+
+static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
+{
+    table_remove(s, key);
+    counted_alloc_put(a, leaf, sizeof *leaf);
+    s->leaves--;
+    if (s->leaves == 0) {
+        counted_alloc_put(a, s->slots, s->capacity * sizeof *s->slots);
+        s->slots = NULL;
+        s->capacity = 0;
+    }
+}
+
+static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
+{
+    if (leaf->ext != NULL && !leaf_uses_ext(leaf)) {
+        counted_alloc_put(a, leaf->ext, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
+        leaf->ext = NULL;
+        s->ext_arrays--;
+    }
+}
+
+/* Sets pages [first, first + count) to meta and releases what that frees. */
+static void set_and_release(shadow *s, counted_alloc *a, uint64_t first, uint64_t count, uint8_t meta)
+{
+    uint64_t page = first;
+    uint64_t end = first + count;
+    while (page < end) {
+        uint64_t key = page >> SHADOW_LEAF_BITS;
+        shadow_leaf *leaf = shadow_leaf_of(s, page);
+        unsigned i = leaf_index(page);
+        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+            if (leaf != NULL) {
+                leaf->meta[i] = meta;
+                leaf->cap[i] = 0;
+            }
+        }
+        if (leaf == NULL) {
+            continue;
+        }
+        release_ext_if_unused(s, a, leaf);
+        if (leaf_is_empty(leaf)) {
+            drop_leaf(s, a, key, leaf);
+        }
+    }
+}
+
+void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
+{
+    set_and_release(s, a, first, count, VS_PAGE_EMPTY);
+}
+
+void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages)
+{
+    set_and_release(s, a, page, pages, VS_PAGE_RESERVED);
+}
+
+/* ---- mapping ---- */
+
+static int needs_ext(const shadow_entry *e)
+{
+    return e->cap > UINT32_MAX || e->cookie != 0;
+}
+
+/* Allocates side arrays for the leaves of [page, page + pages) lacking one,
+ * all or none. */
+static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages)
+{
+    uint64_t first_key = page >> SHADOW_LEAF_BITS;
+    uint64_t last_key = (page + pages - 1) >> SHADOW_LEAF_BITS;
+    for (uint64_t key = first_key; key <= last_key; key++) {
+        shadow_leaf *leaf = shadow_leaf_of(s, key << SHADOW_LEAF_BITS);
+        if (leaf->ext != NULL) {
+            continue;
+        }
+        leaf->ext = counted_alloc_get(a, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
+        if (leaf->ext == NULL) {
+            for (uint64_t undo = first_key; undo < key; undo++) {
+                release_ext_if_unused(s, a, shadow_leaf_of(s, undo << SHADOW_LEAF_BITS));
+            }
+            return VS_ERR_NO_MEMORY;
+        }
+        s->ext_arrays++;
+    }
+    return VS_OK;
+}
+
+vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t page, unsigned pages, const shadow_entry *e)
+{
+    int ext = needs_ext(e);
+    if (ext) {
+        vs_result r = prepare_ext(s, a, page, pages);
+        if (r != VS_OK) {
+            return r;
+        }
+    }
+    uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (e->size_index << META_SIZE_SHIFT) | (e->owner << META_OWNER_SHIFT) |
+                             (ext ? META_EXT : 0));
+    uint64_t end = page + pages;
+    while (page < end) {
+        shadow_leaf *leaf = shadow_leaf_of(s, page);
+        for (unsigned i = leaf_index(page); i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+            leaf->meta[i] = meta;
+            leaf->cap[i] = ext ? 0 : (uint32_t)e->cap;
+            if (ext) {
+                leaf->ext[i].cap = e->cap;
+                leaf->ext[i].cookie = e->cookie;
+            }
+        }
+    }
+    return VS_OK;
+}
+
+int shadow_any_mapped(const shadow *s, uint64_t first, uint64_t count)
+{
+    for (uint64_t page = first; page < first + count; page++) {
+        if (shadow_state(s, page) == VS_PAGE_MAPPED) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int shadow_all_mapped(const shadow *s, uint64_t first, uint64_t count)
+{
+    for (uint64_t page = first; page < first + count; page++) {
+        if (shadow_state(s, page) != VS_PAGE_MAPPED) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int shadow_for_each_leaf(const shadow *s, int (*fn)(void *ctx, uint64_t key, const shadow_leaf *leaf), void *ctx)
+{
+    for (size_t i = 0; i < s->capacity; i++) {
+        if (s->slots[i].leaf != NULL) {
+            int r = fn(ctx, s->slots[i].key, s->slots[i].leaf);
+            if (r != 0) {
+                return r;
+            }
+        }
+    }
+    return 0;
+}
+
+void shadow_destroy(shadow *s, counted_alloc *a)
+{
+    for (size_t i = 0; i < s->capacity; i++) {
+        shadow_leaf *leaf = s->slots[i].leaf;
+        if (leaf != NULL) {
+            if (leaf->ext != NULL) {
+                counted_alloc_put(a, leaf->ext, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
+            }
+            counted_alloc_put(a, leaf, sizeof *leaf);
+        }
+    }
+    counted_alloc_put(a, s->slots, s->capacity * sizeof *s->slots);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,148 @@
+/* Creating, inspecting and destroying a vspace. */
+#include "internal.h"
+
+#include "libc.h"
+
+static int config_ok(const vs_config *c)
+{
+    if (c == NULL || c->arch == NULL || c->allocator.alloc == NULL || c->allocator.free == NULL ||
+        c->kernel.ops == NULL) {
+        return 0;
+    }
+    const vs_arch *arch = c->arch;
+    vs_addr base = c->range_base;
+    vs_addr end = c->range_end;
+    if (base == 0 && end == 0) {
+        return 1;
+    }
+    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
+    return is_aligned(base, page) && is_aligned(end, page) && base < end && end <= arch->user_end;
+}
+
+vs_result vs_create(const vs_config *config, vspace **out)
+{
+    if (out == NULL || !config_ok(config)) {
+        return VS_ERR_INVALID_ARG;
+    }
+    counted_alloc alloc = {config->allocator, 0};
+    vspace *vs = counted_alloc_get(&alloc, sizeof *vs);
+    if (vs == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    memset(vs, 0, sizeof *vs);
+    vs->arch = config->arch;
+    vs->alloc = alloc;
+    vs->kernel = config->kernel;
+    vs->root = config->root;
+    int whole = config->range_base == 0 && config->range_end == 0;
+    vs->base = whole ? config->arch->user_base : config->range_base;
+    vs->end = whole ? config->arch->user_end : config->range_end;
+    *out = vs;
+    return VS_OK;
+}
+
+const vs_arch *vs_get_arch(const vspace *vs)
+{
+    return vs->arch;
+}
+
+int vs_last_kernel_error(const vspace *vs)
+{
+    return vs->last_kernel_error;
+}
+
+vs_result vs_kernel_failed(vspace *vs, int error)
+{
+    vs->last_kernel_error = error;
+    return VS_ERR_KERNEL;
+}
+
+int vs_range_ok(const vspace *vs, vs_addr addr, uint64_t size, vs_result *result)
+{
+    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
+    if (size == 0 || !is_aligned(addr, page) || !is_aligned(size, page) || addr + size < addr) {
+        *result = VS_ERR_INVALID_ARG;
+        return 0;
+    }
+    if (addr < vs->base || addr + size > vs->end) {
+        *result = VS_ERR_OUT_OF_RANGE;
+        return 0;
+    }
+    return 1;
+}
+
+vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size)
+{
+    vs_reservation *res = restree_containing(&vs->tree, addr);
+    if (res == NULL || addr + size > res->end || addr + size < addr) {
+        return NULL;
+    }
+    return res;
+}
+
+void vs_get_stats(const vspace *vs, vs_stats *out)
+{
+    out->reservations = vs->tree.count;
+    out->reserved_pages = vs->reserved_pages;
+    out->mapped_pages = vs->mapped_pages;
+    out->paging_tables = vs->tables.count;
+    out->bookkeeping_bytes = vs->alloc.bytes;
+}
+
+typedef struct destroy_ctx {
+    vspace *vs;
+    unsigned flags;
+} destroy_ctx;
+
+/* Teardown visits each reservation's mapped pages; nodes are freed only
+ * after the walk, since the walk reads the tree. */
+static int destroy_mappings(void *ctx, const vs_reservation *res)
+{
+    const destroy_ctx *d = ctx;
+    vspace *vs = d->vs;
+    for (uint64_t page = page_of(res->start); page < page_of(res->end);) {
+        shadow_entry e;
+        shadow_get(&vs->shadow, page, &e);
+        if (e.state != VS_PAGE_MAPPED) {
+            page++;
+            continue;
+        }
+        int free_frames = e.owner != VS_OWNER_CALLER || (d->flags & VS_DESTROY_FREE_CALLER_FRAMES);
+        int error = vs_release_page(vs, &e, free_frames);
+        if (error != 0) {
+            vs->release_failures++;
+            vs->last_kernel_error = error;
+        }
+        page += pages_in(vs->arch, e.size_index);
+    }
+    return 0;
+}
+
+static void free_nodes(vspace *vs, vs_reservation *n)
+{
+    if (n != NULL) {
+        free_nodes(vs, n->child[0]);
+        free_nodes(vs, n->child[1]);
+        counted_alloc_put(&vs->alloc, n, sizeof *n);
+    }
+}
+
+vs_result vs_destroy(vspace *vs, unsigned flags, int *last_kernel_error)
+{
+    if (vs == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    size_t failures_before = vs->release_failures;
+    destroy_ctx ctx = {vs, flags};
+    restree_for_each(&vs->tree, destroy_mappings, &ctx);
+    tables_destroy(vs);
+    shadow_destroy(&vs->shadow, &vs->alloc);
+    free_nodes(vs, vs->tree.root);
+    int failed = vs->release_failures != failures_before;
+    if (last_kernel_error != NULL) {
+        *last_kernel_error = failed ? vs->last_kernel_error : 0;
+    }
+    counted_alloc alloc = vs->alloc;
+    counted_alloc_put(&alloc, vs, sizeof *vs);
+    return failed ? VS_ERR_KERNEL : VS_OK;
+}
