@@ -8,9 +8,9 @@ typedef struct checker {
     vs_violation_fn report;
     void *ctx;
     size_t count;
-    uint64_t shadow_pages;   /* non-EMPTY pages seen through the leaves */
-    uint64_t shadow_mapped;  /* MAPPED pages seen through the leaves */
-    uint64_t tree_pages;     /* pages seen through the reservations */
+    uint64_t shadow_pages;  /* non-EMPTY pages seen through the leaves */
+    uint64_t shadow_mapped; /* MAPPED pages seen through the leaves */
+    uint64_t tree_pages;    /* pages seen through the reservations */
     size_t nodes;
     vs_addr prev_end;
 } checker;

@@ -184,7 +184,7 @@ static vs_result grow_for(shadow *s, counted_alloc *a, size_t leaves, shadow_slo
 static void insert_leaves(shadow *s, shadow_leaf *list, uint64_t first_key, uint64_t last_key)
 {
     for (uint64_t key = first_key; key <= last_key; key++) {
-        if (shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL) {
+        if (list != NULL && shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL) {
             shadow_leaf *leaf = list;
             list = (shadow_leaf *)(void *)leaf->ext;
             leaf->ext = NULL;

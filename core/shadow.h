@@ -22,20 +22,16 @@
 
 #include "counted.h"
 
-enum {
-    SHADOW_LEAF_BITS = 4,
-    SHADOW_LEAF_PAGES = 1 << SHADOW_LEAF_BITS,
-    SHADOW_PAGE_BITS = 12
-};
+enum { SHADOW_LEAF_BITS = 4, SHADOW_LEAF_PAGES = 1 << SHADOW_LEAF_BITS, SHADOW_PAGE_BITS = 12 };
 
 /* Meta byte layout. */
 enum {
-    META_STATE_MASK = 0x03,  /* vs_page_state */
-    META_SIZE_SHIFT = 2,     /* arch page-size index, 2 bits */
+    META_STATE_MASK = 0x03, /* vs_page_state */
+    META_SIZE_SHIFT = 2,    /* arch page-size index, 2 bits */
     META_SIZE_MASK = 0x0c,
-    META_OWNER_SHIFT = 4,    /* vs_page_owner, 2 bits */
+    META_OWNER_SHIFT = 4, /* vs_page_owner, 2 bits */
     META_OWNER_MASK = 0x30,
-    META_EXT = 0x40          /* cap and cookie are in the leaf's side array */
+    META_EXT = 0x40 /* cap and cookie are in the leaf's side array */
 };
 
 typedef struct shadow_ext {
@@ -51,7 +47,7 @@ typedef struct shadow_leaf {
 
 /* Keys sit in the table so a probe touches no leaf until it hits. */
 typedef struct shadow_slot {
-    uint64_t key; /* page number >> SHADOW_LEAF_BITS */
+    uint64_t key;      /* page number >> SHADOW_LEAF_BITS */
     shadow_leaf *leaf; /* NULL = free slot */
 } shadow_slot;
 

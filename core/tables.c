@@ -6,7 +6,7 @@
 typedef struct map_request {
     int is_table;
     vs_cap cap;
-    unsigned size;   /* page-size index, or table level */
+    unsigned size; /* page-size index, or table level */
     vs_addr vaddr;
     unsigned rights;
     vs_cache cache;

@@ -19,10 +19,10 @@ enum { VS_MAX_LEVELS = 4, VS_MAX_PAGE_SIZES = 4 };
 
 /* One level of the hardware page-table tree. Level 0 is the vspace root. */
 typedef struct vs_paging_level {
-    const char *name;   /* the manual's name for the table: "PML4", "PD", ... */
-    uint8_t index_bits; /* the table has 1 << index_bits entries */
-    uint8_t shift;      /* lowest virtual-address bit of this level's index */
-    uint8_t entry_bytes;/* size of one hardware entry: 4 or 8 */
+    const char *name;    /* the manual's name for the table: "PML4", "PD", ... */
+    uint8_t index_bits;  /* the table has 1 << index_bits entries */
+    uint8_t shift;       /* lowest virtual-address bit of this level's index */
+    uint8_t entry_bytes; /* size of one hardware entry: 4 or 8 */
 } vs_paging_level;
 
 /* A page size seL4 can map on the architecture. */
@@ -35,15 +35,15 @@ typedef struct vs_page_size {
 
 typedef struct vs_arch {
     vs_arch_id id;
-    const char *name;      /* "ia32", "x86_64", "aarch32", "aarch64", "riscv32", "riscv64" */
-    uint8_t word_bits;     /* 32 or 64: width of seL4_Word and seL4_CPtr */
+    const char *name;  /* "ia32", "x86_64", "aarch32", "aarch64", "riscv32", "riscv64" */
+    uint8_t word_bits; /* 32 or 64: width of seL4_Word and seL4_CPtr */
     uint8_t num_levels;
     vs_paging_level levels[VS_MAX_LEVELS];
     uint8_t num_page_sizes;
     vs_page_size page_sizes[VS_MAX_PAGE_SIZES]; /* ascending; [0] is the base page */
-    uint64_t user_top;     /* seL4_UserTop: first address user level cannot use */
-    uint64_t user_base;    /* lowest address vspace hands out by default (page 0 stays unmapped) */
-    uint64_t user_end;     /* exclusive end of the default managed range: user_top rounded down to a page */
+    uint64_t user_top;                          /* seL4_UserTop: first address user level cannot use */
+    uint64_t user_base;                         /* lowest address vspace hands out by default (page 0 stays unmapped) */
+    uint64_t user_end; /* exclusive end of the default managed range: user_top rounded down to a page */
 } vs_arch;
 
 /* The descriptor for id, or NULL if id is not a vs_arch_id. */

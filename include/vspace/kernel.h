@@ -8,12 +8,7 @@
 typedef uint64_t vs_cap;  /* a capability pointer (seL4_CPtr); 0 is the null cap */
 typedef uint64_t vs_addr; /* a virtual or physical address */
 
-enum {
-    VS_RIGHT_READ = 1u << 0,
-    VS_RIGHT_WRITE = 1u << 1,
-    VS_RIGHT_EXEC = 1u << 2,
-    VS_RIGHTS_ALL = 7u
-};
+enum { VS_RIGHT_READ = 1u << 0, VS_RIGHT_WRITE = 1u << 1, VS_RIGHT_EXEC = 1u << 2, VS_RIGHTS_ALL = 7u };
 
 typedef enum vs_cache {
     VS_CACHE_DEFAULT = 0, /* normal cached memory */
@@ -23,8 +18,8 @@ typedef enum vs_cache {
 } vs_cache;
 
 typedef enum vs_object_kind {
-    VS_OBJ_FRAME,        /* a frame; `size` is arch page-size index */
-    VS_OBJ_PAGING_TABLE  /* a paging structure; `size` is its arch level (>= 1) */
+    VS_OBJ_FRAME,       /* a frame; `size` is arch page-size index */
+    VS_OBJ_PAGING_TABLE /* a paging structure; `size` is its arch level (>= 1) */
 } vs_object_kind;
 
 /* A kernel object the core allocated: its cap, plus the allocator's cookie
@@ -45,10 +40,10 @@ typedef struct vs_kstatus {
 
 /* The kernel's view of one address, as the MMU would translate it. */
 typedef struct vs_translation {
-    int mapped;       /* 0: nothing mapped at the address */
-    vs_addr paddr;    /* physical address of the byte at the address */
-    uint8_t size_bits;/* log2 size of the page mapping it */
-    uint8_t rights;   /* VS_RIGHT_* */
+    int mapped;        /* 0: nothing mapped at the address */
+    vs_addr paddr;     /* physical address of the byte at the address */
+    uint8_t size_bits; /* log2 size of the page mapping it */
+    uint8_t rights;    /* VS_RIGHT_* */
 } vs_translation;
 
 /* Every call returns 0 / {0,-1} on success. `root` is the vspace root cap
@@ -57,8 +52,8 @@ typedef struct vs_translation {
 typedef struct vs_kernel_ops {
     int (*alloc_object)(void *ctx, vs_object_kind kind, unsigned size, vs_object *out);
     int (*free_object)(void *ctx, vs_object_kind kind, unsigned size, const vs_object *obj);
-    vs_kstatus (*map_frame)(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size,
-                            unsigned rights, vs_cache cache);
+    vs_kstatus (*map_frame)(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
+                            vs_cache cache);
     vs_kstatus (*map_table)(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr);
     int (*unmap_frame)(void *ctx, vs_cap frame, unsigned page_size);
     int (*unmap_table)(void *ctx, vs_cap table, unsigned level);

@@ -108,8 +108,8 @@ vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *
 vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out);
 
 enum {
-    VS_FREE_UNMAP = 1u << 0,      /* unmap pages still mapped in the reservation */
-    VS_FREE_FRAMES = 1u << 1      /* with VS_FREE_UNMAP: also free their frames */
+    VS_FREE_UNMAP = 1u << 0, /* unmap pages still mapped in the reservation */
+    VS_FREE_FRAMES = 1u << 1 /* with VS_FREE_UNMAP: also free their frames */
 };
 
 /* Frees a reservation. With mapped pages and no VS_FREE_UNMAP, refuses with
@@ -151,8 +151,7 @@ int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_rese
  * are allocated and mapped on the way. Errors: INVALID_ARG (n 0, misaligned,
  * size not supported by the arch), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED,
  * NO_MEMORY, KERNEL. */
-vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
-                 unsigned size_bits);
+vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits);
 
 /* Allocates n new frames of 2^size_bits bytes from the kernel interface and
  * maps them from vaddr, as vs_map does. The vspace owns them. */
@@ -186,32 +185,32 @@ vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr sr
 
 typedef struct vs_stats {
     size_t reservations;
-    uint64_t reserved_pages;   /* base pages in live reservations */
-    uint64_t mapped_pages;     /* base pages MAPPED */
-    size_t paging_tables;      /* paging structures the vspace created */
-    size_t bookkeeping_bytes;  /* bytes currently held from the allocator */
+    uint64_t reserved_pages;  /* base pages in live reservations */
+    uint64_t mapped_pages;    /* base pages MAPPED */
+    size_t paging_tables;     /* paging structures the vspace created */
+    size_t bookkeeping_bytes; /* bytes currently held from the allocator */
 } vs_stats;
 
 void vs_get_stats(const vspace *vs, vs_stats *out);
 
 typedef enum vs_violation_kind {
-    VS_V_PAGE_OUTSIDE_RESERVATION, /* I1: shadow RESERVED/MAPPED page in no reservation */
-    VS_V_PAGE_EMPTY_IN_RESERVATION,/* I1: page of a reservation is EMPTY in the shadow */
-    VS_V_PAGE_COUNT,               /* I1: pages counted via reservations != via shadow */
-    VS_V_MAPPED_COUNT,             /* I1: a reservation's mapped count != its MAPPED pages */
-    VS_V_RESERVATION_OVERLAP,      /* reservations overlap or leave the managed range */
-    VS_V_TREE,                     /* reservation tree order/balance/augmentation broken */
-    VS_V_CAP_MAPPED_TWICE,         /* I3: the same cap backs two mappings */
-    VS_V_LARGE_PAGE,               /* a large page's base pages disagree */
-    VS_V_ACCOUNTING                /* I3: bookkeeping bytes or table counts disagree */
+    VS_V_PAGE_OUTSIDE_RESERVATION,  /* I1: shadow RESERVED/MAPPED page in no reservation */
+    VS_V_PAGE_EMPTY_IN_RESERVATION, /* I1: page of a reservation is EMPTY in the shadow */
+    VS_V_PAGE_COUNT,                /* I1: pages counted via reservations != via shadow */
+    VS_V_MAPPED_COUNT,              /* I1: a reservation's mapped count != its MAPPED pages */
+    VS_V_RESERVATION_OVERLAP,       /* reservations overlap or leave the managed range */
+    VS_V_TREE,                      /* reservation tree order/balance/augmentation broken */
+    VS_V_CAP_MAPPED_TWICE,          /* I3: the same cap backs two mappings */
+    VS_V_LARGE_PAGE,                /* a large page's base pages disagree */
+    VS_V_ACCOUNTING                 /* I3: bookkeeping bytes or table counts disagree */
 } vs_violation_kind;
 
 typedef struct vs_violation {
     vs_violation_kind kind;
-    vs_addr vaddr;      /* where */
-    uint64_t expected;  /* what the other structure says */
-    uint64_t found;     /* what this structure holds */
-    const char *what;   /* a sentence describing the violation */
+    vs_addr vaddr;     /* where */
+    uint64_t expected; /* what the other structure says */
+    uint64_t found;    /* what this structure holds */
+    const char *what;  /* a sentence describing the violation */
 } vs_violation;
 
 typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
