@@ -16,19 +16,12 @@ typedef struct cap_list {
 static int collect(void *ctx, const vs_reservation *res)
 {
     cap_list *list = ctx;
-    const vspace *vs = list->vs;
-    for (uint64_t page = page_of(res->start); page < page_of(res->end);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        if (e.state != VS_PAGE_MAPPED) {
-            page++;
-            continue;
-        }
-        if (list->count < vs->mapped_pages) {
-            list->items[list->count++] = (cap_at){e.cap, page << SHADOW_PAGE_BITS};
-        }
-        uint64_t pages = pages_in(vs->arch, e.size_index);
-        page += (page & (pages - 1)) == 0 ? pages : 1;
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    vs_cursor(list->vs, &c, res->start, res->end - res->start);
+    while (shadow_cursor_next(&c, &page, &e) && list->count < list->vs->mapped_pages) {
+        list->items[list->count++] = (cap_at){e.cap, page << SHADOW_PAGE_BITS};
     }
     return 0;
 }

@@ -21,6 +21,7 @@ struct vspace {
     table_list tables;
     uint64_t reserved_pages;
     uint64_t mapped_pages;
+    uint8_t size_shift[VS_MAX_PAGE_SIZES]; /* log2 base pages per page-size index */
     int last_kernel_error;
     size_t release_failures; /* frees/deletes the kernel refused after a committed unmap */
 };
@@ -68,17 +69,35 @@ int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size);
  * cap order). Needs scratch memory from the caller's allocator: NO_MEMORY. */
 vs_result vs_check_caps(const vspace *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx);
 
+enum { RUN_MAX = 64 };
+
+/* Up to RUN_MAX pages of one size, or a slice of the caller's cap array. */
+typedef struct page_run {
+    const vs_cap *caps;
+    const uintptr_t *cookies; /* NULL: all 0 */
+    unsigned count;
+    unsigned size_index;
+    vs_cap cap_buf[RUN_MAX];
+    uintptr_t cookie_buf[RUN_MAX];
+} page_run;
+
 /* Where the frames of a mapping come from: the caller's caps, new frames,
  * or copies of another vspace's caps. */
 typedef struct page_source {
-    /* Produces the page at `offset` into the range: its object and page-size
-     * index. May fail (allocation, copy, a bad source page). */
-    vs_result (*get)(vspace *vs, void *ctx, uint64_t offset, vs_object *obj, unsigned *size_index);
-    /* Takes back an object get produced that ends up unmapped. */
-    void (*put)(vspace *vs, void *ctx, const vs_object *obj, unsigned size_index);
+    /* Fills run with the pages starting `offset` bytes into the range, at
+     * most bytes_left bytes of them. All or nothing. */
+    vs_result (*get)(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run);
+    /* Takes back pages get produced that end up unmapped. */
+    void (*put)(vspace *vs, void *ctx, const page_run *run);
     void *ctx;
     vs_page_owner owner;
 } page_source;
+
+/* Starts a cursor over the mapped pages of [addr, addr + size). */
+static inline void vs_cursor(const vspace *vs, shadow_cursor *c, vs_addr addr, uint64_t size)
+{
+    shadow_cursor_init(c, &vs->shadow, page_of(addr), page_of(size), vs->size_shift);
+}
 
 /* Maps [vaddr, vaddr + size), a valid range, page by page from src: all
  * pages must be RESERVED in one reservation. All or nothing. */

@@ -1,51 +1,69 @@
-/* Mapping and unmapping pages. The shadow entries written while mapping are
- * the undo log: if a later page fails, the pages already mapped are read
- * back from the shadow and unmapped, so the call changes nothing. */
+/* Mapping and unmapping pages. Mapping works in runs: a source hands out a
+ * run of frames, the kernel maps the run (creating paging structures on the
+ * way), the shadow records it. The shadow entries written so far are the
+ * undo log: if a later run fails, the pages already mapped are read back
+ * from the shadow and unmapped, so the call changes nothing. */
 #include "internal.h"
 
+/* Gathers up to RUN_MAX mapped pages of one size from the cursor into run
+ * (a page of another size is left for the next call); *first_page is the
+ * first one's base page. Returns 0 when the cursor is exhausted. */
+static int gather(shadow_cursor *c, page_run *run, uint64_t *first_page)
+{
+    uint64_t page;
+    shadow_entry e;
+    run->count = 0;
+    run->caps = run->cap_buf;
+    run->cookies = run->cookie_buf;
+    while (run->count < RUN_MAX && shadow_cursor_peek(c, &page, &e)) {
+        if (run->count > 0 && e.size_index != run->size_index) {
+            break;
+        }
+        if (run->count == 0) {
+            *first_page = page;
+        }
+        run->size_index = e.size_index;
+        run->cap_buf[run->count] = e.cap;
+        run->cookie_buf[run->count] = e.cookie;
+        run->count++;
+        shadow_cursor_skip(c, &e);
+    }
+    return run->count > 0;
+}
+
+/* Undoes the pages mapped in [vaddr, vaddr + size) by this call. */
 static void unmap_done(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src)
 {
-    for (uint64_t page = page_of(vaddr); page < page_of(vaddr + size);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        uint64_t pages = pages_in(vs->arch, e.size_index);
-        if (vs->kernel.ops->unmap_frame(vs->kernel.ctx, e.cap, e.size_index) != 0) {
-            vs->release_failures++;
-        }
-        vs_object obj = {e.cap, e.cookie};
-        src->put(vs, src->ctx, &obj, e.size_index);
-        shadow_set_reserved(&vs->shadow, &vs->alloc, page, pages);
-        page += pages;
+    shadow_cursor c;
+    page_run run;
+    uint64_t first = 0;
+    vs_cursor(vs, &c, vaddr, size);
+    while (gather(&c, &run, &first)) {
+        vs->release_failures += kcall_unmap_all(vs, run.caps, run.count, run.size_index);
+        src->put(vs, src->ctx, &run);
+    }
+    if (size != 0) {
+        shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
     }
 }
 
-/* Maps one page from src at vaddr + offset; on failure nothing of it stays. */
-static vs_result map_one(vspace *vs, const vs_reservation *res, vs_addr vaddr, uint64_t offset, uint64_t size,
-                         const page_source *src, uint64_t *pages)
+/* Maps one run from src at vaddr + offset; on failure nothing of it stays. */
+static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, const page_run *run, const page_source *src)
 {
-    vs_object obj;
-    unsigned size_index;
-    vs_result r = src->get(vs, src->ctx, offset, &obj, &size_index);
+    unsigned bits = vs->arch->page_sizes[run->size_index].bits;
+    if (!is_aligned(at, (uint64_t)1 << bits)) {
+        return VS_ERR_INVALID_ARG;
+    }
+    frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
+    vs_result r = tables_map_frames(vs, &batch);
     if (r != VS_OK) {
         return r;
     }
-    uint64_t bytes = (uint64_t)1 << vs->arch->page_sizes[size_index].bits;
-    vs_addr at = vaddr + offset;
-    if (!is_aligned(at, bytes) || size - offset < bytes) {
-        r = VS_ERR_INVALID_ARG;
-    } else {
-        r = tables_map_frame(vs, obj.cap, at, size_index, res->rights, (vs_cache)res->cache);
-    }
-    if (r == VS_OK) {
-        shadow_entry e = {VS_PAGE_MAPPED, size_index, src->owner, obj.cap, obj.cookie};
-        *pages = pages_in(vs->arch, size_index);
-        r = shadow_set_mapped(&vs->shadow, &vs->alloc, page_of(at), (unsigned)*pages, &e);
-        if (r != VS_OK && vs->kernel.ops->unmap_frame(vs->kernel.ctx, obj.cap, size_index) != 0) {
-            vs->release_failures++;
-        }
-    }
+    shadow_run record = {run->caps,       run->cookies, run->count, 1u << vs->size_shift[run->size_index],
+                         run->size_index, src->owner};
+    r = shadow_set_mapped(&vs->shadow, &vs->alloc, page_of(at), &record);
     if (r != VS_OK) {
-        src->put(vs, src->ctx, &obj, size_index);
+        vs->release_failures += kcall_unmap_all(vs, run->caps, run->count, run->size_index);
     }
     return r;
 }
@@ -56,20 +74,26 @@ vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
     if (res == NULL) {
         return VS_ERR_NOT_RESERVED;
     }
-    if (res->mapped_pages != 0 && shadow_any_mapped(&vs->shadow, page_of(vaddr), page_of(size))) {
+    if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != 0) {
         return VS_ERR_ALREADY_MAPPED;
     }
     const table_rec *mark = vs->tables.head;
     uint64_t offset = 0;
     while (offset < size) {
-        uint64_t pages = 0;
-        vs_result r = map_one(vs, res, vaddr, offset, size, src, &pages);
+        page_run run;
+        vs_result r = src->get(vs, src->ctx, offset, size - offset, &run);
+        if (r == VS_OK) {
+            r = map_run(vs, res, vaddr + offset, &run, src);
+            if (r != VS_OK) {
+                src->put(vs, src->ctx, &run);
+            }
+        }
         if (r != VS_OK) {
             unmap_done(vs, vaddr, offset, src);
             tables_rollback(vs, mark);
             return r;
         }
-        offset += pages << SHADOW_PAGE_BITS;
+        offset += (uint64_t)run.count << vs->arch->page_sizes[run.size_index].bits;
     }
     res->mapped_pages += page_of(size);
     vs->mapped_pages += page_of(size);
@@ -85,20 +109,23 @@ typedef struct cap_array {
     unsigned size_bits;
 } cap_array;
 
-static vs_result cap_array_get(vspace *vs, void *ctx, uint64_t offset, vs_object *obj, unsigned *size_index)
+/* Hands out the caller's array in slices of at most UINT_MAX pages. */
+static vs_result cap_array_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
 {
     (void)vs;
     const cap_array *a = ctx;
     uint64_t i = offset >> a->size_bits;
-    obj->cap = a->caps[i];
-    obj->cookie = a->cookies != NULL ? a->cookies[i] : 0;
-    *size_index = a->size_index;
+    uint64_t left = bytes_left >> a->size_bits;
+    run->caps = a->caps + i;
+    run->cookies = a->cookies != NULL ? a->cookies + i : NULL;
+    run->count = left > 0x40000000u ? 0x40000000u : (unsigned)left;
+    run->size_index = a->size_index;
     return VS_OK;
 }
 
-static void cap_array_put(vspace *vs, void *ctx, const vs_object *obj, unsigned size_index)
+static void cap_array_put(vspace *vs, void *ctx, const page_run *run)
 {
-    (void)vs, (void)ctx, (void)obj, (void)size_index;
+    (void)vs, (void)ctx, (void)run;
 }
 
 static int cap_ok(const vspace *vs, vs_cap cap)
@@ -145,27 +172,40 @@ vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t 
 
 /* ---- vs_map_new: frames allocated here ---- */
 
-static vs_result new_frame_get(vspace *vs, void *ctx, uint64_t offset, vs_object *obj, unsigned *size_index)
-{
-    (void)offset;
-    *size_index = *(const unsigned *)ctx;
-    int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_FRAME, *size_index, obj);
-    if (error != 0) {
-        return vs_kernel_failed(vs, error);
-    }
-    if (!cap_ok(vs, obj->cap)) {
-        vs->kernel.ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, *size_index, obj);
-        return VS_ERR_CAP_RANGE;
-    }
-    return VS_OK;
-}
-
-static void new_frame_put(vspace *vs, void *ctx, const vs_object *obj, unsigned size_index)
+static void new_frames_put(vspace *vs, void *ctx, const page_run *run)
 {
     (void)ctx;
-    if (vs->kernel.ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, size_index, obj) != 0) {
-        vs->release_failures++;
+    for (unsigned i = 0; i < run->count; i++) {
+        vs_object obj = {run->caps[i], run->cookies[i]};
+        vs->release_failures += vs->kernel.ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, run->size_index, &obj) != 0;
     }
+}
+
+static vs_result new_frames_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
+{
+    (void)offset;
+    run->size_index = *(const unsigned *)ctx;
+    run->caps = run->cap_buf;
+    run->cookies = run->cookie_buf;
+    run->count = 0;
+    uint64_t left = bytes_left >> vs->arch->page_sizes[run->size_index].bits;
+    vs_result r = VS_OK;
+    while (run->count < RUN_MAX && run->count < left && r == VS_OK) {
+        vs_object obj;
+        int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_FRAME, run->size_index, &obj);
+        if (error != 0) {
+            r = vs_kernel_failed(vs, error);
+            break;
+        }
+        run->cap_buf[run->count] = obj.cap;
+        run->cookie_buf[run->count] = obj.cookie;
+        run->count++;
+        r = cap_ok(vs, obj.cap) ? VS_OK : VS_ERR_CAP_RANGE;
+    }
+    if (r != VS_OK) {
+        new_frames_put(vs, ctx, run);
+    }
+    return r;
 }
 
 vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
@@ -177,13 +217,13 @@ vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
         return r;
     }
     unsigned index = (unsigned)size_index;
-    page_source src = {new_frame_get, new_frame_put, &index, VS_OWNER_VSPACE};
+    page_source src = {new_frames_get, new_frames_put, &index, VS_OWNER_VSPACE};
     return vs_map_pages(vs, vaddr, size, &src);
 }
 
 /* ---- unmapping ---- */
 
-/* Frees the frame or deletes the copy behind e, as its owner says. A
+/* Frees the frame or deletes the copy behind a page, as its owner says. A
  * failure is counted, not undone: the unmap it follows is committed. */
 static void release_frame(vspace *vs, const shadow_entry *e, int free_frames)
 {
@@ -208,57 +248,59 @@ int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames)
 /* Re-maps the pages of [addr, until) unmapped before a kernel failure. */
 static void remap_range(vspace *vs, const vs_reservation *res, vs_addr addr, vs_addr until)
 {
-    for (uint64_t page = page_of(addr); page < page_of(until);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        if (e.state == VS_PAGE_MAPPED && tables_map_frame(vs, e.cap, page << SHADOW_PAGE_BITS, e.size_index,
-                                                          res->rights, (vs_cache)res->cache) != VS_OK) {
-            vs->release_failures++;
-        }
-        page += e.state == VS_PAGE_MAPPED ? pages_in(vs->arch, e.size_index) : 1;
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    vs_cursor(vs, &c, addr, until - addr);
+    while (shadow_cursor_next(&c, &page, &e)) {
+        frame_batch one = {&e.cap, 1, e.size_index, page << SHADOW_PAGE_BITS, res->rights, (vs_cache)res->cache};
+        vs->release_failures += tables_map_frames(vs, &one) != VS_OK;
     }
 }
 
 /* Phase one of an unmap: the kernel unmaps, all or nothing. */
 static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_addr addr, uint64_t size)
 {
-    for (uint64_t page = page_of(addr); page < page_of(addr + size);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        if (e.state != VS_PAGE_MAPPED) {
-            page++;
-            continue;
-        }
-        int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, e.cap, e.size_index);
+    shadow_cursor c;
+    page_run run;
+    uint64_t first = 0;
+    vs_cursor(vs, &c, addr, size);
+    while (gather(&c, &run, &first)) {
+        unsigned done = 0;
+        int error = kcall_unmap_frames(vs, run.caps, run.count, run.size_index, &done);
         if (error != 0) {
+            /* Pages are gathered in address order: all mapped pages before
+             * the failing one are unmapped, none after it. */
+            shadow_cursor again;
+            uint64_t failed = first;
+            shadow_entry e;
+            vs_cursor(vs, &again, first << SHADOW_PAGE_BITS, size - ((first << SHADOW_PAGE_BITS) - addr));
+            for (unsigned i = 0; i <= done; i++) {
+                shadow_cursor_next(&again, &failed, &e);
+            }
             int saved = vs->last_kernel_error;
-            remap_range(vs, res, addr, page << SHADOW_PAGE_BITS);
+            remap_range(vs, res, addr, failed << SHADOW_PAGE_BITS);
             vs->last_kernel_error = saved;
             return vs_kernel_failed(vs, error);
         }
-        page += pages_in(vs->arch, e.size_index);
     }
     return VS_OK;
 }
 
 /* Phase two: the unmap is committed; release frames and copies, and return
- * the pages to RESERVED. Kernels refusing to free are counted, not undone. */
+ * the pages to RESERVED. */
 static uint64_t release_range(vspace *vs, vs_addr addr, uint64_t size, int free_frames)
 {
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
     uint64_t unmapped = 0;
-    for (uint64_t page = page_of(addr); page < page_of(addr + size);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        if (e.state != VS_PAGE_MAPPED) {
-            page++;
-            continue;
-        }
+    vs_cursor(vs, &c, addr, size);
+    while (shadow_cursor_next(&c, &page, &e)) {
         release_frame(vs, &e, free_frames);
-        uint64_t pages = pages_in(vs->arch, e.size_index);
-        shadow_set_reserved(&vs->shadow, &vs->alloc, page, pages);
-        unmapped += pages;
-        page += pages;
+        unmapped += (uint64_t)1 << vs->size_shift[e.size_index];
     }
+    shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(addr), page_of(size));
     return unmapped;
 }
 
@@ -295,7 +337,7 @@ vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
     if (res == NULL) {
         return VS_ERR_NOT_RESERVED;
     }
-    if (!shadow_all_mapped(&vs->shadow, page_of(vaddr), page_of(size))) {
+    if (shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
         return VS_ERR_NOT_MAPPED;
     }
     if (!vs_whole_pages(vs, vaddr, size)) {
@@ -314,11 +356,27 @@ vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out)
     }
     shadow_entry e;
     shadow_get(&vs->shadow, page_of(vaddr), &e);
+    int mapped = e.state == VS_PAGE_MAPPED;
     out->state = (vs_page_state)e.state;
     out->cap = e.cap;
     out->cookie = e.cookie;
     out->owner = (vs_page_owner)e.owner;
-    out->size_bits = e.state == VS_PAGE_MAPPED ? vs->arch->page_sizes[e.size_index].bits : 0;
-    out->page_vaddr = e.state == VS_PAGE_MAPPED ? vaddr & ~(((vs_addr)1 << out->size_bits) - 1) : 0;
+    out->size_bits = mapped ? vs->arch->page_sizes[e.size_index].bits : 0;
+    out->page_vaddr = mapped ? vaddr & ~(((vs_addr)1 << out->size_bits) - 1) : 0;
     return VS_OK;
+}
+
+vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr)
+{
+    uint64_t page = page_of(vaddr);
+    const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    if (leaf == NULL) {
+        return 0;
+    }
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+    uint8_t meta = leaf->meta[i];
+    if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
+        return 0;
+    }
+    return (meta & META_EXT) ? leaf->ext[i].cap : leaf->cap[i];
 }

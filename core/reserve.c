@@ -131,7 +131,7 @@ static vs_result grow(vspace *vs, vs_reservation *res, vs_addr new_end)
 static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
-    if (shadow_any_mapped(&vs->shadow, page_of(new_end), dropped)) {
+    if (shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
         return VS_ERR_HAS_MAPPINGS;
     }
     shadow_clear(&vs->shadow, &vs->alloc, page_of(new_end), dropped);

@@ -34,26 +34,6 @@ size_t shadow_leaf_bytes(const shadow_leaf *leaf)
     return sizeof *leaf + (leaf->ext != NULL ? SHADOW_LEAF_PAGES * sizeof(shadow_ext) : 0);
 }
 
-void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
-{
-    uint8_t meta = leaf != NULL ? leaf->meta[index] : 0;
-    out->state = meta & META_STATE_MASK;
-    out->size_index = (meta & META_SIZE_MASK) >> META_SIZE_SHIFT;
-    out->owner = (meta & META_OWNER_MASK) >> META_OWNER_SHIFT;
-    if (meta & META_EXT) {
-        out->cap = leaf->ext[index].cap;
-        out->cookie = leaf->ext[index].cookie;
-    } else {
-        out->cap = leaf != NULL ? leaf->cap[index] : 0;
-        out->cookie = 0;
-    }
-}
-
-void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
-{
-    shadow_decode(shadow_leaf_of(s, page), leaf_index(page), out);
-}
-
 /* ---- the hash table ---- */
 
 static size_t slot_of(const shadow *s, uint64_t key)
@@ -293,9 +273,14 @@ void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pa
 
 /* ---- mapping ---- */
 
-static int needs_ext(const shadow_entry *e)
+static int run_needs_ext(const shadow_run *run)
 {
-    return e->cap > UINT32_MAX || e->cookie != 0;
+    for (uint64_t j = 0; j < run->count; j++) {
+        if (run->caps[j] > UINT32_MAX || (run->cookies != NULL && run->cookies[j] != 0)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Allocates side arrays for the leaves of [page, page + pages) lacking one,
@@ -321,50 +306,54 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_
     return VS_OK;
 }
 
-vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t page, unsigned pages, const shadow_entry *e)
+/* A run either fits the inline 32-bit caps entirely or uses side arrays
+ * entirely; mixing within a run would buy little and cost a branch. */
+vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
-    int ext = needs_ext(e);
+    int ext = run_needs_ext(run);
     if (ext) {
-        vs_result r = prepare_ext(s, a, page, pages);
+        vs_result r = prepare_ext(s, a, first, run->count * run->pages_per);
         if (r != VS_OK) {
             return r;
         }
     }
-    uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (e->size_index << META_SIZE_SHIFT) | (e->owner << META_OWNER_SHIFT) |
+    uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (run->size_index << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT) |
                              (ext ? META_EXT : 0));
-    uint64_t end = page + pages;
-    while (page < end) {
-        shadow_leaf *leaf = shadow_leaf_of(s, page);
-        for (unsigned i = leaf_index(page); i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+    uint64_t page = first;
+    uint64_t key = UINT64_MAX;
+    shadow_leaf *leaf = NULL;
+    for (uint64_t j = 0; j < run->count; j++) {
+        for (unsigned k = 0; k < run->pages_per; k++, page++) {
+            if (page >> SHADOW_LEAF_BITS != key) {
+                key = page >> SHADOW_LEAF_BITS;
+                leaf = shadow_leaf_of(s, page);
+            }
+            unsigned i = leaf_index(page);
             leaf->meta[i] = meta;
-            leaf->cap[i] = ext ? 0 : (uint32_t)e->cap;
+            leaf->cap[i] = ext ? 0 : (uint32_t)run->caps[j];
             if (ext) {
-                leaf->ext[i].cap = e->cap;
-                leaf->ext[i].cookie = e->cookie;
+                leaf->ext[i].cap = run->caps[j];
+                leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
             }
         }
     }
     return VS_OK;
 }
 
-int shadow_any_mapped(const shadow *s, uint64_t first, uint64_t count)
+uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state)
 {
-    for (uint64_t page = first; page < first + count; page++) {
-        if (shadow_state(s, page) == VS_PAGE_MAPPED) {
-            return 1;
+    uint64_t found = 0;
+    uint64_t page = first;
+    uint64_t end = first + count;
+    while (page < end) {
+        const shadow_leaf *leaf = shadow_leaf_of(s, page);
+        unsigned i = leaf_index(page);
+        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+            uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
+            found += (meta & META_STATE_MASK) == state;
         }
     }
-    return 0;
-}
-
-int shadow_all_mapped(const shadow *s, uint64_t first, uint64_t count)
-{
-    for (uint64_t page = first; page < first + count; page++) {
-        if (shadow_state(s, page) != VS_PAGE_MAPPED) {
-            return 0;
-        }
-    }
-    return 1;
+    return found;
 }
 
 int shadow_for_each_leaf(const shadow *s, int (*fn)(void *ctx, uint64_t key, const shadow_leaf *leaf), void *ctx)

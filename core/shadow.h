@@ -94,8 +94,20 @@ static inline unsigned shadow_state(const shadow *s, uint64_t page)
     return leaf != NULL ? leaf->meta[page & (SHADOW_LEAF_PAGES - 1)] & META_STATE_MASK : 0;
 }
 
-void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out);
-void shadow_get(const shadow *s, uint64_t page, shadow_entry *out);
+static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
+{
+    uint8_t meta = leaf != NULL ? leaf->meta[index] : 0;
+    out->state = meta & META_STATE_MASK;
+    out->size_index = (meta & META_SIZE_MASK) >> META_SIZE_SHIFT;
+    out->owner = (meta & META_OWNER_MASK) >> META_OWNER_SHIFT;
+    out->cap = (meta & META_EXT) ? leaf->ext[index].cap : (leaf != NULL ? leaf->cap[index] : 0);
+    out->cookie = (meta & META_EXT) ? leaf->ext[index].cookie : 0;
+}
+
+static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
+{
+    shadow_decode(shadow_leaf_of(s, page), (unsigned)(page & (SHADOW_LEAF_PAGES - 1)), out);
+}
 
 /* Makes pages [first, first + count) RESERVED, creating leaves. The pages
  * must be EMPTY. NO_MEMORY leaves the shadow unchanged. */
@@ -104,19 +116,90 @@ vs_result shadow_reserve(shadow *s, counted_alloc *a, uint64_t first, uint64_t c
 /* Makes pages [first, first + count) EMPTY, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
 
-/* Records one mapped page of 2^size_bits bytes at page (its first base
- * page), whose base pages are all RESERVED. NO_MEMORY (side array) leaves
- * the shadow unchanged. */
-vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t page, unsigned pages, const shadow_entry *e);
+/* Consecutive mapped pages of one size, as vs_map writes them. */
+typedef struct shadow_run {
+    const vs_cap *caps;       /* count caps */
+    const uintptr_t *cookies; /* count cookies, or NULL for all 0 */
+    uint64_t count;
+    unsigned pages_per; /* base pages per page */
+    unsigned size_index;
+    unsigned owner;
+} shadow_run;
+
+/* Records run from base page `first` on; all those base pages are
+ * RESERVED. NO_MEMORY (a side array) leaves the shadow unchanged. */
+vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
 
 /* Returns base pages [page, page + pages) to RESERVED. */
 void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages);
 
-/* True if any page in [first, first + count) is MAPPED. */
-int shadow_any_mapped(const shadow *s, uint64_t first, uint64_t count);
+/* Walks the mapped pages of a range in address order, looking a leaf up
+ * once per SHADOW_LEAF_PAGES pages rather than once per page. */
+typedef struct shadow_cursor {
+    const shadow *s;
+    uint64_t page; /* next base page to look at */
+    uint64_t end;
+    const shadow_leaf *leaf;
+    uint64_t key;              /* key of leaf, or UINT64_MAX */
+    const uint8_t *size_shift; /* log2 base pages per page-size index */
+} shadow_cursor;
 
-/* True if every page in [first, first + count) is MAPPED. */
-int shadow_all_mapped(const shadow *s, uint64_t first, uint64_t count);
+static inline void shadow_cursor_init(shadow_cursor *c, const shadow *s, uint64_t first, uint64_t count,
+                                      const uint8_t *size_shift)
+{
+    c->s = s;
+    c->page = first;
+    c->end = first + count;
+    c->leaf = NULL;
+    c->key = UINT64_MAX;
+    c->size_shift = size_shift;
+}
+
+/* Moves the cursor to the next MAPPED page and decodes it into *e without
+ * passing it; *page is its first base page in the range. Returns 0 at the
+ * end of the range. */
+static inline int shadow_cursor_peek(shadow_cursor *c, uint64_t *page, shadow_entry *e)
+{
+    while (c->page < c->end) {
+        uint64_t key = c->page >> SHADOW_LEAF_BITS;
+        if (key != c->key) {
+            c->key = key;
+            c->leaf = shadow_leaf_of(c->s, c->page);
+        }
+        unsigned i = (unsigned)(c->page & (SHADOW_LEAF_PAGES - 1));
+        if (c->leaf == NULL) {
+            c->page += SHADOW_LEAF_PAGES - i;
+        } else if ((c->leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
+            c->page++;
+        } else {
+            shadow_decode(c->leaf, i, e);
+            *page = c->page;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Moves the cursor past the page peek returned (e). */
+static inline void shadow_cursor_skip(shadow_cursor *c, const shadow_entry *e)
+{
+    uint64_t pages = (uint64_t)1 << c->size_shift[e->size_index];
+    c->page = (c->page & ~(pages - 1)) + pages;
+}
+
+/* The next MAPPED page: peek and skip. A page whose first base page
+ * precedes the range is reported from the range's first base page. */
+static inline int shadow_cursor_next(shadow_cursor *c, uint64_t *page, shadow_entry *e)
+{
+    if (!shadow_cursor_peek(c, page, e)) {
+        return 0;
+    }
+    shadow_cursor_skip(c, e);
+    return 1;
+}
+
+/* Number of pages in [first, first + count) in the given vs_page_state. */
+uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state);
 
 /* Visits every leaf (in hash order) with its key until fn returns non-zero. */
 int shadow_for_each_leaf(const shadow *s, int (*fn)(void *ctx, uint64_t key, const shadow_leaf *leaf), void *ctx);

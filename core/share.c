@@ -7,26 +7,39 @@ typedef struct share_source {
     vs_addr src_vaddr;
 } share_source;
 
-static vs_result copy_get(vspace *vs, void *ctx, uint64_t offset, vs_object *obj, unsigned *size_index)
+static void copies_put(vspace *vs, void *ctx, const page_run *run)
 {
-    const share_source *s = ctx;
-    shadow_entry e;
-    shadow_get(&s->src->shadow, page_of(s->src_vaddr + offset), &e);
-    int error = vs->kernel.ops->copy_cap(vs->kernel.ctx, e.cap, &obj->cap);
-    if (error != 0) {
-        return vs_kernel_failed(vs, error);
+    (void)ctx;
+    for (unsigned i = 0; i < run->count; i++) {
+        vs->release_failures += vs->kernel.ops->delete_cap(vs->kernel.ctx, run->caps[i]) != 0;
     }
-    obj->cookie = 0;
-    *size_index = e.size_index;
-    return VS_OK;
 }
 
-static void copy_put(vspace *vs, void *ctx, const vs_object *obj, unsigned size_index)
+/* Copies the caps of up to RUN_MAX source pages of one size. The source
+ * range was checked to be whole mapped pages. */
+static vs_result copies_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
 {
-    (void)ctx, (void)size_index;
-    if (vs->kernel.ops->delete_cap(vs->kernel.ctx, obj->cap) != 0) {
-        vs->release_failures++;
+    const share_source *s = ctx;
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    vs_cursor(s->src, &c, s->src_vaddr + offset, bytes_left);
+    run->caps = run->cap_buf;
+    run->cookies = NULL;
+    run->count = 0;
+    while (run->count < RUN_MAX && shadow_cursor_next(&c, &page, &e)) {
+        if (run->count > 0 && e.size_index != run->size_index) {
+            break;
+        }
+        run->size_index = e.size_index;
+        int error = vs->kernel.ops->copy_cap(vs->kernel.ctx, e.cap, &run->cap_buf[run->count]);
+        if (error != 0) {
+            copies_put(vs, NULL, run);
+            return vs_kernel_failed(vs, error);
+        }
+        run->count++;
     }
+    return VS_OK;
 }
 
 /* The source range must consist of whole mapped pages. */
@@ -36,7 +49,7 @@ static vs_result source_ok(const vspace *src, vs_addr addr, uint64_t size)
     if (!vs_range_ok(src, addr, size, &r)) {
         return r;
     }
-    if (!shadow_all_mapped(&src->shadow, page_of(addr), page_of(size))) {
+    if (shadow_count(&src->shadow, page_of(addr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
         return VS_ERR_NOT_MAPPED;
     }
     if (!vs_whole_pages(src, addr, size)) {
@@ -59,6 +72,6 @@ vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr sr
         return r;
     }
     share_source s = {src, src_vaddr};
-    page_source source = {copy_get, copy_put, &s, VS_OWNER_COPY};
+    page_source source = {copies_get, copies_put, &s, VS_OWNER_COPY};
     return vs_map_pages(dst, dst_vaddr, size, &source);
 }

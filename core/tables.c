@@ -3,31 +3,7 @@
  * level is missing; we allocate that table, map it and try again. */
 #include "internal.h"
 
-typedef struct map_request {
-    int is_table;
-    vs_cap cap;
-    unsigned size; /* page-size index, or table level */
-    vs_addr vaddr;
-    unsigned rights;
-    vs_cache cache;
-} map_request;
-
-static vs_result map_with_tables(struct vspace *vs, const map_request *req);
-
-static vs_kstatus map_once(struct vspace *vs, const map_request *req)
-{
-    const vs_kernel_ops *ops = vs->kernel.ops;
-    if (req->is_table) {
-        return ops->map_table(vs->kernel.ctx, vs->root, req->cap, req->size, req->vaddr);
-    }
-    return ops->map_frame(vs->kernel.ctx, vs->root, req->cap, req->vaddr, req->size, req->rights, req->cache);
-}
-
-/* The level of the table that would hold the request's own entry. */
-static unsigned request_level(const struct vspace *vs, const map_request *req)
-{
-    return req->is_table ? req->size - 1 : vs->arch->page_sizes[req->size].level;
-}
+static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_addr vaddr);
 
 static void free_table(struct vspace *vs, table_rec *rec, int mapped)
 {
@@ -54,8 +30,7 @@ static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
         counted_alloc_put(&vs->alloc, rec, sizeof *rec);
         return vs_kernel_failed(vs, error);
     }
-    map_request req = {1, rec->obj.cap, level, rec->vaddr, 0, VS_CACHE_DEFAULT};
-    vs_result r = map_with_tables(vs, &req);
+    vs_result r = map_table(vs, rec->obj.cap, level, rec->vaddr);
     if (r != VS_OK) {
         free_table(vs, rec, 0);
         return r;
@@ -66,35 +41,62 @@ static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
     return VS_OK;
 }
 
-/* Each retry fills a level strictly above the request's own, so at most
- * num_levels attempts can be needed; more means the kernel misbehaves. */
-static vs_result map_with_tables(struct vspace *vs, const map_request *req)
+/* A missing level is believable only if it lies above the entry being
+ * written; each retry fills one, so more than num_levels retries without
+ * progress means the kernel misbehaves. */
+static int missing_ok(const struct vspace *vs, vs_kstatus st, unsigned entry_level, unsigned *retries)
+{
+    return st.missing_level >= 1 && (unsigned)st.missing_level <= entry_level && ++*retries <= vs->arch->num_levels;
+}
+
+static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_addr vaddr)
 {
     const table_rec *mark = vs->tables.head;
-    for (unsigned attempt = 0; attempt <= vs->arch->num_levels; attempt++) {
-        vs_kstatus st = map_once(vs, req);
+    unsigned retries = 0;
+    for (;;) {
+        vs_kstatus st = vs->kernel.ops->map_table(vs->kernel.ctx, vs->root, table, level, vaddr);
+        vs_result r = VS_OK;
         if (st.error == 0) {
             return VS_OK;
         }
-        if (st.missing_level < 1 || (unsigned)st.missing_level > request_level(vs, req)) {
-            tables_rollback(vs, mark);
-            return vs_kernel_failed(vs, st.error);
-        }
-        vs_result r = add_table(vs, (unsigned)st.missing_level, req->vaddr);
+        r = missing_ok(vs, st, level - 1, &retries) ? add_table(vs, (unsigned)st.missing_level, vaddr)
+                                                    : vs_kernel_failed(vs, st.error);
         if (r != VS_OK) {
             tables_rollback(vs, mark);
             return r;
         }
     }
-    tables_rollback(vs, mark);
-    return vs_kernel_failed(vs, -1);
 }
 
-vs_result tables_map_frame(struct vspace *vs, vs_cap frame, vs_addr vaddr, unsigned size_index, unsigned rights,
-                           vs_cache cache)
+vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
 {
-    map_request req = {0, frame, size_index, vaddr, rights, cache};
-    return map_with_tables(vs, &req);
+    const table_rec *mark = vs->tables.head;
+    unsigned bits = vs->arch->page_sizes[batch->size_index].bits;
+    unsigned entry_level = vs->arch->page_sizes[batch->size_index].level;
+    unsigned done = 0;
+    unsigned retries = 0;
+    while (done < batch->count) {
+        frame_batch rest = *batch;
+        rest.caps += done;
+        rest.count -= done;
+        rest.vaddr += (vs_addr)done << bits;
+        unsigned n = 0;
+        vs_kstatus st = kcall_map_frames(vs, &rest, &n);
+        done += n;
+        if (st.error == 0) {
+            break;
+        }
+        retries = n > 0 ? 0 : retries;
+        vs_addr at = batch->vaddr + ((vs_addr)done << bits);
+        vs_result r = missing_ok(vs, st, entry_level, &retries) ? add_table(vs, (unsigned)st.missing_level, at)
+                                                                : vs_kernel_failed(vs, st.error);
+        if (r != VS_OK) {
+            vs->release_failures += kcall_unmap_all(vs, batch->caps, done, batch->size_index);
+            tables_rollback(vs, mark);
+            return r;
+        }
+    }
+    return VS_OK;
 }
 
 void tables_rollback(struct vspace *vs, const table_rec *mark)
@@ -107,9 +109,7 @@ void tables_rollback(struct vspace *vs, const table_rec *mark)
     }
 }
 
-size_t tables_destroy(struct vspace *vs)
+void tables_destroy(struct vspace *vs)
 {
-    size_t before = vs->release_failures;
     tables_rollback(vs, NULL);
-    return vs->release_failures - before;
 }

@@ -8,6 +8,8 @@
 #include <vspace/kernel.h>
 #include <vspace/result.h>
 
+#include "kcalls.h"
+
 struct vspace;
 
 typedef struct table_rec {
@@ -23,15 +25,15 @@ typedef struct table_list {
     size_t count;
 } table_list;
 
-/* Maps frame at vaddr, creating every missing paging structure the kernel
- * asks for. On failure, tables created by this call are removed again. */
-vs_result tables_map_frame(struct vspace *vs, vs_cap frame, vs_addr vaddr, unsigned size_index, unsigned rights,
-                           vs_cache cache);
+/* Maps the batch, creating every missing paging structure the kernel asks
+ * for. All or nothing: on failure the frames mapped so far are unmapped and
+ * the tables this call created are removed. */
+vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch);
 
 /* Unmaps and frees tables newer than mark (a previous head). */
 void tables_rollback(struct vspace *vs, const table_rec *mark);
 
-/* Unmaps and frees every table; returns the number of kernel failures. */
-size_t tables_destroy(struct vspace *vs);
+/* Unmaps and frees every table. */
+void tables_destroy(struct vspace *vs);
 
 #endif

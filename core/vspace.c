@@ -37,6 +37,9 @@ vs_result vs_create(const vs_config *config, vspace **out)
     int whole = config->range_base == 0 && config->range_end == 0;
     vs->base = whole ? config->arch->user_base : config->range_base;
     vs->end = whole ? config->arch->user_end : config->range_end;
+    for (unsigned i = 0; i < config->arch->num_page_sizes; i++) {
+        vs->size_shift[i] = (uint8_t)(config->arch->page_sizes[i].bits - SHADOW_PAGE_BITS);
+    }
     *out = vs;
     return VS_OK;
 }
@@ -100,20 +103,17 @@ static int destroy_mappings(void *ctx, const vs_reservation *res)
 {
     const destroy_ctx *d = ctx;
     vspace *vs = d->vs;
-    for (uint64_t page = page_of(res->start); page < page_of(res->end);) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page, &e);
-        if (e.state != VS_PAGE_MAPPED) {
-            page++;
-            continue;
-        }
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    vs_cursor(vs, &c, res->start, res->end - res->start);
+    while (shadow_cursor_next(&c, &page, &e)) {
         int free_frames = e.owner != VS_OWNER_CALLER || (d->flags & VS_DESTROY_FREE_CALLER_FRAMES);
         int error = vs_release_page(vs, &e, free_frames);
         if (error != 0) {
             vs->release_failures++;
             vs->last_kernel_error = error;
         }
-        page += pages_in(vs->arch, e.size_index);
     }
     return 0;
 }

@@ -62,6 +62,15 @@ typedef struct vs_kernel_ops {
     int (*delete_cap)(void *ctx, vs_cap cap);
     int (*frame_paddr)(void *ctx, vs_cap frame, vs_addr *paddr);
     int (*translate)(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out);
+    /* Optional batch forms (NULL: the core calls map_frame / unmap_frame per
+     * page). They act on frames[0..n) at consecutive pages from vaddr and
+     * store in *done how many succeeded; on failure the status describes
+     * frames[*done], and frames before it stay mapped / unmapped, so the
+     * core can resume or undo. A backend whose kernel has a batch call
+     * (mmap of a range on Linux) saves a call per page. */
+    vs_kstatus (*map_frames)(void *ctx, vs_cap root, const vs_cap *frames, unsigned n, vs_addr vaddr,
+                             unsigned page_size, unsigned rights, vs_cache cache, unsigned *done);
+    int (*unmap_frames)(void *ctx, const vs_cap *frames, unsigned n, unsigned page_size, unsigned *done);
 } vs_kernel_ops;
 
 typedef struct vs_kernel {

@@ -173,6 +173,10 @@ vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags);
  * INVALID_ARG (NULL out). */
 vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out);
 
+/* The cap mapped at vaddr, or 0 (the null cap) if the page is not mapped
+ * or vaddr is outside the vspace. The fast path for hot lookups. */
+vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr);
+
 /* Maps the pages mapped in [src_vaddr, src_vaddr + size) of src into dst at
  * dst_vaddr, each through a fresh copy of its cap, with the rights of dst's
  * reservation. Page sizes are kept, so both addresses must be aligned to the
