@@ -356,13 +356,15 @@ vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out)
     }
     shadow_entry e;
     shadow_get(&vs->shadow, page_of(vaddr), &e);
-    int mapped = e.state == VS_PAGE_MAPPED;
-    out->state = (vs_page_state)e.state;
-    out->cap = e.cap;
-    out->cookie = e.cookie;
-    out->owner = (vs_page_owner)e.owner;
-    out->size_bits = mapped ? vs->arch->page_sizes[e.size_index].bits : 0;
-    out->page_vaddr = mapped ? vaddr & ~(((vs_addr)1 << out->size_bits) - 1) : 0;
+    unsigned bits = e.state == VS_PAGE_MAPPED ? vs->size_shift[e.size_index] + SHADOW_PAGE_BITS : 0;
+    *out = (vs_page){
+        .state = (vs_page_state)e.state,
+        .cap = e.cap,
+        .cookie = e.cookie,
+        .size_bits = (uint8_t)bits,
+        .page_vaddr = bits != 0 ? vaddr & ~(((vs_addr)1 << bits) - 1) : 0,
+        .owner = (vs_page_owner)e.owner,
+    };
     return VS_OK;
 }
 
