@@ -39,7 +39,7 @@ size_t shadow_leaf_bytes(const shadow_leaf *leaf)
 static size_t slot_of(const shadow *s, uint64_t key)
 {
     size_t i = (size_t)shadow_hash(s, key);
-    while (s->slots[i].leaf != NULL && s->slots[i].key != key) {
+    while (s->slots[i].leaf != NULL && s->slots[i].leaf->key != key) {
         i = (i + 1) & (s->capacity - 1);
     }
     return i;
@@ -48,7 +48,7 @@ static size_t slot_of(const shadow *s, uint64_t key)
 static void table_put(shadow *s, uint64_t key, shadow_leaf *leaf)
 {
     size_t i = slot_of(s, key);
-    s->slots[i].key = key;
+    leaf->key = key;
     s->slots[i].leaf = leaf;
 }
 
@@ -81,7 +81,7 @@ static void table_rehash(shadow *s, counted_alloc *a, shadow_slot *slots, size_t
     s->hash_shift = 64 - log2_of(capacity);
     for (size_t i = 0; i < old_capacity; i++) {
         if (old[i].leaf != NULL) {
-            table_put(s, old[i].key, old[i].leaf);
+            table_put(s, old[i].leaf->key, old[i].leaf);
         }
     }
     counted_alloc_put(a, old, old_capacity * sizeof *old);
@@ -94,7 +94,7 @@ static void table_remove(shadow *s, uint64_t key)
     size_t hole = slot_of(s, key);
     s->slots[hole].leaf = NULL;
     for (size_t j = (hole + 1) & mask; s->slots[j].leaf != NULL; j = (j + 1) & mask) {
-        size_t home = (size_t)shadow_hash(s, s->slots[j].key);
+        size_t home = (size_t)shadow_hash(s, s->slots[j].leaf->key);
         /* The entry may fill the hole only if its home is not cyclically in (hole, j]. */
         int home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_after_hole) {
@@ -360,7 +360,7 @@ int shadow_for_each_leaf(const shadow *s, int (*fn)(void *ctx, uint64_t key, con
 {
     for (size_t i = 0; i < s->capacity; i++) {
         if (s->slots[i].leaf != NULL) {
-            int r = fn(ctx, s->slots[i].key, s->slots[i].leaf);
+            int r = fn(ctx, s->slots[i].leaf->key, s->slots[i].leaf);
             if (r != 0) {
                 return r;
             }
