@@ -1,0 +1,12 @@
+#!/bin/sh
+# `make run`: runs the main job from the build directory given as $1
+# (default: build). Until the vspace CLI exists, that is the demo: the core
+# on a simulated ia32 address space with a recording kernel.
+set -eu
+build=${1:-build}
+demo="$build/demo/vspace-demo"
+if [ ! -x "$demo" ]; then
+    echo "run-main.sh: $demo not found; build first (make build)" >&2
+    exit 2
+fi
+exec "$demo"
