@@ -139,7 +139,7 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
     }
     if (empty || uses_ext != (leaf->ext != NULL)) {
         violation(c, VS_V_ACCOUNTING, key << (SHADOW_LEAF_BITS + SHADOW_PAGE_BITS), 0, empty,
-                  "shadow leaf is empty or its side array is unused/missing");
+                  "shadow leaf is empty, or its side array is unused or missing");
     }
     return 0;
 }
@@ -159,9 +159,8 @@ static void check_counts(checker *c)
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
     }
-    size_t bytes = sizeof(vspace) + c->nodes * sizeof(vs_reservation) + vs->shadow.leaves * sizeof(shadow_leaf) +
-                   vs->shadow.ext_arrays * SHADOW_LEAF_PAGES * sizeof(shadow_ext) +
-                   vs->shadow.capacity * sizeof(shadow_slot) + tables * sizeof(table_rec);
+    size_t bytes =
+        sizeof(vspace) + c->nodes * sizeof(vs_reservation) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,
                   "bookkeeping bytes, table count or reservation count disagree with the structures");

@@ -45,6 +45,10 @@ static inline int is_aligned(uint64_t value, uint64_t align)
  * managed range; sets *result to INVALID_ARG or OUT_OF_RANGE otherwise. */
 int vs_range_ok(const vspace *vs, vs_addr addr, uint64_t size, vs_result *result);
 
+/* Counts a kernel refusal to free or delete after a committed change (a
+ * leak the caller sees in vs_stats); error 0 is no failure. */
+void vs_release_failed(vspace *vs, int error);
+
 /* Records a failed kernel call and returns VS_ERR_KERNEL. */
 vs_result vs_kernel_failed(vspace *vs, int error);
 
@@ -77,6 +81,7 @@ typedef struct page_run {
     const uintptr_t *cookies; /* NULL: all 0 */
     unsigned count;
     unsigned size_index;
+    unsigned not_callers; /* pages whose owner is not the caller (gather only) */
     vs_cap cap_buf[RUN_MAX];
     uintptr_t cookie_buf[RUN_MAX];
 } page_run;

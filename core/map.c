@@ -13,6 +13,7 @@ static int gather(shadow_cursor *c, page_run *run, uint64_t *first_page)
     uint64_t page;
     shadow_entry e;
     run->count = 0;
+    run->not_callers = 0;
     run->caps = run->cap_buf;
     run->cookies = run->cookie_buf;
     while (run->count < RUN_MAX && shadow_cursor_peek(c, &page, &e)) {
@@ -25,6 +26,7 @@ static int gather(shadow_cursor *c, page_run *run, uint64_t *first_page)
         run->size_index = e.size_index;
         run->cap_buf[run->count] = e.cap;
         run->cookie_buf[run->count] = e.cookie;
+        run->not_callers += e.owner != VS_OWNER_CALLER;
         run->count++;
         shadow_cursor_skip(c, &e);
     }
@@ -177,7 +179,7 @@ static void new_frames_put(vspace *vs, void *ctx, const page_run *run)
     (void)ctx;
     for (unsigned i = 0; i < run->count; i++) {
         vs_object obj = {run->caps[i], run->cookies[i]};
-        vs->release_failures += vs->kernel.ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, run->size_index, &obj) != 0;
+        vs_release_failed(vs, vs->kernel.ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, run->size_index, &obj));
     }
 }
 
@@ -232,10 +234,10 @@ static void release_frame(vspace *vs, const shadow_entry *e, int free_frames)
     int error = 0;
     if (e->owner == VS_OWNER_COPY) {
         error = ops->delete_cap(vs->kernel.ctx, e->cap);
-    } else if (free_frames) {
+    } else if (e->owner == VS_OWNER_VSPACE || free_frames) {
         error = ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, e->size_index, &obj);
     }
-    vs->release_failures += error != 0;
+    vs_release_failed(vs, error);
 }
 
 int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames)
@@ -258,8 +260,10 @@ static void remap_range(vspace *vs, const vs_reservation *res, vs_addr addr, vs_
     }
 }
 
-/* Phase one of an unmap: the kernel unmaps, all or nothing. */
-static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_addr addr, uint64_t size)
+/* Phase one of an unmap: the kernel unmaps, all or nothing. Counts the
+ * pages unmapped and those whose frame needs releasing afterwards. */
+static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_addr addr, uint64_t size,
+                                    uint64_t *unmapped, uint64_t *releasable)
 {
     shadow_cursor c;
     page_run run;
@@ -283,34 +287,36 @@ static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_ad
             vs->last_kernel_error = saved;
             return vs_kernel_failed(vs, error);
         }
+        *unmapped += (uint64_t)run.count << vs->size_shift[run.size_index];
+        *releasable += run.not_callers;
     }
     return VS_OK;
 }
 
-/* Phase two: the unmap is committed; release frames and copies, and return
- * the pages to RESERVED. */
-static uint64_t release_range(vspace *vs, vs_addr addr, uint64_t size, int free_frames)
+/* Phase two: the unmap is committed; release frames and copies. */
+static void release_range(vspace *vs, vs_addr addr, uint64_t size, int free_frames)
 {
     shadow_cursor c;
     uint64_t page;
     shadow_entry e;
-    uint64_t unmapped = 0;
     vs_cursor(vs, &c, addr, size);
     while (shadow_cursor_next(&c, &page, &e)) {
         release_frame(vs, &e, free_frames);
-        unmapped += (uint64_t)1 << vs->size_shift[e.size_index];
     }
-    shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(addr), page_of(size));
-    return unmapped;
 }
 
 vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames)
 {
-    vs_result r = kernel_unmap_range(vs, res, addr, size);
+    uint64_t unmapped = 0;
+    uint64_t releasable = 0;
+    vs_result r = kernel_unmap_range(vs, res, addr, size, &unmapped, &releasable);
     if (r != VS_OK) {
         return r;
     }
-    uint64_t unmapped = release_range(vs, addr, size, free_frames);
+    if (releasable != 0 || free_frames) {
+        release_range(vs, addr, size, free_frames);
+    }
+    shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(addr), page_of(size));
     res->mapped_pages -= unmapped;
     vs->mapped_pages -= unmapped;
     return VS_OK;

@@ -13,15 +13,15 @@
 struct vs_reservation {
     struct vs_reservation *child[2];
     vs_addr start;
-    vs_addr end;           /* exclusive */
-    vs_addr sub_min;       /* lowest start in this subtree */
-    vs_addr sub_max;       /* highest end in this subtree */
-    uint64_t sub_gap;      /* largest gap between consecutive reservations of this subtree */
-    uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
-    const vspace *owner;   /* lets calls reject another vspace's handle */
-    uint8_t height;
+    vs_addr end;      /* exclusive */
+    vs_addr sub_min;  /* lowest start in this subtree */
+    vs_addr sub_max;  /* highest end in this subtree */
+    uint64_t sub_gap; /* largest gap between consecutive reservations of this subtree */
+    uint8_t height;   /* with the fields above: what a tree walk reads */
     uint8_t rights;
     uint8_t cache;
+    uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
+    const vspace *owner;   /* lets calls reject another vspace's handle */
     char name[VS_NAME_MAX];
 };
 

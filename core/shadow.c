@@ -29,9 +29,24 @@ static int leaf_uses_ext(const shadow_leaf *leaf)
     return 0;
 }
 
-size_t shadow_leaf_bytes(const shadow_leaf *leaf)
+static size_t ext_bytes(void)
 {
-    return sizeof *leaf + (leaf->ext != NULL ? SHADOW_LEAF_PAGES * sizeof(shadow_ext) : 0);
+    return SHADOW_LEAF_PAGES * sizeof(shadow_ext);
+}
+
+/* The side array exists exactly while a page of the leaf uses it. */
+static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
+{
+    if (leaf->ext != NULL && !leaf_uses_ext(leaf)) {
+        counted_alloc_put(a, leaf->ext, ext_bytes());
+        leaf->ext = NULL;
+        s->ext_arrays--;
+    }
+}
+
+size_t shadow_bytes(const shadow *s)
+{
+    return s->leaves * sizeof(shadow_leaf) + s->ext_arrays * ext_bytes() + s->capacity * sizeof(shadow_slot);
 }
 
 /* ---- the hash table ---- */
@@ -135,7 +150,8 @@ static vs_result alloc_leaf_list(counted_alloc *a, uint64_t count, shadow_leaf *
             free_leaf_list(a, list);
             return VS_ERR_NO_MEMORY;
         }
-        memset(leaf, 0, sizeof *leaf);
+        /* cap[] is written when a page is mapped and read only then. */
+        memset(leaf, 0, offsetof(shadow_leaf, cap));
         leaf->ext = (shadow_ext *)(void *)list;
         list = leaf;
     }
@@ -161,27 +177,22 @@ static vs_result grow_for(shadow *s, counted_alloc *a, size_t leaves, shadow_slo
     return VS_OK;
 }
 
-static void insert_leaves(shadow *s, shadow_leaf *list, uint64_t first_key, uint64_t last_key)
-{
-    for (uint64_t key = first_key; key <= last_key; key++) {
-        if (list != NULL && shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL) {
-            shadow_leaf *leaf = list;
-            list = (shadow_leaf *)(void *)leaf->ext;
-            leaf->ext = NULL;
-            table_put(s, key, leaf);
-            s->leaves++;
-        }
-    }
-}
-
-static void set_state(shadow *s, uint64_t first, uint64_t count, uint8_t meta)
+/* Links the allocated leaves in where the range has none and marks every
+ * page of the range: one probe per leaf. */
+static void insert_and_mark(shadow *s, shadow_leaf *list, uint64_t first, uint64_t count, uint8_t meta)
 {
     uint64_t page = first;
     uint64_t end = first + count;
     while (page < end) {
         shadow_leaf *leaf = shadow_leaf_of(s, page);
-        unsigned i = leaf_index(page);
-        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+        if (leaf == NULL && list != NULL) {
+            leaf = list;
+            list = (shadow_leaf *)(void *)leaf->ext;
+            leaf->ext = NULL;
+            table_put(s, page >> SHADOW_LEAF_BITS, leaf);
+            s->leaves++;
+        }
+        for (unsigned i = leaf_index(page); i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
             leaf->meta[i] = meta;
         }
     }
@@ -210,8 +221,7 @@ vs_result shadow_reserve(shadow *s, counted_alloc *a, uint64_t first, uint64_t c
     if (slots != NULL) {
         table_rehash(s, a, slots, capacity);
     }
-    insert_leaves(s, list, first_key, last_key);
-    set_state(s, first, count, VS_PAGE_RESERVED);
+    insert_and_mark(s, list, first, count, VS_PAGE_RESERVED);
     return VS_OK;
 }
 
@@ -227,15 +237,6 @@ static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *le
     }
 }
 
-static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
-{
-    if (leaf->ext != NULL && !leaf_uses_ext(leaf)) {
-        counted_alloc_put(a, leaf->ext, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
-        leaf->ext = NULL;
-        s->ext_arrays--;
-    }
-}
-
 /* Sets pages [first, first + count) to meta and releases what that frees. */
 static void set_and_release(shadow *s, counted_alloc *a, uint64_t first, uint64_t count, uint8_t meta)
 {
@@ -248,7 +249,6 @@ static void set_and_release(shadow *s, counted_alloc *a, uint64_t first, uint64_
         for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
             if (leaf != NULL) {
                 leaf->meta[i] = meta;
-                leaf->cap[i] = 0;
             }
         }
         if (leaf == NULL) {
@@ -294,7 +294,7 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_
         if (leaf->ext != NULL) {
             continue;
         }
-        leaf->ext = counted_alloc_get(a, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
+        leaf->ext = counted_alloc_get(a, ext_bytes());
         if (leaf->ext == NULL) {
             for (uint64_t undo = first_key; undo < key; undo++) {
                 release_ext_if_unused(s, a, shadow_leaf_of(s, undo << SHADOW_LEAF_BITS));
@@ -330,10 +330,11 @@ vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const s
             }
             unsigned i = leaf_index(page);
             leaf->meta[i] = meta;
-            leaf->cap[i] = ext ? 0 : (uint32_t)run->caps[j];
             if (ext) {
                 leaf->ext[i].cap = run->caps[j];
                 leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
+            } else {
+                leaf->cap[i] = (uint32_t)run->caps[j];
             }
         }
     }
@@ -374,9 +375,7 @@ void shadow_destroy(shadow *s, counted_alloc *a)
     for (size_t i = 0; i < s->capacity; i++) {
         shadow_leaf *leaf = s->slots[i].leaf;
         if (leaf != NULL) {
-            if (leaf->ext != NULL) {
-                counted_alloc_put(a, leaf->ext, SHADOW_LEAF_PAGES * sizeof *leaf->ext);
-            }
+            counted_alloc_put(a, leaf->ext, ext_bytes());
             counted_alloc_put(a, leaf, sizeof *leaf);
         }
     }

@@ -11,7 +11,7 @@ static void copies_put(vspace *vs, void *ctx, const page_run *run)
 {
     (void)ctx;
     for (unsigned i = 0; i < run->count; i++) {
-        vs->release_failures += vs->kernel.ops->delete_cap(vs->kernel.ctx, run->caps[i]) != 0;
+        vs_release_failed(vs, vs->kernel.ops->delete_cap(vs->kernel.ctx, run->caps[i]));
     }
 }
 

@@ -8,12 +8,10 @@ static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_a
 static void free_table(struct vspace *vs, table_rec *rec, int mapped)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
-    if (mapped && ops->unmap_table(vs->kernel.ctx, rec->obj.cap, rec->level) != 0) {
-        vs->release_failures++;
+    if (mapped) {
+        vs_release_failed(vs, ops->unmap_table(vs->kernel.ctx, rec->obj.cap, rec->level));
     }
-    if (ops->free_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, rec->level, &rec->obj) != 0) {
-        vs->release_failures++;
-    }
+    vs_release_failed(vs, ops->free_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, rec->level, &rec->obj));
     counted_alloc_put(&vs->alloc, rec, sizeof *rec);
 }
 
@@ -73,30 +71,26 @@ vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
     const table_rec *mark = vs->tables.head;
     unsigned bits = vs->arch->page_sizes[batch->size_index].bits;
     unsigned entry_level = vs->arch->page_sizes[batch->size_index].level;
-    unsigned done = 0;
+    frame_batch rest = *batch;
     unsigned retries = 0;
-    while (done < batch->count) {
-        frame_batch rest = *batch;
-        rest.caps += done;
-        rest.count -= done;
-        rest.vaddr += (vs_addr)done << bits;
+    for (;;) {
         unsigned n = 0;
         vs_kstatus st = kcall_map_frames(vs, &rest, &n);
-        done += n;
         if (st.error == 0) {
-            break;
+            return VS_OK;
         }
+        rest.caps += n;
+        rest.count -= n;
+        rest.vaddr += (vs_addr)n << bits;
         retries = n > 0 ? 0 : retries;
-        vs_addr at = batch->vaddr + ((vs_addr)done << bits);
-        vs_result r = missing_ok(vs, st, entry_level, &retries) ? add_table(vs, (unsigned)st.missing_level, at)
+        vs_result r = missing_ok(vs, st, entry_level, &retries) ? add_table(vs, (unsigned)st.missing_level, rest.vaddr)
                                                                 : vs_kernel_failed(vs, st.error);
         if (r != VS_OK) {
-            vs->release_failures += kcall_unmap_all(vs, batch->caps, done, batch->size_index);
+            vs->release_failures += kcall_unmap_all(vs, batch->caps, batch->count - rest.count, batch->size_index);
             tables_rollback(vs, mark);
             return r;
         }
     }
-    return VS_OK;
 }
 
 void tables_rollback(struct vspace *vs, const table_rec *mark)

@@ -54,6 +54,14 @@ int vs_last_kernel_error(const vspace *vs)
     return vs->last_kernel_error;
 }
 
+void vs_release_failed(vspace *vs, int error)
+{
+    if (error != 0) {
+        vs->release_failures++;
+        vs->last_kernel_error = error;
+    }
+}
+
 vs_result vs_kernel_failed(vspace *vs, int error)
 {
     vs->last_kernel_error = error;
@@ -90,6 +98,7 @@ void vs_get_stats(const vspace *vs, vs_stats *out)
     out->mapped_pages = vs->mapped_pages;
     out->paging_tables = vs->tables.count;
     out->bookkeeping_bytes = vs->alloc.bytes;
+    out->release_failures = vs->release_failures;
 }
 
 typedef struct destroy_ctx {
@@ -108,12 +117,7 @@ static int destroy_mappings(void *ctx, const vs_reservation *res)
     shadow_entry e;
     vs_cursor(vs, &c, res->start, res->end - res->start);
     while (shadow_cursor_next(&c, &page, &e)) {
-        int free_frames = e.owner != VS_OWNER_CALLER || (d->flags & VS_DESTROY_FREE_CALLER_FRAMES);
-        int error = vs_release_page(vs, &e, free_frames);
-        if (error != 0) {
-            vs->release_failures++;
-            vs->last_kernel_error = error;
-        }
+        vs_release_failed(vs, vs_release_page(vs, &e, (d->flags & VS_DESTROY_FREE_CALLER_FRAMES) != 0));
     }
     return 0;
 }

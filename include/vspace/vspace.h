@@ -109,7 +109,7 @@ vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs
 
 enum {
     VS_FREE_UNMAP = 1u << 0, /* unmap pages still mapped in the reservation */
-    VS_FREE_FRAMES = 1u << 1 /* with VS_FREE_UNMAP: also free their frames */
+    VS_FREE_FRAMES = 1u << 1 /* with VS_FREE_UNMAP: also free the caller's frames (vs_map) */
 };
 
 /* Frees a reservation. With mapped pages and no VS_FREE_UNMAP, refuses with
@@ -158,12 +158,15 @@ vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t 
 vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits);
 
 enum {
-    VS_UNMAP_FREE_FRAMES = 1u << 0 /* free the frames (or delete the copies); else keep them for the caller */
+    VS_UNMAP_FREE_FRAMES = 1u << 0 /* also free the caller's frames (mapped with vs_map) */
 };
 
 /* Unmaps every mapped page in [vaddr, vaddr + size); the range must cover
  * whole pages (large pages entirely) and lie in one reservation; the pages
- * return to RESERVED. Cap copies made by vs_share are always deleted.
+ * return to RESERVED. What happens to the frame depends on its owner: a
+ * frame vs_map_new allocated is freed, a cap copy vs_share made is deleted,
+ * and a caller's frame (vs_map) is kept unless VS_UNMAP_FREE_FRAMES says
+ * to free it (with the cookie it was mapped with).
  * Errors: INVALID_ARG, NOT_RESERVED, NOT_MAPPED (a page in the range is not
  * mapped), KERNEL. */
 vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags);
@@ -193,6 +196,8 @@ typedef struct vs_stats {
     uint64_t mapped_pages;    /* base pages MAPPED */
     size_t paging_tables;     /* paging structures the vspace created */
     size_t bookkeeping_bytes; /* bytes currently held from the allocator */
+    size_t release_failures;  /* frees/deletes the kernel refused after a committed unmap:
+                                 those objects leaked (the last error is vs_last_kernel_error) */
 } vs_stats;
 
 void vs_get_stats(const vspace *vs, vs_stats *out);
