@@ -1,0 +1,13 @@
+/* libsel4 as the vspace seL4 simulator provides it on the host. Code that
+ * includes this header builds unchanged against the real libsel4 (seL4
+ * 13.0.0, non-MCS) as long as it uses only what is declared here. */
+#ifndef SEL4SIM_SEL4_SEL4_H
+#define SEL4SIM_SEL4_SEL4_H
+
+#include <sel4/types.h>
+#include <sel4/bootinfo.h>
+#include <sel4/functions.h>
+#include <sel4/invocations.h>
+#include <sel4/arch/mapping.h>
+
+#endif

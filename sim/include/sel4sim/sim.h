@@ -1,0 +1,104 @@
+/* Host-only controls of the seL4 simulator: boot a machine, read its
+ * physical memory, walk its page tables as the MMU would, and count what it
+ * holds. Not part of libsel4; code meant to run on a real seL4 never
+ * includes this. */
+#ifndef SEL4SIM_SIM_H
+#define SEL4SIM_SIM_H
+
+#include <stddef.h>
+#include <sel4/sel4.h>
+#include <vspace/arch.h>
+
+/* Boot a fresh machine of architecture arch with phys_mem_bytes of RAM
+ * (rounded down to 4 KiB; at least 1 MiB, at most 16 GiB). A machine that
+ * is already running is shut down first. Returns the initial thread's boot
+ * information (valid until the next boot or shutdown), or NULL if arch or
+ * the size is out of range or host memory ran out. */
+seL4_BootInfo *sel4sim_boot(vs_arch_id arch, uint64_t phys_mem_bytes);
+
+/* Discard the running machine and all host memory it holds. Harmless when
+ * nothing runs. */
+void sel4sim_shutdown(void);
+
+/* The booted architecture; only meaningful while a machine runs. */
+vs_arch_id sel4sim_arch(void);
+
+/* The booted architecture's seL4_UserTop, as libsel4 defines it there
+ * (libsel4 makes it a per-architecture constant; one host build cannot). */
+seL4_Word sel4sim_user_top(void);
+
+/* Physical RAM: first address and size in bytes. */
+seL4_Word sel4sim_phys_base(void);
+uint64_t sel4sim_phys_size(void);
+
+/* Copy len bytes of simulated physical memory at paddr to buf / from buf.
+ * Returns 0, or -1 (nothing copied) if the range is not all RAM. */
+int sel4sim_phys_read(seL4_Word paddr, void *buf, size_t len);
+int sel4sim_phys_write(seL4_Word paddr, const void *buf, size_t len);
+
+/* One virtual address as the MMU translates it. */
+typedef struct sel4sim_translation {
+    int found;             /* 0: the MMU would fault; other fields are 0 */
+    seL4_Word paddr;       /* physical address of the byte at vaddr */
+    unsigned size_bits;    /* log2 size of the page that maps it */
+    int read, write, exec; /* effective user-mode permissions */
+    int user;              /* 1 if user mode may access it at all */
+} sel4sim_translation;
+
+/* Translate vaddr through the paging structures rooted at the object that
+ * vspace_root names (a vspace root cap, or on RISC-V a page-table cap),
+ * reading the entries from simulated physical memory in the hardware's own
+ * format, as the CPU would. Returns seL4_NoError and fills *out (found = 0
+ * if the access would fault), or seL4_InvalidCapability if vspace_root does
+ * not name a vspace root object. */
+seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_translation *out);
+
+/* An untyped cap's memory and watermark. */
+typedef struct sel4sim_untyped_info {
+    seL4_Word paddr;
+    unsigned size_bits;
+    int is_device;
+    seL4_Word watermark;  /* bytes used from the start (the cap's free index) */
+    seL4_Word free_bytes; /* (1 << size_bits) - watermark */
+    int has_children;     /* derived caps exist (objects, copies) */
+} sel4sim_untyped_info;
+
+/* Describe the untyped cap at cptr (in the initial thread's CSpace).
+ * Returns seL4_NoError, or seL4_InvalidCapability if it is not an untyped
+ * cap. */
+seL4_Error sel4sim_untyped(seL4_CPtr cptr, sel4sim_untyped_info *out);
+
+/* Number of kernel objects alive (every retyped object, boot objects,
+ * untyped regions). Tests compare it before and after. */
+size_t sel4sim_live_objects(void);
+
+/* Number of empty slots in the initial thread's root CNode. */
+size_t sel4sim_free_slots(void);
+
+/* log2 size in bytes of an object of the given type on the booted
+ * architecture (user_size_bits as Retype takes it), or -1 if the type does
+ * not exist there. */
+int sel4sim_object_size_bits(seL4_Word type, seL4_Word user_size_bits);
+
+/* Where boot mapped the initial thread's IPC buffer and boot info frame. */
+seL4_Word sel4sim_ipc_buffer_vaddr(void);
+seL4_Word sel4sim_bootinfo_vaddr(void);
+
+/* What a TCB holds. */
+typedef struct sel4sim_tcb_info {
+    int has_cspace, has_vspace, has_ipc_buffer;
+    seL4_Word ipc_buffer_addr;
+    seL4_Word pc, sp; /* from the booted architecture's register names */
+    seL4_Word regs_written;
+    int resumed;
+    seL4_Word cspace_paddr, vspace_paddr; /* physical address of the root objects */
+} sel4sim_tcb_info;
+
+/* Describe the TCB at cptr. seL4_InvalidCapability if it is not a TCB. */
+seL4_Error sel4sim_tcb(seL4_CPtr cptr, sel4sim_tcb_info *out);
+
+/* Physical address of the object a cap names (any kind but the null cap
+ * and controller caps), for tests that look into paging structures. */
+seL4_Error sel4sim_cap_paddr(seL4_CPtr cptr, seL4_Word *paddr);
+
+#endif

@@ -1,0 +1,105 @@
+/* CSpace addressing: resolving a CPtr through guarded CNodes (Reference
+ * Manual 3.3, "CSpace Addressing"), and the lookups invocations start with. */
+#include "internal.h"
+
+static sim_fault guard_mismatch(seL4_Word bits_left, seL4_Word guard, seL4_Word guard_bits)
+{
+    return (sim_fault){
+        .type = seL4_GuardMismatch, .bits_left = bits_left, .guard_found = guard, .bits_found = guard_bits};
+}
+
+static sim_fault depth_mismatch(seL4_Word bits_left, seL4_Word bits_found)
+{
+    return (sim_fault){.type = seL4_DepthMismatch, .bits_left = bits_left, .bits_found = bits_found};
+}
+
+/* Translate the top nbits of cptr starting at the CNode node names. Each
+ * CNode consumes its guard then its radix; resolution stops when the bits
+ * run out or a slot holds anything but a CNode cap. */
+sim_resolve_ret sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits)
+{
+    sim_resolve_ret r = {0};
+    for (;;) {
+        unsigned radix = node->obj->radix, gbits = node->guard_size, level = radix + gbits;
+        seL4_Word guard = (gbits > 0 && gbits <= nbits) ? (cptr >> (nbits - gbits)) & sim_mask(gbits) : 0;
+        if (gbits > nbits || guard != node->guard) {
+            r.fault = guard_mismatch(nbits, guard, gbits);
+            return r;
+        }
+        if (level > nbits) {
+            r.fault = depth_mismatch(nbits, level);
+            return r;
+        }
+        sim_slot *s = &node->obj->slots[(cptr >> (nbits - level)) & sim_mask(radix)];
+        nbits -= level;
+        if (nbits == 0 || s->cap.kind != K_CNODE) {
+            r.slot = s;
+            r.bits_remaining = nbits;
+            return r;
+        }
+        node = &s->cap;
+    }
+}
+
+/* The slot cptr names in the calling thread's CSpace, or NULL. */
+sim_slot *sim_lookup_slot(seL4_CPtr cptr)
+{
+    const sim_cap *root = &sim.init_tcb->slots[TCB_SLOT_CSPACE].cap;
+    if (!sim.booted || root->kind != K_CNODE) {
+        return NULL;
+    }
+    return sim_resolve(root, cptr, seL4_WordBits).slot;
+}
+
+/* lookupSlotForCNodeOp: the slot (index, depth) names under root, exactly
+ * depth bits deep. Errors are recorded as the kernel reports them. */
+seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word depth, bool source, sim_slot **out)
+{
+    if (root->kind != K_CNODE) {
+        return sim_err_lookup(source, sim_fault_invalid_root());
+    }
+    if (depth < 1 || depth > seL4_WordBits) {
+        return sim_err_range(1, seL4_WordBits);
+    }
+    sim_resolve_ret r = sim_resolve(root, index, (unsigned)depth);
+    if (r.slot == NULL) {
+        return sim_err_lookup(source, r.fault);
+    }
+    if (r.bits_remaining != 0) {
+        return sim_err_lookup(source, depth_mismatch(r.bits_remaining, 0));
+    }
+    *out = r.slot;
+    return seL4_NoError;
+}
+
+/* The invoked cap. An empty slot is seL4_InvalidCapability (argument 0) as
+ * on seL4; a CPtr that does not resolve would make the real kernel raise a
+ * cap fault, which the simulator reports the same way instead. */
+seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out)
+{
+    sim_slot *s = sim_lookup_slot(cptr);
+    if (s == NULL || s->cap.kind == K_NULL) {
+        return sim_err_cap(0);
+    }
+    *out = s;
+    return seL4_NoError;
+}
+
+/* An extra cap argument; the null cap if cptr does not resolve. */
+sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot)
+{
+    sim_slot *s = sim_lookup_slot(cptr);
+    if (slot != NULL) {
+        *slot = s;
+    }
+    return s != NULL ? s->cap : (sim_cap){.kind = K_NULL};
+}
+
+size_t sel4sim_free_slots(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; sim.booted && i < sim.root_cnode->nslots; i++) {
+        n += sim.root_cnode->slots[i].cap.kind == K_NULL;
+    }
+    return n;
+}

@@ -1,0 +1,247 @@
+/* The simulator's private model: machine state, objects, caps, and the
+ * helpers the invocation files share. Nothing here is visible to users of
+ * <sel4/sel4.h>. */
+#ifndef SEL4SIM_INTERNAL_H
+#define SEL4SIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sel4/sel4.h>
+#include <sel4sim/sim.h>
+#include <vspace/arch.h>
+
+typedef enum sim_family { FAM_X86, FAM_ARM, FAM_RISCV } sim_family;
+
+/* Kinds of objects, and of the caps that name them (controller caps name
+ * no object). */
+typedef enum sim_kind {
+    K_NULL,
+    K_UNTYPED,
+    K_TCB,
+    K_ENDPOINT,
+    K_NOTIFICATION,
+    K_CNODE,
+    K_FRAME,
+    K_TABLE, /* a non-root paging structure (on RISC-V, also a root once assigned) */
+    K_ROOT,  /* a vspace root type: PML4, ia32/aarch32 PD, aarch64 VSpace */
+    K_ASID_POOL,
+    K_ASID_CONTROL,
+    K_IRQ_CONTROL,
+    K_IO_PORT_CONTROL,
+    K_DOMAIN
+} sim_kind;
+
+/* Cap rights bits, as seL4_CapRights_t stores them. */
+enum { R_WRITE = 1, R_READ = 2, R_GRANT = 4, R_GRANT_REPLY = 8, R_ALL = 15 };
+
+/* The rights a frame mapping gets: seL4's vm_rights_t. */
+typedef enum sim_vm_rights { VM_KERNEL_ONLY, VM_READ_ONLY, VM_READ_WRITE } sim_vm_rights;
+
+enum { TCB_SLOT_CSPACE, TCB_SLOT_VSPACE, TCB_SLOT_BUFFER, TCB_SLOTS };
+enum { ROOT_CNODE_BITS = 12, MAX_ASID_POOLS = 128 };
+
+typedef struct sim_obj sim_obj;
+typedef struct sim_slot sim_slot;
+
+typedef struct sim_cap {
+    sim_kind kind;
+    sim_obj *obj;
+    uint8_t rights; /* R_* */
+    seL4_Word badge;
+    uint8_t guard_size; /* CNode caps */
+    seL4_Word guard;
+    seL4_Word free_index; /* untyped caps: bytes used from the start */
+    bool mapped;          /* frames, tables, roots: has a mapping / an ASID */
+    seL4_Word mapped_asid;
+    seL4_Word mapped_vaddr;
+} sim_cap;
+
+struct sim_slot {
+    sim_cap cap;
+    sim_slot *parent; /* derivation-tree parent; NULL for boot caps */
+    sim_obj *owner;   /* the CNode or TCB that holds the slot */
+};
+
+typedef struct sim_tcb {
+    seL4_UserContext regs;
+    seL4_Word regs_written;
+    seL4_Word ipc_buffer;
+    bool resumed;
+} sim_tcb;
+
+struct sim_obj {
+    sim_kind kind;
+    seL4_Word type; /* the seL4 object type it was made as */
+    seL4_Word paddr;
+    uint8_t size_bits;
+    bool dying;     /* finalisation started; host memory freed at the end of the call */
+    unsigned ncaps; /* caps naming it; the last one's deletion destroys it */
+    sim_obj *next, *prev;
+    sim_slot *slots; /* CNode: 1 << radix; TCB: TCB_SLOTS */
+    size_t nslots;
+    uint8_t radix;
+    int level;           /* paging structures: level in the tree, -1 if not yet placed */
+    seL4_Word asid_base; /* ASID pools */
+    sim_obj **pool;      /* ASID pools: root per low ASID bits */
+    bool is_device;      /* untyped */
+    sim_tcb *tcb;
+};
+
+/* One object type of one architecture. */
+typedef struct sim_objtype {
+    seL4_Word type;
+    sim_kind kind;
+    uint8_t size_bits;
+    int8_t index; /* frames: page-size index; tables: level (-1: any) */
+} sim_objtype;
+
+/* A paging entry decoded the way the MMU reads it. */
+typedef enum sim_pte_kind { PTE_INVALID, PTE_TABLE, PTE_LEAF } sim_pte_kind;
+
+typedef struct sim_pte {
+    sim_pte_kind kind;
+    uint64_t addr;                         /* next table, or base of the page */
+    uint8_t size_bits;                     /* leaves */
+    bool user, read, write, exec;          /* leaves */
+    bool deny_user, deny_write, deny_exec; /* tables: limits on everything below */
+} sim_pte;
+
+/* An architecture's entry format: how the kernel writes entries and how the
+ * MMU reads them. `level` indexes vs_arch.levels. */
+typedef struct sim_pte_format {
+    uint64_t (*table)(uint64_t paddr, int level);
+    uint64_t (*leaf)(uint64_t paddr, int level, unsigned size_bits, sim_vm_rights rights, seL4_Word attr);
+    sim_pte (*decode)(uint64_t raw, int level);
+} sim_pte_format;
+
+typedef struct sim_arch {
+    vs_arch_id id;
+    sim_family family;
+    const sim_pte_format *pte;
+    seL4_Word ram_base;
+    uint8_t slot_bits, tcb_bits, endpoint_bits, notification_bits, ipc_buffer_bits;
+    uint8_t asid_low_bits, asid_pool_bits;
+    uint8_t max_untyped_bits;
+    seL4_Word frame_last; /* highest address a mapped frame may cover */
+    seL4_Word table_top;  /* PageTable_Map refuses vaddr >= table_top */
+    uint8_t va_bits;      /* user addresses the MMU translates: below 2^va_bits */
+    bool generic_walk;    /* one table type; walks stop at the first non-table (aarch64, RISC-V) */
+    bool refuse_remap;    /* mapping over a valid entry is seL4_DeleteFirst (RISC-V) */
+    const sim_objtype *types;
+    uint8_t ntypes;
+} sim_arch;
+
+typedef struct sim_machine {
+    bool booted;
+    const vs_arch *arch;
+    const sim_arch *sa;
+    seL4_Word ram_base;
+    uint64_t ram_bytes;
+    uint8_t **pages; /* 4 KiB host pages of RAM; NULL reads as zero */
+    size_t npages;
+    sim_obj *live; /* every live object */
+    sim_obj *dead; /* destroyed in this call; freed by sim_collect */
+    size_t nlive;
+    sim_obj *asid_table[MAX_ASID_POOLS];
+    sim_obj *init_tcb;
+    sim_obj *root_cnode;
+    seL4_BootInfo bootinfo;
+    seL4_Word ipc_vaddr, bootinfo_vaddr;
+} sim_machine;
+
+extern sim_machine sim;
+
+/* ---- archdata.c */
+const sim_arch *sim_arch_data(vs_arch_id id);
+const sim_objtype *sim_objtype_find(seL4_Word type);
+
+/* ---- pte.c */
+extern const sim_pte_format sim_pte_x86_32, sim_pte_x86_64, sim_pte_armv7, sim_pte_armv8, sim_pte_sv32, sim_pte_sv39;
+
+/* ---- util */
+seL4_Word sim_mask(unsigned bits);
+sim_vm_rights sim_vm_rights_of(unsigned rights);
+
+/* ---- phys.c */
+bool sim_phys_init(seL4_Word base, uint64_t bytes);
+void sim_phys_fini(void);
+bool sim_phys_contains(seL4_Word paddr, uint64_t len);
+void sim_phys_zero(seL4_Word paddr, uint64_t len);
+uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes);
+void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
+
+/* ---- ipc.c: record an invocation's error in the message registers */
+typedef struct sim_fault {
+    seL4_LookupFailureType type;
+    seL4_Word bits_left, guard_found, bits_found;
+} sim_fault;
+
+seL4_Error sim_err(seL4_Error e);
+seL4_Error sim_err_arg(seL4_Word n);
+seL4_Error sim_err_cap(seL4_Word n);
+seL4_Error sim_err_range(seL4_Word min, seL4_Word max);
+seL4_Error sim_err_memory(seL4_Word bytes_left);
+seL4_Error sim_err_lookup(bool source, sim_fault f);
+sim_fault sim_fault_missing(seL4_Word bits_left);
+sim_fault sim_fault_invalid_root(void);
+seL4_Error sim_ok(seL4_Word mr0, unsigned len);
+void sim_ipc_reset(void);
+
+/* ---- objects.c */
+sim_obj *sim_obj_new(sim_kind kind, seL4_Word type, seL4_Word paddr, unsigned size_bits, unsigned radix);
+void sim_obj_destroy(sim_obj *o, const sim_cap *last);
+void sim_collect(void);
+void sim_free_all(void);
+sim_cap sim_cap_new(sim_obj *o);
+sim_kind sim_kind_of_type(seL4_Word type);
+
+/* ---- mdb.c: the derivation tree */
+void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent);
+void sim_slot_move(sim_slot *src, sim_slot *dest);
+void sim_slot_delete(sim_slot *slot);
+void sim_slot_revoke(sim_slot *slot);
+bool sim_slot_has_children(const sim_slot *slot);
+
+/* ---- cspace.c */
+typedef struct sim_resolve_ret {
+    sim_slot *slot; /* NULL on failure */
+    seL4_Word bits_remaining;
+    sim_fault fault;
+} sim_resolve_ret;
+
+sim_resolve_ret sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits);
+sim_slot *sim_lookup_slot(seL4_CPtr cptr);
+seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word depth, bool source, sim_slot **out);
+seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out);
+sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot);
+
+/* ---- asid.c */
+sim_obj *sim_asid_find(seL4_Word asid);
+void sim_asid_delete(seL4_Word asid, const sim_obj *root);
+void sim_asid_pool_delete(const sim_obj *pool);
+seL4_Error sim_asid_assign(sim_family fam, seL4_CPtr pool, seL4_CPtr vspace);
+seL4_Error sim_asid_make_pool(sim_family fam, seL4_CPtr control, seL4_CPtr untyped, seL4_CPtr root, seL4_Word index,
+                              seL4_Word depth);
+
+/* ---- walk.c: the kernel's view of its own page tables */
+typedef struct sim_walk {
+    int level;      /* level of the entry the walk stopped at */
+    seL4_Word slot; /* physical address of that entry */
+    sim_pte pte;    /* its contents */
+} sim_walk;
+
+sim_walk sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target);
+seL4_Word sim_entry_addr(seL4_Word table, int level, seL4_Word vaddr);
+void sim_unmap_page(const sim_cap *frame);
+void sim_unmap_table(const sim_cap *table);
+
+/* ---- vspace.c: invocations on frames and tables */
+seL4_Error sim_frame_map(sim_family fam, seL4_CPtr frame, seL4_CPtr vspace, seL4_Word vaddr, seL4_CapRights_t rights,
+                         seL4_Word attr);
+seL4_Error sim_frame_unmap(sim_family fam, seL4_CPtr frame);
+seL4_Error sim_frame_address(sim_family fam, seL4_CPtr frame, seL4_Word *paddr);
+seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_CPtr vspace, seL4_Word vaddr);
+seL4_Error sim_table_unmap(sim_family fam, seL4_Word type, seL4_CPtr table);
+sim_obj *sim_valid_root(const sim_cap *cap);
+
+#endif

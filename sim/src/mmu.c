@@ -1,0 +1,63 @@
+/* The MMU: translate a user virtual address the way the CPU's table walker
+ * does, from the root's physical address through entries read from
+ * simulated physical memory. It shares only the entry decoder with the
+ * kernel model, so a kernel bug that writes wrong entries shows up here. */
+#include "internal.h"
+
+typedef struct mmu_limits {
+    bool deny_user, deny_write, deny_exec;
+} mmu_limits;
+
+static bool root_cap(const sim_cap *cap)
+{
+    return cap->kind == K_ROOT || (sim.sa->family == FAM_RISCV && cap->kind == K_TABLE);
+}
+
+/* Effective user permissions: the leaf's, less what any table above it
+ * withheld (x86 R/W and U/S at every level, Arm APTable / UXNTable). */
+static void leaf_result(const sim_pte *p, const mmu_limits *lim, seL4_Word vaddr, sel4sim_translation *out)
+{
+    out->found = 1;
+    out->size_bits = p->size_bits;
+    out->paddr = p->addr + (vaddr & sim_mask(p->size_bits));
+    out->user = p->user && !lim->deny_user;
+    out->read = out->user && p->read;
+    out->write = out->user && p->write && !lim->deny_write;
+    out->exec = out->user && p->exec && !lim->deny_exec;
+}
+
+static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out)
+{
+    mmu_limits lim = {false, false, false};
+    for (int level = 0; level < sim.arch->num_levels; level++) {
+        seL4_Word slot = sim_entry_addr(table, level, vaddr);
+        unsigned bytes = sim.arch->levels[level].entry_bytes;
+        if (!sim_phys_contains(slot, bytes)) {
+            return; /* a bus error on real hardware */
+        }
+        sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, bytes), level);
+        if (p.kind == PTE_LEAF) {
+            leaf_result(&p, &lim, vaddr, out);
+        }
+        if (p.kind != PTE_TABLE) {
+            return;
+        }
+        lim.deny_user |= p.deny_user;
+        lim.deny_write |= p.deny_write;
+        lim.deny_exec |= p.deny_exec;
+        table = p.addr;
+    }
+}
+
+seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_translation *out)
+{
+    *out = (sel4sim_translation){0};
+    sim_slot *s = sim_lookup_slot(vspace_root);
+    if (s == NULL || !root_cap(&s->cap)) {
+        return seL4_InvalidCapability;
+    }
+    if (vaddr >> sim.sa->va_bits == 0) {
+        walk(s->cap.obj->paddr, vaddr, out);
+    }
+    return seL4_NoError;
+}
