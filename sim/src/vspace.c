@@ -223,8 +223,8 @@ static void install_table(sim_slot *ts, const sim_walk *w, seL4_Word asid, seL4_
 
 seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_CPtr vspace, seL4_Word vaddr)
 {
-    sim_slot *ts;
-    sim_obj *root;
+    sim_slot *ts = NULL;
+    sim_obj *root = NULL;
     sim_walk w;
     seL4_Error err = table_service(fam, type, table, &ts);
     if (err != seL4_NoError) {
