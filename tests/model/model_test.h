@@ -1,0 +1,60 @@
+/* Model-based randomized test of the core, with a pluggable kernel backend.
+ *
+ * model_test_run drives two vspaces (A and B, for vs_share) with random
+ * operations, valid and invalid, compares every result code and the whole
+ * observable state with a simple reference model after each operation, and
+ * runs vs_check on both. Work is split into epochs: each creates fresh
+ * vspaces over a random managed range, runs its operations, destroys them,
+ * and asks the backend to confirm that everything came back.
+ *
+ * A backend provides the kernel and caller-side objects. Only kernel(),
+ * new_root() and new_frame() are required; the rest are optional (NULL). */
+#ifndef TESTS_MODEL_MODEL_TEST_H
+#define TESTS_MODEL_MODEL_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vspace/vspace.h>
+
+typedef struct model_backend {
+    void *ctx;
+    /* Called before each epoch (epoch counts from 0); may reconfigure. */
+    void (*epoch_begin)(void *ctx, uint64_t epoch);
+    /* The kernel the epoch's vspaces use. */
+    vs_kernel (*kernel)(void *ctx);
+    /* A fresh vspace root; a caller frame of 2^bits bytes (0 on success). */
+    vs_cap (*new_root)(void *ctx);
+    int (*new_frame)(void *ctx, unsigned bits, vs_object *out);
+    /* Frees a caller frame the model no longer needs (still alive, unmapped). */
+    void (*free_frame)(void *ctx, unsigned size_index, const vs_object *obj);
+    /* Checks that the kernel's page tables agree with vs (I2); returns 0 if
+     * they do, else writes a reason into msg. */
+    int (*verify)(void *ctx, const vspace *vs, vs_cap root, char *msg, size_t len);
+    /* Checks after both vspaces were destroyed that the kernel holds nothing
+     * the core created (I3); returns 0 if clean. */
+    int (*check_clean)(void *ctx, char *msg, size_t len);
+    /* Fails the nth kernel call from now (0: disarm); fired() tells if it did. */
+    void (*inject)(void *ctx, uint64_t n);
+    int (*fired)(void *ctx);
+    /* The kernel error code an injected failure returns. */
+    int injected_error;
+} model_backend;
+
+typedef struct model_test_config {
+    const vs_arch *arch;
+    uint64_t seed;
+    uint64_t ops;             /* operations in total */
+    uint64_t ops_per_epoch;   /* 0: 4000 */
+    unsigned alloc_fail_permille;  /* chance an op runs with an allocation failure armed */
+    unsigned kernel_fail_permille; /* same for a kernel failure (needs inject/fired) */
+    unsigned full_check_every;     /* ops between full comparisons (0: 128) */
+    const model_backend *backend;
+    int verbose;
+} model_test_config;
+
+/* Runs the test; returns 0 if every operation matched the model, else
+ * prints the seed, operation index and operation and returns 1. */
+int model_test_run(const model_test_config *cfg);
+
+#endif
