@@ -49,25 +49,33 @@ static void unmap_done(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
     }
 }
 
-/* Maps one run from src at vaddr + offset; on failure nothing of it stays. */
+/* Maps one run at `at`; on failure nothing of it stays. Bookkeeping is
+ * allocated before the kernel is called, so no failure needs a kernel undo
+ * but a kernel failure. A large page first clears its span of the empty
+ * tables smaller pages left: the kernel will not map it over them. */
 static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, const page_run *run, const page_source *src)
 {
-    unsigned bits = vs->arch->page_sizes[run->size_index].bits;
-    if (!is_aligned(at, (uint64_t)1 << bits)) {
+    const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
+    if (!is_aligned(at, (uint64_t)1 << size->bits)) {
         return VS_ERR_INVALID_ARG;
-    }
-    frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
-    vs_result r = tables_map_frames(vs, &batch);
-    if (r != VS_OK) {
-        return r;
     }
     shadow_run record = {run->caps,       run->cookies, run->count, 1u << vs->size_shift[run->size_index],
                          run->size_index, src->owner};
-    r = shadow_set_mapped(&vs->shadow, &vs->alloc, page_of(at), &record);
+    vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page_of(at), &record);
     if (r != VS_OK) {
-        vs->release_failures += kcall_unmap_all(vs, run->caps, run->count, run->size_index);
+        return r;
     }
-    return r;
+    if (size->level + 1u < vs->arch->num_levels) {
+        tables_clear_span(vs, at, (uint64_t)run->count << size->bits, size->level);
+    }
+    frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
+    r = tables_map_frames(vs, &batch);
+    if (r != VS_OK) {
+        shadow_unprepare_run(&vs->shadow, &vs->alloc, page_of(at), &record);
+        return r;
+    }
+    shadow_write_run(&vs->shadow, page_of(at), &record);
+    return VS_OK;
 }
 
 vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src)
@@ -79,7 +87,7 @@ vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
     if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != 0) {
         return VS_ERR_ALREADY_MAPPED;
     }
-    const table_rec *mark = vs->tables.head;
+    uint64_t mark = tables_mark(&vs->tables);
     uint64_t offset = 0;
     while (offset < size) {
         page_run run;

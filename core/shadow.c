@@ -308,15 +308,22 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_
 
 /* A run either fits the inline 32-bit caps entirely or uses side arrays
  * entirely; mixing within a run would buy little and cost a branch. */
-vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
+vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
+{
+    return run_needs_ext(run) ? prepare_ext(s, a, first, run->count * run->pages_per) : VS_OK;
+}
+
+void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
+{
+    uint64_t last = first + run->count * run->pages_per - 1;
+    for (uint64_t key = first >> SHADOW_LEAF_BITS; key <= last >> SHADOW_LEAF_BITS; key++) {
+        release_ext_if_unused(s, a, shadow_leaf_of(s, key << SHADOW_LEAF_BITS));
+    }
+}
+
+void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
 {
     int ext = run_needs_ext(run);
-    if (ext) {
-        vs_result r = prepare_ext(s, a, first, run->count * run->pages_per);
-        if (r != VS_OK) {
-            return r;
-        }
-    }
     uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (run->size_index << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT) |
                              (ext ? META_EXT : 0));
     uint64_t page = first;
@@ -338,7 +345,6 @@ vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const s
             }
         }
     }
-    return VS_OK;
 }
 
 uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state)

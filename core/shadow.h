@@ -134,9 +134,17 @@ typedef struct shadow_run {
     unsigned owner;
 } shadow_run;
 
-/* Records run from base page `first` on; all those base pages are
- * RESERVED. NO_MEMORY (a side array) leaves the shadow unchanged. */
-vs_result shadow_set_mapped(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
+/* Allocates what recording run from base page `first` will need (side
+ * arrays), so that the kernel is called only once nothing can fail.
+ * NO_MEMORY leaves the shadow unchanged. */
+vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
+
+/* Gives back what shadow_prepare_run allocated, when run is not recorded. */
+void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
+
+/* Records run, prepared, from base page `first` on; those pages are all
+ * RESERVED. Cannot fail. */
+void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run);
 
 /* Returns base pages [page, page + pages) to RESERVED. */
 void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages);

@@ -33,6 +33,7 @@ static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
         free_table(vs, rec, 0);
         return r;
     }
+    rec->seq = vs->tables.next_seq++;
     rec->next = vs->tables.head;
     vs->tables.head = rec;
     vs->tables.count++;
@@ -49,7 +50,7 @@ static int missing_ok(const struct vspace *vs, vs_kstatus st, unsigned entry_lev
 
 static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_addr vaddr)
 {
-    const table_rec *mark = vs->tables.head;
+    uint64_t mark = tables_mark(&vs->tables);
     unsigned retries = 0;
     for (;;) {
         vs_kstatus st = vs->kernel.ops->map_table(vs->kernel.ctx, vs->root, table, level, vaddr);
@@ -68,7 +69,7 @@ static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_a
 
 vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
 {
-    const table_rec *mark = vs->tables.head;
+    uint64_t mark = tables_mark(&vs->tables);
     unsigned bits = vs->arch->page_sizes[batch->size_index].bits;
     unsigned entry_level = vs->arch->page_sizes[batch->size_index].level;
     frame_batch rest = *batch;
@@ -93,9 +94,9 @@ vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
     }
 }
 
-void tables_rollback(struct vspace *vs, const table_rec *mark)
+void tables_rollback(struct vspace *vs, uint64_t mark)
 {
-    while (vs->tables.head != mark) {
+    while (vs->tables.head != NULL && vs->tables.head->seq >= mark) {
         table_rec *rec = vs->tables.head;
         vs->tables.head = rec->next;
         vs->tables.count--;
@@ -103,7 +104,26 @@ void tables_rollback(struct vspace *vs, const table_rec *mark)
     }
 }
 
+/* The list is newest first, so a table's children, created after it, are
+ * met and freed before it. */
+size_t tables_clear_span(struct vspace *vs, vs_addr vaddr, uint64_t size, unsigned entry_level)
+{
+    size_t removed = 0;
+    for (table_rec **link = &vs->tables.head; *link != NULL;) {
+        table_rec *rec = *link;
+        if (rec->level > entry_level && rec->vaddr >= vaddr && rec->vaddr - vaddr < size) {
+            *link = rec->next;
+            vs->tables.count--;
+            free_table(vs, rec, 1);
+            removed++;
+        } else {
+            link = &rec->next;
+        }
+    }
+    return removed;
+}
+
 void tables_destroy(struct vspace *vs)
 {
-    tables_rollback(vs, NULL);
+    tables_rollback(vs, 0);
 }

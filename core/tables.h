@@ -4,6 +4,7 @@
 #define VSPACE_CORE_TABLES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <vspace/kernel.h>
 #include <vspace/result.h>
@@ -17,12 +18,14 @@ typedef struct table_rec {
     vs_addr vaddr; /* first address the table translates */
     vs_object obj;
     unsigned level;
+    uint64_t seq; /* creation order: a call undoes the tables newer than its mark */
 } table_rec;
 
 /* Newest first, so children precede the tables they hang from. */
 typedef struct table_list {
     table_rec *head;
     size_t count;
+    uint64_t next_seq;
 } table_list;
 
 /* Maps the batch, creating every missing paging structure the kernel asks
@@ -30,8 +33,20 @@ typedef struct table_list {
  * the tables this call created are removed. */
 vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch);
 
-/* Unmaps and frees tables newer than mark (a previous head). */
-void tables_rollback(struct vspace *vs, const table_rec *mark);
+/* A mark for tables_rollback: tables created after it are newer. */
+static inline uint64_t tables_mark(const table_list *list)
+{
+    return list->next_seq;
+}
+
+/* Unmaps and frees the tables created since mark. */
+void tables_rollback(struct vspace *vs, uint64_t mark);
+
+/* Unmaps and frees the tables below entry_level inside [vaddr, vaddr +
+ * size): a large page needs its entry free of them. The caller knows no
+ * page in the span is mapped, so the tables are empty. Returns the number
+ * of tables removed. */
+size_t tables_clear_span(struct vspace *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
 
 /* Unmaps and frees every table. */
 void tables_destroy(struct vspace *vs);
