@@ -148,9 +148,10 @@ int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_rese
  * with the rights and cacheability of the reservation that holds the range.
  * cookies may be NULL (all 0). Every page must be RESERVED (not MAPPED) and
  * the whole range inside one reservation. Paging structures the kernel lacks
- * are allocated and mapped on the way. Errors: INVALID_ARG (n 0, misaligned,
- * size not supported by the arch), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED,
- * NO_MEMORY, KERNEL. */
+ * are allocated and mapped on the way; empty ones a large page would sit
+ * on are removed first. Errors: INVALID_ARG (n 0, misaligned, range wraps,
+ * size not supported by the arch), OUT_OF_RANGE (outside the managed
+ * range), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL. */
 vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits);
 
 /* Allocates n new frames of 2^size_bits bytes from the kernel interface and
@@ -167,8 +168,10 @@ enum {
  * frame vs_map_new allocated is freed, a cap copy vs_share made is deleted,
  * and a caller's frame (vs_map) is kept unless VS_UNMAP_FREE_FRAMES says
  * to free it (with the cookie it was mapped with).
- * Errors: INVALID_ARG, NOT_RESERVED, NOT_MAPPED (a page in the range is not
- * mapped), KERNEL. */
+ * Errors: INVALID_ARG (unaligned, wrapping, or cutting a large page),
+ * OUT_OF_RANGE, NOT_RESERVED, NOT_MAPPED (a page in the range is not
+ * mapped), KERNEL (the kernel refused an unmap; pages already unmapped are
+ * mapped again). */
 vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags);
 
 /* The state of the base page containing vaddr. Never fails for an address
@@ -184,8 +187,9 @@ vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr);
  * dst_vaddr, each through a fresh copy of its cap, with the rights of dst's
  * reservation. Page sizes are kept, so both addresses must be aligned to the
  * largest page in the range. Errors: INVALID_ARG (different archs, same
- * vspace, misaligned), NOT_MAPPED (a source page is not mapped),
- * NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL. */
+ * vspace, misaligned, wrapping, cutting a large page), OUT_OF_RANGE,
+ * NOT_MAPPED (a source page is not mapped), NOT_RESERVED, ALREADY_MAPPED,
+ * NO_MEMORY, KERNEL. */
 vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size);
 
 /* ---- accounting and invariants ---- */
