@@ -17,8 +17,8 @@ enum { BENCH_PAGE = 4096, BENCH_PAGE_BITS = 12 };
 /* ---- run configuration ---- */
 
 typedef struct bench_config {
-    int quick;        /* smaller sizes, fewer repetitions */
-    int reps;         /* repetitions per measurement (the minimum is kept) */
+    int quick;          /* smaller sizes, fewer repetitions */
+    int reps;           /* repetitions per measurement (the minimum is kept) */
     uint64_t budget_ns; /* stop repeating a measurement once it has used this much */
 } bench_config;
 
@@ -75,7 +75,7 @@ void bench_shuffled_indices(size_t *out, size_t n, bench_rng *r);
 /* ---- environment: counting allocator, free kernel, vspace factory ---- */
 
 typedef struct bench_heap {
-    size_t live;     /* bytes currently allocated */
+    size_t live; /* bytes currently allocated */
     size_t peak;
     uint64_t allocs; /* calls to alloc that succeeded */
 } bench_heap;
@@ -117,7 +117,7 @@ typedef struct bench_record {
     double reference;
     const char *target; /* printed next to the value; NULL: none */
     bench_verdict verdict;
-    const char *note;   /* printed under the table; NULL: none */
+    const char *note; /* printed under the table; NULL: none */
 } bench_record;
 
 /* Appends a record without a reference or target and returns it so the
@@ -140,12 +140,12 @@ int bench_write_json(const char *path);
 
 /* Sizes of one run; the arrays end with a 0. */
 typedef struct bench_sizes {
-    size_t w1_n[4];        /* W1 and W1c: live reservations */
-    size_t w1c_pairs;      /* W1c: free/reserve pairs timed per run */
-    size_t w2_m[4];        /* W2 and W3: mapped pages */
-    size_t w3_lookups;     /* W3: lookups timed per run */
-    size_t w4_dense;       /* W4: pages of the dense mapping */
-    size_t w4_sparse;      /* W4: one-page reservations 2 MiB apart */
+    size_t w1_n[4];    /* W1 and W1c: live reservations */
+    size_t w1c_pairs;  /* W1c: free/reserve pairs timed per run */
+    size_t w2_m[4];    /* W2 and W3: mapped pages */
+    size_t w3_lookups; /* W3: lookups timed per run */
+    size_t w4_dense;   /* W4: pages of the dense mapping */
+    size_t w4_sparse;  /* W4: one-page reservations 2 MiB apart */
 } bench_sizes;
 
 void bench_w1(const bench_config *cfg, const bench_sizes *sz);

@@ -111,8 +111,8 @@ static vs_kstatus k_ok(void)
     return s;
 }
 
-static vs_kstatus k_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size,
-                              unsigned rights, vs_cache cache)
+static vs_kstatus k_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
+                              vs_cache cache)
 {
     (void)ctx;
     (void)root;

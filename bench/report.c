@@ -73,8 +73,8 @@ static void print_record(const bench_record *r)
             snprintf(ratio, sizeof ratio, "%.2fx", r->value / r->reference);
         }
     }
-    printf("%-20s %8llu %12.3f %-11s %12s %7s %-12s %s\n", r->workload, (unsigned long long)r->size, r->value,
-           r->unit, ref, ratio, r->target != NULL ? r->target : "", verdict_text(r->verdict));
+    printf("%-20s %8llu %12.3f %-11s %12s %7s %-12s %s\n", r->workload, (unsigned long long)r->size, r->value, r->unit,
+           ref, ratio, r->target != NULL ? r->target : "", verdict_text(r->verdict));
 }
 
 void bench_print_table(void)

@@ -293,8 +293,8 @@ static double bytes_per_page(const vspace *vs, const bench_heap *heap, size_t pa
     vs_stats st;
     vs_get_stats(vs, &st);
     if (st.bookkeeping_bytes != heap->live) {
-        fprintf(stderr, "vspace-bench: %s: vs_get_stats says %zu bookkeeping bytes, allocator counts %zu\n",
-                workload, st.bookkeeping_bytes, heap->live);
+        fprintf(stderr, "vspace-bench: %s: vs_get_stats says %zu bookkeeping bytes, allocator counts %zu\n", workload,
+                st.bookkeeping_bytes, heap->live);
     }
     if (st.mapped_pages != pages) {
         fprintf(stderr, "vspace-bench: %s: %llu pages mapped, expected %zu\n", workload,

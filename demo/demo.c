@@ -228,7 +228,8 @@ static void lookups(demo *d)
     vs_page shared = show_page(d, d->server, "server", d->server_ipc_at, "ipc buffer, shared");
     vs_page guard = show_page(d, d->app, "app", stack_top - (STACK_PAGES + 1) * PAGE, "guard page");
     vs_page low = show_page(d, d->app, "app", stack_top - STACK_PAGES * PAGE, "bottom of stack, not mapped yet");
-    expect(d, text.state == VS_PAGE_MAPPED && text.owner == VS_OWNER_VSPACE, ".text page mapped, frame owned by the vspace");
+    expect(d, text.state == VS_PAGE_MAPPED && text.owner == VS_OWNER_VSPACE,
+           ".text page mapped, frame owned by the vspace");
     expect(d, shared.state == VS_PAGE_MAPPED && shared.owner == VS_OWNER_COPY && shared.cap != ipc.cap,
            "shared page mapped through its own cap copy");
     expect(d, ipc.state == VS_PAGE_MAPPED && paddr_of(d, shared.cap) == paddr_of(d, ipc.cap),
@@ -314,8 +315,8 @@ static int kernel_entry_agrees(const demo *d, const fk_slot *s, vs_cap cap)
     vs_page p;
     vs_reservation *res = NULL;
     vs_reservation_info info;
-    if (vs_lookup(vs, s->vaddr, &p) != VS_OK || p.state != VS_PAGE_MAPPED || p.cap != cap ||
-        p.page_vaddr != s->vaddr || vs_find(vs, s->vaddr, &res) != VS_OK) {
+    if (vs_lookup(vs, s->vaddr, &p) != VS_OK || p.state != VS_PAGE_MAPPED || p.cap != cap || p.page_vaddr != s->vaddr ||
+        vs_find(vs, s->vaddr, &res) != VS_OK) {
         return 0;
     }
     vs_reservation_get_info(res, &info);
@@ -336,8 +337,8 @@ static void check_kernel(demo *d)
     vs_get_stats(d->app, &a);
     vs_get_stats(d->server, &b);
     char line[160];
-    snprintf(line, sizeof line, "kernel and shadow agree: %u of %u kernel mappings match, shadow holds %llu",
-             agree, c.mapped, (unsigned long long)(a.mapped_pages + b.mapped_pages));
+    snprintf(line, sizeof line, "kernel and shadow agree: %u of %u kernel mappings match, shadow holds %llu", agree,
+             c.mapped, (unsigned long long)(a.mapped_pages + b.mapped_pages));
     expect(d, agree == c.mapped && c.mapped == a.mapped_pages + b.mapped_pages && d->fk.overmaps == 0, line);
 }
 
@@ -368,8 +369,8 @@ static void print_vspace(const vspace *vs, const char *name)
 {
     vs_stats st;
     vs_get_stats(vs, &st);
-    printf("\n  %s: %zu reservations, %llu pages reserved, %llu mapped, %zu page tables, %zu bookkeeping bytes\n",
-           name, st.reservations, (unsigned long long)st.reserved_pages, (unsigned long long)st.mapped_pages,
+    printf("\n  %s: %zu reservations, %llu pages reserved, %llu mapped, %zu page tables, %zu bookkeeping bytes\n", name,
+           st.reservations, (unsigned long long)st.reserved_pages, (unsigned long long)st.mapped_pages,
            st.paging_tables, st.bookkeeping_bytes);
     printf("  %-18s %-21s %6s  %-6s %6s\n", "name", "range", "pages", "rights", "mapped");
     vs_for_each_reservation(vs, print_reservation, NULL);

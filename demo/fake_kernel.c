@@ -203,8 +203,8 @@ static void replace_overlapping(fake_kernel *fk, vs_cap root, vs_addr vaddr, uin
 {
     for (size_t i = 0; i < fk->used; i++) {
         fk_slot *s = &fk->slots[i];
-        if (s->live && s->mapped && s->kind == VS_OBJ_FRAME && s->root == root &&
-            s->vaddr < vaddr + bytes && vaddr < s->vaddr + page_bytes(fk, s->size)) {
+        if (s->live && s->mapped && s->kind == VS_OBJ_FRAME && s->root == root && s->vaddr < vaddr + bytes &&
+            vaddr < s->vaddr + page_bytes(fk, s->size)) {
             s->mapped = 0;
             fk->overmaps++;
             printf("    kernel: WARNING: mapping at 0x%llx silently replaced\n", (unsigned long long)s->vaddr);
@@ -218,8 +218,8 @@ static vs_kstatus status(int error, int missing_level)
     return st;
 }
 
-static vs_kstatus k_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size,
-                              unsigned rights, vs_cache cache)
+static vs_kstatus k_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
+                              vs_cache cache)
 {
     fake_kernel *fk = ctx;
     char call[96], r[4];

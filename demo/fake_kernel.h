@@ -29,11 +29,11 @@ typedef struct fk_slot {
     int live;
     int is_copy;
     vs_object_kind kind;
-    unsigned size;  /* frame: page-size index; table: level */
-    vs_addr paddr;  /* frames and copies: the frame's physical address */
+    unsigned size; /* frame: page-size index; table: level */
+    vs_addr paddr; /* frames and copies: the frame's physical address */
     int mapped;
     vs_cap root;
-    vs_addr vaddr;  /* where it is mapped (tables: first address translated) */
+    vs_addr vaddr; /* where it is mapped (tables: first address translated) */
     uint8_t rights;
 } fk_slot;
 
@@ -42,9 +42,9 @@ typedef struct fake_kernel {
     fk_slot slots[FK_MAX_SLOTS]; /* slot i is cap FK_FIRST_CAP + i */
     size_t used;
     vs_addr next_paddr;
-    unsigned calls;     /* every call received */
-    unsigned overmaps;  /* frames mapped over another mapping (seL4 replaces silently) */
-    int quiet;          /* non-zero: do not print calls */
+    unsigned calls;    /* every call received */
+    unsigned overmaps; /* frames mapped over another mapping (seL4 replaces silently) */
+    int quiet;         /* non-zero: do not print calls */
 } fake_kernel;
 
 enum { FK_FIRST_CAP = 0x100 };
@@ -60,10 +60,10 @@ const fk_slot *fk_slot_of(const fake_kernel *fk, vs_cap cap);
 
 /* Counts of what is still alive in the kernel. */
 typedef struct fk_census {
-    unsigned frames;  /* live frame objects */
-    unsigned tables;  /* live paging structures */
-    unsigned copies;  /* live cap copies */
-    unsigned mapped;  /* mapped frames (objects and copies) */
+    unsigned frames; /* live frame objects */
+    unsigned tables; /* live paging structures */
+    unsigned copies; /* live cap copies */
+    unsigned mapped; /* mapped frames (objects and copies) */
 } fk_census;
 
 fk_census fk_count(const fake_kernel *fk);

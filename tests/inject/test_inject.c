@@ -14,9 +14,9 @@
 
 /* The standard state every run starts from. */
 typedef struct world {
-    fixture fx;     /* fx.vs = A */
-    vspace *b;      /* a second vspace, share destination */
-    unsigned big;   /* log2 of the arch's second page size */
+    fixture fx;   /* fx.vs = A */
+    vspace *b;    /* a second vspace, share destination */
+    unsigned big; /* log2 of the arch's second page size */
     vs_reservation *r1, *r2, *rbig, *rfar, *rd, *rdbig;
     vs_addr r1s, r2s, rbigs, rfars, rds, rdbigs;
 } world;
@@ -125,13 +125,27 @@ static vs_result op_map_big(world *w)
 }
 
 static const scenario scenarios[] = {
-    {"reserve", op_reserve},         {"reserve_big", op_reserve_big},   {"reserve_at", op_reserve_at},
-    {"free", op_free},               {"free_unmap", op_free_unmap},  {"free_frames", op_free_frames},
-    {"free_big", op_free_big},       {"resize_grow", op_resize_grow},   {"resize_shrink", op_resize_shrink},
-    {"resize_mapped", op_resize_mapped}, {"move", op_move},             {"map", op_map},
-    {"map_far", op_map_far},         {"map_big", op_map_big},           {"map_new", op_map_new},
-    {"map_new_big", op_map_new_big}, {"map_new_far", op_map_new_far},   {"unmap", op_unmap},
-    {"unmap_free", op_unmap_free},   {"unmap_big", op_unmap_big},       {"share", op_share},
+    {"reserve", op_reserve},
+    {"reserve_big", op_reserve_big},
+    {"reserve_at", op_reserve_at},
+    {"free", op_free},
+    {"free_unmap", op_free_unmap},
+    {"free_frames", op_free_frames},
+    {"free_big", op_free_big},
+    {"resize_grow", op_resize_grow},
+    {"resize_shrink", op_resize_shrink},
+    {"resize_mapped", op_resize_mapped},
+    {"move", op_move},
+    {"map", op_map},
+    {"map_far", op_map_far},
+    {"map_big", op_map_big},
+    {"map_new", op_map_new},
+    {"map_new_big", op_map_new_big},
+    {"map_new_far", op_map_new_far},
+    {"unmap", op_unmap},
+    {"unmap_free", op_unmap_free},
+    {"unmap_big", op_unmap_big},
+    {"share", op_share},
     {"share_big", op_share_big},
 };
 

@@ -77,8 +77,8 @@ static uint64_t verify_page(verify_walk *w, vs_addr va, uint8_t rights)
     }
     const fk_cap *k = fk_cap_get(w->fk, p.cap);
     if (!t.mapped || k == NULL || t.paddr != k->paddr || t.size_bits != p.size_bits || t.rights != rights) {
-        w->bad = snprintf(w->msg, w->len, "page %#llx: kernel mapped %d paddr %#llx bits %u rights %u", (unsigned long long)va,
-                          t.mapped, (unsigned long long)t.paddr, t.size_bits, t.rights) > 0;
+        w->bad = snprintf(w->msg, w->len, "page %#llx: kernel mapped %d paddr %#llx bits %u rights %u",
+                          (unsigned long long)va, t.mapped, (unsigned long long)t.paddr, t.size_bits, t.rights) > 0;
     }
     w->frames++;
     return 1ull << p.size_bits;
@@ -186,9 +186,8 @@ static int parse(int argc, char **argv, options *o)
 static int run_arch(const vs_arch *arch, const options *o)
 {
     fake_ctx f = {arch, NULL, o->no_tables};
-    model_backend be = {&f,          fb_epoch_begin, fb_kernel,      fb_new_root, fb_new_frame,
-                        fb_free_frame, fb_verify, fb_check_clean, fb_inject,
-                        fb_fired,    FK_INJECTED};
+    model_backend be = {&f,        fb_epoch_begin, fb_kernel, fb_new_root, fb_new_frame, fb_free_frame,
+                        fb_verify, fb_check_clean, fb_inject, fb_fired,    FK_INJECTED};
     model_test_config cfg = {arch, o->seed, o->ops, 0, o->alloc_fail, o->kernel_fail, o->full_every, &be, o->verbose};
     int rc = model_test_run(&cfg);
     if (f.fk != NULL) {
@@ -201,8 +200,10 @@ int main(int argc, char **argv)
 {
     options o = {env_u64("VSPACE_SEED", DEFAULT_SEED), env_u64("VSPACE_MODEL_OPS", DEFAULT_OPS), NULL, 20, 20, 0, 0, 0};
     if (parse(argc, argv, &o)) {
-        fprintf(stderr, "usage: %s [--seed N] [--ops N] [--arch NAME] [--alloc-fail PERMILLE] "
-                        "[--kernel-fail PERMILLE] [--full-every N] [--no-tables] [-v]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s [--seed N] [--ops N] [--arch NAME] [--alloc-fail PERMILLE] "
+                "[--kernel-fail PERMILLE] [--full-every N] [--no-tables] [-v]\n",
+                argv[0]);
         return 2;
     }
     int failed = 0;

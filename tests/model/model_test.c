@@ -276,10 +276,10 @@ static int cmp_res(void *ctx, const vs_reservation *res)
     const m_res *x = &w->m->res[w->i++];
     if (x->handle != res || x->start != info.start || x->end != info.end || x->rights != info.rights ||
         x->cache != info.cache || strcmp(x->name, info.name) != 0 || x->mapped_pages != info.mapped_pages) {
-        w->bad = fail(w->r, "reservation [%#llx, %#llx) mapped %llu differs from model [%#llx, %#llx) mapped %llu",
-                      (unsigned long long)info.start, (unsigned long long)info.end,
-                      (unsigned long long)info.mapped_pages, (unsigned long long)x->start,
-                      (unsigned long long)x->end, (unsigned long long)x->mapped_pages);
+        w->bad =
+            fail(w->r, "reservation [%#llx, %#llx) mapped %llu differs from model [%#llx, %#llx) mapped %llu",
+                 (unsigned long long)info.start, (unsigned long long)info.end, (unsigned long long)info.mapped_pages,
+                 (unsigned long long)x->start, (unsigned long long)x->end, (unsigned long long)x->mapped_pages);
         return 1;
     }
     return 0;
@@ -310,8 +310,9 @@ static int compare_page(runner *r, int s, vs_addr a)
     memset(&p, 0, sizeof p);
     vs_result got = vs_lookup(r->vs[s], a, &p);
     if (a < m->base || a >= m->end) {
-        return got == VS_ERR_OUT_OF_RANGE ? 0 : fail(r, "lookup %#llx outside range gave %s", (unsigned long long)a,
-                                                     vs_result_name(got));
+        return got == VS_ERR_OUT_OF_RANGE
+                   ? 0
+                   : fail(r, "lookup %#llx outside range gave %s", (unsigned long long)a, vs_result_name(got));
     }
     const m_map *mp = m_map_at(m, a);
     vs_page_state want = mp != NULL ? VS_PAGE_MAPPED : m_res_at(m, a) >= 0 ? VS_PAGE_RESERVED : VS_PAGE_EMPTY;
@@ -321,16 +322,19 @@ static int compare_page(runner *r, int s, vs_addr a)
     }
     vs_cap fast = vs_get_cap(r->vs[s], a);
     if (mp == NULL) {
-        return fast == 0 ? 0 : fail(r, "vs_get_cap(%#llx) = %llu for an unmapped page", (unsigned long long)a,
-                                    (unsigned long long)fast);
+        return fast == 0 ? 0
+                         : fail(r, "vs_get_cap(%#llx) = %llu for an unmapped page", (unsigned long long)a,
+                                (unsigned long long)fast);
     }
     if (p.cap != mp->cap || fast != mp->cap || p.cookie != mp->cookie || p.owner != mp->owner ||
         p.page_vaddr != mp->vaddr || p.size_bits != r->arch->page_sizes[mp->size_index].bits) {
-        return fail(r, "vspace %d page %#llx: cap %llu/%llu cookie %#llx owner %d at %#llx bits %u; model cap %llu "
-                       "cookie %#llx owner %d at %#llx", s, (unsigned long long)a, (unsigned long long)p.cap,
-                    (unsigned long long)fast, (unsigned long long)p.cookie, (int)p.owner,
-                    (unsigned long long)p.page_vaddr, p.size_bits, (unsigned long long)mp->cap,
-                    (unsigned long long)mp->cookie, (int)mp->owner, (unsigned long long)mp->vaddr);
+        return fail(r,
+                    "vspace %d page %#llx: cap %llu/%llu cookie %#llx owner %d at %#llx bits %u; model cap %llu "
+                    "cookie %#llx owner %d at %#llx",
+                    s, (unsigned long long)a, (unsigned long long)p.cap, (unsigned long long)fast,
+                    (unsigned long long)p.cookie, (int)p.owner, (unsigned long long)p.page_vaddr, p.size_bits,
+                    (unsigned long long)mp->cap, (unsigned long long)mp->cookie, (int)mp->owner,
+                    (unsigned long long)mp->vaddr);
     }
     return 0;
 }
@@ -519,9 +523,9 @@ static int op_free(runner *r, int s)
         h = k < 4 ? NULL : r->m[1 - s].res[0].handle;
     }
     describe(r, "vs_free(vs%d, res %ld, flags %u)", s, i, flags);
-    unsigned allowed = i < 0 ? BIT(VS_ERR_INVALID_ARG)
+    unsigned allowed = i < 0                                                ? BIT(VS_ERR_INVALID_ARG)
                        : m->res[i].mapped_pages && !(flags & VS_FREE_UNMAP) ? BIT(VS_ERR_HAS_MAPPINGS)
-                                                                             : BIT(VS_OK);
+                                                                            : BIT(VS_OK);
     inj_begin(r, 0);
     vs_result got = vs_free(r->vs[s], h, flags);
     allowed |= inj_end(r);
@@ -924,7 +928,7 @@ static const struct {
     op_fn fn;
     unsigned weight;
 } ops[] = {
-    {op_reserve, 14}, {op_reserve_at, 10}, {op_free, 8},  {op_resize, 6}, {op_move, 5},  {op_map, 14},
+    {op_reserve, 14}, {op_reserve_at, 10}, {op_free, 8},  {op_resize, 6}, {op_move, 5}, {op_map, 14},
     {op_map_new, 10}, {op_unmap, 12},      {op_share, 8}, {op_lookup, 7}, {op_find, 6},
 };
 

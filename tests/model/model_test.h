@@ -44,8 +44,8 @@ typedef struct model_backend {
 typedef struct model_test_config {
     const vs_arch *arch;
     uint64_t seed;
-    uint64_t ops;             /* operations in total */
-    uint64_t ops_per_epoch;   /* 0: 4000 */
+    uint64_t ops;                  /* operations in total */
+    uint64_t ops_per_epoch;        /* 0: 4000 */
     unsigned alloc_fail_permille;  /* chance an op runs with an allocation failure armed */
     unsigned kernel_fail_permille; /* same for a kernel failure (needs inject/fired) */
     unsigned full_check_every;     /* ops between full comparisons (0: 128) */

@@ -11,10 +11,10 @@ enum { TAG_TABLE = 64 }; /* slot tags: page-size bits for frames, TAG_TABLE + le
 struct fk_slot {
     uint8_t state; /* 0 empty, 1 used, 2 deleted */
     uint8_t tag;
-    uint32_t sub;  /* frames of smaller sizes mapped inside this block */
+    uint32_t sub; /* frames of smaller sizes mapped inside this block */
     vs_cap root;
     vs_addr addr;
-    vs_cap cap;    /* the frame or table occupying exactly this block, or 0 */
+    vs_cap cap; /* the frame or table occupying exactly this block, or 0 */
 };
 
 static const vs_kstatus KOK = {0, -1};
@@ -375,8 +375,8 @@ static int check_free(fakek *fk, vs_object_kind kind, unsigned size, const vs_ob
         return FK_INVALID_CAPABILITY;
     }
     if (k->size != size || k->cookie != obj->cookie) {
-        violation(fk, "free_object: cap %llu size %u/%u cookie %llx/%llx mismatch", (unsigned long long)obj->cap,
-                  size, k->size, (unsigned long long)obj->cookie, (unsigned long long)k->cookie);
+        violation(fk, "free_object: cap %llu size %u/%u cookie %llx/%llx mismatch", (unsigned long long)obj->cap, size,
+                  k->size, (unsigned long long)obj->cookie, (unsigned long long)k->cookie);
         return FK_INVALID_ARGUMENT;
     }
     return 0;
@@ -401,16 +401,16 @@ static int op_free_object(void *ctx, vs_object_kind kind, unsigned size, const v
     return 0;
 }
 
-static vs_kstatus check_map_frame(fakek *fk, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned ps,
-                                  unsigned rights, vs_cache cache)
+static vs_kstatus check_map_frame(fakek *fk, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned ps, unsigned rights,
+                                  vs_cache cache)
 {
     fk_cap *k = cap_live(fk, frame, FK_KIND_FRAME);
     if (cap_live(fk, root, FK_KIND_ROOT) == NULL || k == NULL) {
-        violation(fk, "map_frame: bad root %llu or frame %llu", (unsigned long long)root,
-                  (unsigned long long)frame);
+        violation(fk, "map_frame: bad root %llu or frame %llu", (unsigned long long)root, (unsigned long long)frame);
         return kerr(FK_INVALID_CAPABILITY);
     }
-    if (ps >= fk->arch->num_page_sizes || ps != k->size || rights > VS_RIGHTS_ALL || (unsigned)cache >= VS_CACHE_COUNT) {
+    if (ps >= fk->arch->num_page_sizes || ps != k->size || rights > VS_RIGHTS_ALL ||
+        (unsigned)cache >= VS_CACHE_COUNT) {
         violation(fk, "map_frame: page size %u (cap has %u), rights %u, cache %u", ps, k->size, rights,
                   (unsigned)cache);
         return kerr(FK_INVALID_ARGUMENT);
@@ -544,7 +544,8 @@ static vs_kstatus check_map_table(fakek *fk, vs_cap root, vs_cap table, unsigned
 static vs_kstatus op_map_table(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr)
 {
     fakek *fk = ctx;
-    vs_kstatus st = enter(fk, FK_OP_MAP_TABLE) ? injected_status(fk, 1) : check_map_table(fk, root, table, level, vaddr);
+    vs_kstatus st =
+        enter(fk, FK_OP_MAP_TABLE) ? injected_status(fk, 1) : check_map_table(fk, root, table, level, vaddr);
     log_call(fk, FK_OP_MAP_TABLE, st.error, st.missing_level, table, vaddr, level);
     if (st.error != 0) {
         return st;
@@ -733,7 +734,7 @@ static int op_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *o
 }
 
 static const vs_kernel_ops fk_ops = {
-    op_alloc_object, op_free_object, op_map_frame, op_map_table,  op_unmap_frame, op_unmap_table,
+    op_alloc_object, op_free_object, op_map_frame,   op_map_table, op_unmap_frame, op_unmap_table,
     op_copy_cap,     op_delete_cap,  op_frame_paddr, op_translate, NULL,           NULL,
 };
 

@@ -54,22 +54,22 @@ typedef enum fk_kind { FK_KIND_NONE = 0, FK_KIND_FRAME, FK_KIND_TABLE, FK_KIND_R
 
 typedef struct fk_cap {
     uint8_t alive;
-    uint8_t kind;       /* fk_kind */
+    uint8_t kind; /* fk_kind */
     uint8_t is_copy;
-    uint8_t by_alloc;   /* created through alloc_object or copy_cap (the core's) */
+    uint8_t by_alloc; /* created through alloc_object or copy_cap (the core's) */
     uint8_t mapped;
     uint8_t rights;
     uint8_t cache;
-    uint8_t size;       /* frame: arch page-size index; table: level */
-    vs_cap orig;        /* the original cap (itself unless a copy) */
+    uint8_t size; /* frame: arch page-size index; table: level */
+    vs_cap orig;  /* the original cap (itself unless a copy) */
     uintptr_t cookie;
-    vs_addr paddr;      /* frames */
-    vs_cap root;        /* where mapped */
+    vs_addr paddr; /* frames */
+    vs_cap root;   /* where mapped */
     vs_addr vaddr;
 } fk_cap;
 
 typedef struct fk_call {
-    uint8_t op;  /* fk_op */
+    uint8_t op; /* fk_op */
     int error;
     int missing_level;
     vs_cap cap;
@@ -118,8 +118,8 @@ typedef struct fakek {
 
 typedef struct fk_counts {
     size_t frames, tables, roots, copies; /* live caps by kind (copies counted apart) */
-    size_t core_objects;  /* live caps the core created (alloc_object/copy_cap) */
-    size_t mapped_frames; /* live frame caps that are mapped */
+    size_t core_objects;                  /* live caps the core created (alloc_object/copy_cap) */
+    size_t mapped_frames;                 /* live frame caps that are mapped */
     size_t mapped_tables;
 } fk_counts;
 

@@ -29,7 +29,7 @@ void test_fail(const char *file, int line, const char *fmt, ...);
         vs_result check_res_got_ = (expr);                                                                             \
         vs_result check_res_want_ = (expected);                                                                        \
         if (check_res_got_ != check_res_want_) {                                                                       \
-            test_fail(__FILE__, __LINE__, "%s returned %s, expected %s", #expr, vs_result_name(check_res_got_),       \
+            test_fail(__FILE__, __LINE__, "%s returned %s, expected %s", #expr, vs_result_name(check_res_got_),        \
                       vs_result_name(check_res_want_));                                                                \
         }                                                                                                              \
     } while (0)

@@ -205,8 +205,8 @@ static int compare_kernel(const snapshot *a, const snapshot *b, const char *labe
         }
     }
     if (a->fk_violations != b->fk_violations || a->fk_replacements != b->fk_replacements) {
-        return differ(label, "fake kernel violations/silent replacements", a->fk_violations * 1000u + a->fk_replacements,
-                      b->fk_violations * 1000u + b->fk_replacements);
+        return differ(label, "fake kernel violations/silent replacements",
+                      a->fk_violations * 1000u + a->fk_replacements, b->fk_violations * 1000u + b->fk_replacements);
     }
     return 0;
 }

@@ -14,7 +14,7 @@
 enum { SNAP_MAX_VS = 4 };
 
 typedef struct snap_page {
-    size_t vs;       /* which vspace */
+    size_t vs; /* which vspace */
     vs_addr vaddr;
     vs_result r;
     vs_page page;

@@ -13,14 +13,14 @@
 #include <vspace/alloc.h>
 
 typedef struct talloc_slot {
-    void *ptr;   /* NULL: empty; TALLOC_TOMB: deleted */
+    void *ptr; /* NULL: empty; TALLOC_TOMB: deleted */
     size_t size;
 } talloc_slot;
 
 typedef struct talloc {
     talloc_slot *slots;
-    size_t capacity;     /* power of two */
-    size_t used;         /* live + tombstones */
+    size_t capacity; /* power of two */
+    size_t used;     /* live + tombstones */
     size_t live_count;
     size_t live_bytes;
     uint64_t total_allocs;   /* successful + failed attempts */

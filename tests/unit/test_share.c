@@ -6,7 +6,7 @@
 #include "../support/harness.h"
 
 typedef struct pair {
-    fixture fx;  /* fx.vs is the source */
+    fixture fx; /* fx.vs is the source */
     vspace *dst;
     vs_cap dst_root;
     vs_addr src_va;
