@@ -185,7 +185,10 @@ static void insert_and_mark(shadow *s, shadow_leaf *list, uint64_t first, uint64
     uint64_t end = first + count;
     while (page < end) {
         shadow_leaf *leaf = shadow_leaf_of(s, page);
-        if (leaf == NULL && list != NULL) {
+        if (leaf == NULL) {
+            if (list == NULL) {
+                return; /* unreachable: the caller allocated one leaf per missing key */
+            }
             leaf = list;
             list = (shadow_leaf *)(void *)leaf->ext;
             leaf->ext = NULL;
@@ -331,9 +334,12 @@ void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
     shadow_leaf *leaf = NULL;
     for (uint64_t j = 0; j < run->count; j++) {
         for (unsigned k = 0; k < run->pages_per; k++, page++) {
-            if (page >> SHADOW_LEAF_BITS != key) {
+            if (leaf == NULL || page >> SHADOW_LEAF_BITS != key) {
                 key = page >> SHADOW_LEAF_BITS;
                 leaf = shadow_leaf_of(s, page);
+            }
+            if (leaf == NULL) {
+                return; /* unreachable: every page of a run is RESERVED, so its leaf exists */
             }
             unsigned i = leaf_index(page);
             leaf->meta[i] = meta;
