@@ -46,8 +46,16 @@ static int balance_of(const vs_reservation *n)
     return (int)height_of(n->child[1]) - (int)height_of(n->child[0]);
 }
 
-static vs_reservation *rebalance(vs_reservation *n)
+/* Pulls n and rotates it back into balance. *changed says on entry whether
+ * anything below n changed, and on return whether n's summary (height and
+ * augmentation) did: once a summary stops changing, the ancestors need no
+ * pull, which saves reading their other children. */
+static vs_reservation *rebalance(vs_reservation *n, int *changed)
 {
+    if (!*changed) {
+        return n;
+    }
+    vs_reservation before = *n;
     restree_pull(n);
     int balance = balance_of(n);
     if (balance > 1 || balance < -1) {
@@ -58,58 +66,66 @@ static vs_reservation *rebalance(vs_reservation *n)
         }
         return rotate(n, dir);
     }
+    *changed = before.height != n->height || before.sub_min != n->sub_min || before.sub_max != n->sub_max ||
+               before.sub_gap != n->sub_gap;
     return n;
 }
 
-static vs_reservation *insert_at(vs_reservation *n, vs_reservation *node)
+static vs_reservation *insert_at(vs_reservation *n, vs_reservation *node, int *changed)
 {
     if (n == NULL) {
         node->child[0] = node->child[1] = NULL;
         restree_pull(node);
+        *changed = 1;
         return node;
     }
     int dir = node->start > n->start;
-    n->child[dir] = insert_at(n->child[dir], node);
-    return rebalance(n);
+    n->child[dir] = insert_at(n->child[dir], node, changed);
+    return rebalance(n, changed);
 }
 
 void restree_insert(restree *tree, vs_reservation *node)
 {
-    tree->root = insert_at(tree->root, node);
+    int changed = 0;
+    tree->root = insert_at(tree->root, node, &changed);
     tree->count++;
 }
 
-static vs_reservation *remove_min(vs_reservation *n, vs_reservation **min)
+static vs_reservation *remove_min(vs_reservation *n, vs_reservation **min, int *changed)
 {
     if (n->child[0] == NULL) {
         *min = n;
+        *changed = 1;
         return n->child[1];
     }
-    n->child[0] = remove_min(n->child[0], min);
-    return rebalance(n);
+    n->child[0] = remove_min(n->child[0], min, changed);
+    return rebalance(n, changed);
 }
 
-static vs_reservation *remove_at(vs_reservation *n, const vs_reservation *node)
+static vs_reservation *remove_at(vs_reservation *n, const vs_reservation *node, int *changed)
 {
     if (n == node) {
+        *changed = 1;
         if (n->child[0] == NULL || n->child[1] == NULL) {
             return n->child[n->child[0] == NULL];
         }
         /* Splice the successor node in, so handles to it stay valid. */
         vs_reservation *successor = NULL;
-        vs_reservation *right = remove_min(n->child[1], &successor);
+        vs_reservation *right = remove_min(n->child[1], &successor, changed);
         successor->child[0] = n->child[0];
         successor->child[1] = right;
-        return rebalance(successor);
+        *changed = 1;
+        return rebalance(successor, changed);
     }
     int dir = node->start > n->start;
-    n->child[dir] = remove_at(n->child[dir], node);
-    return rebalance(n);
+    n->child[dir] = remove_at(n->child[dir], node, changed);
+    return rebalance(n, changed);
 }
 
 void restree_remove(restree *tree, vs_reservation *node)
 {
-    tree->root = remove_at(tree->root, node);
+    int changed = 0;
+    tree->root = remove_at(tree->root, node, &changed);
     tree->count--;
 }
 
