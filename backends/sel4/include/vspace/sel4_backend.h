@@ -1,0 +1,106 @@
+/* The seL4 backend: vs_kernel_ops implemented with libsel4 invocations, the
+ * creation of a child vspace's root paging structure, and the bootstrap of
+ * the root task's own vspace. Written against <sel4/sel4.h> only: on the
+ * host it links against the simulator, on seL4 against the real libsel4.
+ * See docs/sel4-backend.md. */
+#ifndef VSPACE_SEL4_BACKEND_H
+#define VSPACE_SEL4_BACKEND_H
+
+#include <stdint.h>
+
+#include <sel4/sel4.h>
+
+#include <vspace/sel4_alloc.h>
+#include <vspace/vspace.h>
+
+typedef struct vs_sel4_backend vs_sel4_backend; /* opaque */
+
+/* seL4 has no "translate this address" call. Whoever can read the page
+ * tables another way (on the host: the simulator's MMU walk) installs this
+ * hook, and the backend's translate op forwards to it. It returns 0 and
+ * fills *out, or a non-zero error. */
+typedef int (*vs_sel4_translate_fn)(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out);
+
+/* Creates a backend for `arch` drawing objects, slots and copies from
+ * alloc (which must outlive it); bookkeeping comes from mem. Errors:
+ * INVALID_ARG (NULL argument, or arch not available in this build: on real
+ * seL4 only the configured architecture is), NO_MEMORY. */
+vs_result vs_sel4_backend_create(const vs_arch *arch, vs_sel4_alloc *alloc, vs_allocator mem, vs_sel4_backend **out);
+
+/* Frees the backend's bookkeeping; kernel objects are the caller's to have
+ * freed. Accepts NULL. */
+void vs_sel4_backend_destroy(vs_sel4_backend *be);
+
+/* The kernel interface to put in vs_config.kernel. */
+vs_kernel vs_sel4_backend_kernel(vs_sel4_backend *be);
+
+const vs_arch *vs_sel4_backend_arch(const vs_sel4_backend *be);
+vs_sel4_alloc *vs_sel4_backend_alloc(const vs_sel4_backend *be);
+
+/* Installs (or with fn NULL removes) the translate hook. Without one the
+ * translate op fails with seL4_IllegalOperation, as it must on seL4. */
+void vs_sel4_backend_set_translate(vs_sel4_backend *be, vs_sel4_translate_fn fn, void *ctx);
+
+/* Creates the root paging structure of a new vspace (PML4, PD, PGD or
+ * VSpace object, root page table) and assigns it an ASID from
+ * seL4_CapInitThreadASIDPool. *out->cap is then the vs_config.root of the
+ * child. Same as the kernel op alloc_object(VS_OBJ_PAGING_TABLE, 0).
+ * Returns seL4_NoError or the failing call's seL4_Error; on error no
+ * object, slot or untyped memory was consumed. */
+int vs_sel4_create_root(vs_sel4_backend *be, vs_object *out);
+
+/* Deletes a root made by vs_sel4_create_root (its ASID goes with it). The
+ * vspace using it must have been destroyed. Returns seL4_NoError or the
+ * kernel's error. */
+int vs_sel4_free_root(vs_sel4_backend *be, const vs_object *root);
+
+/* ---- the root task's own vspace ---- */
+
+/* Ranges of the root task's vspace the kernel mapped before it ran; they
+ * are reserved so vspace never hands them out. Empty ranges (size 0) are
+ * skipped. Addresses are virtual addresses in the root task. */
+typedef struct vs_sel4_root_layout {
+    vs_addr image_start, image_end; /* the root task's ELF image */
+    vs_addr ipc_buffer;             /* one base page */
+    vs_addr bootinfo;               /* bootinfo frame(s) */
+    uint64_t bootinfo_size;
+    vs_addr extra_start, extra_end; /* anything else in use (e.g. a heap), or 0, 0 */
+} vs_sel4_root_layout;
+
+/* Creates the vspace describing the root task's own address space (root
+ * cap seL4_CapInitThreadVSpace) over the arch's default range and reserves
+ * every non-empty range of the layout, rounded out to base pages, named
+ * "image", "ipc-buffer", "bootinfo", "extra". Those pages are RESERVED,
+ * not MAPPED: their frame caps are the kernel's boot mappings, so vspace
+ * never unmaps them. Errors: those of vs_create and vs_reserve_at (e.g.
+ * OVERLAP if two ranges share a page, OUT_OF_RANGE); on error nothing is
+ * left allocated. */
+vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
+                                     vspace **out);
+
+/* A child's frame made visible in the root task's vspace, for a loader to
+ * write into. */
+typedef struct vs_sel4_temp_map {
+    vs_addr vaddr; /* where the frame appears in the root task */
+    uint64_t size; /* bytes: 1 << size_bits */
+    vs_cap copy;   /* the cap copy that is mapped there */
+    vs_reservation *res;
+    int mapped; /* cleared once vs_sel4_temp_unmap has unmapped it */
+} vs_sel4_temp_map;
+
+/* Maps a fresh copy of `frame` (2^size_bits bytes, any cap in the root
+ * CNode, e.g. one a child vspace has mapped) into root_vs, a vspace made by
+ * vs_sel4_root_vspace_create with this backend, at a free range aligned to
+ * the page size, read-write. Errors: INVALID_ARG, NO_SPACE, NO_MEMORY,
+ * KERNEL (copy or map failed; vs_last_kernel_error(root_vs) or *kernel_error
+ * if non-NULL tells the seL4_Error). On error nothing is left behind. */
+vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vspace *root_vs, vs_cap frame, unsigned size_bits,
+                                 vs_sel4_temp_map *out, int *kernel_error);
+
+/* Undoes vs_sel4_temp_map_frame: unmaps, deletes the copy, frees the
+ * reservation, and clears *map. Errors: INVALID_ARG; KERNEL if the unmap
+ * or the delete failed: what was done stays done (map->mapped says whether
+ * the unmap happened) and calling again resumes with the step that failed. */
+vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vspace *root_vs, vs_sel4_temp_map *map);
+
+#endif

@@ -1,0 +1,146 @@
+/* The root task's own address space: a vspace over seL4_CapInitThreadVSpace
+ * that knows which ranges the kernel already mapped at boot, and temporary
+ * mappings of other vspaces' frames into it so a loader can fill them. */
+#include <vspace/sel4_backend.h>
+
+static const uint64_t base_page = 4096; /* the base page on all six arches */
+
+static vs_addr round_down(vs_addr a)
+{
+    return a & ~(base_page - 1);
+}
+
+static vs_addr round_up(vs_addr a)
+{
+    return (a + base_page - 1) & ~(base_page - 1);
+}
+
+/* Reserves [start, end) rounded out to whole pages; an empty range is
+ * skipped. Boot mappings are read-write data or code: the reservation's
+ * rights only matter for pages vspace maps itself, which are none here. */
+static vs_result reserve_range(vspace *vs, const char *name, vs_addr start, vs_addr end)
+{
+    if (end <= start) {
+        return VS_OK;
+    }
+    vs_addr lo = round_down(start);
+    vs_attrs attrs = {name, VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    return vs_reserve_at(vs, lo, round_up(end) - lo, &attrs, NULL);
+}
+
+static vs_result reserve_layout(vspace *vs, const vs_sel4_root_layout *l)
+{
+    vs_result r = reserve_range(vs, "image", l->image_start, l->image_end);
+    if (r == VS_OK && l->ipc_buffer != 0) {
+        r = reserve_range(vs, "ipc-buffer", l->ipc_buffer, l->ipc_buffer + base_page);
+    }
+    if (r == VS_OK) {
+        r = reserve_range(vs, "bootinfo", l->bootinfo, l->bootinfo + l->bootinfo_size);
+    }
+    if (r == VS_OK) {
+        r = reserve_range(vs, "extra", l->extra_start, l->extra_end);
+    }
+    return r;
+}
+
+vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
+                                     vspace **out)
+{
+    if (be == NULL || layout == NULL || out == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_config cfg = {
+        .arch = vs_sel4_backend_arch(be),
+        .allocator = mem,
+        .kernel = vs_sel4_backend_kernel(be),
+        .root = seL4_CapInitThreadVSpace,
+    };
+    vspace *vs;
+    vs_result r = vs_create(&cfg, &vs);
+    if (r != VS_OK) {
+        return r;
+    }
+    r = reserve_layout(vs, layout);
+    if (r != VS_OK) {
+        /* Only reservations exist yet, so this teardown makes no kernel call. */
+        (void)vs_destroy(vs, 0, NULL);
+        return r;
+    }
+    *out = vs;
+    return VS_OK;
+}
+
+/* ---- temporary mappings ---- */
+
+static vs_result temp_reserve(vspace *root_vs, uint64_t size, vs_sel4_temp_map *m)
+{
+    vs_attrs attrs = {"temp-map", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    vs_result r = vs_reserve(root_vs, size, size, &attrs, &m->res);
+    if (r == VS_OK) {
+        vs_reservation_info info;
+        vs_reservation_get_info(m->res, &info);
+        m->vaddr = info.start;
+    }
+    return r;
+}
+
+/* Order: copy, reserve, map; each failure undoes the steps before it. */
+vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vspace *root_vs, vs_cap frame, unsigned size_bits,
+                                 vs_sel4_temp_map *out, int *kernel_error)
+{
+    if (be == NULL || root_vs == NULL || out == NULL || size_bits < 12 || size_bits > 40) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_kernel k = vs_sel4_backend_kernel(be);
+    vs_sel4_temp_map m = {.size = (uint64_t)1 << size_bits};
+    int err = k.ops->copy_cap(k.ctx, frame, &m.copy);
+    if (err != 0) {
+        if (kernel_error != NULL) {
+            *kernel_error = err;
+        }
+        return VS_ERR_KERNEL;
+    }
+    vs_result r = temp_reserve(root_vs, m.size, &m);
+    if (r == VS_OK) {
+        r = vs_map(root_vs, m.vaddr, &m.copy, NULL, 1, size_bits);
+        if (r != VS_OK) {
+            (void)vs_free(root_vs, m.res, 0);
+        }
+    }
+    if (r != VS_OK) {
+        if (r == VS_ERR_KERNEL && kernel_error != NULL) {
+            *kernel_error = vs_last_kernel_error(root_vs);
+        }
+        (void)k.ops->delete_cap(k.ctx, m.copy);
+        return r;
+    }
+    m.mapped = 1;
+    *out = m;
+    return VS_OK;
+}
+
+vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vspace *root_vs, vs_sel4_temp_map *map)
+{
+    if (be == NULL || root_vs == NULL || map == NULL || map->res == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    /* Unmap keeping the cap (it is ours, a VS_OWNER_CALLER page), then
+     * delete the copy ourselves, then drop the now empty reservation. */
+    if (map->mapped) {
+        vs_result r = vs_unmap(root_vs, map->vaddr, map->size, 0);
+        if (r != VS_OK) {
+            return r;
+        }
+        map->mapped = 0;
+    }
+    vs_kernel k = vs_sel4_backend_kernel(be);
+    if (map->copy != 0 && k.ops->delete_cap(k.ctx, map->copy) != 0) {
+        return VS_ERR_KERNEL;
+    }
+    map->copy = 0;
+    vs_result r = vs_free(root_vs, map->res, 0);
+    if (r == VS_OK) {
+        *map = (vs_sel4_temp_map){0};
+    }
+    return r;
+}
