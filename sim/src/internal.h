@@ -176,16 +176,60 @@ typedef struct sim_fault {
     seL4_Word bits_left, guard_found, bits_found;
 } sim_fault;
 
-seL4_Error sim_err(seL4_Error e);
-seL4_Error sim_err_arg(seL4_Word n);
-seL4_Error sim_err_cap(seL4_Word n);
-seL4_Error sim_err_range(seL4_Word min, seL4_Word max);
-seL4_Error sim_err_memory(seL4_Word bytes_left);
-seL4_Error sim_err_lookup(bool source, sim_fault f);
+/* Write the reply: label e, n message registers. */
+void sim_reply(seL4_Error e, unsigned n, const seL4_Word *mrs);
+/* MR0: 1 if the source lookup failed; MR1: failure type; then its words. */
+void sim_reply_lookup(bool source, sim_fault f);
 sim_fault sim_fault_missing(seL4_Word bits_left);
 sim_fault sim_fault_invalid_root(void);
-seL4_Error sim_ok(seL4_Word mr0, unsigned len);
 void sim_ipc_reset(void);
+
+/* Each helper writes the reply and returns its label. They are inline so
+ * every caller (and the static analyzer) sees that an error path returns
+ * that error, never seL4_NoError, and so never falls through to code that
+ * relies on the out-parameters only a successful call sets. */
+static inline seL4_Error sim_err(seL4_Error e)
+{
+    sim_reply(e, 0, NULL);
+    return e;
+}
+
+static inline seL4_Error sim_err_arg(seL4_Word n)
+{
+    sim_reply(seL4_InvalidArgument, 1, &n);
+    return seL4_InvalidArgument;
+}
+
+static inline seL4_Error sim_err_cap(seL4_Word n)
+{
+    sim_reply(seL4_InvalidCapability, 1, &n);
+    return seL4_InvalidCapability;
+}
+
+static inline seL4_Error sim_err_range(seL4_Word min, seL4_Word max)
+{
+    seL4_Word mrs[2] = {min, max};
+    sim_reply(seL4_RangeError, 2, mrs);
+    return seL4_RangeError;
+}
+
+static inline seL4_Error sim_err_memory(seL4_Word bytes_left)
+{
+    sim_reply(seL4_NotEnoughMemory, 1, &bytes_left);
+    return seL4_NotEnoughMemory;
+}
+
+static inline seL4_Error sim_err_lookup(bool source, sim_fault f)
+{
+    sim_reply_lookup(source, f);
+    return seL4_FailedLookup;
+}
+
+static inline seL4_Error sim_ok(seL4_Word mr0, unsigned len)
+{
+    sim_reply(seL4_NoError, len, &mr0);
+    return seL4_NoError;
+}
 
 /* ---- objects.c */
 sim_obj *sim_obj_new(sim_kind kind, seL4_Word type, seL4_Word paddr, unsigned size_bits, unsigned radix);

@@ -33,48 +33,15 @@ void sim_ipc_reset(void)
 }
 
 /* The reply to the caller: label e, n message registers. */
-static seL4_Error reply(seL4_Error e, unsigned n, const seL4_Word *mrs)
+void sim_reply(seL4_Error e, unsigned n, const seL4_Word *mrs)
 {
     for (unsigned i = 0; i < n; i++) {
         ipc_current->msg[i] = mrs[i];
     }
     ipc_current->tag = seL4_MessageInfo_new((seL4_Word)e, 0, 0, n);
-    return e;
 }
 
-seL4_Error sim_ok(seL4_Word mr0, unsigned len)
-{
-    return reply(seL4_NoError, len, &mr0);
-}
-
-seL4_Error sim_err(seL4_Error e)
-{
-    return reply(e, 0, NULL);
-}
-
-seL4_Error sim_err_arg(seL4_Word n)
-{
-    return reply(seL4_InvalidArgument, 1, &n);
-}
-
-seL4_Error sim_err_cap(seL4_Word n)
-{
-    return reply(seL4_InvalidCapability, 1, &n);
-}
-
-seL4_Error sim_err_range(seL4_Word min, seL4_Word max)
-{
-    seL4_Word mrs[2] = {min, max};
-    return reply(seL4_RangeError, 2, mrs);
-}
-
-seL4_Error sim_err_memory(seL4_Word bytes_left)
-{
-    return reply(seL4_NotEnoughMemory, 1, &bytes_left);
-}
-
-/* MR0: 1 if the source lookup failed; MR1: failure type; then its words. */
-seL4_Error sim_err_lookup(bool source, sim_fault f)
+void sim_reply_lookup(bool source, sim_fault f)
 {
     seL4_Word mrs[5] = {source, f.type, f.bits_left, 0, 0};
     unsigned n = 2;
@@ -88,7 +55,7 @@ seL4_Error sim_err_lookup(bool source, sim_fault f)
         mrs[4] = f.bits_found;
         n = 5;
     }
-    return reply(seL4_FailedLookup, n, mrs);
+    sim_reply(seL4_FailedLookup, n, mrs);
 }
 
 sim_fault sim_fault_missing(seL4_Word bits_left)

@@ -9,5 +9,6 @@
 #include <sel4/functions.h>
 #include <sel4/invocations.h>
 #include <sel4/arch/mapping.h>
+#include <sel4/constants.h>
 
 #endif
