@@ -69,7 +69,7 @@ static void w1_size(const bench_config *cfg, size_t n, int is_target_size)
     bench_rng rng = {0x5eed0001u + n};
     uint64_t *sizes = random_sizes(n, &rng);
     size_t *order = bench_xmalloc(n * sizeof *order);
-    vs_reservation **res = bench_xmalloc(n * sizeof *res);
+    vs_reservation **res = bench_xmalloc(n * sizeof(vs_reservation *));
     bench_shuffled_indices(order, n, &rng);
     bench_min reserve = bench_min_start();
     bench_min release = bench_min_start();
@@ -178,7 +178,7 @@ static uint64_t churn_pairs(vspace *vs, const churn_plan *p, vs_reservation **re
 static void w1c_size(const bench_config *cfg, size_t n, size_t pairs, int is_target)
 {
     churn_plan plan = churn_plan_make(n, pairs);
-    vs_reservation **res = bench_xmalloc(n * sizeof *res);
+    vs_reservation **res = bench_xmalloc(n * sizeof(vs_reservation *));
     bench_min best = bench_min_start();
     while (bench_min_more(&best, cfg)) {
         bench_heap heap = {0, 0, 0};

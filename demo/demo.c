@@ -338,7 +338,7 @@ static void check_kernel(demo *d)
     vs_get_stats(d->server, &b);
     char line[160];
     snprintf(line, sizeof line, "kernel and shadow agree: %u of %u kernel mappings match, shadow holds %llu", agree,
-             c.mapped, (unsigned long long)(a.mapped_pages + b.mapped_pages));
+             c.mapped, (unsigned long long)a.mapped_pages + b.mapped_pages);
     expect(d, agree == c.mapped && c.mapped == a.mapped_pages + b.mapped_pages && d->fk.overmaps == 0, line);
 }
 

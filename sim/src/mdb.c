@@ -46,9 +46,10 @@ void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent)
 {
     dest->cap = cap;
     dest->parent = parent;
-    if (cap.obj != NULL) {
-        cap.obj->ncaps++;
+    if (cap.obj == NULL) {
+        return; /* a cap without an object (null, the control caps): nothing to count */
     }
+    cap.obj->ncaps++;
     if (parent != NULL && cap.kind == K_UNTYPED && parent->cap.kind == K_UNTYPED && parent->cap.obj == cap.obj) {
         parent->cap.free_index = (seL4_Word)1 << cap.obj->size_bits;
     }

@@ -60,7 +60,7 @@ static bool obj_init(sim_obj *o, unsigned radix)
         o->tcb = calloc(1, sizeof(*o->tcb));
         return o->tcb != NULL && obj_alloc_slots(o, TCB_SLOTS);
     case K_ASID_POOL:
-        o->pool = calloc((size_t)1 << sim.sa->asid_low_bits, sizeof(*o->pool));
+        o->pool = calloc((size_t)1 << sim.sa->asid_low_bits, sizeof(sim_obj *));
         return o->pool != NULL;
     case K_TABLE:
         t = sim_objtype_find(o->type);
@@ -129,11 +129,14 @@ void sim_collect(void)
 void sim_free_all(void)
 {
     sim_collect();
-    while (sim.live != NULL) {
-        sim_obj *o = sim.live;
-        obj_unlink(o);
+    sim_obj *o = sim.live;
+    while (o != NULL) {
+        sim_obj *next = o->next;
         obj_free(o);
+        o = next;
     }
+    sim.live = NULL;
+    sim.nlive = 0;
 }
 
 /* The cap Retype hands out for a new object: all rights, unmapped. */

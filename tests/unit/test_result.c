@@ -10,6 +10,9 @@ static void test_messages_distinct(void)
         const char *m = vs_strerror((vs_result)i), *n = vs_result_name((vs_result)i);
         CHECK(m != NULL && m[0] != '\0');
         CHECK(n != NULL && strncmp(n, i == 0 ? "VS_OK" : "VS_ERR_", i == 0 ? 6 : 7) == 0);
+        if (m == NULL || n == NULL) {
+            continue; /* reported above; nothing to compare against the others */
+        }
         for (int j = 0; j < i; j++) {
             CHECK(strcmp(m, vs_strerror((vs_result)j)) != 0);
             CHECK(strcmp(n, vs_result_name((vs_result)j)) != 0);
@@ -26,6 +29,9 @@ static void test_violation_names(void)
     for (int i = VS_V_PAGE_OUTSIDE_RESERVATION; i <= VS_V_ACCOUNTING; i++) {
         const char *n = vs_violation_kind_name((vs_violation_kind)i);
         CHECK(n != NULL && n[0] != '\0');
+        if (n == NULL) {
+            continue; /* reported above; nothing to compare against the others */
+        }
         for (int j = VS_V_PAGE_OUTSIDE_RESERVATION; j < i; j++) {
             CHECK(strcmp(n, vs_violation_kind_name((vs_violation_kind)j)) != 0);
         }
