@@ -55,7 +55,10 @@ static vs_reservation *rebalance(vs_reservation *n, int *changed)
     if (!*changed) {
         return n;
     }
-    vs_reservation before = *n;
+    uint8_t height = n->height;
+    vs_addr sub_min = n->sub_min;
+    vs_addr sub_max = n->sub_max;
+    uint64_t sub_gap = n->sub_gap;
     restree_pull(n);
     int balance = balance_of(n);
     if (balance > 1 || balance < -1) {
@@ -66,8 +69,7 @@ static vs_reservation *rebalance(vs_reservation *n, int *changed)
         }
         return rotate(n, dir);
     }
-    *changed = before.height != n->height || before.sub_min != n->sub_min || before.sub_max != n->sub_max ||
-               before.sub_gap != n->sub_gap;
+    *changed = height != n->height || sub_min != n->sub_min || sub_max != n->sub_max || sub_gap != n->sub_gap;
     return n;
 }
 
