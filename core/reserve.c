@@ -63,6 +63,7 @@ vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *
     if (size > vs->end - vs->base || !restree_find_gap(&vs->tree, vs->base, vs->end, size, align, &start)) {
         return VS_ERR_NO_SPACE;
     }
+    shadow_prefetch(&vs->shadow, page_of(start), page_of(size), 0);
     vs_reservation *res = new_node(vs, attrs);
     if (res == NULL) {
         return VS_ERR_NO_MEMORY;
@@ -105,8 +106,11 @@ vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
             return r;
         }
     }
-    shadow_clear(&vs->shadow, &vs->alloc, page_of(res->start), page_of(res->end - res->start));
+    /* The tree walk hides the latency of the shadow's slots. */
+    shadow_prefetch(&vs->shadow, page_of(res->start), page_of(res->end - res->start), 0);
     restree_remove(&vs->tree, res);
+    shadow_prefetch(&vs->shadow, page_of(res->start), page_of(res->end - res->start), 1);
+    shadow_clear(&vs->shadow, &vs->alloc, page_of(res->start), page_of(res->end - res->start));
     vs->reserved_pages -= page_of(res->end - res->start);
     res->owner = NULL;
     counted_alloc_put(&vs->alloc, res, sizeof *res);

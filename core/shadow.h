@@ -214,6 +214,28 @@ static inline int shadow_cursor_next(shadow_cursor *c, uint64_t *page, shadow_en
     return 1;
 }
 
+/* Starts loading the first leaves of [first, first + count), so their
+ * misses overlap with other work before the range is used. Stage 0 loads
+ * the hash slots; stage 1, once the slots are likely cached, the leaves in
+ * the slots the keys hash to (a prefetch of a wrong or stale pointer is
+ * harmless: prefetches do not fault). */
+static inline void shadow_prefetch(const shadow *s, uint64_t first, uint64_t count, int stage)
+{
+    enum { MAX_PREFETCH = 8 };
+    if (s->capacity == 0) {
+        return;
+    }
+    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
+    for (uint64_t key = first >> SHADOW_LEAF_BITS, n = 0; key <= last_key && n < MAX_PREFETCH; key++, n++) {
+        const shadow_slot *slot = &s->slots[shadow_hash(s, key)];
+        if (stage == 0) {
+            __builtin_prefetch(slot);
+        } else {
+            __builtin_prefetch(slot->leaf);
+        }
+    }
+}
+
 /* Number of pages in [first, first + count) in the given vs_page_state. */
 uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state);
 
