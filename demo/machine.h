@@ -1,0 +1,42 @@
+/* The demo's window onto the simulated seL4 machine: what the kernel holds
+ * (slots, objects, untyped memory), the MMU's view of an address, and
+ * copies through it. Only the demo includes the simulator's header; the
+ * backend stays libsel4-only. */
+#ifndef VSPACE_DEMO_MACHINE_H
+#define VSPACE_DEMO_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sel4/sel4.h>
+#include <sel4sim/sim.h>
+
+#include <vspace/vspace.h>
+
+/* Everything the kernel counts that the demo must give back. */
+typedef struct machine_acct {
+    size_t free_slots;     /* empty slots in the root CNode */
+    size_t live_objects;   /* kernel objects, untyped pieces included */
+    uint64_t untyped_free; /* bytes no object or untyped piece occupies */
+    size_t num_untypeds;   /* boot untypeds */
+    seL4_Word watermark[CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS];
+} machine_acct;
+
+void machine_acct_take(const seL4_BootInfo *bi, machine_acct *out);
+
+/* Number of boot untypeds whose watermark differs between a and b. */
+size_t machine_watermarks_moved(const machine_acct *a, const machine_acct *b);
+
+/* The backend's translate hook over the simulator's MMU walk (ctx unused). */
+int machine_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out);
+
+/* Copies through the MMU view of the vspace rooted at `root`, as a thread
+ * running in it would: 0, or -1 if a page would fault (or is read-only,
+ * for a write). */
+int machine_vwrite(vs_cap root, vs_addr vaddr, const void *buf, size_t len);
+int machine_vread(vs_cap root, vs_addr vaddr, void *buf, size_t len);
+
+/* libsel4's name of an seL4_Error ("seL4_NotEnoughMemory"). */
+const char *machine_error_name(int err);
+
+#endif
