@@ -8,8 +8,8 @@ typedef struct expected_constants {
     seL4_Word page_table_bits;
     seL4_Word page_table_index_bits;
     seL4_Word large_page_bits;
-    seL4_Word huge_page_bits;    /* 0: not defined there */
-    seL4_Word section_bits;      /* aarch32 only */
+    seL4_Word huge_page_bits; /* 0: not defined there */
+    seL4_Word section_bits;   /* aarch32 only */
     seL4_Word super_section_bits;
     seL4_Word slot_bits;
 } expected_constants;

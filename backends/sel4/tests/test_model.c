@@ -218,7 +218,7 @@ static uint64_t verify_page(walk *w, vs_addr va, unsigned rights)
         w->bad =
             snprintf(w->msg, w->len, "page %#llx: kernel mapped %d paddr %#llx bits %u rights %u (want %#llx %u %u)",
                      (unsigned long long)va, t.mapped, (unsigned long long)t.paddr, t.size_bits, t.rights,
-                     (unsigned long long)(pa + (va - p.page_vaddr)), p.size_bits, rights) > 0;
+                     (unsigned long long)pa + (va - p.page_vaddr), p.size_bits, rights) > 0;
     }
     return (1ull << p.size_bits) - ((va - p.page_vaddr) & ((1ull << p.size_bits) - 1));
 }

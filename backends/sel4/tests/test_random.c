@@ -316,8 +316,11 @@ static vs_result op_share(rt *t, int which)
         return VS_OK;
     }
     vs_addr src = rand_mapped_page(t, other, &src_info, &pg);
+    if (src == 0) {
+        return VS_OK;
+    }
     uint64_t size = (uint64_t)1 << pg.size_bits;
-    vs_addr dst = src == 0 ? 0 : rand_addr_in(t, &dst_info, size, size);
+    vs_addr dst = rand_addr_in(t, &dst_info, size, size);
     return dst == 0 ? VS_OK : vs_share(t->c[which].vs, dst, t->c[other].vs, src, size);
 }
 
