@@ -245,7 +245,7 @@ static vs_addr frame_paddr(const demo *d, vs_cap cap)
 static void print_mmu(vs_cap root, vs_addr vaddr, const char *who)
 {
     vs_translation t;
-    if (machine_translate(NULL, root, vaddr, &t) != 0 || !t.mapped) {
+    if (sel4sim_vs_translate(NULL, root, vaddr, &t) != 0 || !t.mapped) {
         printf("  MMU (%s): 0x%08llx faults\n", who, (unsigned long long)vaddr);
         return;
     }
@@ -281,7 +281,7 @@ static int boot(demo *d)
         return -1;
     }
     /* seL4 has no translate call; the simulator's MMU walk stands in. */
-    vs_sel4_backend_set_translate(d->be, machine_translate, NULL);
+    vs_sel4_backend_set_translate(d->be, sel4sim_vs_translate, NULL);
     printf("  translate hook: the simulator's MMU walk (seL4 itself has no such call)\n");
     return 0;
 }
@@ -416,7 +416,7 @@ static int write_via_root(demo *d, const vs_page *page)
     print_mmu(seL4_CapInitThreadVSpace, tm.vaddr + GREETING_AT, "root");
     /* On seL4 this is a memcpy to tm.vaddr; on the host the root task's
      * address space is simulated too, so the write goes through its MMU. */
-    int w = machine_vwrite(seL4_CapInitThreadVSpace, tm.vaddr + GREETING_AT, greeting, sizeof greeting);
+    int w = sel4sim_vs_write(seL4_CapInitThreadVSpace, tm.vaddr + GREETING_AT, greeting, sizeof greeting);
     expect(d, w == 0, "root task writes the greeting at the temporary mapping");
     before = kview_take(d);
     expect_result(d, vs_sel4_temp_unmap(d->be, d->root_vs, &tm), VS_OK, "vs_sel4_temp_unmap");
@@ -439,7 +439,7 @@ static void write_and_read(demo *d)
     char in[sizeof greeting] = "";
     vs_addr at = data_at + GREETING_AT;
     print_mmu(d->app_root.cap, at, "app");
-    int rd = machine_vread(d->app_root.cap, at, in, sizeof in);
+    int rd = sel4sim_vs_read(d->app_root.cap, at, in, sizeof in);
     printf("  app reads at 0x%08llx: \"%s\"\n", (unsigned long long)at, rd == 0 ? in : "");
     expect(d, rd == 0 && memcmp(in, greeting, sizeof greeting) == 0, "same bytes, through the app's own MMU walk");
 }
@@ -610,7 +610,7 @@ typedef struct audit_ctx {
 static int page_agrees(const demo *d, vs_cap root, vs_addr va, const vs_page *p, unsigned rights)
 {
     vs_translation t;
-    if (machine_translate(NULL, root, va, &t) != 0) {
+    if (sel4sim_vs_translate(NULL, root, va, &t) != 0) {
         return 0;
     }
     if (p->state != VS_PAGE_MAPPED) {
@@ -657,7 +657,7 @@ static void check_kernel(demo *d)
     expect(d, a.reserved_agree == a.reserved, line);
     vs_translation t;
     vs_addr guard = stack_top - (STACK_PAGES + 1) * PAGE;
-    expect(d, machine_translate(NULL, d->app_root.cap, guard, &t) == 0 && !t.mapped,
+    expect(d, sel4sim_vs_translate(NULL, d->app_root.cap, guard, &t) == 0 && !t.mapped,
            "guard page faults in the app's MMU");
 }
 

@@ -46,60 +46,6 @@ size_t machine_watermarks_moved(const machine_acct *a, const machine_acct *b)
     return moved;
 }
 
-int machine_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out)
-{
-    (void)ctx;
-    sel4sim_translation t;
-    seL4_Error err = sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t);
-    if (err != seL4_NoError) {
-        return (int)err;
-    }
-    memset(out, 0, sizeof *out);
-    if (t.found) {
-        /* A kernel-only mapping is still a mapping, with no user rights. */
-        out->mapped = 1;
-        out->paddr = t.paddr;
-        out->size_bits = (uint8_t)t.size_bits;
-        out->rights = t.user ? (uint8_t)((t.read ? VS_RIGHT_READ : 0) | (t.write ? VS_RIGHT_WRITE : 0) |
-                                         (t.exec ? VS_RIGHT_EXEC : 0))
-                             : 0;
-    }
-    return 0;
-}
-
-/* One page-bounded chunk at a time: consecutive virtual pages need not be
- * consecutive in physical memory. */
-static int vcopy(vs_cap root, vs_addr vaddr, unsigned char *buf, size_t len, int write)
-{
-    while (len > 0) {
-        sel4sim_translation t;
-        if (sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t) != seL4_NoError || !t.found || !t.user ||
-            (write && !t.write)) {
-            return -1;
-        }
-        size_t chunk = 4096 - (size_t)(vaddr & 4095);
-        chunk = chunk < len ? chunk : len;
-        int r = write ? sel4sim_phys_write(t.paddr, buf, chunk) : sel4sim_phys_read(t.paddr, buf, chunk);
-        if (r != 0) {
-            return -1;
-        }
-        buf += chunk;
-        vaddr += chunk;
-        len -= chunk;
-    }
-    return 0;
-}
-
-int machine_vwrite(vs_cap root, vs_addr vaddr, const void *buf, size_t len)
-{
-    return vcopy(root, vaddr, (unsigned char *)(uintptr_t)buf, len, 1);
-}
-
-int machine_vread(vs_cap root, vs_addr vaddr, void *buf, size_t len)
-{
-    return vcopy(root, vaddr, buf, len, 0);
-}
-
 const char *machine_error_name(int err)
 {
     static const char *const names[] = {

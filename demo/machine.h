@@ -10,6 +10,7 @@
 
 #include <sel4/sel4.h>
 #include <sel4sim/sim.h>
+#include <sel4sim/vs_host.h>
 
 #include <vspace/vspace.h>
 
@@ -26,15 +27,6 @@ void machine_acct_take(const seL4_BootInfo *bi, machine_acct *out);
 
 /* Number of boot untypeds whose watermark differs between a and b. */
 size_t machine_watermarks_moved(const machine_acct *a, const machine_acct *b);
-
-/* The backend's translate hook over the simulator's MMU walk (ctx unused). */
-int machine_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out);
-
-/* Copies through the MMU view of the vspace rooted at `root`, as a thread
- * running in it would: 0, or -1 if a page would fault (or is read-only,
- * for a write). */
-int machine_vwrite(vs_cap root, vs_addr vaddr, const void *buf, size_t len);
-int machine_vread(vs_cap root, vs_addr vaddr, void *buf, size_t len);
 
 /* libsel4's name of an seL4_Error ("seL4_NotEnoughMemory"). */
 const char *machine_error_name(int err);

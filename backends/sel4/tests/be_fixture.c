@@ -43,61 +43,6 @@ int be_acct_compare(const be_acct *want, const be_acct *got, const char *label)
     return diff;
 }
 
-int be_sim_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out)
-{
-    (void)ctx;
-    sel4sim_translation t;
-    seL4_Error err = sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t);
-    if (err != seL4_NoError) {
-        return (int)err;
-    }
-    memset(out, 0, sizeof *out);
-    if (t.found) {
-        /* A kernel-only mapping is a mapping, with no user rights. */
-        out->mapped = 1;
-        out->paddr = t.paddr;
-        out->size_bits = (uint8_t)t.size_bits;
-        out->rights = t.user ? (uint8_t)((t.read ? VS_RIGHT_READ : 0) | (t.write ? VS_RIGHT_WRITE : 0) |
-                                         (t.exec ? VS_RIGHT_EXEC : 0))
-                             : 0;
-    }
-    return 0;
-}
-
-/* One page-bounded chunk at a time, since contiguous virtual pages need
- * not be contiguous in physical memory. */
-static int vcopy(vs_cap root, vs_addr vaddr, void *buf, size_t len, int write)
-{
-    unsigned char *p = buf;
-    while (len > 0) {
-        sel4sim_translation t;
-        if (sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t) != seL4_NoError || !t.found || !t.user ||
-            (write && !t.write)) {
-            return -1;
-        }
-        size_t chunk = 4096 - (size_t)(vaddr & 4095);
-        chunk = chunk < len ? chunk : len;
-        int r = write ? sel4sim_phys_write(t.paddr, p, chunk) : sel4sim_phys_read(t.paddr, p, chunk);
-        if (r != 0) {
-            return -1;
-        }
-        p += chunk;
-        vaddr += chunk;
-        len -= chunk;
-    }
-    return 0;
-}
-
-int be_vwrite(vs_cap root, vs_addr vaddr, const void *buf, size_t len)
-{
-    return vcopy(root, vaddr, (void *)(uintptr_t)buf, len, 1);
-}
-
-int be_vread(vs_cap root, vs_addr vaddr, void *buf, size_t len)
-{
-    return vcopy(root, vaddr, buf, len, 0);
-}
-
 void be_fx_init(be_fx *fx, vs_arch_id arch, uint64_t mem_bytes)
 {
     memset(fx, 0, sizeof *fx);
@@ -115,7 +60,7 @@ void be_fx_init(be_fx *fx, vs_arch_id arch, uint64_t mem_bytes)
     if (r != VS_OK) {
         die("allocator/backend creation", (int)r);
     }
-    vs_sel4_backend_set_translate(fx->be, be_sim_translate, NULL);
+    vs_sel4_backend_set_translate(fx->be, sel4sim_vs_translate, NULL);
     vs_sel4_root_layout layout = {0};
     layout.ipc_buffer = sel4sim_ipc_buffer_vaddr();
     layout.bootinfo = sel4sim_bootinfo_vaddr();

@@ -10,6 +10,7 @@
 
 #include <sel4/sel4.h>
 #include <sel4sim/sim.h>
+#include <sel4sim/vs_host.h>
 
 #include <vspace/sel4_backend.h>
 
@@ -46,14 +47,6 @@ void be_fx_fini(be_fx *fx);
 void be_acct_take(const seL4_BootInfo *bi, be_acct *a);
 /* 0 if equal; else reports each difference as a test failure and returns 1. */
 int be_acct_compare(const be_acct *want, const be_acct *got, const char *label);
-
-/* The backend translate hook over sel4sim_translate (ctx unused). */
-int be_sim_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out);
-
-/* Copies through the MMU view of `root`: every byte's page must be mapped
- * (and writable for the write). Returns 0, or -1 if a page faults. */
-int be_vwrite(vs_cap root, vs_addr vaddr, const void *buf, size_t len);
-int be_vread(vs_cap root, vs_addr vaddr, void *buf, size_t len);
 
 /* A new child vspace with its own root object, default range or [base,end). */
 typedef struct be_child {

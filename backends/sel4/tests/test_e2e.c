@@ -34,10 +34,10 @@ static void write_via_root(be_fx *fx, be_child *c, vs_addr page, uint64_t offset
     }
     unsigned char out[600], in[600];
     fill_pattern(out, sizeof out, seed);
-    CHECK(be_vwrite(seL4_CapInitThreadVSpace, tm.vaddr + offset, out, sizeof out) == 0);
+    CHECK(sel4sim_vs_write(seL4_CapInitThreadVSpace, tm.vaddr + offset, out, sizeof out) == 0);
     CHECK_RES(vs_sel4_temp_unmap(fx->be, fx->root_vs, &tm), VS_OK);
     memset(in, 0, sizeof in);
-    CHECK(be_vread(c->root.cap, page + offset, in, sizeof in) == 0);
+    CHECK(sel4sim_vs_read(c->root.cap, page + offset, in, sizeof in) == 0);
     CHECK(memcmp(in, out, sizeof in) == 0);
 }
 

@@ -1,0 +1,67 @@
+/* Host-side glue between the simulator and vspace (sel4sim/vs_host.h). */
+#include <sel4sim/vs_host.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include <sel4/sel4.h>
+#include <sel4sim/sim.h>
+
+static uint8_t user_rights(const sel4sim_translation *t)
+{
+    if (!t->user) {
+        return 0;
+    }
+    return (uint8_t)((t->read ? VS_RIGHT_READ : 0) | (t->write ? VS_RIGHT_WRITE : 0) | (t->exec ? VS_RIGHT_EXEC : 0));
+}
+
+int sel4sim_vs_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out)
+{
+    (void)ctx;
+    sel4sim_translation t;
+    seL4_Error err = sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t);
+    if (err != seL4_NoError) {
+        return (int)err;
+    }
+    memset(out, 0, sizeof *out);
+    if (t.found) {
+        out->mapped = 1;
+        out->paddr = t.paddr;
+        out->size_bits = (uint8_t)t.size_bits;
+        out->rights = user_rights(&t);
+    }
+    return 0;
+}
+
+/* One page-bounded chunk at a time: consecutive virtual pages need not be
+ * consecutive in physical memory. */
+static int vcopy(vs_cap root, vs_addr vaddr, unsigned char *buf, size_t len, int write)
+{
+    while (len > 0) {
+        sel4sim_translation t;
+        if (sel4sim_translate((seL4_CPtr)root, (seL4_Word)vaddr, &t) != seL4_NoError || !t.found || !t.user ||
+            (write && !t.write)) {
+            return -1;
+        }
+        size_t chunk = 4096 - (size_t)(vaddr & 4095);
+        chunk = chunk < len ? chunk : len;
+        int r = write ? sel4sim_phys_write(t.paddr, buf, chunk) : sel4sim_phys_read(t.paddr, buf, chunk);
+        if (r != 0) {
+            return -1;
+        }
+        buf += chunk;
+        vaddr += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
+int sel4sim_vs_write(vs_cap root, vs_addr vaddr, const void *buf, size_t len)
+{
+    return vcopy(root, vaddr, (unsigned char *)(uintptr_t)buf, len, 1);
+}
+
+int sel4sim_vs_read(vs_cap root, vs_addr vaddr, void *buf, size_t len)
+{
+    return vcopy(root, vaddr, buf, len, 0);
+}
