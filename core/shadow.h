@@ -93,12 +93,6 @@ static inline shadow_leaf *shadow_leaf_of(const shadow *s, uint64_t page)
     }
 }
 
-static inline unsigned shadow_state(const shadow *s, uint64_t page)
-{
-    const shadow_leaf *leaf = shadow_leaf_of(s, page);
-    return leaf != NULL ? leaf->meta[page & (SHADOW_LEAF_PAGES - 1)] & META_STATE_MASK : 0;
-}
-
 static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
 {
     uint8_t meta = leaf != NULL ? leaf->meta[index] : 0;
