@@ -27,94 +27,75 @@
  * are). OVERMAP is the result of mapping a frame where another frame is
  * mapped: x86 and Arm replace the mapping, RISC-V refuses (seL4 issues #967,
  * #1304). */
-#if defined(CONFIG_ARCH_X86_64)
-#define ARCH_NAME "x86_64"
+/* Each family names its frame calls and attributes once ... */
+#if defined(CONFIG_ARCH_X86_64) || defined(CONFIG_ARCH_IA32)
 #define FAMILY "X86"
-#define TEST_VADDR 0x8000000000ull
 #define FRAME_OBJECT seL4_X86_4K
 #define FRAME_MAP seL4_X86_Page_Map
 #define FRAME_UNMAP seL4_X86_Page_Unmap
 #define FRAME_GET_ADDRESS seL4_X86_Page_GetAddress
 #define FRAME_ADDRESS_T seL4_X86_Page_GetAddress_t
 #define VM_ATTRIBUTES seL4_X86_Default_VMAttributes
-#define OVERMAP seL4_NoError
+#define OVERMAP seL4_NoError /* x86 replaces a frame mapped over another */
 typedef seL4_X86_VMAttributes vm_attributes;
+#elif defined(CONFIG_ARCH_AARCH64) || defined(CONFIG_ARCH_AARCH32)
+#define FAMILY "ARM"
+#define FRAME_OBJECT seL4_ARM_SmallPageObject
+#define FRAME_MAP seL4_ARM_Page_Map
+#define FRAME_UNMAP seL4_ARM_Page_Unmap
+#define FRAME_GET_ADDRESS seL4_ARM_Page_GetAddress
+#define FRAME_ADDRESS_T seL4_ARM_Page_GetAddress_t
+#define VM_ATTRIBUTES seL4_ARM_Default_VMAttributes
+#define OVERMAP seL4_NoError /* so does Arm */
+typedef seL4_ARM_VMAttributes vm_attributes;
+#elif defined(CONFIG_ARCH_RISCV64) || defined(CONFIG_ARCH_RISCV32)
+#define FAMILY "RISCV"
+#define FRAME_OBJECT seL4_RISCV_4K_Page
+#define FRAME_MAP seL4_RISCV_Page_Map
+#define FRAME_UNMAP seL4_RISCV_Page_Unmap
+#define FRAME_GET_ADDRESS seL4_RISCV_Page_GetAddress
+#define FRAME_ADDRESS_T seL4_RISCV_Page_GetAddress_t
+#define VM_ATTRIBUTES seL4_RISCV_Default_VMAttributes
+#define OVERMAP seL4_DeleteFirst /* RISC-V refuses (seL4 issues #967, #1304) */
+typedef seL4_RISCV_VMAttributes vm_attributes;
+#else
+#error "define one of CONFIG_ARCH_X86_64, _IA32, _AARCH64, _AARCH32, _RISCV64, _RISCV32"
+#endif
+
+/* ... and each architecture its test address and the paging structures a
+ * 4 KiB mapping there needs, top down. */
+#if defined(CONFIG_ARCH_X86_64)
+#define ARCH_NAME "x86_64"
+#define TEST_VADDR 0x8000000000ull
 #define LEVELS                                                                                                         \
     {39, seL4_X86_PDPTObject, seL4_X86_PDPT_Map, "X86_PDPT"},                                                          \
         {30, seL4_X86_PageDirectoryObject, seL4_X86_PageDirectory_Map, "X86_PageDirectory"},                           \
         {21, seL4_X86_PageTableObject, seL4_X86_PageTable_Map, "X86_PageTable"},
 #elif defined(CONFIG_ARCH_IA32)
 #define ARCH_NAME "ia32"
-#define FAMILY "X86"
 #define TEST_VADDR 0x80000000ull
-#define FRAME_OBJECT seL4_X86_4K
-#define FRAME_MAP seL4_X86_Page_Map
-#define FRAME_UNMAP seL4_X86_Page_Unmap
-#define FRAME_GET_ADDRESS seL4_X86_Page_GetAddress
-#define FRAME_ADDRESS_T seL4_X86_Page_GetAddress_t
-#define VM_ATTRIBUTES seL4_X86_Default_VMAttributes
-#define OVERMAP seL4_NoError
-typedef seL4_X86_VMAttributes vm_attributes;
 #define LEVELS {22, seL4_X86_PageTableObject, seL4_X86_PageTable_Map, "X86_PageTable"},
 #elif defined(CONFIG_ARCH_AARCH64)
 #define ARCH_NAME "aarch64"
-#define FAMILY "ARM"
 #define TEST_VADDR 0x8000000000ull
-#define FRAME_OBJECT seL4_ARM_SmallPageObject
-#define FRAME_MAP seL4_ARM_Page_Map
-#define FRAME_UNMAP seL4_ARM_Page_Unmap
-#define FRAME_GET_ADDRESS seL4_ARM_Page_GetAddress
-#define FRAME_ADDRESS_T seL4_ARM_Page_GetAddress_t
-#define VM_ATTRIBUTES seL4_ARM_Default_VMAttributes
-#define OVERMAP seL4_NoError
-typedef seL4_ARM_VMAttributes vm_attributes;
 #define LEVELS                                                                                                         \
     {39, seL4_ARM_PageTableObject, seL4_ARM_PageTable_Map, "ARM_PageTable"},                                           \
         {30, seL4_ARM_PageTableObject, seL4_ARM_PageTable_Map, "ARM_PageTable"},                                       \
         {21, seL4_ARM_PageTableObject, seL4_ARM_PageTable_Map, "ARM_PageTable"},
 #elif defined(CONFIG_ARCH_AARCH32)
 #define ARCH_NAME "aarch32"
-#define FAMILY "ARM"
 #define TEST_VADDR 0x80000000ull
-#define FRAME_OBJECT seL4_ARM_SmallPageObject
-#define FRAME_MAP seL4_ARM_Page_Map
-#define FRAME_UNMAP seL4_ARM_Page_Unmap
-#define FRAME_GET_ADDRESS seL4_ARM_Page_GetAddress
-#define FRAME_ADDRESS_T seL4_ARM_Page_GetAddress_t
-#define VM_ATTRIBUTES seL4_ARM_Default_VMAttributes
-#define OVERMAP seL4_NoError
-typedef seL4_ARM_VMAttributes vm_attributes;
 #define LEVELS {20, seL4_ARM_PageTableObject, seL4_ARM_PageTable_Map, "ARM_PageTable"},
 #elif defined(CONFIG_ARCH_RISCV64)
 #define ARCH_NAME "riscv64"
-#define FAMILY "RISCV"
 #define TEST_VADDR 0x3000000000ull
-#define FRAME_OBJECT seL4_RISCV_4K_Page
-#define FRAME_MAP seL4_RISCV_Page_Map
-#define FRAME_UNMAP seL4_RISCV_Page_Unmap
-#define FRAME_GET_ADDRESS seL4_RISCV_Page_GetAddress
-#define FRAME_ADDRESS_T seL4_RISCV_Page_GetAddress_t
-#define VM_ATTRIBUTES seL4_RISCV_Default_VMAttributes
-#define OVERMAP seL4_DeleteFirst
-typedef seL4_RISCV_VMAttributes vm_attributes;
 #define LEVELS                                                                                                         \
     {30, seL4_RISCV_PageTableObject, seL4_RISCV_PageTable_Map, "RISCV_PageTable"},                                     \
         {21, seL4_RISCV_PageTableObject, seL4_RISCV_PageTable_Map, "RISCV_PageTable"},
-#elif defined(CONFIG_ARCH_RISCV32)
+#else /* CONFIG_ARCH_RISCV32 */
 #define ARCH_NAME "riscv32"
-#define FAMILY "RISCV"
 #define TEST_VADDR 0x40000000ull
-#define FRAME_OBJECT seL4_RISCV_4K_Page
-#define FRAME_MAP seL4_RISCV_Page_Map
-#define FRAME_UNMAP seL4_RISCV_Page_Unmap
-#define FRAME_GET_ADDRESS seL4_RISCV_Page_GetAddress
-#define FRAME_ADDRESS_T seL4_RISCV_Page_GetAddress_t
-#define VM_ATTRIBUTES seL4_RISCV_Default_VMAttributes
-#define OVERMAP seL4_DeleteFirst
-typedef seL4_RISCV_VMAttributes vm_attributes;
 #define LEVELS {22, seL4_RISCV_PageTableObject, seL4_RISCV_PageTable_Map, "RISCV_PageTable"},
-#else
-#error "define one of CONFIG_ARCH_X86_64, _IA32, _AARCH64, _AARCH32, _RISCV64, _RISCV32"
 #endif
 /* ---- end of the per-architecture table ---- */
 
