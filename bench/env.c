@@ -199,23 +199,8 @@ static int k_unmap_frames(void *ctx, const vs_cap *frames, unsigned n, unsigned 
     return 0;
 }
 
-/* With the optional batch calls: a kernel that maps a run in one call. */
-static const vs_kernel_ops free_kernel_batch = {
-    .alloc_object = k_alloc_object,
-    .free_object = k_free_object,
-    .map_frame = k_map_frame,
-    .map_table = k_map_table,
-    .unmap_frame = k_unmap,
-    .unmap_table = k_unmap,
-    .copy_cap = k_copy_cap,
-    .delete_cap = k_delete_cap,
-    .frame_paddr = k_frame_paddr,
-    .translate = k_translate,
-    .map_frames = k_map_frames,
-    .unmap_frames = k_unmap_frames,
-};
-
-/* Without them, like seL4: one kernel call per page. */
+/* Like seL4, one kernel call per page; free_kernel_ops() adds the optional
+ * batch calls (a kernel that maps a run in one call) when asked. */
 static const vs_kernel_ops free_kernel = {
     .alloc_object = k_alloc_object,
     .free_object = k_free_object,
@@ -229,6 +214,18 @@ static const vs_kernel_ops free_kernel = {
     .translate = k_translate,
 };
 
+static const vs_kernel_ops *free_kernel_ops(void)
+{
+    static vs_kernel_ops batch;
+    if (!bench_batch_kernel) {
+        return &free_kernel;
+    }
+    batch = free_kernel;
+    batch.map_frames = k_map_frames;
+    batch.unmap_frames = k_unmap_frames;
+    return &batch;
+}
+
 /* ---- vspaces ---- */
 
 int bench_batch_kernel = 1;
@@ -240,7 +237,7 @@ vspace *bench_vspace_new(bench_heap *heap)
     vs_config cfg = {
         .arch = vs_arch_get(VS_ARCH_X86_64),
         .allocator = {heap_alloc, heap_free, heap},
-        .kernel = {bench_batch_kernel ? &free_kernel_batch : &free_kernel, NULL},
+        .kernel = {free_kernel_ops(), NULL},
         .root = 1,
         .range_base = 0,
         .range_end = 0,
