@@ -24,6 +24,9 @@ struct vspace {
     uint8_t size_shift[VS_MAX_PAGE_SIZES]; /* log2 base pages per page-size index */
     int last_kernel_error;
     size_t release_failures; /* frees/deletes the kernel refused after a committed unmap */
+    vs_error_info error;
+    uint64_t calls;      /* public calls begun, so a detail of this call is told from a stale one */
+    uint64_t error_call; /* the call that recorded `error` */
 };
 
 static inline uint64_t page_of(vs_addr addr)
@@ -41,16 +44,30 @@ static inline int is_aligned(uint64_t value, uint64_t align)
     return (value & (align - 1)) == 0;
 }
 
-/* True if [addr, addr + size) is a non-empty page-aligned range inside the
- * managed range; sets *result to INVALID_ARG or OUT_OF_RANGE otherwise. */
-int vs_range_ok(const vspace *vs, vs_addr addr, uint64_t size, vs_result *result);
+/* VS_OK if [addr, addr + size) is a non-empty page-aligned range inside
+ * the managed range; else INVALID_ARG or OUT_OF_RANGE and why. */
+typedef struct range_check {
+    vs_result result;
+    const char *reason;
+} range_check;
+
+range_check vs_range_check(const vspace *vs, vs_addr addr, uint64_t size);
+
+/* Every mutating public call is bracketed by these: vs_begin starts a call;
+ * vs_fail records why it fails (and returns r); vs_end returns r, recording
+ * a generic reason at `vaddr` if the call failed without saying why. vs may
+ * be NULL. */
+void vs_begin(vspace *vs);
+vs_result vs_fail(vspace *vs, vs_result r, const char *reason, vs_addr vaddr);
+vs_result vs_end(vspace *vs, vs_result r, vs_addr vaddr);
 
 /* Counts a kernel refusal to free or delete after a committed change (a
  * leak the caller sees in vs_stats); error 0 is no failure. */
 void vs_release_failed(vspace *vs, int error);
 
-/* Records a failed kernel call and returns VS_ERR_KERNEL. */
-vs_result vs_kernel_failed(vspace *vs, int error);
+/* Records a failed kernel call (which operation, at which address) and
+ * returns VS_ERR_KERNEL. */
+vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vaddr);
 
 /* The reservation wholly containing [addr, addr + size), or NULL. */
 vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size);
@@ -64,6 +81,11 @@ int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames);
  * nothing, then releases frames and returns the pages to RESERVED. The
  * caller has checked the range lies in res and covers whole pages. */
 vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames);
+
+/* The first MAPPED / not MAPPED base page of [addr, addr + size), as an
+ * address, for error details; addr + size if there is none. */
+vs_addr vs_first_mapped(const vspace *vs, vs_addr addr, uint64_t size);
+vs_addr vs_first_unmapped(const vspace *vs, vs_addr addr, uint64_t size);
 
 /* True if the pages at both ends of [addr, addr + size), which are mapped,
  * lie wholly inside it: no large page is cut. */

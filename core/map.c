@@ -57,7 +57,7 @@ static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, cons
 {
     const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
     if (!is_aligned(at, (uint64_t)1 << size->bits)) {
-        return VS_ERR_INVALID_ARG;
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "page address is not aligned to its page size", at);
     }
     shadow_run record = {run->caps,       run->cookies, run->count, 1u << vs->size_shift[run->size_index],
                          run->size_index, src->owner};
@@ -82,10 +82,10 @@ vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
 {
     vs_reservation *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
-        return VS_ERR_NOT_RESERVED;
+        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
     if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != 0) {
-        return VS_ERR_ALREADY_MAPPED;
+        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vs_first_mapped(vs, vaddr, size));
     }
     uint64_t mark = tables_mark(&vs->tables);
     uint64_t offset = 0;
@@ -144,22 +144,28 @@ static int cap_ok(const vspace *vs, vs_cap cap)
 }
 
 /* Validates the arguments common to vs_map and vs_map_new. */
-static vs_result map_args(const vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits, int *size_index,
-                          uint64_t *size)
+static vs_result map_args(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits, int *size_index, uint64_t *size)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
     if (vs == NULL || n == 0) {
-        return r;
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "page count is zero", vaddr);
     }
     *size_index = vs_arch_page_size_index(vs->arch, size_bits);
-    if (*size_index < 0 || (uint64_t)n > (UINT64_MAX >> size_bits) || !is_aligned(vaddr, (uint64_t)1 << size_bits)) {
-        return r;
+    if (*size_index < 0) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "page size not supported by the architecture", vaddr);
+    }
+    if ((uint64_t)n > (UINT64_MAX >> size_bits)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "range wraps around the end of the address space", vaddr);
+    }
+    if (!is_aligned(vaddr, (uint64_t)1 << size_bits)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "address is not aligned to the page size", vaddr);
     }
     *size = (uint64_t)n << size_bits;
-    return vs_range_ok(vs, vaddr, *size, &r) ? VS_OK : r;
+    range_check rc = vs_range_check(vs, vaddr, *size);
+    return rc.result == VS_OK ? VS_OK : vs_fail(vs, rc.result, rc.reason, vaddr);
 }
 
-vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits)
+static vs_result map_caps(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
+                          unsigned size_bits)
 {
     int size_index = -1;
     uint64_t size = 0;
@@ -168,16 +174,23 @@ vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t 
         return r;
     }
     if (caps == NULL) {
-        return VS_ERR_INVALID_ARG;
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "caps is NULL", vaddr);
     }
     for (size_t i = 0; i < n; i++) {
         if (!cap_ok(vs, caps[i])) {
-            return VS_ERR_CAP_RANGE;
+            return vs_fail(vs, VS_ERR_CAP_RANGE, "cap is null or wider than the architecture's word",
+                           vaddr + ((vs_addr)i << size_bits));
         }
     }
     cap_array a = {caps, cookies, (unsigned)size_index, size_bits};
     page_source src = {cap_array_get, cap_array_put, &a, VS_OWNER_CALLER};
     return vs_map_pages(vs, vaddr, size, &src);
+}
+
+vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits)
+{
+    vs_begin(vs);
+    return vs_end(vs, map_caps(vs, vaddr, caps, cookies, n, size_bits), vaddr);
 }
 
 /* ---- vs_map_new: frames allocated here ---- */
@@ -204,13 +217,14 @@ static vs_result new_frames_get(vspace *vs, void *ctx, uint64_t offset, uint64_t
         vs_object obj;
         int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_FRAME, run->size_index, &obj);
         if (error != 0) {
-            r = vs_kernel_failed(vs, error);
+            r = vs_kernel_failed(vs, error, "alloc_object", 0);
             break;
         }
         run->cap_buf[run->count] = obj.cap;
         run->cookie_buf[run->count] = obj.cookie;
         run->count++;
-        r = cap_ok(vs, obj.cap) ? VS_OK : VS_ERR_CAP_RANGE;
+        r = cap_ok(vs, obj.cap) ? VS_OK
+                                : vs_fail(vs, VS_ERR_CAP_RANGE, "the kernel handed out a cap wider than the word", 0);
     }
     if (r != VS_OK) {
         new_frames_put(vs, ctx, run);
@@ -218,7 +232,7 @@ static vs_result new_frames_get(vspace *vs, void *ctx, uint64_t offset, uint64_t
     return r;
 }
 
-vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
+static vs_result map_new_frames(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
 {
     int size_index = -1;
     uint64_t size = 0;
@@ -229,6 +243,12 @@ vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
     unsigned index = (unsigned)size_index;
     page_source src = {new_frames_get, new_frames_put, &index, VS_OWNER_VSPACE};
     return vs_map_pages(vs, vaddr, size, &src);
+}
+
+vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
+{
+    vs_begin(vs);
+    return vs_end(vs, map_new_frames(vs, vaddr, n, size_bits), vaddr);
 }
 
 /* ---- unmapping ---- */
@@ -290,10 +310,8 @@ static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_ad
             for (unsigned i = 0; i <= done; i++) {
                 shadow_cursor_next(&again, &failed, &e);
             }
-            int saved = vs->last_kernel_error;
             remap_range(vs, res, addr, failed << SHADOW_PAGE_BITS);
-            vs->last_kernel_error = saved;
-            return vs_kernel_failed(vs, error);
+            return vs_kernel_failed(vs, error, "unmap_frame", failed << SHADOW_PAGE_BITS);
         }
         *unmapped += (uint64_t)run.count << vs->size_shift[run.size_index];
         *releasable += run.not_callers;
@@ -341,23 +359,53 @@ int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size)
     return is_aligned(addr, first_bytes) && is_aligned(addr + size, last_bytes);
 }
 
-vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
+static vs_result unmap_pages(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
-    if (vs == NULL || (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) != 0 || !vs_range_ok(vs, vaddr, size, &r)) {
-        return r;
+    if (vs == NULL || (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) != 0) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "unknown flags", vaddr);
+    }
+    range_check rc = vs_range_check(vs, vaddr, size);
+    if (rc.result != VS_OK) {
+        return vs_fail(vs, rc.result, rc.reason, vaddr);
     }
     vs_reservation *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
-        return VS_ERR_NOT_RESERVED;
+        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
     if (shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
-        return VS_ERR_NOT_MAPPED;
+        return vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vs_first_unmapped(vs, vaddr, size));
     }
     if (!vs_whole_pages(vs, vaddr, size)) {
-        return VS_ERR_INVALID_ARG;
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr);
     }
     return vs_unmap_range(vs, res, vaddr, size, (flags & VS_UNMAP_FREE_FRAMES) != 0);
+}
+
+vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
+{
+    vs_begin(vs);
+    return vs_end(vs, unmap_pages(vs, vaddr, size, flags), vaddr);
+}
+
+vs_addr vs_first_mapped(const vspace *vs, vs_addr addr, uint64_t size)
+{
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    vs_cursor(vs, &c, addr, size);
+    return shadow_cursor_peek(&c, &page, &e) ? page << SHADOW_PAGE_BITS : addr + size;
+}
+
+vs_addr vs_first_unmapped(const vspace *vs, vs_addr addr, uint64_t size)
+{
+    for (uint64_t page = page_of(addr); page < page_of(addr + size); page++) {
+        shadow_entry e;
+        shadow_get(&vs->shadow, page, &e);
+        if (e.state != VS_PAGE_MAPPED) {
+            return page << SHADOW_PAGE_BITS;
+        }
+    }
+    return addr + size;
 }
 
 vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out)

@@ -51,17 +51,23 @@ static vs_result install(vspace *vs, vs_reservation *res, vs_addr start, uint64_
     return VS_OK;
 }
 
-vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
+static vs_result reserve_anywhere(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs,
+                                  vs_reservation **out)
 {
     uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
     align = align == 0 ? page : align;
-    if (vs == NULL || size == 0 || !is_aligned(size, page) || align < page || (align & (align - 1)) != 0 ||
-        !attrs_ok(attrs)) {
-        return VS_ERR_INVALID_ARG;
+    if (vs == NULL || size == 0 || !is_aligned(size, page)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "size is zero or not a multiple of the page size", 0);
+    }
+    if (align < page || (align & (align - 1)) != 0) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "alignment is not a power of two of at least the page size", 0);
+    }
+    if (!attrs_ok(attrs)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "rights or cache attribute out of range", 0);
     }
     vs_addr start;
     if (size > vs->end - vs->base || !restree_find_gap(&vs->tree, vs->base, vs->end, size, align, &start)) {
-        return VS_ERR_NO_SPACE;
+        return vs_fail(vs, VS_ERR_NO_SPACE, "no free range of this size and alignment is left", 0);
     }
     shadow_prefetch(&vs->shadow, page_of(start), page_of(size), 0);
     vs_reservation *res = new_node(vs, attrs);
@@ -71,14 +77,31 @@ vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *
     return install(vs, res, start, size, out);
 }
 
-vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
+vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
-    if (vs == NULL || !attrs_ok(attrs) || !vs_range_ok(vs, vaddr, size, &r)) {
-        return r;
+    vs_begin(vs);
+    return vs_end(vs, reserve_anywhere(vs, size, align, attrs, out), 0);
+}
+
+/* OVERLAP, naming the reservation that overlaps a range ending at `end`
+ * (the one with the greatest start below `end`). */
+static vs_result overlap(vspace *vs, vs_addr end)
+{
+    const vs_reservation *hit = restree_last_below(&vs->tree, end);
+    return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation starting at vaddr", hit->start);
+}
+
+static vs_result reserve_fixed(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
+{
+    if (vs == NULL || !attrs_ok(attrs)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "rights or cache attribute out of range", vaddr);
+    }
+    range_check rc = vs_range_check(vs, vaddr, size);
+    if (rc.result != VS_OK) {
+        return vs_fail(vs, rc.result, rc.reason, vaddr);
     }
     if (!restree_is_free(&vs->tree, vaddr, vaddr + size)) {
-        return VS_ERR_OVERLAP;
+        return overlap(vs, vaddr + size);
     }
     vs_reservation *res = new_node(vs, attrs);
     if (res == NULL) {
@@ -87,21 +110,41 @@ vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs
     return install(vs, res, vaddr, size, out);
 }
 
-static int handle_ok(const vspace *vs, const vs_reservation *res)
+vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
 {
-    return vs != NULL && res != NULL && res->owner == vs;
+    vs_begin(vs);
+    return vs_end(vs, reserve_fixed(vs, vaddr, size, attrs, out), vaddr);
 }
 
-vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
+static vs_result check_handle(vspace *vs, const vs_reservation *res)
 {
-    if (!handle_ok(vs, res) || (flags & ~(unsigned)(VS_FREE_UNMAP | VS_FREE_FRAMES)) != 0) {
-        return VS_ERR_INVALID_ARG;
+    if (vs == NULL || res == NULL || res->owner != vs) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL or belongs to another vspace", 0);
+    }
+    return VS_OK;
+}
+
+/* HAS_MAPPINGS, naming the first mapped page of [addr, addr + size). */
+static vs_result has_mappings(vspace *vs, vs_addr addr, uint64_t size)
+{
+    return vs_fail(vs, VS_ERR_HAS_MAPPINGS, "a page of the reservation is still mapped",
+                   vs_first_mapped(vs, addr, size));
+}
+
+static vs_result free_reservation(vspace *vs, vs_reservation *res, unsigned flags)
+{
+    vs_result r = check_handle(vs, res);
+    if (r != VS_OK) {
+        return r;
+    }
+    if ((flags & ~(unsigned)(VS_FREE_UNMAP | VS_FREE_FRAMES)) != 0) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "unknown flags", res->start);
     }
     if (res->mapped_pages != 0) {
         if (!(flags & VS_FREE_UNMAP)) {
-            return VS_ERR_HAS_MAPPINGS;
+            return has_mappings(vs, res->start, res->end - res->start);
         }
-        vs_result r = vs_unmap_range(vs, res, res->start, res->end - res->start, (flags & VS_FREE_FRAMES) != 0);
+        r = vs_unmap_range(vs, res, res->start, res->end - res->start, (flags & VS_FREE_FRAMES) != 0);
         if (r != VS_OK) {
             return r;
         }
@@ -117,10 +160,16 @@ vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
     return VS_OK;
 }
 
+vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
+{
+    vs_begin(vs);
+    return vs_end(vs, free_reservation(vs, res, flags), 0);
+}
+
 static vs_result grow(vspace *vs, vs_reservation *res, vs_addr new_end)
 {
     if (!restree_is_free(&vs->tree, res->end, new_end)) {
-        return VS_ERR_OVERLAP;
+        return overlap(vs, new_end);
     }
     vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(res->end), page_of(new_end - res->end));
     if (r != VS_OK) {
@@ -136,7 +185,7 @@ static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
     if (shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
-        return VS_ERR_HAS_MAPPINGS;
+        return has_mappings(vs, new_end, res->end - new_end);
     }
     shadow_clear(&vs->shadow, &vs->alloc, page_of(new_end), dropped);
     vs->reserved_pages -= dropped;
@@ -145,17 +194,27 @@ static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
     return VS_OK;
 }
 
-vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size)
+static vs_result resize_reservation(vspace *vs, vs_reservation *res, uint64_t new_size)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
-    if (!handle_ok(vs, res) || !vs_range_ok(vs, res->start, new_size, &r)) {
+    vs_result r = check_handle(vs, res);
+    if (r != VS_OK) {
         return r;
+    }
+    range_check rc = vs_range_check(vs, res->start, new_size);
+    if (rc.result != VS_OK) {
+        return vs_fail(vs, rc.result, rc.reason, res->start);
     }
     vs_addr new_end = res->start + new_size;
     if (new_end > res->end) {
         return grow(vs, res, new_end);
     }
     return new_end < res->end ? shrink(vs, res, new_end) : VS_OK;
+}
+
+vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size)
+{
+    vs_begin(vs);
+    return vs_end(vs, resize_reservation(vs, res, new_size), 0);
 }
 
 /* Clears the pages of [start, end) that lie outside [keep_start, keep_end). */
@@ -198,23 +257,34 @@ static vs_result relocate(vspace *vs, vs_reservation *res, vs_addr new_start)
     return VS_OK;
 }
 
-vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
+static vs_result move_reservation(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
-    if (!handle_ok(vs, res) || !vs_range_ok(vs, new_vaddr, res->end - res->start, &r)) {
+    vs_result r = check_handle(vs, res);
+    if (r != VS_OK) {
         return r;
     }
+    range_check rc = vs_range_check(vs, new_vaddr, res->end - res->start);
+    if (rc.result != VS_OK) {
+        return vs_fail(vs, rc.result, rc.reason, new_vaddr);
+    }
     if (res->mapped_pages != 0) {
-        return VS_ERR_HAS_MAPPINGS;
+        return has_mappings(vs, res->start, res->end - res->start);
     }
     restree_remove(&vs->tree, res);
     if (!restree_is_free(&vs->tree, new_vaddr, new_vaddr + (res->end - res->start))) {
+        r = overlap(vs, new_vaddr + (res->end - res->start));
         restree_insert(&vs->tree, res);
-        return VS_ERR_OVERLAP;
+        return r;
     }
     r = relocate(vs, res, new_vaddr);
     restree_insert(&vs->tree, res);
     return r;
+}
+
+vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
+{
+    vs_begin(vs);
+    return vs_end(vs, move_reservation(vs, res, new_vaddr), new_vaddr);
 }
 
 vs_result vs_find(const vspace *vs, vs_addr vaddr, vs_reservation **out)

@@ -35,43 +35,50 @@ static vs_result copies_get(vspace *vs, void *ctx, uint64_t offset, uint64_t byt
         int error = vs->kernel.ops->copy_cap(vs->kernel.ctx, e.cap, &run->cap_buf[run->count]);
         if (error != 0) {
             copies_put(vs, NULL, run);
-            return vs_kernel_failed(vs, error);
+            return vs_kernel_failed(vs, error, "copy_cap", page << SHADOW_PAGE_BITS);
         }
         run->count++;
     }
     return VS_OK;
 }
 
-/* The source range must consist of whole mapped pages. */
-static vs_result source_ok(const vspace *src, vs_addr addr, uint64_t size)
+/* The source range must consist of whole mapped pages; a failure is
+ * recorded on dst, the vspace the call changes. */
+static vs_result source_ok(vspace *dst, const vspace *src, vs_addr addr, uint64_t size)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
-    if (!vs_range_ok(src, addr, size, &r)) {
-        return r;
+    range_check rc = vs_range_check(src, addr, size);
+    if (rc.result != VS_OK) {
+        return vs_fail(dst, rc.result, rc.reason, addr);
     }
     if (shadow_count(&src->shadow, page_of(addr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
-        return VS_ERR_NOT_MAPPED;
+        return vs_fail(dst, VS_ERR_NOT_MAPPED, "source page is not mapped", vs_first_unmapped(src, addr, size));
     }
     if (!vs_whole_pages(src, addr, size)) {
-        return VS_ERR_INVALID_ARG;
+        return vs_fail(dst, VS_ERR_INVALID_ARG, "source range cuts a large page", addr);
     }
     return VS_OK;
 }
 
-vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size)
+static vs_result share_pages(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size)
 {
-    vs_result r = VS_ERR_INVALID_ARG;
     if (dst == NULL || src == NULL || dst == src || dst->arch != src->arch) {
-        return r;
+        return vs_fail(dst, VS_ERR_INVALID_ARG, "vspaces are NULL, the same, or of different architectures", 0);
     }
-    if (!vs_range_ok(dst, dst_vaddr, size, &r)) {
-        return r;
+    range_check rc = vs_range_check(dst, dst_vaddr, size);
+    if (rc.result != VS_OK) {
+        return vs_fail(dst, rc.result, rc.reason, dst_vaddr);
     }
-    r = source_ok(src, src_vaddr, size);
+    vs_result r = source_ok(dst, src, src_vaddr, size);
     if (r != VS_OK) {
         return r;
     }
     share_source s = {src, src_vaddr};
     page_source source = {copies_get, copies_put, &s, VS_OWNER_COPY};
     return vs_map_pages(dst, dst_vaddr, size, &source);
+}
+
+vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size)
+{
+    vs_begin(dst);
+    return vs_end(dst, share_pages(dst, dst_vaddr, src, src_vaddr, size), dst_vaddr);
 }

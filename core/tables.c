@@ -26,7 +26,7 @@ static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
     int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, level, &rec->obj);
     if (error != 0) {
         counted_alloc_put(&vs->alloc, rec, sizeof *rec);
-        return vs_kernel_failed(vs, error);
+        return vs_kernel_failed(vs, error, "alloc_object", vaddr);
     }
     vs_result r = map_table(vs, rec->obj.cap, level, rec->vaddr);
     if (r != VS_OK) {
@@ -54,12 +54,11 @@ static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_a
     unsigned retries = 0;
     for (;;) {
         vs_kstatus st = vs->kernel.ops->map_table(vs->kernel.ctx, vs->root, table, level, vaddr);
-        vs_result r = VS_OK;
         if (st.error == 0) {
             return VS_OK;
         }
-        r = missing_ok(vs, st, level - 1, &retries) ? add_table(vs, (unsigned)st.missing_level, vaddr)
-                                                    : vs_kernel_failed(vs, st.error);
+        vs_result r = missing_ok(vs, st, level - 1, &retries) ? add_table(vs, (unsigned)st.missing_level, vaddr)
+                                                              : vs_kernel_failed(vs, st.error, "map_table", vaddr);
         if (r != VS_OK) {
             tables_rollback(vs, mark);
             return r;
@@ -84,8 +83,9 @@ vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
         rest.count -= n;
         rest.vaddr += (vs_addr)n << bits;
         retries = n > 0 ? 0 : retries;
-        vs_result r = missing_ok(vs, st, entry_level, &retries) ? add_table(vs, (unsigned)st.missing_level, rest.vaddr)
-                                                                : vs_kernel_failed(vs, st.error);
+        vs_result r = missing_ok(vs, st, entry_level, &retries)
+                          ? add_table(vs, (unsigned)st.missing_level, rest.vaddr)
+                          : vs_kernel_failed(vs, st.error, "map_frame", rest.vaddr);
         if (r != VS_OK) {
             vs->release_failures += kcall_unmap_all(vs, batch->caps, batch->count - rest.count, batch->size_index);
             tables_rollback(vs, mark);

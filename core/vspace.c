@@ -30,6 +30,7 @@ vs_result vs_create(const vs_config *config, vspace **out)
         return VS_ERR_NO_MEMORY;
     }
     memset(vs, 0, sizeof *vs);
+    vs->error = (vs_error_info){VS_OK, "no call has failed", 0, 0, NULL};
     vs->arch = config->arch;
     vs->alloc = alloc;
     vs->kernel = config->kernel;
@@ -62,24 +63,60 @@ void vs_release_failed(vspace *vs, int error)
     }
 }
 
-vs_result vs_kernel_failed(vspace *vs, int error)
+const vs_error_info *vs_last_error(const vspace *vs)
+{
+    return &vs->error;
+}
+
+void vs_begin(vspace *vs)
+{
+    if (vs != NULL) {
+        vs->calls++;
+    }
+}
+
+vs_result vs_fail(vspace *vs, vs_result r, const char *reason, vs_addr vaddr)
+{
+    if (vs != NULL) {
+        vs->error = (vs_error_info){r, reason, vaddr, 0, NULL};
+        vs->error_call = vs->calls;
+    }
+    return r;
+}
+
+vs_result vs_end(vspace *vs, vs_result r, vs_addr vaddr)
+{
+    if (vs != NULL && r != VS_OK && vs->error_call != vs->calls) {
+        vs_fail(vs, r, vs_strerror(r), vaddr);
+    }
+    return r;
+}
+
+vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vaddr)
 {
     vs->last_kernel_error = error;
+    vs_fail(vs, VS_ERR_KERNEL, "the kernel refused an operation", vaddr);
+    vs->error.kernel_error = error;
+    vs->error.kernel_call = call;
     return VS_ERR_KERNEL;
 }
 
-int vs_range_ok(const vspace *vs, vs_addr addr, uint64_t size, vs_result *result)
+range_check vs_range_check(const vspace *vs, vs_addr addr, uint64_t size)
 {
     uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
-    if (size == 0 || !is_aligned(addr, page) || !is_aligned(size, page) || addr + size < addr) {
-        *result = VS_ERR_INVALID_ARG;
-        return 0;
+    if (size == 0 || !is_aligned(size, page)) {
+        return (range_check){VS_ERR_INVALID_ARG, "size is zero or not a multiple of the page size"};
+    }
+    if (!is_aligned(addr, page)) {
+        return (range_check){VS_ERR_INVALID_ARG, "address is not page aligned"};
+    }
+    if (addr + size < addr) {
+        return (range_check){VS_ERR_INVALID_ARG, "range wraps around the end of the address space"};
     }
     if (addr < vs->base || addr + size > vs->end) {
-        *result = VS_ERR_OUT_OF_RANGE;
-        return 0;
+        return (range_check){VS_ERR_OUT_OF_RANGE, "range leaves the vspace's managed range"};
     }
-    return 1;
+    return (range_check){VS_OK, NULL};
 }
 
 vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size)

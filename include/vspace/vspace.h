@@ -95,6 +95,20 @@ const vs_arch *vs_get_arch(const vspace *vs);
  * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error). */
 int vs_last_kernel_error(const vspace *vs);
 
+/* Why the last failed call on a vspace failed, beyond its result code. */
+typedef struct vs_error_info {
+    vs_result result;        /* VS_OK if no call on this vspace has failed yet */
+    const char *reason;      /* names the cause ("page is already mapped"); never NULL */
+    vs_addr vaddr;           /* where the cause is (the page already mapped, the
+                                reservation overlapped, ...); 0 if it has no address */
+    int kernel_error;        /* VS_ERR_KERNEL: the backend's code (an seL4_Error) */
+    const char *kernel_call; /* VS_ERR_KERNEL: the kernel operation ("map_frame"); else NULL */
+} vs_error_info;
+
+/* Details of the most recent call on vs that returned an error (calls that
+ * succeed leave it alone). Calls that take a const vspace record nothing. */
+const vs_error_info *vs_last_error(const vspace *vs);
+
 /* ---- reservations ---- */
 
 /* Reserves the lowest free range of `size` bytes aligned to `align` (a power
