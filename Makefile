@@ -2,13 +2,11 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS  += --no-print-directory
 
-.PHONY: all build build-asan run test test-plain test-asan bench format tidy clean deps
+.PHONY: all build build-asan run test test-plain test-asan bench format tidy clean
 
 all: build
-
-deps:
-	@./scripts/install-deps.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
@@ -41,7 +39,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 tidy: build
-	clang-tidy -p $(BUILD) $$(git ls-files 'core/*.c' 'arch/*.c')
+	clang-tidy -p $(BUILD) $$(git ls-files '*.c')
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
