@@ -88,7 +88,7 @@ vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *
 static vs_result overlap(vspace *vs, vs_addr end)
 {
     const vs_reservation *hit = restree_last_below(&vs->tree, end);
-    return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation starting at vaddr", hit->start);
+    return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation that starts", hit->start);
 }
 
 static vs_result reserve_fixed(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)

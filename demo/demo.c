@@ -547,7 +547,9 @@ static void expect_unchanged(demo *d, const snapshot *before)
 static void refused(demo *d, const snapshot *before, vs_result got, vs_result want, const char *call)
 {
     expect_result(d, got, want, call);
+    const vs_error_info *why = vs_last_error(d->app);
     printf("  message: \"%s\"\n", vs_strerror(got));
+    printf("  detail:  %s at 0x%08llx\n", why->reason, (unsigned long long)why->vaddr);
     expect_unchanged(d, before);
 }
 
