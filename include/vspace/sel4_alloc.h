@@ -80,6 +80,7 @@ seL4_Error vs_sel4_alloc_slot(vs_sel4_alloc *a, seL4_CPtr *slot);
  * Errors: seL4_InvalidArgument (not such a slot). */
 seL4_Error vs_sel4_free_slot(vs_sel4_alloc *a, seL4_CPtr slot);
 
+/* Fills *out with the allocator's current counts; never fails. */
 void vs_sel4_alloc_get_stats(const vs_sel4_alloc *a, vs_sel4_alloc_stats *out);
 
 #endif

@@ -34,6 +34,7 @@ void vs_sel4_backend_destroy(vs_sel4_backend *be);
 /* The kernel interface to put in vs_config.kernel. */
 vs_kernel vs_sel4_backend_kernel(vs_sel4_backend *be);
 
+/* The architecture and the object allocator the backend was created with. */
 const vs_arch *vs_sel4_backend_arch(const vs_sel4_backend *be);
 vs_sel4_alloc *vs_sel4_backend_alloc(const vs_sel4_backend *be);
 

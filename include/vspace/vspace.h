@@ -89,6 +89,7 @@ enum {
  * failed, else VS_OK; INVALID_ARG for NULL. */
 vs_result vs_destroy(vspace *vs, unsigned flags, int *last_kernel_error);
 
+/* The architecture descriptor the vspace was created with. */
 const vs_arch *vs_get_arch(const vspace *vs);
 
 /* The error code of the last kernel call that failed inside a call that
@@ -218,6 +219,7 @@ typedef struct vs_stats {
                                  those objects leaked (the last error is vs_last_kernel_error) */
 } vs_stats;
 
+/* Fills *out with the vspace's current counts; never fails. */
 void vs_get_stats(const vspace *vs, vs_stats *out);
 
 typedef enum vs_violation_kind {
@@ -240,6 +242,7 @@ typedef struct vs_violation {
     const char *what;  /* a sentence describing the violation */
 } vs_violation;
 
+/* Receives each violation vs_check finds; v is valid only during the call. */
 typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
 
 /* Verifies invariants I1 and I3 on the bookkeeping (not the kernel) and the
@@ -249,6 +252,7 @@ typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
  * scratch memory for the duplicate-cap check could not be allocated. */
 vs_result vs_check(const vspace *vs, vs_violation_fn report, void *ctx, size_t *count);
 
+/* A short name for kind ("cap-mapped-twice"), "unknown" for other values. */
 const char *vs_violation_kind_name(vs_violation_kind kind);
 
 #endif
