@@ -62,7 +62,7 @@ static void check_node_range(checker *c, const vs_reservation *n)
 static uint64_t check_large_page(checker *c, uint64_t page, const shadow_entry *head)
 {
     const vspace *vs = c->vs;
-    uint64_t pages = pages_in(vs->arch, head->size_index);
+    uint64_t pages = pages_in(vs, head->size_index);
     if ((page & (pages - 1)) != 0) {
         violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, 0, page & (pages - 1),
                   "mapped page is not aligned to its page size");

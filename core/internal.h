@@ -34,9 +34,10 @@ static inline uint64_t page_of(vs_addr addr)
     return addr >> SHADOW_PAGE_BITS;
 }
 
-static inline uint64_t pages_in(const vs_arch *arch, unsigned size_index)
+/* Base pages in a page of the given arch page-size index. */
+static inline uint64_t pages_in(const vspace *vs, unsigned size_index)
 {
-    return (uint64_t)1 << (arch->page_sizes[size_index].bits - SHADOW_PAGE_BITS);
+    return (uint64_t)1 << vs->size_shift[size_index];
 }
 
 static inline int is_aligned(uint64_t value, uint64_t align)
@@ -72,8 +73,8 @@ vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vadd
 /* The reservation wholly containing [addr, addr + size), or NULL. */
 vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size);
 
-/* Tears down the kernel side of the page starting at `page` whose entry is
- * e: unmaps the frame and, as the owner and `free_frames` say, frees it or
+/* Tears down the kernel side of the mapped page whose entry is e: unmaps
+ * the frame and, as the owner and `free_frames` say, frees it or
  * deletes the copy. Returns the unmap status; release failures are counted. */
 int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames);
 

@@ -6,9 +6,9 @@
 #include "internal.h"
 
 /* Gathers up to RUN_MAX mapped pages of one size from the cursor into run
- * (a page of another size is left for the next call); *first_page is the
- * first one's base page. Returns 0 when the cursor is exhausted. */
-static int gather(shadow_cursor *c, page_run *run, uint64_t *first_page)
+ * (a page of another size is left for the next call). Returns 0 when the
+ * cursor is exhausted. */
+static int gather(shadow_cursor *c, page_run *run)
 {
     uint64_t page;
     shadow_entry e;
@@ -19,9 +19,6 @@ static int gather(shadow_cursor *c, page_run *run, uint64_t *first_page)
     while (run->count < RUN_MAX && shadow_cursor_peek(c, &page, &e)) {
         if (run->count > 0 && e.size_index != run->size_index) {
             break;
-        }
-        if (run->count == 0) {
-            *first_page = page;
         }
         run->size_index = e.size_index;
         run->cap_buf[run->count] = e.cap;
@@ -38,9 +35,8 @@ static void unmap_done(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
 {
     shadow_cursor c;
     page_run run;
-    uint64_t first = 0;
     vs_cursor(vs, &c, vaddr, size);
-    while (gather(&c, &run, &first)) {
+    while (gather(&c, &run)) {
         vs->release_failures += kcall_unmap_all(vs, run.caps, run.count, run.size_index);
         src->put(vs, src->ctx, &run);
     }
@@ -59,7 +55,7 @@ static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, cons
     if (!is_aligned(at, (uint64_t)1 << size->bits)) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "page address is not aligned to its page size", at);
     }
-    shadow_run record = {run->caps,       run->cookies, run->count, 1u << vs->size_shift[run->size_index],
+    shadow_run record = {run->caps,       run->cookies, run->count, (unsigned)pages_in(vs, run->size_index),
                          run->size_index, src->owner};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page_of(at), &record);
     if (r != VS_OK) {
@@ -103,7 +99,7 @@ vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
             tables_rollback(vs, mark);
             return r;
         }
-        offset += (uint64_t)run.count << vs->arch->page_sizes[run.size_index].bits;
+        offset += (run.count * pages_in(vs, run.size_index)) << SHADOW_PAGE_BITS;
     }
     res->mapped_pages += page_of(size);
     vs->mapped_pages += page_of(size);
@@ -295,25 +291,22 @@ static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_ad
 {
     shadow_cursor c;
     page_run run;
-    uint64_t first = 0;
     vs_cursor(vs, &c, addr, size);
-    while (gather(&c, &run, &first)) {
+    for (shadow_cursor run_start = c; gather(&c, &run); run_start = c) {
         unsigned done = 0;
         int error = kcall_unmap_frames(vs, run.caps, run.count, run.size_index, &done);
         if (error != 0) {
-            /* Pages are gathered in address order: all mapped pages before
-             * the failing one are unmapped, none after it. */
-            shadow_cursor again;
-            uint64_t failed = first;
+            /* Pages are gathered in address order: every mapped page before
+             * the failing one, run.caps[done], is unmapped, none after it. */
+            uint64_t failed = 0;
             shadow_entry e;
-            vs_cursor(vs, &again, first << SHADOW_PAGE_BITS, size - ((first << SHADOW_PAGE_BITS) - addr));
             for (unsigned i = 0; i <= done; i++) {
-                shadow_cursor_next(&again, &failed, &e);
+                shadow_cursor_next(&run_start, &failed, &e);
             }
             remap_range(vs, res, addr, failed << SHADOW_PAGE_BITS);
             return vs_kernel_failed(vs, error, "unmap_frame", failed << SHADOW_PAGE_BITS);
         }
-        *unmapped += (uint64_t)run.count << vs->size_shift[run.size_index];
+        *unmapped += run.count * pages_in(vs, run.size_index);
         *releasable += run.not_callers;
     }
     return VS_OK;
