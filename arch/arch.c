@@ -1,6 +1,6 @@
 /* The six seL4 architectures as data. Geometry follows the hardware
  * manuals and the seL4 reference manual's object list for each. */
-#include <vspace/arch.h>
+#include <vs/arch.h>
 
 #include "../core/libc.h"
 

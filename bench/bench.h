@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 enum { BENCH_PAGE = 4096, BENCH_PAGE_BITS = 12 };
 
@@ -86,10 +86,10 @@ extern int bench_batch_kernel;
 
 /* A fresh x86_64 vspace over the default range whose bookkeeping comes from
  * heap and whose kernel calls are free. Exits the process on failure. */
-vspace *bench_vspace_new(bench_heap *heap);
+vs_space *bench_vspace_new(bench_heap *heap);
 
 /* Destroys vs and warns on stderr if heap still holds bytes afterwards. */
-void bench_vspace_destroy(vspace *vs, const bench_heap *heap, const char *workload);
+void bench_vspace_destroy(vs_space *vs, const bench_heap *heap, const char *workload);
 
 /* Reports a vspace call that should not have failed and exits with status 1:
  * the numbers would mean nothing. */

@@ -232,7 +232,7 @@ int bench_batch_kernel = 1;
 
 const vs_attrs bench_attrs = {"bench", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
 
-vspace *bench_vspace_new(bench_heap *heap)
+vs_space *bench_vspace_new(bench_heap *heap)
 {
     vs_config cfg = {
         .arch = vs_arch_get(VS_ARCH_X86_64),
@@ -242,7 +242,7 @@ vspace *bench_vspace_new(bench_heap *heap)
         .range_base = 0,
         .range_end = 0,
     };
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     vs_result r = vs_create(&cfg, &vs);
     if (r != VS_OK) {
         bench_fail("setup", "vs_create", r);
@@ -250,7 +250,7 @@ vspace *bench_vspace_new(bench_heap *heap)
     return vs;
 }
 
-void bench_vspace_destroy(vspace *vs, const bench_heap *heap, const char *workload)
+void bench_vspace_destroy(vs_space *vs, const bench_heap *heap, const char *workload)
 {
     vs_result r = vs_destroy(vs, 0, NULL);
     if (r != VS_OK) {

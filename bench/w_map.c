@@ -25,7 +25,7 @@ static vs_cap *numbered_caps(size_t m)
     return caps;
 }
 
-static vs_reservation *reserve_pages(vspace *vs, size_t pages, const char *workload)
+static vs_reservation *reserve_pages(vs_space *vs, size_t pages, const char *workload)
 {
     vs_reservation *res = NULL;
     vs_result r = vs_reserve(vs, (uint64_t)pages * BENCH_PAGE, 0, &bench_attrs, &res);
@@ -35,7 +35,7 @@ static vs_reservation *reserve_pages(vspace *vs, size_t pages, const char *workl
     return res;
 }
 
-static uint64_t map_batch(vspace *vs, vs_addr base, const vs_cap *caps, size_t m)
+static uint64_t map_batch(vs_space *vs, vs_addr base, const vs_cap *caps, size_t m)
 {
     uint64_t t0 = bench_now_ns();
     vs_result r = vs_map(vs, base, caps, NULL, m, BENCH_PAGE_BITS);
@@ -46,7 +46,7 @@ static uint64_t map_batch(vspace *vs, vs_addr base, const vs_cap *caps, size_t m
     return t1 - t0;
 }
 
-static uint64_t unmap_batch(vspace *vs, vs_addr base, size_t m)
+static uint64_t unmap_batch(vs_space *vs, vs_addr base, size_t m)
 {
     uint64_t t0 = bench_now_ns();
     vs_result r = vs_unmap(vs, base, (uint64_t)m * BENCH_PAGE, 0);
@@ -57,7 +57,7 @@ static uint64_t unmap_batch(vspace *vs, vs_addr base, size_t m)
     return t1 - t0;
 }
 
-static uint64_t map_single(vspace *vs, vs_addr base, const vs_cap *caps, size_t m)
+static uint64_t map_single(vs_space *vs, vs_addr base, const vs_cap *caps, size_t m)
 {
     uint64_t t0 = bench_now_ns();
     for (size_t i = 0; i < m; i++) {
@@ -69,7 +69,7 @@ static uint64_t map_single(vspace *vs, vs_addr base, const vs_cap *caps, size_t 
     return bench_now_ns() - t0;
 }
 
-static uint64_t unmap_single(vspace *vs, vs_addr base, size_t m)
+static uint64_t unmap_single(vs_space *vs, vs_addr base, size_t m)
 {
     uint64_t t0 = bench_now_ns();
     for (size_t i = 0; i < m; i++) {
@@ -109,7 +109,7 @@ typedef struct w2_result {
     bench_min map_batch, unmap_batch, map_single, unmap_single, ref_map, ref_unmap;
 } w2_result;
 
-static w2_result w2_measure(const bench_config *cfg, vspace *vs, vs_addr base, const vs_cap *caps, size_t m)
+static w2_result w2_measure(const bench_config *cfg, vs_space *vs, vs_addr base, const vs_cap *caps, size_t m)
 {
     w2_result w = {bench_min_start(), bench_min_start(), bench_min_start(),
                    bench_min_start(), bench_min_start(), bench_min_start()};
@@ -171,7 +171,7 @@ static w3_plan w3_plan_make(size_t m, size_t lookups, vs_addr base, const vs_cap
 }
 
 /* Times p->lookups calls of vs_lookup; exits if any returned a wrong cap. */
-static uint64_t lookup_all(const vspace *vs, const w3_plan *p)
+static uint64_t lookup_all(const vs_space *vs, const w3_plan *p)
 {
     uint64_t sum = 0;
     uint64_t t0 = bench_now_ns();
@@ -193,7 +193,7 @@ static uint64_t lookup_all(const vspace *vs, const w3_plan *p)
 }
 
 /* The same through vs_get_cap, the fast path that returns only the cap. */
-static uint64_t get_cap_all(const vspace *vs, const w3_plan *p)
+static uint64_t get_cap_all(const vs_space *vs, const w3_plan *p)
 {
     uint64_t sum = 0;
     uint64_t t0 = bench_now_ns();
@@ -227,7 +227,7 @@ typedef struct w3_result {
     bench_min got, fast, ref;
 } w3_result;
 
-static w3_result w3_measure(const bench_config *cfg, vspace *vs, vs_addr base, const vs_cap *caps, size_t m,
+static w3_result w3_measure(const bench_config *cfg, vs_space *vs, vs_addr base, const vs_cap *caps, size_t m,
                             size_t lookups)
 {
     w3_plan plan = w3_plan_make(m, lookups, base, caps);
@@ -256,7 +256,7 @@ static void w3_add(const char *workload, size_t m, const bench_min *got, const b
 static w3_result w2_w3_size(const bench_config *cfg, size_t m, size_t lookups)
 {
     bench_heap heap = {0, 0, 0};
-    vspace *vs = bench_vspace_new(&heap);
+    vs_space *vs = bench_vspace_new(&heap);
     vs_addr base = bench_res_start(reserve_pages(vs, m, "W2"));
     vs_cap *caps = numbered_caps(m);
     w2_result w = w2_measure(cfg, vs, base, caps, m);
@@ -288,7 +288,7 @@ void bench_w2_w3(const bench_config *cfg, const bench_sizes *sz)
 
 /* Bytes per mapped page as the allocator counted them; warns when the
  * vspace's own account (vs_get_stats) disagrees with the allocator. */
-static double bytes_per_page(const vspace *vs, const bench_heap *heap, size_t pages, const char *workload)
+static double bytes_per_page(const vs_space *vs, const bench_heap *heap, size_t pages, const char *workload)
 {
     vs_stats st;
     vs_get_stats(vs, &st);
@@ -307,7 +307,7 @@ static double bytes_per_page(const vspace *vs, const bench_heap *heap, size_t pa
 static void w4_dense(size_t pages)
 {
     bench_heap heap = {0, 0, 0};
-    vspace *vs = bench_vspace_new(&heap);
+    vs_space *vs = bench_vspace_new(&heap);
     vs_addr base = bench_res_start(reserve_pages(vs, pages, "W4-dense"));
     vs_cap *caps = numbered_caps(pages);
     map_batch(vs, base, caps, pages);
@@ -324,7 +324,7 @@ static void w4_sparse(size_t pages)
 {
     const uint64_t stride = 2u << 20;
     bench_heap heap = {0, 0, 0};
-    vspace *vs = bench_vspace_new(&heap);
+    vs_space *vs = bench_vspace_new(&heap);
     for (size_t i = 0; i < pages; i++) {
         vs_addr vaddr = stride * (i + 1);
         vs_cap cap = (vs_cap)i + 1;

@@ -24,7 +24,7 @@ static uint64_t *random_sizes(size_t n, bench_rng *rng)
     return sizes;
 }
 
-static void reserve_all(vspace *vs, const uint64_t *sizes, size_t n, vs_reservation **res, const char *workload)
+static void reserve_all(vs_space *vs, const uint64_t *sizes, size_t n, vs_reservation **res, const char *workload)
 {
     for (size_t i = 0; i < n; i++) {
         vs_result r = vs_reserve(vs, sizes[i], 0, &bench_attrs, &res[i]);
@@ -34,7 +34,7 @@ static void reserve_all(vspace *vs, const uint64_t *sizes, size_t n, vs_reservat
     }
 }
 
-static void free_in_order(vspace *vs, vs_reservation **res, const size_t *order, size_t n)
+static void free_in_order(vs_space *vs, vs_reservation **res, const size_t *order, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         vs_result r = vs_free(vs, res[order[i]], 0);
@@ -49,7 +49,7 @@ static void w1_run(size_t n, const uint64_t *sizes, const size_t *order, vs_rese
                    bench_min *release)
 {
     bench_heap heap = {0, 0, 0};
-    vspace *vs = bench_vspace_new(&heap);
+    vs_space *vs = bench_vspace_new(&heap);
     uint64_t t0 = bench_now_ns();
     reserve_all(vs, sizes, n, res, "W1-reserve");
     uint64_t t1 = bench_now_ns();
@@ -158,7 +158,7 @@ static void churn_plan_free(churn_plan *p)
 }
 
 /* Invariant of the timed loop: res[0..n) are the n live reservations. */
-static uint64_t churn_pairs(vspace *vs, const churn_plan *p, vs_reservation **res)
+static uint64_t churn_pairs(vs_space *vs, const churn_plan *p, vs_reservation **res)
 {
     uint64_t t0 = bench_now_ns();
     for (size_t k = 0; k < p->pairs; k++) {
@@ -182,7 +182,7 @@ static void w1c_size(const bench_config *cfg, size_t n, size_t pairs, int is_tar
     bench_min best = bench_min_start();
     while (bench_min_more(&best, cfg)) {
         bench_heap heap = {0, 0, 0};
-        vspace *vs = bench_vspace_new(&heap);
+        vs_space *vs = bench_vspace_new(&heap);
         reserve_all(vs, plan.initial, n, res, "W1c");
         bench_min_add(&best, churn_pairs(vs, &plan, res), pairs);
         bench_vspace_destroy(vs, &heap, "W1c");

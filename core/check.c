@@ -4,7 +4,7 @@
 #include "internal.h"
 
 typedef struct checker {
-    const vspace *vs;
+    const vs_space *vs;
     vs_violation_fn report;
     void *ctx;
     size_t count;
@@ -46,7 +46,7 @@ static void check_node_shape(checker *c, const vs_reservation *n)
 
 static void check_node_range(checker *c, const vs_reservation *n)
 {
-    const vspace *vs = c->vs;
+    const vs_space *vs = c->vs;
     if (n->start >= n->end || n->start < vs->base || n->end > vs->end) {
         violation(c, VS_V_RESERVATION_OVERLAP, n->start, vs->end, n->end, "reservation empty or outside the range");
     }
@@ -61,7 +61,7 @@ static void check_node_range(checker *c, const vs_reservation *n)
 /* A large page must start aligned and fill its base pages with one cap. */
 static uint64_t check_large_page(checker *c, uint64_t page, const shadow_entry *head)
 {
-    const vspace *vs = c->vs;
+    const vs_space *vs = c->vs;
     uint64_t pages = pages_in(vs, head->size_index);
     if ((page & (pages - 1)) != 0) {
         violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, 0, page & (pages - 1),
@@ -146,7 +146,7 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
 
 static void check_counts(checker *c)
 {
-    const vspace *vs = c->vs;
+    const vs_space *vs = c->vs;
     if (c->shadow_pages != c->tree_pages || c->tree_pages != vs->reserved_pages) {
         violation(c, VS_V_PAGE_COUNT, 0, c->tree_pages, c->shadow_pages,
                   "pages counted through reservations and through the shadow table differ");
@@ -160,7 +160,7 @@ static void check_counts(checker *c)
         tables++;
     }
     size_t bytes =
-        sizeof(vspace) + c->nodes * sizeof(vs_reservation) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec);
+        sizeof(vs_space) + c->nodes * sizeof(vs_reservation) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,
                   "bookkeeping bytes, table count or reservation count disagree with the structures");
@@ -180,7 +180,7 @@ static void report_duplicate(void *ctx, vs_addr vaddr, vs_cap cap)
     violation(c, VS_V_CAP_MAPPED_TWICE, vaddr, 1, cap, "frame cap is mapped at more than one address");
 }
 
-vs_result vs_check(const vspace *vs, vs_violation_fn report, void *ctx, size_t *count)
+vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t *count)
 {
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;

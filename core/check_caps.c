@@ -8,7 +8,7 @@ typedef struct cap_at {
 } cap_at;
 
 typedef struct cap_list {
-    const vspace *vs;
+    const vs_space *vs;
     cap_at *items;
     size_t count;
 } cap_list;
@@ -60,7 +60,7 @@ static void sort_caps(cap_at *items, size_t count)
     }
 }
 
-vs_result vs_check_caps(const vspace *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx)
+vs_result vs_check_caps(const vs_space *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx)
 {
     if (vs->mapped_pages == 0) {
         return VS_OK;

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include <vspace/alloc.h>
+#include <vs/alloc.h>
 
 typedef struct counted_alloc {
     vs_allocator base;

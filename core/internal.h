@@ -2,14 +2,14 @@
 #ifndef VSPACE_CORE_INTERNAL_H
 #define VSPACE_CORE_INTERNAL_H
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 #include "counted.h"
 #include "restree.h"
 #include "shadow.h"
 #include "tables.h"
 
-struct vspace {
+struct vs_space {
     const vs_arch *arch;
     counted_alloc alloc;
     vs_kernel kernel;
@@ -35,7 +35,7 @@ static inline uint64_t page_of(vs_addr addr)
 }
 
 /* Base pages in a page of the given arch page-size index. */
-static inline uint64_t pages_in(const vspace *vs, unsigned size_index)
+static inline uint64_t pages_in(const vs_space *vs, unsigned size_index)
 {
     return (uint64_t)1 << vs->size_shift[size_index];
 }
@@ -52,49 +52,49 @@ typedef struct range_check {
     const char *reason;
 } range_check;
 
-range_check vs_range_check(const vspace *vs, vs_addr addr, uint64_t size);
+range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size);
 
 /* Every mutating public call is bracketed by these: vs_begin starts a call;
  * vs_fail records why it fails (and returns r); vs_end returns r, recording
  * a generic reason at `vaddr` if the call failed without saying why. vs may
  * be NULL. */
-void vs_begin(vspace *vs);
-vs_result vs_fail(vspace *vs, vs_result r, const char *reason, vs_addr vaddr);
-vs_result vs_end(vspace *vs, vs_result r, vs_addr vaddr);
+void vs_begin(vs_space *vs);
+vs_result vs_fail(vs_space *vs, vs_result r, const char *reason, vs_addr vaddr);
+vs_result vs_end(vs_space *vs, vs_result r, vs_addr vaddr);
 
 /* Counts a kernel refusal to free or delete after a committed change (a
  * leak the caller sees in vs_stats); error 0 is no failure. */
-void vs_release_failed(vspace *vs, int error);
+void vs_release_failed(vs_space *vs, int error);
 
 /* Records a failed kernel call (which operation, at which address) and
  * returns VS_ERR_KERNEL. */
-vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vaddr);
+vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr vaddr);
 
 /* The reservation wholly containing [addr, addr + size), or NULL. */
-vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size);
+vs_reservation *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size);
 
 /* Tears down the kernel side of the mapped page whose entry is e: unmaps
  * the frame and, as the owner and `free_frames` say, frees it or
  * deletes the copy. Returns the unmap status; release failures are counted. */
-int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames);
+int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames);
 
 /* Unmaps every MAPPED page in [addr, addr + size): kernel first, all or
  * nothing, then releases frames and returns the pages to RESERVED. The
  * caller has checked the range lies in res and covers whole pages. */
-vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames);
+vs_result vs_unmap_range(vs_space *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames);
 
 /* The first MAPPED / not MAPPED base page of [addr, addr + size), as an
  * address, for error details; addr + size if there is none. */
-vs_addr vs_first_mapped(const vspace *vs, vs_addr addr, uint64_t size);
-vs_addr vs_first_unmapped(const vspace *vs, vs_addr addr, uint64_t size);
+vs_addr vs_first_mapped(const vs_space *vs, vs_addr addr, uint64_t size);
+vs_addr vs_first_unmapped(const vs_space *vs, vs_addr addr, uint64_t size);
 
 /* True if the pages at both ends of [addr, addr + size), which are mapped,
  * lie wholly inside it: no large page is cut. */
-int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size);
+int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size);
 
 /* I3: calls dup for each mapping whose cap also backs an earlier one (in
  * cap order). Needs scratch memory from the caller's allocator: NO_MEMORY. */
-vs_result vs_check_caps(const vspace *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx);
+vs_result vs_check_caps(const vs_space *vs, void (*dup)(void *ctx, vs_addr vaddr, vs_cap cap), void *ctx);
 
 enum { RUN_MAX = 64 };
 
@@ -114,20 +114,20 @@ typedef struct page_run {
 typedef struct page_source {
     /* Fills run with the pages starting `offset` bytes into the range, at
      * most bytes_left bytes of them. All or nothing. */
-    vs_result (*get)(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run);
+    vs_result (*get)(vs_space *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run);
     /* Takes back pages get produced that end up unmapped. */
-    void (*put)(vspace *vs, void *ctx, const page_run *run);
+    void (*put)(vs_space *vs, void *ctx, const page_run *run);
     void *ctx;
     vs_page_owner owner;
 } page_source;
 
 /* Starts a cursor over the mapped pages of [addr, addr + size). */
-static inline void vs_cursor(const vspace *vs, shadow_cursor *c, vs_addr addr, uint64_t size)
+static inline void vs_cursor(const vs_space *vs, shadow_cursor *c, vs_addr addr, uint64_t size)
 {
     shadow_cursor_init(c, &vs->shadow, page_of(addr), page_of(size), vs->size_shift);
 }
 
 /* Maps [vaddr, vaddr + size), a valid range, page by page from src: all
  * pages must be RESERVED in one reservation. All or nothing. */
-vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src);
+vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_source *src);
 #endif

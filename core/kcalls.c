@@ -1,6 +1,6 @@
 #include "internal.h"
 
-vs_kstatus kcall_map_frames(const struct vspace *vs, const frame_batch *b, unsigned *done)
+vs_kstatus kcall_map_frames(const struct vs_space *vs, const frame_batch *b, unsigned *done)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
     if (ops->map_frames != NULL) {
@@ -25,7 +25,7 @@ vs_kstatus kcall_map_frames(const struct vspace *vs, const frame_batch *b, unsig
     return (vs_kstatus){0, -1};
 }
 
-int kcall_unmap_frames(const struct vspace *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done)
+int kcall_unmap_frames(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
     if (ops->unmap_frames != NULL) {
@@ -47,7 +47,7 @@ int kcall_unmap_frames(const struct vspace *vs, const vs_cap *caps, unsigned n, 
     return 0;
 }
 
-size_t kcall_unmap_all(const struct vspace *vs, const vs_cap *caps, unsigned n, unsigned size_index)
+size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index)
 {
     size_t failures = 0;
     unsigned done = 0;

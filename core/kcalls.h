@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 
-#include <vspace/kernel.h>
+#include <vs/kernel.h>
 
-struct vspace;
+struct vs_space;
 
 /* Frames of one page size at consecutive pages from vaddr. */
 typedef struct frame_batch {
@@ -20,12 +20,12 @@ typedef struct frame_batch {
 } frame_batch;
 
 /* Maps the batch; *done frames succeeded; the status is of frame *done. */
-vs_kstatus kcall_map_frames(const struct vspace *vs, const frame_batch *b, unsigned *done);
+vs_kstatus kcall_map_frames(const struct vs_space *vs, const frame_batch *b, unsigned *done);
 
 /* Unmaps caps[0..n); *done succeeded; returns the error of caps[*done]. */
-int kcall_unmap_frames(const struct vspace *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done);
+int kcall_unmap_frames(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done);
 
 /* Unmaps caps[0..n) for clean-up, going on past failures; returns their number. */
-size_t kcall_unmap_all(const struct vspace *vs, const vs_cap *caps, unsigned n, unsigned size_index);
+size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index);
 
 #endif

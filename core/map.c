@@ -31,7 +31,7 @@ static int gather(shadow_cursor *c, page_run *run)
 }
 
 /* Undoes the pages mapped in [vaddr, vaddr + size) by this call. */
-static void unmap_done(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src)
+static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_source *src)
 {
     shadow_cursor c;
     page_run run;
@@ -49,7 +49,8 @@ static void unmap_done(vspace *vs, vs_addr vaddr, uint64_t size, const page_sour
  * allocated before the kernel is called, so no failure needs a kernel undo
  * but a kernel failure. A large page first clears its span of the empty
  * tables smaller pages left: the kernel will not map it over them. */
-static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, const page_run *run, const page_source *src)
+static vs_result map_run(vs_space *vs, const vs_reservation *res, vs_addr at, const page_run *run,
+                         const page_source *src)
 {
     const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
     if (!is_aligned(at, (uint64_t)1 << size->bits)) {
@@ -74,7 +75,7 @@ static vs_result map_run(vspace *vs, const vs_reservation *res, vs_addr at, cons
     return VS_OK;
 }
 
-vs_result vs_map_pages(vspace *vs, vs_addr vaddr, uint64_t size, const page_source *src)
+vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_source *src)
 {
     vs_reservation *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
@@ -116,7 +117,7 @@ typedef struct cap_array {
 } cap_array;
 
 /* Hands out the caller's array in slices of at most UINT_MAX pages. */
-static vs_result cap_array_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
+static vs_result cap_array_get(vs_space *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
 {
     (void)vs;
     const cap_array *a = ctx;
@@ -129,18 +130,18 @@ static vs_result cap_array_get(vspace *vs, void *ctx, uint64_t offset, uint64_t 
     return VS_OK;
 }
 
-static void cap_array_put(vspace *vs, void *ctx, const page_run *run)
+static void cap_array_put(vs_space *vs, void *ctx, const page_run *run)
 {
     (void)vs, (void)ctx, (void)run;
 }
 
-static int cap_ok(const vspace *vs, vs_cap cap)
+static int cap_ok(const vs_space *vs, vs_cap cap)
 {
     return cap != 0 && (vs->arch->word_bits == 64 || cap <= UINT32_MAX);
 }
 
 /* Validates the arguments common to vs_map and vs_map_new. */
-static vs_result map_args(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits, int *size_index, uint64_t *size)
+static vs_result map_args(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits, int *size_index, uint64_t *size)
 {
     if (vs == NULL || n == 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "page count is zero", vaddr);
@@ -160,7 +161,7 @@ static vs_result map_args(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bit
     return rc.result == VS_OK ? VS_OK : vs_fail(vs, rc.result, rc.reason, vaddr);
 }
 
-static vs_result map_caps(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
+static vs_result map_caps(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
                           unsigned size_bits)
 {
     int size_index = -1;
@@ -183,7 +184,8 @@ static vs_result map_caps(vspace *vs, vs_addr vaddr, const vs_cap *caps, const u
     return vs_map_pages(vs, vaddr, size, &src);
 }
 
-vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits)
+vs_result vs_map(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
+                 unsigned size_bits)
 {
     vs_begin(vs);
     return vs_end(vs, map_caps(vs, vaddr, caps, cookies, n, size_bits), vaddr);
@@ -191,7 +193,7 @@ vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t 
 
 /* ---- vs_map_new: frames allocated here ---- */
 
-static void new_frames_put(vspace *vs, void *ctx, const page_run *run)
+static void new_frames_put(vs_space *vs, void *ctx, const page_run *run)
 {
     (void)ctx;
     for (unsigned i = 0; i < run->count; i++) {
@@ -200,7 +202,7 @@ static void new_frames_put(vspace *vs, void *ctx, const page_run *run)
     }
 }
 
-static vs_result new_frames_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
+static vs_result new_frames_get(vs_space *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
 {
     (void)offset;
     run->size_index = *(const unsigned *)ctx;
@@ -228,7 +230,7 @@ static vs_result new_frames_get(vspace *vs, void *ctx, uint64_t offset, uint64_t
     return r;
 }
 
-static vs_result map_new_frames(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
+static vs_result map_new_frames(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits)
 {
     int size_index = -1;
     uint64_t size = 0;
@@ -241,7 +243,7 @@ static vs_result map_new_frames(vspace *vs, vs_addr vaddr, size_t n, unsigned si
     return vs_map_pages(vs, vaddr, size, &src);
 }
 
-vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
+vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits)
 {
     vs_begin(vs);
     return vs_end(vs, map_new_frames(vs, vaddr, n, size_bits), vaddr);
@@ -251,7 +253,7 @@ vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits)
 
 /* Frees the frame or deletes the copy behind a page, as its owner says. A
  * failure is counted, not undone: the unmap it follows is committed. */
-static void release_frame(vspace *vs, const shadow_entry *e, int free_frames)
+static void release_frame(vs_space *vs, const shadow_entry *e, int free_frames)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
     vs_object obj = {e->cap, e->cookie};
@@ -264,7 +266,7 @@ static void release_frame(vspace *vs, const shadow_entry *e, int free_frames)
     vs_release_failed(vs, error);
 }
 
-int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames)
+int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames)
 {
     int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, e->cap, e->size_index);
     release_frame(vs, e, free_frames);
@@ -272,7 +274,7 @@ int vs_release_page(vspace *vs, const shadow_entry *e, int free_frames)
 }
 
 /* Re-maps the pages of [addr, until) unmapped before a kernel failure. */
-static void remap_range(vspace *vs, const vs_reservation *res, vs_addr addr, vs_addr until)
+static void remap_range(vs_space *vs, const vs_reservation *res, vs_addr addr, vs_addr until)
 {
     shadow_cursor c;
     uint64_t page;
@@ -286,7 +288,7 @@ static void remap_range(vspace *vs, const vs_reservation *res, vs_addr addr, vs_
 
 /* Phase one of an unmap: the kernel unmaps, all or nothing. Counts the
  * pages unmapped and those whose frame needs releasing afterwards. */
-static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_addr addr, uint64_t size,
+static vs_result kernel_unmap_range(vs_space *vs, const vs_reservation *res, vs_addr addr, uint64_t size,
                                     uint64_t *unmapped, uint64_t *releasable)
 {
     shadow_cursor c;
@@ -313,7 +315,7 @@ static vs_result kernel_unmap_range(vspace *vs, const vs_reservation *res, vs_ad
 }
 
 /* Phase two: the unmap is committed; release frames and copies. */
-static void release_range(vspace *vs, vs_addr addr, uint64_t size, int free_frames)
+static void release_range(vs_space *vs, vs_addr addr, uint64_t size, int free_frames)
 {
     shadow_cursor c;
     uint64_t page;
@@ -324,7 +326,7 @@ static void release_range(vspace *vs, vs_addr addr, uint64_t size, int free_fram
     }
 }
 
-vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames)
+vs_result vs_unmap_range(vs_space *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames)
 {
     uint64_t unmapped = 0;
     uint64_t releasable = 0;
@@ -341,7 +343,7 @@ vs_result vs_unmap_range(vspace *vs, vs_reservation *res, vs_addr addr, uint64_t
     return VS_OK;
 }
 
-int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size)
+int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size)
 {
     shadow_entry first;
     shadow_entry last;
@@ -352,7 +354,7 @@ int vs_whole_pages(const vspace *vs, vs_addr addr, uint64_t size)
     return is_aligned(addr, first_bytes) && is_aligned(addr + size, last_bytes);
 }
 
-static vs_result unmap_pages(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
+static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags)
 {
     if (vs == NULL || (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) != 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "unknown flags", vaddr);
@@ -374,13 +376,13 @@ static vs_result unmap_pages(vspace *vs, vs_addr vaddr, uint64_t size, unsigned 
     return vs_unmap_range(vs, res, vaddr, size, (flags & VS_UNMAP_FREE_FRAMES) != 0);
 }
 
-vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags)
+vs_result vs_unmap(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags)
 {
     vs_begin(vs);
     return vs_end(vs, unmap_pages(vs, vaddr, size, flags), vaddr);
 }
 
-vs_addr vs_first_mapped(const vspace *vs, vs_addr addr, uint64_t size)
+vs_addr vs_first_mapped(const vs_space *vs, vs_addr addr, uint64_t size)
 {
     shadow_cursor c;
     uint64_t page;
@@ -389,7 +391,7 @@ vs_addr vs_first_mapped(const vspace *vs, vs_addr addr, uint64_t size)
     return shadow_cursor_peek(&c, &page, &e) ? page << SHADOW_PAGE_BITS : addr + size;
 }
 
-vs_addr vs_first_unmapped(const vspace *vs, vs_addr addr, uint64_t size)
+vs_addr vs_first_unmapped(const vs_space *vs, vs_addr addr, uint64_t size)
 {
     for (uint64_t page = page_of(addr); page < page_of(addr + size); page++) {
         shadow_entry e;
@@ -401,7 +403,7 @@ vs_addr vs_first_unmapped(const vspace *vs, vs_addr addr, uint64_t size)
     return addr + size;
 }
 
-vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out)
+vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
 {
     if (vs == NULL || out == NULL) {
         return VS_ERR_INVALID_ARG;
@@ -423,7 +425,7 @@ vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out)
     return VS_OK;
 }
 
-vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr)
+vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
 {
     uint64_t page = page_of(vaddr);
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);

@@ -19,7 +19,7 @@ static void copy_name(char *dst, const char *src)
     memset(dst + i, 0, VS_NAME_MAX - i);
 }
 
-static vs_reservation *new_node(vspace *vs, const vs_attrs *attrs)
+static vs_reservation *new_node(vs_space *vs, const vs_attrs *attrs)
 {
     vs_reservation *res = counted_alloc_get(&vs->alloc, sizeof *res);
     if (res != NULL) {
@@ -34,7 +34,7 @@ static vs_reservation *new_node(vspace *vs, const vs_attrs *attrs)
 
 /* Gives the node [start, start + size), marks its pages RESERVED and links
  * it into the tree; on NO_MEMORY frees the node and changes nothing. */
-static vs_result install(vspace *vs, vs_reservation *res, vs_addr start, uint64_t size, vs_reservation **out)
+static vs_result install(vs_space *vs, vs_reservation *res, vs_addr start, uint64_t size, vs_reservation **out)
 {
     vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
     if (r != VS_OK) {
@@ -51,7 +51,7 @@ static vs_result install(vspace *vs, vs_reservation *res, vs_addr start, uint64_
     return VS_OK;
 }
 
-static vs_result reserve_anywhere(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs,
+static vs_result reserve_anywhere(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs *attrs,
                                   vs_reservation **out)
 {
     uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
@@ -77,7 +77,7 @@ static vs_result reserve_anywhere(vspace *vs, uint64_t size, uint64_t align, con
     return install(vs, res, start, size, out);
 }
 
-vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
+vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
 {
     vs_begin(vs);
     return vs_end(vs, reserve_anywhere(vs, size, align, attrs, out), 0);
@@ -85,13 +85,13 @@ vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *
 
 /* OVERLAP, naming the reservation that overlaps a range ending at `end`
  * (the one with the greatest start below `end`). */
-static vs_result overlap(vspace *vs, vs_addr end)
+static vs_result overlap(vs_space *vs, vs_addr end)
 {
     const vs_reservation *hit = restree_last_below(&vs->tree, end);
     return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation that starts", hit->start);
 }
 
-static vs_result reserve_fixed(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
+static vs_result reserve_fixed(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
 {
     if (vs == NULL || !attrs_ok(attrs)) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "rights or cache attribute out of range", vaddr);
@@ -110,13 +110,13 @@ static vs_result reserve_fixed(vspace *vs, vs_addr vaddr, uint64_t size, const v
     return install(vs, res, vaddr, size, out);
 }
 
-vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
+vs_result vs_reserve_at(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
 {
     vs_begin(vs);
     return vs_end(vs, reserve_fixed(vs, vaddr, size, attrs, out), vaddr);
 }
 
-static vs_result check_handle(vspace *vs, const vs_reservation *res)
+static vs_result check_handle(vs_space *vs, const vs_reservation *res)
 {
     if (vs == NULL || res == NULL || res->owner != vs) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL or belongs to another vspace", 0);
@@ -125,13 +125,13 @@ static vs_result check_handle(vspace *vs, const vs_reservation *res)
 }
 
 /* HAS_MAPPINGS, naming the first mapped page of [addr, addr + size). */
-static vs_result has_mappings(vspace *vs, vs_addr addr, uint64_t size)
+static vs_result has_mappings(vs_space *vs, vs_addr addr, uint64_t size)
 {
     return vs_fail(vs, VS_ERR_HAS_MAPPINGS, "a page of the reservation is still mapped",
                    vs_first_mapped(vs, addr, size));
 }
 
-static vs_result free_reservation(vspace *vs, vs_reservation *res, unsigned flags)
+static vs_result free_reservation(vs_space *vs, vs_reservation *res, unsigned flags)
 {
     vs_result r = check_handle(vs, res);
     if (r != VS_OK) {
@@ -160,13 +160,13 @@ static vs_result free_reservation(vspace *vs, vs_reservation *res, unsigned flag
     return VS_OK;
 }
 
-vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags)
+vs_result vs_free(vs_space *vs, vs_reservation *res, unsigned flags)
 {
     vs_begin(vs);
     return vs_end(vs, free_reservation(vs, res, flags), 0);
 }
 
-static vs_result grow(vspace *vs, vs_reservation *res, vs_addr new_end)
+static vs_result grow(vs_space *vs, vs_reservation *res, vs_addr new_end)
 {
     if (!restree_is_free(&vs->tree, res->end, new_end)) {
         return overlap(vs, new_end);
@@ -181,7 +181,7 @@ static vs_result grow(vspace *vs, vs_reservation *res, vs_addr new_end)
     return VS_OK;
 }
 
-static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
+static vs_result shrink(vs_space *vs, vs_reservation *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
     if (shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
@@ -194,7 +194,7 @@ static vs_result shrink(vspace *vs, vs_reservation *res, vs_addr new_end)
     return VS_OK;
 }
 
-static vs_result resize_reservation(vspace *vs, vs_reservation *res, uint64_t new_size)
+static vs_result resize_reservation(vs_space *vs, vs_reservation *res, uint64_t new_size)
 {
     vs_result r = check_handle(vs, res);
     if (r != VS_OK) {
@@ -211,14 +211,14 @@ static vs_result resize_reservation(vspace *vs, vs_reservation *res, uint64_t ne
     return new_end < res->end ? shrink(vs, res, new_end) : VS_OK;
 }
 
-vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size)
+vs_result vs_resize(vs_space *vs, vs_reservation *res, uint64_t new_size)
 {
     vs_begin(vs);
     return vs_end(vs, resize_reservation(vs, res, new_size), 0);
 }
 
 /* Clears the pages of [start, end) that lie outside [keep_start, keep_end). */
-static void clear_outside(vspace *vs, vs_addr start, vs_addr end, vs_addr keep_start, vs_addr keep_end)
+static void clear_outside(vs_space *vs, vs_addr start, vs_addr end, vs_addr keep_start, vs_addr keep_end)
 {
     vs_addr low_end = end < keep_start ? end : keep_start;
     if (start < low_end) {
@@ -230,14 +230,14 @@ static void clear_outside(vspace *vs, vs_addr start, vs_addr end, vs_addr keep_s
     }
 }
 
-static vs_result reserve_piece(vspace *vs, vs_addr start, vs_addr end)
+static vs_result reserve_piece(vs_space *vs, vs_addr start, vs_addr end)
 {
     return start < end ? shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(end - start)) : VS_OK;
 }
 
 /* Marks the new range before clearing the old one: a leaf shared by both
  * must not be freed in between. Pages the two ranges share stay RESERVED. */
-static vs_result relocate(vspace *vs, vs_reservation *res, vs_addr new_start)
+static vs_result relocate(vs_space *vs, vs_reservation *res, vs_addr new_start)
 {
     vs_addr new_end = new_start + (res->end - res->start);
     vs_addr below_end = new_end < res->start ? new_end : res->start;
@@ -257,7 +257,7 @@ static vs_result relocate(vspace *vs, vs_reservation *res, vs_addr new_start)
     return VS_OK;
 }
 
-static vs_result move_reservation(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
+static vs_result move_reservation(vs_space *vs, vs_reservation *res, vs_addr new_vaddr)
 {
     vs_result r = check_handle(vs, res);
     if (r != VS_OK) {
@@ -281,13 +281,13 @@ static vs_result move_reservation(vspace *vs, vs_reservation *res, vs_addr new_v
     return r;
 }
 
-vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr)
+vs_result vs_move(vs_space *vs, vs_reservation *res, vs_addr new_vaddr)
 {
     vs_begin(vs);
     return vs_end(vs, move_reservation(vs, res, new_vaddr), new_vaddr);
 }
 
-vs_result vs_find(const vspace *vs, vs_addr vaddr, vs_reservation **out)
+vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out)
 {
     if (vs == NULL || out == NULL) {
         return VS_ERR_INVALID_ARG;
@@ -310,12 +310,12 @@ void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out
     out->mapped_pages = res->mapped_pages;
 }
 
-size_t vs_reservation_count(const vspace *vs)
+size_t vs_reservation_count(const vs_space *vs)
 {
     return vs->tree.count;
 }
 
-int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
+int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
 {
     return restree_for_each(&vs->tree, fn, ctx);
 }

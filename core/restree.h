@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 struct vs_reservation {
     struct vs_reservation *child[2];
@@ -21,7 +21,7 @@ struct vs_reservation {
     uint8_t rights;
     uint8_t cache;
     uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
-    const vspace *owner;   /* lets calls reject another vspace's handle */
+    const vs_space *owner; /* lets calls reject another vspace's handle */
     char name[VS_NAME_MAX];
 };
 

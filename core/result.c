@@ -1,5 +1,5 @@
 /* Messages and names for vs_result. */
-#include <vspace/result.h>
+#include <vs/result.h>
 
 #include <stddef.h>
 

@@ -18,10 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/alloc.h>
-#include <vspace/kernel.h>
-#include <vspace/result.h>
-#include <vspace/vspace.h>
+#include <vs/alloc.h>
+#include <vs/kernel.h>
+#include <vs/result.h>
+#include <vs/space.h>
 
 #include "counted.h"
 

@@ -3,11 +3,11 @@
 #include "internal.h"
 
 typedef struct share_source {
-    const vspace *src;
+    const vs_space *src;
     vs_addr src_vaddr;
 } share_source;
 
-static void copies_put(vspace *vs, void *ctx, const page_run *run)
+static void copies_put(vs_space *vs, void *ctx, const page_run *run)
 {
     (void)ctx;
     for (unsigned i = 0; i < run->count; i++) {
@@ -17,7 +17,7 @@ static void copies_put(vspace *vs, void *ctx, const page_run *run)
 
 /* Copies the caps of up to RUN_MAX source pages of one size. The source
  * range was checked to be whole mapped pages. */
-static vs_result copies_get(vspace *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
+static vs_result copies_get(vs_space *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
 {
     const share_source *s = ctx;
     shadow_cursor c;
@@ -44,7 +44,7 @@ static vs_result copies_get(vspace *vs, void *ctx, uint64_t offset, uint64_t byt
 
 /* The source range must consist of whole mapped pages; a failure is
  * recorded on dst, the vspace the call changes. */
-static vs_result source_ok(vspace *dst, const vspace *src, vs_addr addr, uint64_t size)
+static vs_result source_ok(vs_space *dst, const vs_space *src, vs_addr addr, uint64_t size)
 {
     range_check rc = vs_range_check(src, addr, size);
     if (rc.result != VS_OK) {
@@ -59,7 +59,7 @@ static vs_result source_ok(vspace *dst, const vspace *src, vs_addr addr, uint64_
     return VS_OK;
 }
 
-static vs_result share_pages(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size)
+static vs_result share_pages(vs_space *dst, vs_addr dst_vaddr, const vs_space *src, vs_addr src_vaddr, uint64_t size)
 {
     if (dst == NULL || src == NULL || dst == src || dst->arch != src->arch) {
         return vs_fail(dst, VS_ERR_INVALID_ARG, "vspaces are NULL, the same, or of different architectures", 0);
@@ -77,7 +77,7 @@ static vs_result share_pages(vspace *dst, vs_addr dst_vaddr, const vspace *src, 
     return vs_map_pages(dst, dst_vaddr, size, &source);
 }
 
-vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size)
+vs_result vs_share(vs_space *dst, vs_addr dst_vaddr, const vs_space *src, vs_addr src_vaddr, uint64_t size)
 {
     vs_begin(dst);
     return vs_end(dst, share_pages(dst, dst_vaddr, src, src_vaddr, size), dst_vaddr);

@@ -3,9 +3,9 @@
  * level is missing; we allocate that table, map it and try again. */
 #include "internal.h"
 
-static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_addr vaddr);
+static vs_result map_table(struct vs_space *vs, vs_cap table, unsigned level, vs_addr vaddr);
 
-static void free_table(struct vspace *vs, table_rec *rec, int mapped)
+static void free_table(struct vs_space *vs, table_rec *rec, int mapped)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
     if (mapped) {
@@ -15,7 +15,7 @@ static void free_table(struct vspace *vs, table_rec *rec, int mapped)
     counted_alloc_put(&vs->alloc, rec, sizeof *rec);
 }
 
-static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
+static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
 {
     table_rec *rec = counted_alloc_get(&vs->alloc, sizeof *rec);
     if (rec == NULL) {
@@ -43,12 +43,12 @@ static vs_result add_table(struct vspace *vs, unsigned level, vs_addr vaddr)
 /* A missing level is believable only if it lies above the entry being
  * written; each retry fills one, so more than num_levels retries without
  * progress means the kernel misbehaves. */
-static int missing_ok(const struct vspace *vs, vs_kstatus st, unsigned entry_level, unsigned *retries)
+static int missing_ok(const struct vs_space *vs, vs_kstatus st, unsigned entry_level, unsigned *retries)
 {
     return st.missing_level >= 1 && (unsigned)st.missing_level <= entry_level && ++*retries <= vs->arch->num_levels;
 }
 
-static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_addr vaddr)
+static vs_result map_table(struct vs_space *vs, vs_cap table, unsigned level, vs_addr vaddr)
 {
     uint64_t mark = tables_mark(&vs->tables);
     unsigned retries = 0;
@@ -66,7 +66,7 @@ static vs_result map_table(struct vspace *vs, vs_cap table, unsigned level, vs_a
     }
 }
 
-vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
+vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
 {
     uint64_t mark = tables_mark(&vs->tables);
     unsigned bits = vs->arch->page_sizes[batch->size_index].bits;
@@ -94,7 +94,7 @@ vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch)
     }
 }
 
-void tables_rollback(struct vspace *vs, uint64_t mark)
+void tables_rollback(struct vs_space *vs, uint64_t mark)
 {
     while (vs->tables.head != NULL && vs->tables.head->seq >= mark) {
         table_rec *rec = vs->tables.head;
@@ -106,7 +106,7 @@ void tables_rollback(struct vspace *vs, uint64_t mark)
 
 /* The list is newest first, so a table's children, created after it, are
  * met and freed before it. */
-size_t tables_clear_span(struct vspace *vs, vs_addr vaddr, uint64_t size, unsigned entry_level)
+size_t tables_clear_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level)
 {
     size_t removed = 0;
     for (table_rec **link = &vs->tables.head; *link != NULL;) {
@@ -123,7 +123,7 @@ size_t tables_clear_span(struct vspace *vs, vs_addr vaddr, uint64_t size, unsign
     return removed;
 }
 
-void tables_destroy(struct vspace *vs)
+void tables_destroy(struct vs_space *vs)
 {
     tables_rollback(vs, 0);
 }

@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/kernel.h>
-#include <vspace/result.h>
+#include <vs/kernel.h>
+#include <vs/result.h>
 
 #include "kcalls.h"
 
-struct vspace;
+struct vs_space;
 
 typedef struct table_rec {
     struct table_rec *next;
@@ -31,7 +31,7 @@ typedef struct table_list {
 /* Maps the batch, creating every missing paging structure the kernel asks
  * for. All or nothing: on failure the frames mapped so far are unmapped and
  * the tables this call created are removed. */
-vs_result tables_map_frames(struct vspace *vs, const frame_batch *batch);
+vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch);
 
 /* A mark for tables_rollback: tables created after it are newer. */
 static inline uint64_t tables_mark(const table_list *list)
@@ -40,15 +40,15 @@ static inline uint64_t tables_mark(const table_list *list)
 }
 
 /* Unmaps and frees the tables created since mark. */
-void tables_rollback(struct vspace *vs, uint64_t mark);
+void tables_rollback(struct vs_space *vs, uint64_t mark);
 
 /* Unmaps and frees the tables below entry_level inside [vaddr, vaddr +
  * size): a large page needs its entry free of them. The caller knows no
  * page in the span is mapped, so the tables are empty. Returns the number
  * of tables removed. */
-size_t tables_clear_span(struct vspace *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
+size_t tables_clear_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
 
 /* Unmaps and frees every table. */
-void tables_destroy(struct vspace *vs);
+void tables_destroy(struct vs_space *vs);
 
 #endif

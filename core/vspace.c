@@ -19,13 +19,13 @@ static int config_ok(const vs_config *c)
     return is_aligned(base, page) && is_aligned(end, page) && base < end && end <= arch->user_end;
 }
 
-vs_result vs_create(const vs_config *config, vspace **out)
+vs_result vs_create(const vs_config *config, vs_space **out)
 {
     if (out == NULL || !config_ok(config)) {
         return VS_ERR_INVALID_ARG;
     }
     counted_alloc alloc = {config->allocator, 0};
-    vspace *vs = counted_alloc_get(&alloc, sizeof *vs);
+    vs_space *vs = counted_alloc_get(&alloc, sizeof *vs);
     if (vs == NULL) {
         return VS_ERR_NO_MEMORY;
     }
@@ -45,17 +45,17 @@ vs_result vs_create(const vs_config *config, vspace **out)
     return VS_OK;
 }
 
-const vs_arch *vs_get_arch(const vspace *vs)
+const vs_arch *vs_get_arch(const vs_space *vs)
 {
     return vs->arch;
 }
 
-int vs_last_kernel_error(const vspace *vs)
+int vs_last_kernel_error(const vs_space *vs)
 {
     return vs->last_kernel_error;
 }
 
-void vs_release_failed(vspace *vs, int error)
+void vs_release_failed(vs_space *vs, int error)
 {
     if (error != 0) {
         vs->release_failures++;
@@ -63,19 +63,19 @@ void vs_release_failed(vspace *vs, int error)
     }
 }
 
-const vs_error_info *vs_last_error(const vspace *vs)
+const vs_error_info *vs_last_error(const vs_space *vs)
 {
     return &vs->error;
 }
 
-void vs_begin(vspace *vs)
+void vs_begin(vs_space *vs)
 {
     if (vs != NULL) {
         vs->calls++;
     }
 }
 
-vs_result vs_fail(vspace *vs, vs_result r, const char *reason, vs_addr vaddr)
+vs_result vs_fail(vs_space *vs, vs_result r, const char *reason, vs_addr vaddr)
 {
     if (vs != NULL) {
         vs->error = (vs_error_info){r, reason, vaddr, 0, NULL};
@@ -84,7 +84,7 @@ vs_result vs_fail(vspace *vs, vs_result r, const char *reason, vs_addr vaddr)
     return r;
 }
 
-vs_result vs_end(vspace *vs, vs_result r, vs_addr vaddr)
+vs_result vs_end(vs_space *vs, vs_result r, vs_addr vaddr)
 {
     if (vs != NULL && r != VS_OK && vs->error_call != vs->calls) {
         vs_fail(vs, r, vs_strerror(r), vaddr);
@@ -92,7 +92,7 @@ vs_result vs_end(vspace *vs, vs_result r, vs_addr vaddr)
     return r;
 }
 
-vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vaddr)
+vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr vaddr)
 {
     vs->last_kernel_error = error;
     vs_fail(vs, VS_ERR_KERNEL, "the kernel refused an operation", vaddr);
@@ -101,7 +101,7 @@ vs_result vs_kernel_failed(vspace *vs, int error, const char *call, vs_addr vadd
     return VS_ERR_KERNEL;
 }
 
-range_check vs_range_check(const vspace *vs, vs_addr addr, uint64_t size)
+range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size)
 {
     uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
     if (size == 0 || !is_aligned(size, page)) {
@@ -119,7 +119,7 @@ range_check vs_range_check(const vspace *vs, vs_addr addr, uint64_t size)
     return (range_check){VS_OK, NULL};
 }
 
-vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t size)
+vs_reservation *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
 {
     vs_reservation *res = restree_containing(&vs->tree, addr);
     if (res == NULL || addr + size > res->end || addr + size < addr) {
@@ -128,7 +128,7 @@ vs_reservation *vs_reservation_holding(const vspace *vs, vs_addr addr, uint64_t 
     return res;
 }
 
-void vs_get_stats(const vspace *vs, vs_stats *out)
+void vs_get_stats(const vs_space *vs, vs_stats *out)
 {
     out->reservations = vs->tree.count;
     out->reserved_pages = vs->reserved_pages;
@@ -139,7 +139,7 @@ void vs_get_stats(const vspace *vs, vs_stats *out)
 }
 
 typedef struct destroy_ctx {
-    vspace *vs;
+    vs_space *vs;
     unsigned flags;
 } destroy_ctx;
 
@@ -148,7 +148,7 @@ typedef struct destroy_ctx {
 static int destroy_mappings(void *ctx, const vs_reservation *res)
 {
     const destroy_ctx *d = ctx;
-    vspace *vs = d->vs;
+    vs_space *vs = d->vs;
     shadow_cursor c;
     uint64_t page;
     shadow_entry e;
@@ -159,7 +159,7 @@ static int destroy_mappings(void *ctx, const vs_reservation *res)
     return 0;
 }
 
-static void free_nodes(vspace *vs, vs_reservation *n)
+static void free_nodes(vs_space *vs, vs_reservation *n)
 {
     if (n != NULL) {
         free_nodes(vs, n->child[0]);
@@ -168,7 +168,7 @@ static void free_nodes(vspace *vs, vs_reservation *n)
     }
 }
 
-vs_result vs_destroy(vspace *vs, unsigned flags, int *last_kernel_error)
+vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
 {
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;

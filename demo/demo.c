@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vspace/sel4_alloc.h>
-#include <vspace/sel4_backend.h>
-#include <vspace/vspace.h>
+#include <vs/sel4_alloc.h>
+#include <vs/sel4_backend.h>
+#include <vs/space.h>
 
 #include "machine.h"
 
@@ -48,10 +48,10 @@ typedef struct demo {
     machine_acct boot; /* the kernel right after boot */
     vs_sel4_alloc *alloc;
     vs_sel4_backend *be;
-    vspace *root_vs; /* the root task's own address space */
+    vs_space *root_vs; /* the root task's own address space */
     vs_object app_root, server_root;
-    vspace *app;    /* the program's vspace */
-    vspace *server; /* a second vspace the IPC buffer is shared into */
+    vs_space *app;    /* the program's vs_space */
+    vs_space *server; /* a second vspace the IPC buffer is shared into */
     vs_reservation *data;
     vs_addr ipc_at;        /* where vs_reserve put the app's IPC buffer */
     vs_addr server_ipc_at; /* and the server's view of it */
@@ -142,7 +142,7 @@ typedef struct kview {
     size_t tables;          /* paging structures the vspaces created */
 } kview;
 
-static size_t tables_of(const vspace *vs)
+static size_t tables_of(const vs_space *vs)
 {
     vs_stats st = {0};
     if (vs != NULL) {
@@ -303,7 +303,7 @@ static int create_root_vspace(demo *d)
 
 /* ---- the two child vspaces ---- */
 
-static vspace *create_child(demo *d, vs_object *root, const char *name)
+static vs_space *create_child(demo *d, vs_object *root, const char *name)
 {
     char call[96];
     kview before = kview_take(d);
@@ -322,7 +322,7 @@ static vspace *create_child(demo *d, vs_object *root, const char *name)
     }
     print_kernel_delta(d, &before, 1);
     vs_config cfg = {vs_arch_get(VS_ARCH_IA32), heap_allocator(d), vs_sel4_backend_kernel(d->be), root->cap, 0, 0};
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     snprintf(call, sizeof call, "vs_create(%s, ia32, root cap 0x%llx)", name, (unsigned long long)root->cap);
     expect_result(d, vs_create(&cfg, &vs), VS_OK, call);
     return vs;
@@ -341,7 +341,7 @@ static vs_reservation *reserve_at(demo *d, vs_addr at, unsigned pages, const cha
 }
 
 /* Reserves one page anywhere in vs and returns its address (0 on failure). */
-static vs_addr reserve_anywhere(demo *d, vspace *vs, const char *name)
+static vs_addr reserve_anywhere(demo *d, vs_space *vs, const char *name)
 {
     vs_attrs attrs = {name, VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
     vs_reservation *res = NULL;
@@ -373,7 +373,7 @@ static void reserve_regions(demo *d)
 
 /* ---- mapping ---- */
 
-static void map_new(demo *d, vspace *vs, vs_cap root, vs_addr at, unsigned pages, const char *what)
+static void map_new(demo *d, vs_space *vs, vs_cap root, vs_addr at, unsigned pages, const char *what)
 {
     char call[96];
     snprintf(call, sizeof call, "vs_map_new(0x%08llx, %u page%s) for %s", (unsigned long long)at, pages, plural(pages),
@@ -471,7 +471,7 @@ static const char *owner_name(vs_page_owner o)
 }
 
 /* Looks vaddr up, prints it, and returns the page (state EMPTY on error). */
-static vs_page show_page(demo *d, const vspace *vs, const char *vs_name, vs_addr vaddr, const char *what)
+static vs_page show_page(demo *d, const vs_space *vs, const char *vs_name, vs_addr vaddr, const char *what)
 {
     vs_page p;
     memset(&p, 0, sizeof p);
@@ -579,7 +579,7 @@ static void report_violation(void *ctx, const vs_violation *v)
            (unsigned long long)v->vaddr, v->what, (unsigned long long)v->expected, (unsigned long long)v->found);
 }
 
-static void check_one(demo *d, const vspace *vs, const char *name)
+static void check_one(demo *d, const vs_space *vs, const char *name)
 {
     size_t count = 0;
     vs_result r = vs_check(vs, report_violation, NULL, &count);
@@ -601,7 +601,7 @@ static unsigned ia32_effective_rights(unsigned rights)
 
 typedef struct audit_ctx {
     const demo *d;
-    const vspace *vs;
+    const vs_space *vs;
     vs_cap root;
     unsigned mapped, mapped_agree;     /* MAPPED shadow pages */
     unsigned reserved, reserved_agree; /* RESERVED shadow pages */
@@ -687,7 +687,7 @@ static int print_reservation(void *ctx, const vs_reservation *res)
     return 0;
 }
 
-static void print_vspace(const vspace *vs, const char *name)
+static void print_vspace(const vs_space *vs, const char *name)
 {
     vs_stats st;
     vs_get_stats(vs, &st);
@@ -709,7 +709,7 @@ static void reports(const demo *d)
 
 /* ---- teardown ---- */
 
-static void destroy_child(demo *d, vspace **vs, vs_object *root, const char *name)
+static void destroy_child(demo *d, vs_space **vs, vs_object *root, const char *name)
 {
     char call[64];
     if (*vs != NULL) {

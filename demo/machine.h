@@ -12,7 +12,7 @@
 #include <sel4sim/sim.h>
 #include <sel4sim/vs_host.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 /* Everything the kernel counts that the demo must give back. */
 typedef struct machine_acct {

@@ -1,7 +1,7 @@
 /* vs_kernel_ops over libsel4. Everything architecture-specific comes from
  * the be_arch descriptor; this file only translates vspace's vocabulary
  * (page-size index, level, VS_RIGHT_*, vs_cache) into the descriptor's. */
-#include <vspace/sel4_backend.h>
+#include <vs/sel4_backend.h>
 
 #include "be_arch.h"
 

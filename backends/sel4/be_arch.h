@@ -10,8 +10,8 @@
 
 #include <sel4/sel4.h>
 
-#include <vspace/arch.h>
-#include <vspace/kernel.h>
+#include <vs/arch.h>
+#include <vs/kernel.h>
 
 /* libsel4's invocations take arch-specific attribute enums; these wrapper
  * signatures are the common shape every per-arch file adapts them to, so a

@@ -13,7 +13,7 @@
  * back when an untyped has no children, so this is what makes a failed or
  * undone allocation leave the untypeds' watermarks where they were.
  * Invariant: no split piece has two free halves. */
-#include <vspace/sel4_alloc.h>
+#include <vs/sel4_alloc.h>
 
 #include <stdint.h>
 

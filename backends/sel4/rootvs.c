@@ -1,7 +1,7 @@
 /* The root task's own address space: a vspace over seL4_CapInitThreadVSpace
  * that knows which ranges the kernel already mapped at boot, and temporary
  * mappings of other vspaces' frames into it so a loader can fill them. */
-#include <vspace/sel4_backend.h>
+#include <vs/sel4_backend.h>
 
 static const uint64_t base_page = 4096; /* the base page on all six arches */
 
@@ -18,7 +18,7 @@ static vs_addr round_up(vs_addr a)
 /* Reserves [start, end) rounded out to whole pages; an empty range is
  * skipped. Boot mappings are read-write data or code: the reservation's
  * rights only matter for pages vspace maps itself, which are none here. */
-static vs_result reserve_range(vspace *vs, const char *name, vs_addr start, vs_addr end)
+static vs_result reserve_range(vs_space *vs, const char *name, vs_addr start, vs_addr end)
 {
     if (end <= start) {
         return VS_OK;
@@ -28,7 +28,7 @@ static vs_result reserve_range(vspace *vs, const char *name, vs_addr start, vs_a
     return vs_reserve_at(vs, lo, round_up(end) - lo, &attrs, NULL);
 }
 
-static vs_result reserve_layout(vspace *vs, const vs_sel4_root_layout *l)
+static vs_result reserve_layout(vs_space *vs, const vs_sel4_root_layout *l)
 {
     vs_result r = reserve_range(vs, "image", l->image_start, l->image_end);
     if (r == VS_OK && l->ipc_buffer != 0) {
@@ -44,7 +44,7 @@ static vs_result reserve_layout(vspace *vs, const vs_sel4_root_layout *l)
 }
 
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
-                                     vspace **out)
+                                     vs_space **out)
 {
     if (be == NULL || layout == NULL || out == NULL) {
         return VS_ERR_INVALID_ARG;
@@ -55,7 +55,7 @@ vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, cons
         .kernel = vs_sel4_backend_kernel(be),
         .root = seL4_CapInitThreadVSpace,
     };
-    vspace *vs;
+    vs_space *vs;
     vs_result r = vs_create(&cfg, &vs);
     if (r != VS_OK) {
         return r;
@@ -72,7 +72,7 @@ vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, cons
 
 /* ---- temporary mappings ---- */
 
-static vs_result temp_reserve(vspace *root_vs, uint64_t size, vs_sel4_temp_map *m)
+static vs_result temp_reserve(vs_space *root_vs, uint64_t size, vs_sel4_temp_map *m)
 {
     vs_attrs attrs = {"temp-map", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
     vs_result r = vs_reserve(root_vs, size, size, &attrs, &m->res);
@@ -85,7 +85,7 @@ static vs_result temp_reserve(vspace *root_vs, uint64_t size, vs_sel4_temp_map *
 }
 
 /* Order: copy, reserve, map; each failure undoes the steps before it. */
-vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vspace *root_vs, vs_cap frame, unsigned size_bits,
+vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap frame, unsigned size_bits,
                                  vs_sel4_temp_map *out, int *kernel_error)
 {
     if (be == NULL || root_vs == NULL || out == NULL || size_bits < 12 || size_bits > 40) {
@@ -119,7 +119,7 @@ vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vspace *root_vs, vs_cap fr
     return VS_OK;
 }
 
-vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vspace *root_vs, vs_sel4_temp_map *map)
+vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_map *map)
 {
     if (be == NULL || root_vs == NULL || map == NULL || map->res == NULL) {
         return VS_ERR_INVALID_ARG;

@@ -1,4 +1,4 @@
-/* Per-architecture facts the model needs beyond include/vspace/arch.h, as
+/* Per-architecture facts the model needs beyond include/vs/arch.h, as
  * data: object sizes and types (seL4 13.0 libsel4 constants), ASID
  * geometry, where RAM starts, the user-address limits each kernel checks,
  * and the two behaviour switches that differ between kernels. */

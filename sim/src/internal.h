@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sel4/sel4.h>
 #include <sel4sim/sim.h>
-#include <vspace/arch.h>
+#include <vs/arch.h>
 
 typedef enum sim_family { FAM_X86, FAM_ARM, FAM_RISCV } sim_family;
 

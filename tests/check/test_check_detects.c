@@ -25,7 +25,7 @@ static void collect(void *ctx, const vs_violation *v)
     }
 }
 
-static void expect_violation(const vspace *vs, vs_violation_kind kind, vs_addr vaddr)
+static void expect_violation(const vs_space *vs, vs_violation_kind kind, vs_addr vaddr)
 {
     seen s = {kind, vaddr, 0, 0};
     size_t count = 0;

@@ -15,7 +15,7 @@
 /* The standard state every run starts from. */
 typedef struct world {
     fixture fx;   /* fx.vs = A */
-    vspace *b;    /* a second vspace, share destination */
+    vs_space *b;  /* a second vspace, share destination */
     unsigned big; /* log2 of the arch's second page size */
     vs_reservation *r1, *r2, *rbig, *rfar, *rd, *rdbig;
     vs_addr r1s, r2s, rbigs, rfars, rds, rdbigs;
@@ -28,7 +28,7 @@ static vs_addr start_of(const vs_reservation *r)
     return info.start;
 }
 
-static void map_caller(world *w, vspace *vs, vs_addr va, size_t n, unsigned bits)
+static void map_caller(world *w, vs_space *vs, vs_addr va, size_t n, unsigned bits)
 {
     for (size_t i = 0; i < n; i++) {
         vs_object o = fk_new_frame(w->fx.fk, bits);
@@ -44,7 +44,7 @@ static void world_init(world *w, const vs_arch *arch, unsigned fx_flags)
     w->big = arch->page_sizes[1].bits;
     uint64_t bs = 1ull << w->big;
     vs_attrs a = attrs_rw("w");
-    vspace *A = w->fx.vs;
+    vs_space *A = w->fx.vs;
     CHECK_RES(vs_reserve(A, 8 * PAGE_SIZE, 0, &a, &w->r1), VS_OK);
     CHECK_RES(vs_reserve_at(A, arch->user_base + 16 * PAGE_SIZE, 4 * PAGE_SIZE, &a, &w->r2), VS_OK);
     CHECK_RES(vs_reserve(A, 2 * bs, bs, &a, &w->rbig), VS_OK);
@@ -160,7 +160,7 @@ static void world_prepare(world *w, const vs_arch *arch, unsigned tables, const 
 
 static void snap(world *w, snapshot *s)
 {
-    vspace *vss[2] = {w->fx.vs, w->b};
+    vs_space *vss[2] = {w->fx.vs, w->b};
     snap_take(s, vss, 2, w->fx.fk, &w->fx.ta);
 }
 

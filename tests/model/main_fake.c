@@ -55,9 +55,9 @@ static void fb_free_frame(void *ctx, unsigned size_index, const vs_object *obj)
 
 typedef struct verify_walk {
     fakek *fk;
-    const vspace *vs;
+    const vs_space *vs;
     vs_cap root;
-    size_t frames; /* distinct mapped pages seen through the vspace */
+    size_t frames; /* distinct mapped pages seen through the vs_space */
     char *msg;
     size_t len;
     int bad;
@@ -95,7 +95,7 @@ static int verify_res(void *ctx, const vs_reservation *res)
     return w->bad;
 }
 
-static int fb_verify(void *ctx, const vspace *vs, vs_cap root, char *msg, size_t len)
+static int fb_verify(void *ctx, const vs_space *vs, vs_cap root, char *msg, size_t len)
 {
     fakek *fk = ((fake_ctx *)ctx)->fk;
     verify_walk w = {fk, vs, root, 0, msg, len, 0};

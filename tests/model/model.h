@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 typedef struct m_res {
     vs_addr start, end;

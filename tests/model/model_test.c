@@ -25,7 +25,7 @@ typedef struct runner {
     const vs_arch *arch;
     uint64_t rng;
     talloc ta;
-    vspace *vs[2];
+    vs_space *vs[2];
     vs_cap root[2];
     m_space m[2];
     frame_pool pool[VS_MAX_PAGE_SIZES];

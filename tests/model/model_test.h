@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 typedef struct model_backend {
     void *ctx;
@@ -30,7 +30,7 @@ typedef struct model_backend {
     void (*free_frame)(void *ctx, unsigned size_index, const vs_object *obj);
     /* Checks that the kernel's page tables agree with vs (I2); returns 0 if
      * they do, else writes a reason into msg. */
-    int (*verify)(void *ctx, const vspace *vs, vs_cap root, char *msg, size_t len);
+    int (*verify)(void *ctx, const vs_space *vs, vs_cap root, char *msg, size_t len);
     /* Checks after both vspaces were destroyed that the kernel holds nothing
      * the core created (I3); returns 0 if clean. */
     int (*check_clean)(void *ctx, char *msg, size_t len);

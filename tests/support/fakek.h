@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/arch.h>
-#include <vspace/kernel.h>
+#include <vs/arch.h>
+#include <vs/kernel.h>
 
 /* seL4_Error values the fake answers with. */
 enum {

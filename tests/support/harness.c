@@ -36,11 +36,11 @@ void fx_init(fixture *fx, const vs_arch *arch, vs_addr base, vs_addr end, unsign
     }
 }
 
-vspace *fx_second(fixture *fx, vs_cap *root_out)
+vs_space *fx_second(fixture *fx, vs_cap *root_out)
 {
     vs_cap root = fk_new_root(fx->fk);
     vs_config cfg = {fx->arch, talloc_allocator(&fx->ta), fk_kernel(fx->fk), root, 0, 0};
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     vs_result r = vs_create(&cfg, &vs);
     if (r != VS_OK) {
         fprintf(stderr, "FATAL [%s] vs_create (second) failed: %s\n", test_context, vs_result_name(r));
@@ -60,7 +60,7 @@ static void report_violation(void *ctx, const vs_violation *v)
               (unsigned long long)v->found, v->what != NULL ? v->what : "(no text)");
 }
 
-void fx_check(fixture *fx, const vspace *vs)
+void fx_check(fixture *fx, const vs_space *vs)
 {
     size_t count = 99;
     (void)fx;
@@ -127,7 +127,7 @@ static int nth_visit(void *ctx, const vs_reservation *res)
     return 0;
 }
 
-vs_reservation *fx_nth_reservation(const vspace *vs, size_t n)
+vs_reservation *fx_nth_reservation(const vs_space *vs, size_t n)
 {
     nth_ctx c = {n, NULL};
     vs_for_each_reservation(vs, nth_visit, &c);

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 #include "fakek.h"
 #include "talloc.h"
@@ -49,7 +49,7 @@ typedef struct fixture {
     talloc ta;
     fakek *fk;
     vs_cap root;
-    vspace *vs;
+    vs_space *vs;
 } fixture;
 
 enum {
@@ -62,19 +62,19 @@ enum {
  * fails: every later check would be noise. */
 void fx_init(fixture *fx, const vs_arch *arch, vs_addr base, vs_addr end, unsigned flags);
 /* A second vspace on the same fake kernel and allocator (for vs_share). */
-vspace *fx_second(fixture *fx, vs_cap *root_out);
+vs_space *fx_second(fixture *fx, vs_cap *root_out);
 /* Destroys the vspace (flags for vs_destroy) and checks I3: the fake kernel
  * holds no object, copy or mapping the core created, no table is mapped,
  * the allocator holds nothing, nobody misused either. */
 void fx_fini(fixture *fx, unsigned destroy_flags);
 /* Runs vs_check and fails the test if it reports anything. */
-void fx_check(fixture *fx, const vspace *vs);
+void fx_check(fixture *fx, const vs_space *vs);
 
 vs_attrs attrs_rw(const char *name);
 /* A fresh caller frame cap of 2^bits bytes from the fake kernel. */
 vs_cap fx_frame(fixture *fx, unsigned bits);
 /* The nth (0-based) vspace reservation found by ascending walk, or NULL. */
-vs_reservation *fx_nth_reservation(const vspace *vs, size_t n);
+vs_reservation *fx_nth_reservation(const vs_space *vs, size_t n);
 
 typedef void (*arch_test_fn)(const vs_arch *arch);
 /* Runs fn once per architecture with test_context set to "name/arch". */

@@ -20,7 +20,7 @@ static void *grow(void *p, size_t n, size_t elem)
     return q;
 }
 
-static void add_page(snapshot *s, size_t vs_index, const vspace *vs, vs_addr vaddr)
+static void add_page(snapshot *s, size_t vs_index, const vs_space *vs, vs_addr vaddr)
 {
     s->pages = grow(s->pages, s->npages, sizeof *s->pages);
     snap_page *p = &s->pages[s->npages++];
@@ -38,7 +38,7 @@ static void add_page(snapshot *s, size_t vs_index, const vspace *vs, vs_addr vad
 typedef struct walk_ctx {
     snapshot *s;
     size_t vs_index;
-    const vspace *vs;
+    const vs_space *vs;
 } walk_ctx;
 
 static void add_reservation_pages(walk_ctx *w, const vs_reservation_info *info)
@@ -69,7 +69,7 @@ static int visit(void *ctx, const vs_reservation *res)
     return 0;
 }
 
-static void snap_vspace(snapshot *s, size_t i, const vspace *vs)
+static void snap_vspace(snapshot *s, size_t i, const vs_space *vs)
 {
     walk_ctx w = {s, i, vs};
     vs_for_each_reservation(vs, visit, &w);
@@ -95,7 +95,7 @@ static void snap_kernel(snapshot *s, const fakek *fk)
     s->fk_replacements = fk->silent_replacements;
 }
 
-void snap_take(snapshot *s, vspace *const *vss, size_t nvs, const fakek *fk, const talloc *ta)
+void snap_take(snapshot *s, vs_space *const *vss, size_t nvs, const fakek *fk, const talloc *ta)
 {
     memset(s, 0, sizeof *s);
     s->nvs = nvs;

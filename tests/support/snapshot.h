@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include <vspace/vspace.h>
+#include <vs/space.h>
 
 #include "fakek.h"
 #include "talloc.h"
@@ -14,7 +14,7 @@
 enum { SNAP_MAX_VS = 4 };
 
 typedef struct snap_page {
-    size_t vs; /* which vspace */
+    size_t vs; /* which vs_space */
     vs_addr vaddr;
     vs_result r;
     vs_page page;
@@ -46,7 +46,7 @@ typedef struct snapshot {
  * every base page of every reservation (up to a bound per reservation,
  * then a sample), plus pages just outside each reservation and at the
  * edges of the managed range. Uses no kernel call and no vspace allocation. */
-void snap_take(snapshot *s, vspace *const *vss, size_t nvs, const fakek *fk, const talloc *ta);
+void snap_take(snapshot *s, vs_space *const *vss, size_t nvs, const fakek *fk, const talloc *ta);
 void snap_free(snapshot *s);
 /* 0 if equal; otherwise prints the first difference (prefixed by label) and returns 1. */
 int snap_compare(const snapshot *a, const snapshot *b, const char *label);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/alloc.h>
+#include <vs/alloc.h>
 
 typedef struct talloc_slot {
     void *ptr; /* NULL: empty; TALLOC_TOMB: deleted */

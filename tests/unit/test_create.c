@@ -31,7 +31,7 @@ static void setup_fini(setup *s)
  * and allocate nothing. */
 static void expect_invalid(setup *s, vs_config c)
 {
-    vspace *vs = (vspace *)&vs; /* must not be taken for a created vspace */
+    vs_space *vs = (vs_space *)&vs; /* must not be taken for a created vs_space */
     CHECK_RES(vs_create(&c, &vs), VS_ERR_INVALID_ARG);
     CHECK_EQ_U(s->ta.live_bytes, 0);
 }
@@ -63,7 +63,7 @@ static void test_create_invalid(const vs_arch *arch)
     expect_invalid(&s, c);
     c.range_base = 0x10000, c.range_end = arch->user_end + PAGE_SIZE;
     expect_invalid(&s, c);
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     CHECK_RES(vs_create(NULL, &vs), VS_ERR_INVALID_ARG);
     CHECK_RES(vs_create(&s.cfg, NULL), VS_ERR_INVALID_ARG);
     setup_fini(&s);
@@ -73,7 +73,7 @@ static void test_create_ok(const vs_arch *arch)
 {
     setup s;
     setup_init(&s, arch);
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     CHECK_RES(vs_create(&s.cfg, &vs), VS_OK);
     CHECK(vs != NULL && vs_get_arch(vs) == arch);
     CHECK(s.ta.live_bytes > 0); /* the vspace object itself comes from the injected allocator */
@@ -101,7 +101,7 @@ static void test_create_no_memory(const vs_arch *arch)
 {
     setup s;
     setup_init(&s, arch);
-    vspace *vs = NULL;
+    vs_space *vs = NULL;
     talloc_fail_after(&s.ta, 0);
     CHECK_RES(vs_create(&s.cfg, &vs), VS_ERR_NO_MEMORY);
     talloc_disarm(&s.ta);

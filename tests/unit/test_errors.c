@@ -4,7 +4,7 @@
 
 #include "../support/harness.h"
 
-static void check_error(const vspace *vs, vs_result result, vs_addr vaddr, const char *words)
+static void check_error(const vs_space *vs, vs_result result, vs_addr vaddr, const char *words)
 {
     const vs_error_info *e = vs_last_error(vs);
     CHECK(e->result == result);

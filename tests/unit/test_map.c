@@ -4,7 +4,7 @@
 
 #include "../support/harness.h"
 
-static vs_page page_at(const vspace *vs, vs_addr va)
+static vs_page page_at(const vs_space *vs, vs_addr va)
 {
     vs_page p;
     memset(&p, 0, sizeof p);

@@ -20,7 +20,7 @@ static vs_addr end_of(const vs_reservation *r)
     return info.end;
 }
 
-static vs_page_state state_at(const vspace *vs, vs_addr va)
+static vs_page_state state_at(const vs_space *vs, vs_addr va)
 {
     vs_page p;
     memset(&p, 0xff, sizeof p);
@@ -159,7 +159,7 @@ static void test_free_args(const vs_arch *arch)
     fixture fx;
     fx_init(&fx, arch, 0, 0, 0);
     vs_cap root2;
-    vspace *other = fx_second(&fx, &root2);
+    vs_space *other = fx_second(&fx, &root2);
     vs_attrs a = attrs_rw("f");
     vs_reservation *r = NULL, *theirs = NULL;
     CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &a, &r), VS_OK);

@@ -7,7 +7,7 @@
 
 typedef struct pair {
     fixture fx; /* fx.vs is the source */
-    vspace *dst;
+    vs_space *dst;
     vs_cap dst_root;
     vs_addr src_va;
     vs_addr dst_va;

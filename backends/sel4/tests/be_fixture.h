@@ -12,7 +12,7 @@
 #include <sel4sim/sim.h>
 #include <sel4sim/vs_host.h>
 
-#include <vspace/sel4_backend.h>
+#include <vs/sel4_backend.h>
 
 #include "harness.h"
 #include "talloc.h"
@@ -31,7 +31,7 @@ typedef struct be_fx {
     seL4_BootInfo *bi;
     vs_sel4_alloc *alloc;
     vs_sel4_backend *be;
-    vspace *root_vs;
+    vs_space *root_vs;
     be_acct boot; /* right after boot */
 } be_fx;
 
@@ -51,7 +51,7 @@ int be_acct_compare(const be_acct *want, const be_acct *got, const char *label);
 /* A new child vspace with its own root object, default range or [base,end). */
 typedef struct be_child {
     vs_object root;
-    vspace *vs;
+    vs_space *vs;
 } be_child;
 
 int be_child_create(be_fx *fx, be_child *c, vs_addr base, vs_addr end);

@@ -186,7 +186,7 @@ static int invisible(vs_arch_id id, unsigned rights)
 }
 
 typedef struct walk {
-    const vspace *vs;
+    const vs_space *vs;
     vs_cap root;
     char *msg;
     size_t len;
@@ -258,7 +258,7 @@ static void verify_seen(walk *w)
     }
 }
 
-static int mb_verify(void *ctx, const vspace *vs, vs_cap root, char *msg, size_t len)
+static int mb_verify(void *ctx, const vs_space *vs, vs_cap root, char *msg, size_t len)
 {
     (void)ctx;
     walk w = {vs, root, msg, len, 0};

@@ -17,7 +17,7 @@ typedef struct state {
     vs_stats stats;
 } state;
 
-static void take(be_fx *fx, vspace *vs, state *s)
+static void take(be_fx *fx, vs_space *vs, state *s)
 {
     be_acct_take(fx->bi, &s->acct);
     s->live_bytes = fx->ta.live_bytes;
@@ -31,7 +31,7 @@ static void same(const state *want, const state *got, const char *label)
     CHECK(memcmp(&got->stats, &want->stats, sizeof got->stats) == 0);
 }
 
-static vs_addr reserve(vspace *vs, uint64_t size, uint64_t align)
+static vs_addr reserve(vs_space *vs, uint64_t size, uint64_t align)
 {
     vs_attrs attrs = attrs_rw("oom");
     vs_reservation *res = NULL;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <sel4/sel4.h>
-#include <vspace/arch.h>
+#include <vs/arch.h>
 
 /* Boot a fresh machine of architecture arch with phys_mem_bytes of RAM
  * (rounded down to 4 KiB; at least 1 MiB, at most 16 GiB). A machine that

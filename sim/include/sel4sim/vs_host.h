@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include <vspace/kernel.h>
+#include <vs/kernel.h>
 
 /* A vs_sel4_translate_fn: the MMU's view of vaddr in the vspace `root`.
  * A kernel-only mapping counts as mapped with no user rights. Returns 0, or

@@ -10,18 +10,22 @@
  *  - Addresses and sizes are bytes. A "page" is the architecture's base page
  *    (4 KiB on all six); large pages are named by their log2 size in bits.
  */
-#ifndef VSPACE_VSPACE_H
-#define VSPACE_VSPACE_H
+#ifndef VS_SPACE_H
+#define VS_SPACE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vspace/alloc.h>
-#include <vspace/arch.h>
-#include <vspace/kernel.h>
-#include <vspace/result.h>
+#include <vs/alloc.h>
+#include <vs/arch.h>
+#include <vs/kernel.h>
+#include <vs/result.h>
 
-typedef struct vspace vspace;                 /* opaque */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vs_space vs_space;             /* opaque */
 typedef struct vs_reservation vs_reservation; /* opaque; valid until freed */
 
 enum { VS_NAME_MAX = 24 }; /* reservation names are copied, truncated to VS_NAME_MAX - 1 bytes */
@@ -74,7 +78,7 @@ typedef struct vs_page {
 
 /* Creates an empty vspace. Errors: INVALID_ARG (NULL arch/allocator/ops,
  * range not page aligned, empty or beyond the arch's user_end), NO_MEMORY. */
-vs_result vs_create(const vs_config *config, vspace **out);
+vs_result vs_create(const vs_config *config, vs_space **out);
 
 enum {
     VS_DESTROY_FREE_CALLER_FRAMES = 1u << 0 /* also free frames the caller mapped with vs_map */
@@ -87,14 +91,14 @@ enum {
  * last one is stored in *last_kernel_error (if non-NULL; 0 if none). vs is
  * invalid afterwards either way. Returns VS_ERR_KERNEL if any kernel call
  * failed, else VS_OK; INVALID_ARG for NULL. */
-vs_result vs_destroy(vspace *vs, unsigned flags, int *last_kernel_error);
+vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error);
 
 /* The architecture descriptor the vspace was created with. */
-const vs_arch *vs_get_arch(const vspace *vs);
+const vs_arch *vs_get_arch(const vs_space *vs);
 
 /* The error code of the last kernel call that failed inside a call that
  * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error). */
-int vs_last_kernel_error(const vspace *vs);
+int vs_last_kernel_error(const vs_space *vs);
 
 /* Why the last failed call on a vspace failed, beyond its result code. */
 typedef struct vs_error_info {
@@ -107,8 +111,8 @@ typedef struct vs_error_info {
 } vs_error_info;
 
 /* Details of the most recent call on vs that returned an error (calls that
- * succeed leave it alone). Calls that take a const vspace record nothing. */
-const vs_error_info *vs_last_error(const vspace *vs);
+ * succeed leave it alone). Calls that take a const vs_space record nothing. */
+const vs_error_info *vs_last_error(const vs_space *vs);
 
 /* ---- reservations ---- */
 
@@ -116,11 +120,11 @@ const vs_error_info *vs_last_error(const vspace *vs);
  * of two >= the base page; 0 means the base page) in the managed range.
  * Errors: INVALID_ARG (size 0 or not page multiple, bad align, bad rights or
  * cache), NO_SPACE, NO_MEMORY. */
-vs_result vs_reserve(vspace *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out);
+vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out);
 
 /* Reserves exactly [vaddr, vaddr + size). Errors: INVALID_ARG, OUT_OF_RANGE,
  * OVERLAP, NO_MEMORY. */
-vs_result vs_reserve_at(vspace *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out);
+vs_result vs_reserve_at(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out);
 
 enum {
     VS_FREE_UNMAP = 1u << 0, /* unmap pages still mapped in the reservation */
@@ -130,32 +134,32 @@ enum {
 /* Frees a reservation. With mapped pages and no VS_FREE_UNMAP, refuses with
  * HAS_MAPPINGS. Errors: INVALID_ARG (NULL, or a handle of another vspace),
  * HAS_MAPPINGS, KERNEL (unmapping failed; nothing changed), NO_MEMORY. */
-vs_result vs_free(vspace *vs, vs_reservation *res, unsigned flags);
+vs_result vs_free(vs_space *vs, vs_reservation *res, unsigned flags);
 
 /* Grows or shrinks a reservation at its end, keeping its start and its
  * mappings. Shrinking over a mapped page is refused with HAS_MAPPINGS;
  * growing into another reservation with OVERLAP, past the range with
  * OUT_OF_RANGE. Errors also: INVALID_ARG, NO_MEMORY. */
-vs_result vs_resize(vspace *vs, vs_reservation *res, uint64_t new_size);
+vs_result vs_resize(vs_space *vs, vs_reservation *res, uint64_t new_size);
 
 /* Moves an unmapped reservation to start at new_vaddr (same size, name and
  * attributes; the handle stays valid). Errors: HAS_MAPPINGS if it has mapped
  * pages, INVALID_ARG, OUT_OF_RANGE, OVERLAP, NO_MEMORY. The new range may
  * overlap the reservation's own old range. */
-vs_result vs_move(vspace *vs, vs_reservation *res, vs_addr new_vaddr);
+vs_result vs_move(vs_space *vs, vs_reservation *res, vs_addr new_vaddr);
 
 /* The reservation containing vaddr, in O(log n). Errors: NOT_RESERVED. */
-vs_result vs_find(const vspace *vs, vs_addr vaddr, vs_reservation **out);
+vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out);
 
 /* Copies the reservation's attributes and counts into *out. */
 void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out);
 
 /* Number of live reservations. */
-size_t vs_reservation_count(const vspace *vs);
+size_t vs_reservation_count(const vs_space *vs);
 
 /* Visits reservations in ascending address order until fn returns non-zero
  * (which is then returned). fn must not modify the vspace. */
-int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx);
+int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx);
 
 /* ---- mapping ---- */
 
@@ -167,11 +171,12 @@ int vs_for_each_reservation(const vspace *vs, int (*fn)(void *ctx, const vs_rese
  * on are removed first. Errors: INVALID_ARG (n 0, misaligned, range wraps,
  * size not supported by the arch), OUT_OF_RANGE (outside the managed
  * range), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL. */
-vs_result vs_map(vspace *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n, unsigned size_bits);
+vs_result vs_map(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
+                 unsigned size_bits);
 
 /* Allocates n new frames of 2^size_bits bytes from the kernel interface and
  * maps them from vaddr, as vs_map does. The vspace owns them. */
-vs_result vs_map_new(vspace *vs, vs_addr vaddr, size_t n, unsigned size_bits);
+vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits);
 
 enum {
     VS_UNMAP_FREE_FRAMES = 1u << 0 /* also free the caller's frames (mapped with vs_map) */
@@ -187,16 +192,16 @@ enum {
  * OUT_OF_RANGE, NOT_RESERVED, NOT_MAPPED (a page in the range is not
  * mapped), KERNEL (the kernel refused an unmap; pages already unmapped are
  * mapped again). */
-vs_result vs_unmap(vspace *vs, vs_addr vaddr, uint64_t size, unsigned flags);
+vs_result vs_unmap(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags);
 
 /* The state of the base page containing vaddr. Never fails for an address
  * in the managed range: EMPTY is a state, not an error. Errors: OUT_OF_RANGE,
  * INVALID_ARG (NULL out). */
-vs_result vs_lookup(const vspace *vs, vs_addr vaddr, vs_page *out);
+vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out);
 
 /* The cap mapped at vaddr, or 0 (the null cap) if the page is not mapped
  * or vaddr is outside the vspace. The fast path for hot lookups. */
-vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr);
+vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr);
 
 /* Maps the pages mapped in [src_vaddr, src_vaddr + size) of src into dst at
  * dst_vaddr, each through a fresh copy of its cap, with the rights of dst's
@@ -205,7 +210,7 @@ vs_cap vs_get_cap(const vspace *vs, vs_addr vaddr);
  * vspace, misaligned, wrapping, cutting a large page), OUT_OF_RANGE,
  * NOT_MAPPED (a source page is not mapped), NOT_RESERVED, ALREADY_MAPPED,
  * NO_MEMORY, KERNEL. */
-vs_result vs_share(vspace *dst, vs_addr dst_vaddr, const vspace *src, vs_addr src_vaddr, uint64_t size);
+vs_result vs_share(vs_space *dst, vs_addr dst_vaddr, const vs_space *src, vs_addr src_vaddr, uint64_t size);
 
 /* ---- accounting and invariants ---- */
 
@@ -220,7 +225,7 @@ typedef struct vs_stats {
 } vs_stats;
 
 /* Fills *out with the vspace's current counts; never fails. */
-void vs_get_stats(const vspace *vs, vs_stats *out);
+void vs_get_stats(const vs_space *vs, vs_stats *out);
 
 typedef enum vs_violation_kind {
     VS_V_PAGE_OUTSIDE_RESERVATION,  /* I1: shadow RESERVED/MAPPED page in no reservation */
@@ -250,9 +255,13 @@ typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
  * each violation, stores their number in *count (if non-NULL). Returns VS_OK
  * if there were none, VS_ERR_INCONSISTENT otherwise, VS_ERR_NO_MEMORY if the
  * scratch memory for the duplicate-cap check could not be allocated. */
-vs_result vs_check(const vspace *vs, vs_violation_fn report, void *ctx, size_t *count);
+vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t *count);
 
 /* A short name for kind ("cap-mapped-twice"), "unknown" for other values. */
 const char *vs_violation_kind_name(vs_violation_kind kind);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

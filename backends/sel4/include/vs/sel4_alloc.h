@@ -4,16 +4,20 @@
  * again when freed). It must own the RAM untypeds: nobody else retypes
  * them. Written against libsel4 only. Every call that fails leaves caps,
  * slots and untyped memory exactly as they were. */
-#ifndef VSPACE_SEL4_ALLOC_H
-#define VSPACE_SEL4_ALLOC_H
+#ifndef VS_SEL4_ALLOC_H
+#define VS_SEL4_ALLOC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <sel4/sel4.h>
 
-#include <vspace/alloc.h>
-#include <vspace/result.h>
+#include <vs/alloc.h>
+#include <vs/result.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct vs_sel4_alloc vs_sel4_alloc; /* opaque */
 
@@ -82,5 +86,9 @@ seL4_Error vs_sel4_free_slot(vs_sel4_alloc *a, seL4_CPtr slot);
 
 /* Fills *out with the allocator's current counts; never fails. */
 void vs_sel4_alloc_get_stats(const vs_sel4_alloc *a, vs_sel4_alloc_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

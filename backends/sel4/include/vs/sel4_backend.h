@@ -3,15 +3,19 @@
  * the root task's own vspace. Written against <sel4/sel4.h> only: on the
  * host it links against the simulator, on seL4 against the real libsel4.
  * See docs/sel4-backend.md. */
-#ifndef VSPACE_SEL4_BACKEND_H
-#define VSPACE_SEL4_BACKEND_H
+#ifndef VS_SEL4_BACKEND_H
+#define VS_SEL4_BACKEND_H
 
 #include <stdint.h>
 
 #include <sel4/sel4.h>
 
-#include <vspace/sel4_alloc.h>
-#include <vspace/vspace.h>
+#include <vs/sel4_alloc.h>
+#include <vs/space.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct vs_sel4_backend vs_sel4_backend; /* opaque */
 
@@ -77,7 +81,7 @@ typedef struct vs_sel4_root_layout {
  * OVERLAP if two ranges share a page, OUT_OF_RANGE); on error nothing is
  * left allocated. */
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
-                                     vspace **out);
+                                     vs_space **out);
 
 /* A child's frame made visible in the root task's vspace, for a loader to
  * write into. */
@@ -95,13 +99,17 @@ typedef struct vs_sel4_temp_map {
  * the page size, read-write. Errors: INVALID_ARG, NO_SPACE, NO_MEMORY,
  * KERNEL (copy or map failed; vs_last_kernel_error(root_vs) or *kernel_error
  * if non-NULL tells the seL4_Error). On error nothing is left behind. */
-vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vspace *root_vs, vs_cap frame, unsigned size_bits,
+vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap frame, unsigned size_bits,
                                  vs_sel4_temp_map *out, int *kernel_error);
 
 /* Undoes vs_sel4_temp_map_frame: unmaps, deletes the copy, frees the
  * reservation, and clears *map. Errors: INVALID_ARG; KERNEL if the unmap
  * or the delete failed: what was done stays done (map->mapped says whether
  * the unmap happened) and calling again resumes with the step that failed. */
-vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vspace *root_vs, vs_sel4_temp_map *map);
+vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_map *map);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,9 +1,13 @@
 /* Architecture descriptors: the paging geometry of every architecture seL4
  * runs on, as data. One build serves all six. */
-#ifndef VSPACE_ARCH_H
-#define VSPACE_ARCH_H
+#ifndef VS_ARCH_H
+#define VS_ARCH_H
 
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum vs_arch_id {
     VS_ARCH_IA32,
@@ -59,5 +63,9 @@ int vs_arch_page_size_index(const vs_arch *arch, unsigned bits);
  * `shift`, or -1. Kernels that report a missing paging structure by the
  * number of address bits left unresolved can be mapped back to a level. */
 int vs_arch_level_by_shift(const vs_arch *arch, unsigned shift);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,8 +1,12 @@
 /* The bookkeeping allocator the caller injects. */
-#ifndef VSPACE_ALLOC_H
-#define VSPACE_ALLOC_H
+#ifndef VS_ALLOC_H
+#define VS_ALLOC_H
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* All bookkeeping memory (tree nodes, shadow leaves, hash tables) comes from
  * here; the library never calls malloc. alloc returns NULL when exhausted,
@@ -14,5 +18,9 @@ typedef struct vs_allocator {
     void (*free)(void *ctx, void *ptr, size_t size);
     void *ctx;
 } vs_allocator;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,10 @@
 /* Result codes shared by every vspace call. */
-#ifndef VSPACE_RESULT_H
-#define VSPACE_RESULT_H
+#ifndef VS_RESULT_H
+#define VS_RESULT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* A closed set of outcomes. Every fallible call returns one of these; none
  * returns -1 or NULL to signal failure. vs_strerror() names each one. */
@@ -26,5 +30,9 @@ const char *vs_strerror(vs_result r);
 
 /* The enumerator's name ("VS_ERR_OVERLAP"), for logs and JSON. Never NULL. */
 const char *vs_result_name(vs_result r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

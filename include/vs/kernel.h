@@ -1,9 +1,13 @@
 /* The kernel interface: the only way the core touches a kernel. Backends
  * (seL4 via libsel4, a recording fake for tests, Linux) implement it. */
-#ifndef VSPACE_KERNEL_H
-#define VSPACE_KERNEL_H
+#ifndef VS_KERNEL_H
+#define VS_KERNEL_H
 
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef uint64_t vs_cap;  /* a capability pointer (seL4_CPtr); 0 is the null cap */
 typedef uint64_t vs_addr; /* a virtual or physical address */
@@ -77,5 +81,9 @@ typedef struct vs_kernel {
     const vs_kernel_ops *ops;
     void *ctx;
 } vs_kernel;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
