@@ -4,26 +4,30 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all build build-asan run test test-plain test-asan bench format tidy clean
+.PHONY: all deps build build-asan run test test-plain test-asan bench format tidy clean
 
 all: build
 
-$(BUILD)/CMakeCache.txt:
+# Packages beyond gcc, make and cmake (installed only when missing).
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-$(BUILD_ASAN)/CMakeCache.txt:
+$(BUILD_ASAN)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DVSPACE_SANITIZE=ON
 
 build-asan: $(BUILD_ASAN)/CMakeCache.txt
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-run: build
+run: deps build
 	./scripts/run-main.sh $(BUILD)
 
-test-plain: build
+test-plain: deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 test-asan: build-asan
