@@ -120,6 +120,9 @@ const vs_arch *vs_arch_by_name(const char *name)
 
 int vs_arch_page_size_index(const vs_arch *arch, unsigned bits)
 {
+    if (arch == NULL) {
+        return -1;
+    }
     for (int i = 0; i < arch->num_page_sizes; i++) {
         if (arch->page_sizes[i].bits == bits) {
             return i;
@@ -130,6 +133,9 @@ int vs_arch_page_size_index(const vs_arch *arch, unsigned bits)
 
 int vs_arch_level_by_shift(const vs_arch *arch, unsigned shift)
 {
+    if (arch == NULL) {
+        return -1;
+    }
     for (int i = 0; i < arch->num_levels; i++) {
         if (arch->levels[i].shift == shift) {
             return i;

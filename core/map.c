@@ -427,6 +427,9 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
 
 vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
 {
+    if (vs == NULL) {
+        return 0;
+    }
     uint64_t page = page_of(vaddr);
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
     if (leaf == NULL) {

@@ -300,22 +300,33 @@ vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out)
     return VS_OK;
 }
 
-void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out)
+vs_result vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out)
 {
+    if (out == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    if (res == NULL) {
+        memset(out, 0, sizeof *out);
+        return VS_ERR_INVALID_ARG;
+    }
     out->start = res->start;
     out->end = res->end;
     memcpy(out->name, res->name, VS_NAME_MAX);
     out->rights = res->rights;
     out->cache = (vs_cache)res->cache;
     out->mapped_pages = res->mapped_pages;
+    return VS_OK;
 }
 
 size_t vs_reservation_count(const vs_space *vs)
 {
-    return vs->tree.count;
+    return vs != NULL ? vs->tree.count : 0;
 }
 
 int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
 {
+    if (vs == NULL || fn == NULL) {
+        return 0;
+    }
     return restree_for_each(&vs->tree, fn, ctx);
 }

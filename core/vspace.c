@@ -3,25 +3,49 @@
 
 #include "libc.h"
 
-static int config_ok(const vs_config *c)
+/* The operations a kernel interface must provide; translate and the batch
+ * forms are optional (see vs_kernel_ops). */
+static int kernel_ops_complete(const vs_kernel_ops *k)
 {
-    if (c == NULL || c->arch == NULL || c->allocator.alloc == NULL || c->allocator.free == NULL ||
-        c->kernel.ops == NULL) {
-        return 0;
+    return k->alloc_object != NULL && k->free_object != NULL && k->map_frame != NULL && k->map_table != NULL &&
+           k->unmap_frame != NULL && k->unmap_table != NULL && k->copy_cap != NULL && k->delete_cap != NULL &&
+           k->frame_paddr != NULL;
+}
+
+vs_result vs_config_check(const vs_config *c, const char **reason)
+{
+    const char *why = NULL;
+    if (c == NULL) {
+        why = "config is NULL";
+    } else if (c->arch == NULL) {
+        why = "config.arch is NULL";
+    } else if (c->allocator.alloc == NULL || c->allocator.free == NULL) {
+        why = "config.allocator lacks alloc or free";
+    } else if (c->kernel.ops == NULL) {
+        why = "config.kernel.ops is NULL";
+    } else if (!kernel_ops_complete(c->kernel.ops)) {
+        why = "config.kernel.ops lacks a required operation (all but translate and the batch forms)";
+    } else if (c->root == 0) {
+        why = "config.root is the null cap (0)";
+    } else if (c->range_base != 0 || c->range_end != 0) {
+        uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
+        if (!is_aligned(c->range_base, page) || !is_aligned(c->range_end, page)) {
+            why = "config range is not page aligned";
+        } else if (c->range_base >= c->range_end) {
+            why = "config range is empty or inverted (range_end <= range_base)";
+        } else if (c->range_end > c->arch->user_end) {
+            why = "config.range_end is beyond the architecture's user_end";
+        }
     }
-    const vs_arch *arch = c->arch;
-    vs_addr base = c->range_base;
-    vs_addr end = c->range_end;
-    if (base == 0 && end == 0) {
-        return 1;
+    if (reason != NULL) {
+        *reason = why != NULL ? why : "config is valid";
     }
-    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
-    return is_aligned(base, page) && is_aligned(end, page) && base < end && end <= arch->user_end;
+    return why != NULL ? VS_ERR_INVALID_ARG : VS_OK;
 }
 
 vs_result vs_create(const vs_config *config, vs_space **out)
 {
-    if (out == NULL || !config_ok(config)) {
+    if (out == NULL || vs_config_check(config, NULL) != VS_OK) {
         return VS_ERR_INVALID_ARG;
     }
     counted_alloc alloc = {config->allocator, 0};
@@ -47,12 +71,12 @@ vs_result vs_create(const vs_config *config, vs_space **out)
 
 const vs_arch *vs_get_arch(const vs_space *vs)
 {
-    return vs->arch;
+    return vs != NULL ? vs->arch : NULL;
 }
 
 int vs_last_kernel_error(const vs_space *vs)
 {
-    return vs->last_kernel_error;
+    return vs != NULL ? vs->last_kernel_error : 0;
 }
 
 void vs_release_failed(vs_space *vs, int error)
@@ -65,7 +89,8 @@ void vs_release_failed(vs_space *vs, int error)
 
 const vs_error_info *vs_last_error(const vs_space *vs)
 {
-    return &vs->error;
+    static const vs_error_info no_vspace = {VS_ERR_INVALID_ARG, "vs is NULL", 0, 0, NULL};
+    return vs != NULL ? &vs->error : &no_vspace;
 }
 
 void vs_begin(vs_space *vs)
@@ -128,14 +153,22 @@ vs_reservation *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_
     return res;
 }
 
-void vs_get_stats(const vs_space *vs, vs_stats *out)
+vs_result vs_get_stats(const vs_space *vs, vs_stats *out)
 {
+    if (out == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    if (vs == NULL) {
+        memset(out, 0, sizeof *out);
+        return VS_ERR_INVALID_ARG;
+    }
     out->reservations = vs->tree.count;
     out->reserved_pages = vs->reserved_pages;
     out->mapped_pages = vs->mapped_pages;
     out->paging_tables = vs->tables.count;
     out->bookkeeping_bytes = vs->alloc.bytes;
     out->release_failures = vs->release_failures;
+    return VS_OK;
 }
 
 typedef struct destroy_ctx {

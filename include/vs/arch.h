@@ -53,15 +53,18 @@ typedef struct vs_arch {
 /* The descriptor for id, or NULL if id is not a vs_arch_id. */
 const vs_arch *vs_arch_get(vs_arch_id id);
 
-/* The descriptor whose name equals name ("x86_64"), or NULL. */
+/* The descriptor whose name equals name ("x86_64"), or NULL (also for a
+ * NULL name). */
 const vs_arch *vs_arch_by_name(const char *name);
 
-/* Index into arch->page_sizes of the size with the given log2 bits, or -1. */
+/* Index into arch->page_sizes of the size with the given log2 bits, or -1
+ * (also for a NULL arch). */
 int vs_arch_page_size_index(const vs_arch *arch, unsigned bits);
 
 /* Index into arch->levels of the level whose index field starts at bit
  * `shift`, or -1. Kernels that report a missing paging structure by the
- * number of address bits left unresolved can be mapped back to a level. */
+ * number of address bits left unresolved can be mapped back to a level.
+ * -1 also for a NULL arch. */
 int vs_arch_level_by_shift(const vs_arch *arch, unsigned shift);
 
 #ifdef __cplusplus

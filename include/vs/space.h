@@ -7,6 +7,10 @@
  *  - A call that returns anything but VS_OK changed nothing: reservations,
  *    shadow entries, kernel mappings, caps, frames, paging structures and
  *    bookkeeping memory are exactly as before the call.
+ *  - A NULL vs_space (or reservation, or out pointer) is never dereferenced:
+ *    calls that return a vs_result return VS_ERR_INVALID_ARG for it; the few
+ *    getters that return something else return the neutral value their
+ *    contract names (0, NULL, a static error record).
  *  - Addresses and sizes are bytes. A "page" is the architecture's base page
  *    (4 KiB on all six); large pages are named by their log2 size in bits.
  */
@@ -76,8 +80,18 @@ typedef struct vs_page {
 
 /* ---- lifetime ---- */
 
-/* Creates an empty vspace. Errors: INVALID_ARG (NULL arch/allocator/ops,
- * range not page aligned, empty or beyond the arch's user_end), NO_MEMORY. */
+/* Checks a config as vs_create does, without allocating anything, and
+ * stores in *reason (if non-NULL) a sentence naming the first bad field
+ * ("config.root is the null cap (0)"), or "config is valid". Returns VS_OK
+ * or INVALID_ARG (also for a NULL config). Refused: NULL arch, allocator
+ * alloc/free or kernel ops; a kernel ops table missing any operation other
+ * than the optional translate, map_frames and unmap_frames; root 0 (the
+ * null cap); a range not page aligned, empty, inverted or beyond the arch's
+ * user_end. */
+vs_result vs_config_check(const vs_config *config, const char **reason);
+
+/* Creates an empty vspace. Errors: INVALID_ARG (NULL out, or a config
+ * vs_config_check refuses: call it for the reason), NO_MEMORY. */
 vs_result vs_create(const vs_config *config, vs_space **out);
 
 enum {
@@ -93,11 +107,12 @@ enum {
  * failed, else VS_OK; INVALID_ARG for NULL. */
 vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error);
 
-/* The architecture descriptor the vspace was created with. */
+/* The architecture descriptor the vspace was created with; NULL for a NULL vs. */
 const vs_arch *vs_get_arch(const vs_space *vs);
 
 /* The error code of the last kernel call that failed inside a call that
- * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error). */
+ * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error); 0 if none, and
+ * 0 for a NULL vs. */
 int vs_last_kernel_error(const vs_space *vs);
 
 /* Why the last failed call on a vspace failed, beyond its result code. */
@@ -111,7 +126,9 @@ typedef struct vs_error_info {
 } vs_error_info;
 
 /* Details of the most recent call on vs that returned an error (calls that
- * succeed leave it alone). Calls that take a const vs_space record nothing. */
+ * succeed leave it alone). Calls that take a const vs_space record nothing.
+ * Never NULL: for a NULL vs, a static record with result INVALID_ARG and
+ * reason "vs is NULL". */
 const vs_error_info *vs_last_error(const vs_space *vs);
 
 /* ---- reservations ---- */
@@ -148,17 +165,20 @@ vs_result vs_resize(vs_space *vs, vs_reservation *res, uint64_t new_size);
  * overlap the reservation's own old range. */
 vs_result vs_move(vs_space *vs, vs_reservation *res, vs_addr new_vaddr);
 
-/* The reservation containing vaddr, in O(log n). Errors: NOT_RESERVED. */
+/* The reservation containing vaddr, in O(log n). Errors: NOT_RESERVED,
+ * INVALID_ARG (NULL vs or out; *out is then untouched). */
 vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out);
 
-/* Copies the reservation's attributes and counts into *out. */
-void vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out);
+/* Copies the reservation's attributes and counts into *out. Errors:
+ * INVALID_ARG for a NULL out, or a NULL res (then *out is zeroed). */
+vs_result vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out);
 
-/* Number of live reservations. */
+/* Number of live reservations; 0 for a NULL vs. */
 size_t vs_reservation_count(const vs_space *vs);
 
 /* Visits reservations in ascending address order until fn returns non-zero
- * (which is then returned). fn must not modify the vspace. */
+ * (which is then returned); returns 0 after visiting them all. fn must not
+ * modify the vspace. A NULL vs or fn visits nothing and returns 0. */
 int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx);
 
 /* ---- mapping ---- */
@@ -170,7 +190,15 @@ int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_re
  * are allocated and mapped on the way; empty ones a large page would sit
  * on are removed first. Errors: INVALID_ARG (n 0, misaligned, range wraps,
  * size not supported by the arch), OUT_OF_RANGE (outside the managed
- * range), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL. */
+ * range), CAP_RANGE, NOT_RESERVED, ALREADY_MAPPED, NO_MEMORY, KERNEL.
+ * Each cap must name a frame of exactly 2^size_bits bytes. The kernel
+ * interface cannot always tell a cap's real size: a larger frame mapped as
+ * a smaller page may map more memory in the MMU than the shadow records,
+ * and vs_check (bookkeeping only) cannot see it; the audit that compares
+ * with the kernel's view (translate) catches it. Backends that know the
+ * frame's size (the seL4 backend, for frames its own allocator made)
+ * refuse the mismatch, and the call then fails with KERNEL, changing
+ * nothing. */
 vs_result vs_map(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
                  unsigned size_bits);
 
@@ -196,11 +224,11 @@ vs_result vs_unmap(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags);
 
 /* The state of the base page containing vaddr. Never fails for an address
  * in the managed range: EMPTY is a state, not an error. Errors: OUT_OF_RANGE,
- * INVALID_ARG (NULL out). */
+ * INVALID_ARG (NULL vs or out). */
 vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out);
 
-/* The cap mapped at vaddr, or 0 (the null cap) if the page is not mapped
- * or vaddr is outside the vspace. The fast path for hot lookups. */
+/* The cap mapped at vaddr, or 0 (the null cap) if the page is not mapped,
+ * vaddr is outside the vspace, or vs is NULL. The fast path for hot lookups. */
 vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr);
 
 /* Maps the pages mapped in [src_vaddr, src_vaddr + size) of src into dst at
@@ -224,8 +252,9 @@ typedef struct vs_stats {
                                  those objects leaked (the last error is vs_last_kernel_error) */
 } vs_stats;
 
-/* Fills *out with the vspace's current counts; never fails. */
-void vs_get_stats(const vs_space *vs, vs_stats *out);
+/* Fills *out with the vspace's current counts. Errors: INVALID_ARG for a
+ * NULL out, or a NULL vs (then *out is zeroed). */
+vs_result vs_get_stats(const vs_space *vs, vs_stats *out);
 
 typedef enum vs_violation_kind {
     VS_V_PAGE_OUTSIDE_RESERVATION,  /* I1: shadow RESERVED/MAPPED page in no reservation */
@@ -254,7 +283,8 @@ typedef void (*vs_violation_fn)(void *ctx, const vs_violation *v);
  * internal structure of the reservation tree. Calls report (if non-NULL) for
  * each violation, stores their number in *count (if non-NULL). Returns VS_OK
  * if there were none, VS_ERR_INCONSISTENT otherwise, VS_ERR_NO_MEMORY if the
- * scratch memory for the duplicate-cap check could not be allocated. */
+ * scratch memory for the duplicate-cap check could not be allocated,
+ * VS_ERR_INVALID_ARG for a NULL vs (*count untouched). */
 vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t *count);
 
 /* A short name for kind ("cap-mapped-twice"), "unknown" for other values. */
