@@ -1,0 +1,55 @@
+/* Frame access: how a loader running in one address space writes into
+ * frames that belong to another (a child's). A root task on seL4 cannot
+ * touch a child's frame directly; it maps a copy of the frame cap into its
+ * own vspace for the time of the write. This interface is that step,
+ * kernel-agnostic, so elf/ never includes a kernel header:
+ *  - seL4: vs_sel4_frame_access (backends/sel4/include/vs/sel4_backend.h),
+ *    temporary mappings of cap copies in the root task's vspace, one
+ *    reservation and one vs_map per run;
+ *  - Linux: mmap of the memfd pages that back the frames.
+ */
+#ifndef VS_FRAME_ACCESS_H
+#define VS_FRAME_ACCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vs/kernel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A run of frames made visible in the loader's own address space. */
+typedef struct vs_frame_window {
+    uint8_t *host; /* first byte of frames[0]; frames[i] starts at host + (i << size_bits) */
+    uint64_t size; /* bytes visible: n << size_bits */
+    void *state;   /* the implementation's own, for unmap */
+} vs_frame_window;
+
+typedef struct vs_frame_access_ops {
+    /* Makes frames[0..n) (caps as the child's vspace holds them, each
+     * 2^size_bits bytes, n >= 1) readable and writable as one contiguous
+     * byte range at out->host, showing their current contents. Returns 0,
+     * or a non-zero code of the implementation's own (for seL4: a vs_result
+     * of the temporary mapping; see the implementation's header); on error
+     * nothing is left mapped or allocated and *out is untouched. */
+    int (*map)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out);
+    /* Makes the bytes written through w visible in the frames (if the
+     * implementation buffers) and removes the window; w->host is invalid
+     * afterwards. Returns 0, or non-zero if the removal failed; then the
+     * window stays valid and unmap may be called again. */
+    int (*unmap)(void *ctx, vs_frame_window *w);
+} vs_frame_access_ops;
+
+typedef struct vs_frame_access {
+    const vs_frame_access_ops *ops;
+    void *ctx;
+    size_t max_run; /* most frames one map call accepts; 0: no limit */
+} vs_frame_access;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
