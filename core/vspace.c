@@ -74,6 +74,22 @@ const vs_arch *vs_get_arch(const vs_space *vs)
     return vs != NULL ? vs->arch : NULL;
 }
 
+vs_kernel vs_get_kernel(const vs_space *vs)
+{
+    return vs->kernel;
+}
+
+vs_cap vs_get_root(const vs_space *vs)
+{
+    return vs->root;
+}
+
+void vs_get_range(const vs_space *vs, vs_addr *base, vs_addr *end)
+{
+    *base = vs->base;
+    *end = vs->end;
+}
+
 int vs_last_kernel_error(const vs_space *vs)
 {
     return vs != NULL ? vs->last_kernel_error : 0;

@@ -46,7 +46,9 @@ typedef struct vs_kstatus {
 typedef struct vs_translation {
     int mapped;        /* 0: nothing mapped at the address */
     vs_addr paddr;     /* physical address of the byte at the address */
-    uint8_t size_bits; /* log2 size of the page mapping it */
+    uint8_t size_bits; /* log2 size of the page mapping it; when not mapped: log2 size of the
+                          naturally aligned block around the address known to be unmapped
+                          (an invalid entry's span), or 0 if the kernel does not say */
     uint8_t rights;    /* VS_RIGHT_* */
 } vs_translation;
 

@@ -110,6 +110,13 @@ vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error);
 /* The architecture descriptor the vspace was created with; NULL for a NULL vs. */
 const vs_arch *vs_get_arch(const vs_space *vs);
 
+/* The kernel interface and root cap the vspace was created with, and its
+ * managed range [*base, *end): what an audit needs to ask the kernel about
+ * the same address space. vs must be a live vspace. */
+vs_kernel vs_get_kernel(const vs_space *vs);
+vs_cap vs_get_root(const vs_space *vs);
+void vs_get_range(const vs_space *vs, vs_addr *base, vs_addr *end);
+
 /* The error code of the last kernel call that failed inside a call that
  * returned VS_ERR_KERNEL (for seL4 backends: an seL4_Error); 0 if none, and
  * 0 for a NULL vs. */

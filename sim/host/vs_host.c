@@ -24,6 +24,7 @@ int sel4sim_vs_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *
         return (int)err;
     }
     memset(out, 0, sizeof *out);
+    out->size_bits = (uint8_t)t.size_bits; /* unmapped: the span the walk found unmapped */
     if (t.found) {
         out->mapped = 1;
         out->paddr = t.paddr;

@@ -40,6 +40,8 @@ static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out)
             leaf_result(&p, &lim, vaddr, out);
         }
         if (p.kind != PTE_TABLE) {
+            /* An invalid entry: the whole span it translates is unmapped. */
+            out->size_bits = out->found ? out->size_bits : sim.arch->levels[level].shift;
             return;
         }
         lim.deny_user |= p.deny_user;

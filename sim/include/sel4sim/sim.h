@@ -38,9 +38,12 @@ int sel4sim_phys_write(seL4_Word paddr, const void *buf, size_t len);
 
 /* One virtual address as the MMU translates it. */
 typedef struct sel4sim_translation {
-    int found;             /* 0: the MMU would fault; other fields are 0 */
+    int found;             /* 0: the MMU would fault; other fields are 0 but size_bits */
     seL4_Word paddr;       /* physical address of the byte at vaddr */
-    unsigned size_bits;    /* log2 size of the page that maps it */
+    unsigned size_bits;    /* log2 size of the page that maps it; found = 0: log2 size of the
+                              naturally aligned block around vaddr an invalid entry leaves
+                              unmapped (0 if the walk could not tell, e.g. vaddr past the
+                              address width), so a scan can step over it */
     int read, write, exec; /* effective user-mode permissions */
     int user;              /* 1 if user mode may access it at all */
 } sel4sim_translation;
