@@ -3,6 +3,8 @@
  * (page-size index, level, VS_RIGHT_*, vs_cache) into the descriptor's. */
 #include <vs/sel4_backend.h>
 
+#include <sel4/sel4_arch/mapping.h> /* not part of <sel4/sel4.h> */
+
 #include "be_arch.h"
 
 struct vs_sel4_backend {

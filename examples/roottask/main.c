@@ -13,6 +13,7 @@
  * defines (CONFIG_ARCH_<sel4_arch>, from KernelSel4Arch); on the host,
  * CMake passes one of them per build. */
 #include <sel4/sel4.h>
+#include <sel4/sel4_arch/mapping.h> /* seL4_MappingFailedLookupLevel: not in <sel4/sel4.h> */
 #include <sel4runtime.h>
 #include <stdio.h>
 

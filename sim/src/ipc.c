@@ -3,6 +3,8 @@
  * and the message registers carry its details). */
 #include "internal.h"
 
+#include <sel4/sel4_arch/mapping.h>
+
 static seL4_IPCBuffer sim_ipc_storage;
 static seL4_IPCBuffer *ipc_current = &sim_ipc_storage;
 

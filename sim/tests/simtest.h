@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sel4/sel4.h>
+#include <sel4/sel4_arch/mapping.h>
 #include <sel4sim/sim.h>
 
 #define CHECK(c) simtest_check((c) != 0, #c, __FILE__, __LINE__)

@@ -4,17 +4,17 @@
 #ifndef SEL4SIM_SEL4_TYPES_H
 #define SEL4SIM_SEL4_TYPES_H
 
-#include <stdint.h>
+/* From the compiler's own type macros, not <stdint.h>: like libsel4's,
+ * these headers bring no libc header with them. */
+typedef __UINT8_TYPE__ seL4_Uint8;
+typedef __UINT16_TYPE__ seL4_Uint16;
+typedef __UINT32_TYPE__ seL4_Uint32;
+typedef __UINT64_TYPE__ seL4_Uint64;
+typedef __INT8_TYPE__ seL4_Int8;
+typedef __INT64_TYPE__ seL4_Int64;
+typedef seL4_Uint8 seL4_Bool;
 
-typedef uint8_t seL4_Uint8;
-typedef uint16_t seL4_Uint16;
-typedef uint32_t seL4_Uint32;
-typedef uint64_t seL4_Uint64;
-typedef int8_t seL4_Int8;
-typedef int64_t seL4_Int64;
-typedef uint8_t seL4_Bool;
-
-typedef uint64_t seL4_Word;
+typedef seL4_Uint64 seL4_Word;
 typedef seL4_Word seL4_CPtr;
 typedef seL4_Word seL4_NodeId;
 typedef seL4_Word seL4_Domain;

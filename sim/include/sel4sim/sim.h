@@ -6,6 +6,8 @@
 #define SEL4SIM_SIM_H
 
 #include <stddef.h>
+#include <stdint.h>
+
 #include <sel4/sel4.h>
 #include <vs/arch.h>
 

@@ -1,15 +1,12 @@
-/* Where a failed mapping reports the paging level it missed. */
+/* Real libsel4's <sel4/arch/mapping.h>: on x86 and Arm it includes
+ * <sel4/sel4_arch/mapping.h>; on RISC-V it is empty. The simulator follows
+ * the CONFIG_ARCH_* macro of the build (none: every architecture at once,
+ * treated as x86/Arm). Not included by <sel4/sel4.h>. */
 #ifndef SEL4SIM_SEL4_ARCH_MAPPING_H
 #define SEL4SIM_SEL4_ARCH_MAPPING_H
 
-#include <sel4/types.h>
-
-/* MR index of "bits left" in a seL4_FailedLookup reply. */
-#define SEL4_MAPPING_LOOKUP_LEVEL 2
-
-/* After a Page_Map or PageTable_Map that returned seL4_FailedLookup: the
- * number of virtual-address bits left untranslated where the walk stopped,
- * i.e. the shift of the paging level whose entry was missing. */
-seL4_Word seL4_MappingFailedLookupLevel(void);
+#if !defined(CONFIG_ARCH_RISCV64) && !defined(CONFIG_ARCH_RISCV32)
+#include <sel4/sel4_arch/mapping.h>
+#endif
 
 #endif

@@ -1,8 +1,9 @@
-/* Kernel object invocations with libsel4's names and signatures. Each
+/* <interfaces/sel4_client.h>, which real libsel4 generates from its
+ * interface XML: kernel object invocations with libsel4's names and signatures. Each
  * returns seL4_NoError or a seL4_Error whose details are in the message
  * registers, as on the real kernel. */
-#ifndef SEL4SIM_SEL4_INVOCATIONS_H
-#define SEL4SIM_SEL4_INVOCATIONS_H
+#ifndef SEL4SIM_INTERFACES_SEL4_CLIENT_H
+#define SEL4SIM_INTERFACES_SEL4_CLIENT_H
 
 #include <sel4/types.h>
 
