@@ -132,13 +132,23 @@ static seL4_Word frame_attr(const be_arch *ba, unsigned rights, vs_cache cache, 
     return ba->cache_attr[cache] | ((rights & VS_RIGHT_EXEC) ? 0 : ba->execute_never);
 }
 
+/* A frame our allocator made has a known size; mapping it as another page
+ * size would make the MMU map more (or less) than the core records, and
+ * the kernel cannot tell (a frame cap's size is not checked against the
+ * mapping's). Caps from elsewhere are passed through unchecked. */
+static int frame_size_wrong(const vs_sel4_backend *be, vs_cap frame, unsigned page_size)
+{
+    int bits = vs_sel4_alloc_object_bits(be->alloc, (seL4_CPtr)frame);
+    return bits >= 0 && (unsigned)bits != be->arch->page_sizes[page_size].bits;
+}
+
 static vs_kstatus op_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
                                vs_cache cache)
 {
     vs_sel4_backend *be = ctx;
     int ok;
     seL4_Word attr = frame_attr(be->ba, rights, cache, &ok);
-    if (!ok || page_size >= be->arch->num_page_sizes) {
+    if (!ok || page_size >= be->arch->num_page_sizes || frame_size_wrong(be, frame, page_size)) {
         return kstatus(be, seL4_InvalidArgument);
     }
     seL4_Error err = be->ba->map_page((seL4_CPtr)frame, (seL4_CPtr)root, (seL4_Word)vaddr, cap_rights(rights), attr);

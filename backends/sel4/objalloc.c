@@ -393,6 +393,15 @@ seL4_Error vs_sel4_alloc_delete_copy(vs_sel4_alloc *a, seL4_CPtr cap)
     return err;
 }
 
+int vs_sel4_alloc_object_bits(const vs_sel4_alloc *a, seL4_CPtr cap)
+{
+    if (a == NULL) {
+        return -1;
+    }
+    uint32_t piece = source_piece(a, cap);
+    return piece == NONE ? -1 : (int)a->recs[piece].bits;
+}
+
 void vs_sel4_alloc_get_stats(const vs_sel4_alloc *a, vs_sel4_alloc_stats *out)
 {
     size_t busy = 0;

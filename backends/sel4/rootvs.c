@@ -15,17 +15,27 @@ static vs_addr round_up(vs_addr a)
     return (a + base_page - 1) & ~(base_page - 1);
 }
 
-/* Reserves [start, end) rounded out to whole pages; an empty range is
- * skipped. Boot mappings are read-write data or code: the reservation's
- * rights only matter for pages vspace maps itself, which are none here. */
+/* Reserves [start, end) rounded out to whole pages; an empty range
+ * (start == end) is skipped; layout_ok has refused inverted ones. Boot
+ * mappings are read-write data or code: the reservation's rights only
+ * matter for pages vspace maps itself, which are none here. */
 static vs_result reserve_range(vs_space *vs, const char *name, vs_addr start, vs_addr end)
 {
-    if (end <= start) {
+    if (end == start) {
         return VS_OK;
     }
     vs_addr lo = round_down(start);
     vs_attrs attrs = {name, VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
     return vs_reserve_at(vs, lo, round_up(end) - lo, &attrs, NULL);
+}
+
+/* Every range of the layout ends at or after its start (end == start is
+ * empty; end < start, or a size that wraps, would silently reserve
+ * nothing and later hand the root task's own pages out). */
+static int layout_ok(const vs_sel4_root_layout *l)
+{
+    return l->image_end >= l->image_start && l->extra_end >= l->extra_start &&
+           l->bootinfo + l->bootinfo_size >= l->bootinfo && l->ipc_buffer + base_page > l->ipc_buffer;
 }
 
 static vs_result reserve_layout(vs_space *vs, const vs_sel4_root_layout *l)
@@ -46,7 +56,7 @@ static vs_result reserve_layout(vs_space *vs, const vs_sel4_root_layout *l)
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
                                      vs_space **out)
 {
-    if (be == NULL || layout == NULL || out == NULL) {
+    if (be == NULL || layout == NULL || out == NULL || !layout_ok(layout)) {
         return VS_ERR_INVALID_ARG;
     }
     vs_config cfg = {

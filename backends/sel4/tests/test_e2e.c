@@ -91,6 +91,94 @@ static void run_large_page(be_fx *fx, be_child *c)
     check_translation(fx, c, info.start + size - 1);
 }
 
+/* The root task's layout: an inverted range (end < start) is refused, not
+ * taken as empty; only start == end is empty. Nothing is left allocated. */
+static void run_inverted_layout(be_fx *fx)
+{
+    size_t live = fx->ta.live_bytes;
+    vs_sel4_root_layout bad[4];
+    memset(bad, 0, sizeof bad);
+    bad[0].image_start = 0x400000, bad[0].image_end = 0x3ff000;
+    bad[1].extra_start = 0x800000, bad[1].extra_end = 0x7fffff;
+    bad[2].bootinfo = UINT64_MAX - 4095, bad[2].bootinfo_size = 8192; /* wraps */
+    bad[3].ipc_buffer = UINT64_MAX - 4095;                            /* its page wraps */
+    for (unsigned i = 0; i < 4; i++) {
+        vs_space *vs = (vs_space *)&vs;
+        CHECK_RES(vs_sel4_root_vspace_create(fx->be, talloc_allocator(&fx->ta), &bad[i], &vs), VS_ERR_INVALID_ARG);
+        CHECK(vs == (vs_space *)&vs);
+        CHECK_EQ_U(fx->ta.live_bytes, live);
+    }
+    vs_sel4_root_layout empty;
+    memset(&empty, 0, sizeof empty);
+    empty.image_start = empty.image_end = 0x400000;
+    vs_space *vs = NULL;
+    CHECK_RES(vs_sel4_root_vspace_create(fx->be, talloc_allocator(&fx->ta), &empty, &vs), VS_OK);
+    CHECK_EQ_U(vs_reservation_count(vs), 0);
+    CHECK_RES(vs_destroy(vs, 0, NULL), VS_OK);
+    CHECK_EQ_U(fx->ta.live_bytes, live);
+}
+
+/* vs_map of `cap` as 2^bits pages must fail with the backend's refusal
+ * (VS_ERR_KERNEL, seL4_InvalidArgument from map_frame) and change nothing:
+ * same counts, the page still RESERVED, nothing in the MMU there. */
+static void expect_size_refused(be_fx *fx, be_child *c, vs_addr vaddr, vs_cap cap, unsigned bits)
+{
+    vs_stats before, after;
+    vs_get_stats(c->vs, &before);
+    CHECK_RES(vs_map(c->vs, vaddr, &cap, NULL, 1, bits), VS_ERR_KERNEL);
+    const vs_error_info *e = vs_last_error(c->vs);
+    CHECK_EQ_U(e->kernel_error, seL4_InvalidArgument);
+    CHECK(e->kernel_call != NULL && strcmp(e->kernel_call, "map_frame") == 0);
+    vs_get_stats(c->vs, &after);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    vs_page pg;
+    CHECK_RES(vs_lookup(c->vs, vaddr, &pg), VS_OK);
+    CHECK(pg.state == VS_PAGE_RESERVED);
+    vs_kernel k = vs_sel4_backend_kernel(fx->be);
+    vs_translation t;
+    CHECK_EQ_U(k.ops->translate(k.ctx, c->root.cap, vaddr, &t), 0);
+    CHECK(!t.mapped);
+}
+
+/* A frame the backend's own allocator made has a known size: mapping it
+ * (or a copy of it) as another page size is refused, all or nothing; the
+ * right size still maps. */
+static void run_frame_size_mismatch(be_fx *fx, be_child *c)
+{
+    unsigned small = fx->arch->page_sizes[0].bits;
+    unsigned large = fx->arch->page_sizes[1].bits;
+    uint64_t size = (uint64_t)1 << large;
+    vs_attrs attrs = attrs_rw("mismatch");
+    vs_reservation *res;
+    CHECK_RES(vs_reserve(c->vs, size, size, &attrs, &res), VS_OK);
+    vs_reservation_info info;
+    vs_reservation_get_info(res, &info);
+    vs_kernel k = vs_sel4_backend_kernel(fx->be);
+    vs_object big, little;
+    vs_cap copy = 0;
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 1, &big), 0);
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &little), 0);
+    CHECK_EQ_U(k.ops->copy_cap(k.ctx, big.cap, &copy), 0);
+    CHECK_EQ_U(vs_sel4_alloc_object_bits(fx->alloc, big.cap), large);
+    CHECK_EQ_U(vs_sel4_alloc_object_bits(fx->alloc, copy), large);
+    CHECK_EQ_U(vs_sel4_alloc_object_bits(fx->alloc, little.cap), small);
+    CHECK(vs_sel4_alloc_object_bits(fx->alloc, seL4_CapInitThreadTCB) == -1);
+    expect_size_refused(fx, c, info.start, big.cap, small);
+    expect_size_refused(fx, c, info.start, copy, small);
+    expect_size_refused(fx, c, info.start, little.cap, large);
+    size_t count = 1;
+    CHECK_RES(vs_check(c->vs, NULL, NULL, &count), VS_OK);
+    /* The sizes that match map. */
+    CHECK_RES(vs_map(c->vs, info.start, &big.cap, NULL, 1, large), VS_OK);
+    CHECK_RES(vs_unmap(c->vs, info.start, size, 0), VS_OK);
+    CHECK_RES(vs_map(c->vs, info.start, &little.cap, NULL, 1, small), VS_OK);
+    CHECK_RES(vs_unmap(c->vs, info.start, (uint64_t)1 << small, 0), VS_OK);
+    CHECK_EQ_U(k.ops->delete_cap(k.ctx, copy), 0);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 1, &big), 0);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &little), 0);
+    CHECK_RES(vs_free(c->vs, res, 0), VS_OK);
+}
+
 static void run_arch(const vs_arch *arch)
 {
     be_fx fx;
@@ -100,6 +188,8 @@ static void run_arch(const vs_arch *arch)
     if (c.vs != NULL) {
         run_small_pages(&fx, &c);
         run_large_page(&fx, &c);
+        run_frame_size_mismatch(&fx, &c);
+        run_inverted_layout(&fx);
         size_t count = 1;
         CHECK_RES(vs_check(c.vs, NULL, NULL, &count), VS_OK);
         CHECK_RES(vs_check(fx.root_vs, NULL, NULL, &count), VS_OK);

@@ -85,6 +85,12 @@ seL4_Error vs_sel4_alloc_slot(vs_sel4_alloc *a, seL4_CPtr *slot);
 seL4_Error vs_sel4_free_slot(vs_sel4_alloc *a, seL4_CPtr slot);
 
 /* Fills *out with the allocator's current counts; never fails. */
+/* The log2 size in bytes of the object behind cap, if this allocator made it
+ * (cap is the object's own slot or a copy made with vs_sel4_alloc_copy);
+ * -1 for any other cap (the allocator cannot know its size) and for a NULL
+ * allocator. Issues no kernel call. */
+int vs_sel4_alloc_object_bits(const vs_sel4_alloc *a, seL4_CPtr cap);
+
 void vs_sel4_alloc_get_stats(const vs_sel4_alloc *a, vs_sel4_alloc_stats *out);
 
 #ifdef __cplusplus

@@ -35,7 +35,12 @@ vs_result vs_sel4_backend_create(const vs_arch *arch, vs_sel4_alloc *alloc, vs_a
  * freed. Accepts NULL. */
 void vs_sel4_backend_destroy(vs_sel4_backend *be);
 
-/* The kernel interface to put in vs_config.kernel. */
+/* The kernel interface to put in vs_config.kernel. Its map_frame refuses,
+ * with seL4_InvalidArgument and no kernel call, a frame cap the backend's
+ * object allocator made (or a copy of one) whose size differs from the
+ * page size asked for; the core reports that as VS_ERR_KERNEL with
+ * kernel_error seL4_InvalidArgument and changes nothing. Frame caps from
+ * elsewhere are passed to the kernel unchecked (see vs_map). */
 vs_kernel vs_sel4_backend_kernel(vs_sel4_backend *be);
 
 /* The architecture and the object allocator the backend was created with. */
@@ -77,9 +82,11 @@ typedef struct vs_sel4_root_layout {
  * every non-empty range of the layout, rounded out to base pages, named
  * "image", "ipc-buffer", "bootinfo", "extra". Those pages are RESERVED,
  * not MAPPED: their frame caps are the kernel's boot mappings, so vspace
- * never unmaps them. Errors: those of vs_create and vs_reserve_at (e.g.
- * OVERLAP if two ranges share a page, OUT_OF_RANGE); on error nothing is
- * left allocated. */
+ * never unmaps them. Errors: INVALID_ARG (NULL argument, or an inverted
+ * range: image_end < image_start, extra_end < extra_start, or a bootinfo
+ * or ipc-buffer range that wraps; only end == start means empty), those of
+ * vs_create and vs_reserve_at (e.g. OVERLAP if two ranges share a page,
+ * OUT_OF_RANGE); on error nothing is left allocated. */
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,
                                      vs_space **out);
 
