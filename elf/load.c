@@ -2,13 +2,253 @@
  * through the loader's temporary mappings; undone entirely on error. */
 #include "internal.h"
 
+enum {
+    RUN_MAX = 512, /* frames per window: the cap array lives on the stack (4 KiB) */
+    UNDO_TRIES = 4 /* a failed undo step is retried: each step changes nothing when it fails */
+};
+
+typedef struct load_ctx {
+    vs_space *child;
+    const vs_elf_image *img;
+    const vs_frame_access *fa;
+    vs_elf_plan *plan;
+    vs_reservation **res; /* res[i] for plan->regions[i]; NULL if not made */
+    vs_elf_diag *d;
+} load_ctx;
+
+static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const char *what, vs_addr vaddr)
+{
+    const vs_error_info *info = vs_last_error(c->child);
+    vs_elf_diag *d = c->d;
+    if (d == NULL) {
+        return VS_ELF_ERR_SPACE;
+    }
+    elf_fail(d, VS_ELF_ERR_SPACE, -1, call, vaddr, "", 0, 0);
+    d->vaddr = info->vaddr != 0 ? info->vaddr : vaddr;
+    d->space_result = r;
+    d->kernel_error = r == VS_ERR_KERNEL ? info->kernel_error : 0;
+    elf_msg m = {d->message, sizeof(d->message), 0};
+    d->message[0] = '\0';
+    elf_msg_str(&m, call);
+    elf_msg_str(&m, " for ");
+    elf_msg_str(&m, what);
+    elf_msg_str(&m, " at ");
+    elf_msg_hex(&m, vaddr);
+    elf_msg_str(&m, " failed: ");
+    elf_msg_str(&m, vs_result_name(r));
+    elf_msg_str(&m, " (");
+    elf_msg_str(&m, info->reason);
+    if (r == VS_ERR_KERNEL) {
+        elf_msg_str(&m, ", kernel error ");
+        elf_msg_dec(&m, (uint64_t)(int64_t)info->kernel_error);
+    }
+    elf_msg_str(&m, ") at ");
+    elf_msg_hex(&m, d->vaddr);
+    return VS_ELF_ERR_SPACE;
+}
+
+/* Removes every reservation made so far, with its frames. */
+static void undo(load_ctx *c)
+{
+    for (size_t i = c->plan->num_regions; i-- > 0;) {
+        if (c->res[i] == NULL) {
+            continue;
+        }
+        for (int t = 0; t < UNDO_TRIES; t++) {
+            if (vs_free(c->child, c->res[i], VS_FREE_UNMAP) == VS_OK) {
+                break;
+            }
+        }
+        c->res[i] = NULL;
+    }
+}
+
+/* The lowest free base for an ET_DYN image: a multiple of its largest
+ * p_align. A probe reservation finds the gap and is dropped at once. */
+static vs_elf_error pick_base(load_ctx *c, vs_addr *base)
+{
+    const vs_elf_image *img = c->img;
+    uint64_t align = img->max_align;
+    uint64_t lo = img->load_min & ~(align - 1);
+    uint64_t hi = (img->load_max + ELF_PAGE_MASK) & ~(uint64_t)ELF_PAGE_MASK;
+    vs_attrs attrs = {"elf-probe", VS_RIGHT_READ, VS_CACHE_DEFAULT};
+    vs_reservation *probe;
+    vs_result r = vs_reserve(c->child, hi - lo, align, &attrs, &probe);
+    if (r != VS_OK) {
+        return space_fail(c, r, "vs_reserve", "the image's span", hi - lo);
+    }
+    vs_reservation_info info;
+    vs_reservation_get_info(probe, &info);
+    for (int t = 0; t < UNDO_TRIES && vs_free(c->child, probe, 0) != VS_OK; t++) {
+    }
+    *base = info.start - lo;
+    if (info.start < lo || *base < ELF_PAGE) {
+        /* A prelinked image whose lowest address is above the gap: the
+         * plan's own choice, which the reservations then test. */
+        *base = 0;
+        return VS_ELF_OK;
+    }
+    return VS_ELF_OK;
+}
+
+static vs_elf_error reserve_and_map(load_ctx *c)
+{
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        vs_elf_region *g = &c->plan->regions[i];
+        vs_attrs attrs = {g->name, g->rights, VS_CACHE_DEFAULT};
+        vs_result r = vs_reserve_at(c->child, g->start, g->end - g->start, &attrs, &c->res[i]);
+        if (r != VS_OK) {
+            c->res[i] = NULL;
+            return space_fail(c, r, "vs_reserve_at", g->name, g->start);
+        }
+    }
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        vs_elf_region *g = &c->plan->regions[i];
+        vs_result r = vs_map_new(c->child, g->start, (size_t)((g->end - g->start) / ELF_PAGE), 12);
+        if (r != VS_OK) {
+            return space_fail(c, r, "vs_map_new", g->name, g->start);
+        }
+    }
+    return VS_ELF_OK;
+}
+
+static vs_elf_error access_fail(load_ctx *c, const char *call, int code, vs_addr vaddr)
+{
+    elf_fail(c->d, VS_ELF_ERR_FRAME_ACCESS, -1, call, vaddr, "", 0, 0);
+    if (c->d != NULL) {
+        c->d->kernel_error = code;
+        c->d->vaddr = vaddr;
+        elf_msg m = {c->d->message, sizeof(c->d->message), 0};
+        elf_msg_str(&m, "frame access ");
+        elf_msg_str(&m, call);
+        elf_msg_str(&m, " of the child's frames at ");
+        elf_msg_hex(&m, vaddr);
+        elf_msg_str(&m, " failed with code ");
+        elf_msg_dec(&m, (uint64_t)(int64_t)code);
+    }
+    return VS_ELF_ERR_FRAME_ACCESS;
+}
+
+/* Copies the file bytes of every PT_LOAD that fall in [lo, hi) to the
+ * window showing that range. */
+static void copy_into(const load_ctx *c, uint8_t *host, vs_addr lo, vs_addr hi)
+{
+    const vs_elf_image *img = c->img;
+    for (unsigned i = 0; i < img->phnum; i++) {
+        vs_elf_phdr ph;
+        vs_elf_get_phdr(img, i, &ph);
+        if (ph.type != VS_PT_LOAD || ph.filesz == 0) {
+            continue;
+        }
+        vs_addr s = ph.vaddr + c->plan->base;
+        vs_addr e = s + ph.filesz;
+        vs_addr from = s > lo ? s : lo;
+        vs_addr to = e < hi ? e : hi;
+        if (from < to) {
+            memcpy(host + (from - lo), img->data + ph.offset + (from - s), (size_t)(to - from));
+        }
+    }
+}
+
+static vs_elf_error copy_bytes(load_ctx *c)
+{
+    const vs_frame_access *fa = c->fa;
+    size_t run = fa->max_run != 0 && fa->max_run < RUN_MAX ? fa->max_run : RUN_MAX;
+    vs_cap caps[RUN_MAX];
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        const vs_elf_region *g = &c->plan->regions[i];
+        if (g->file_bytes == 0) {
+            continue; /* fresh frames are zero already */
+        }
+        for (vs_addr lo = g->start; lo < g->end;) {
+            size_t n = (size_t)((g->end - lo) / ELF_PAGE);
+            n = n < run ? n : run;
+            vs_addr hi = lo + (vs_addr)n * ELF_PAGE;
+            for (size_t k = 0; k < n; k++) {
+                caps[k] = vs_get_cap(c->child, lo + (vs_addr)k * ELF_PAGE);
+            }
+            vs_frame_window w;
+            int err = fa->ops->map(fa->ctx, caps, n, 12, &w);
+            if (err != 0) {
+                return access_fail(c, "map", err, lo);
+            }
+            copy_into(c, w.host, lo, hi);
+            err = fa->ops->unmap(fa->ctx, &w);
+            for (int t = 1; err != 0 && t < UNDO_TRIES; t++) {
+                err = fa->ops->unmap(fa->ctx, &w);
+            }
+            if (err != 0) {
+                return access_fail(c, "unmap", err, lo);
+            }
+            lo = hi;
+        }
+    }
+    return VS_ELF_OK;
+}
+
+static void fill_result(const load_ctx *c, vs_elf_loaded *out)
+{
+    const vs_elf_image *img = c->img;
+    out->stack_exec = img->stack_exec;
+    if (img->tls_index >= 0) {
+        vs_elf_phdr tls;
+        vs_elf_get_phdr(img, (unsigned)img->tls_index, &tls);
+        out->has_tls = 1;
+        out->tls_vaddr = tls.vaddr + c->plan->base;
+        out->tls_filesz = tls.filesz;
+        out->tls_memsz = tls.memsz;
+        out->tls_align = tls.align;
+    }
+}
+
 vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_load_opts *opts,
                          const vs_frame_access *fa, vs_elf_loaded *out, vs_elf_diag *diag)
 {
-    (void)child;
-    (void)img;
-    (void)opts;
-    (void)fa;
-    (void)out;
-    return elf_fail(diag, VS_ELF_ERR_INVALID_ARG, -1, "vs_elf_load", 0, "not implemented yet", 0, 0);
+    if (child == NULL || img == NULL || img->data == NULL || img->arch == NULL || fa == NULL || fa->ops == NULL ||
+        fa->ops->map == NULL || fa->ops->unmap == NULL || out == NULL) {
+        return elf_fail(diag, VS_ELF_ERR_INVALID_ARG, -1, "argument", 0, "is NULL or not a parsed image", 0, 0);
+    }
+    const vs_arch *arch = vs_get_arch(child);
+    if (arch == NULL || arch->id != img->arch->id) {
+        elf_fail(diag, VS_ELF_ERR_ARCH_MISMATCH, -1, "e_machine", img->machine, "", 0, 0);
+        if (diag != NULL) {
+            elf_msg m = {diag->message, sizeof(diag->message), 0};
+            elf_msg_str(&m, "image is for ");
+            elf_msg_str(&m, img->arch->name);
+            elf_msg_str(&m, ", the vspace is ");
+            elf_msg_str(&m, arch != NULL ? arch->name : "(none)");
+        }
+        return VS_ELF_ERR_ARCH_MISMATCH;
+    }
+    vs_elf_load_opts o = opts != NULL ? *opts : (vs_elf_load_opts){0};
+    memset(out, 0, sizeof(*out));
+    load_ctx c = {child, img, fa, &out->plan, out->reservations, diag};
+    /* Refuse what the plan refuses before touching the vspace. */
+    vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
+    if (e == VS_ELF_OK && img->type == VS_ET_DYN && !(o.flags & VS_ELF_LOAD_BASE_GIVEN)) {
+        vs_addr base = 0;
+        e = pick_base(&c, &base);
+        if (e == VS_ELF_OK && base != 0) {
+            o.flags |= VS_ELF_LOAD_BASE_GIVEN;
+            o.base = base;
+            e = vs_elf_plan_load(img, &o, &out->plan, diag);
+        }
+    }
+    if (e == VS_ELF_OK) {
+        e = reserve_and_map(&c);
+    }
+    if (e == VS_ELF_OK) {
+        e = copy_bytes(&c);
+    }
+    if (e != VS_ELF_OK) {
+        undo(&c);
+        return e;
+    }
+    fill_result(&c, out);
+    if (diag != NULL) {
+        memset(diag, 0, sizeof(*diag));
+        diag->index = diag->other = -1;
+        diag->field = "";
+    }
+    return VS_ELF_OK;
 }

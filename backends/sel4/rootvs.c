@@ -82,73 +82,124 @@ vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, cons
 
 /* ---- temporary mappings ---- */
 
-static vs_result temp_reserve(vs_space *root_vs, uint64_t size, vs_sel4_temp_map *m)
+static vs_result temp_reserve(vs_space *root_vs, uint64_t size, uint64_t align, vs_reservation **res, vs_addr *vaddr)
 {
     vs_attrs attrs = {"temp-map", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
-    vs_result r = vs_reserve(root_vs, size, size, &attrs, &m->res);
+    vs_result r = vs_reserve(root_vs, size, align, &attrs, res);
     if (r == VS_OK) {
         vs_reservation_info info;
-        vs_reservation_get_info(m->res, &info);
-        m->vaddr = info.start;
+        vs_reservation_get_info(*res, &info);
+        *vaddr = info.start;
     }
     return r;
 }
 
-/* Order: copy, reserve, map; each failure undoes the steps before it. */
-vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap frame, unsigned size_bits,
-                                 vs_sel4_temp_map *out, int *kernel_error)
+static void delete_copies(vs_kernel k, vs_cap *copies, size_t n)
 {
-    if (be == NULL || root_vs == NULL || out == NULL || size_bits < 12 || size_bits > 40) {
+    while (n-- > 0) {
+        (void)k.ops->delete_cap(k.ctx, copies[n]);
+    }
+}
+
+/* Order: copies, reserve, map; each failure undoes the steps before it. */
+vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
+                               unsigned size_bits, vs_cap *copies, vs_sel4_temp_run *out, int *kernel_error)
+{
+    if (be == NULL || root_vs == NULL || frames == NULL || copies == NULL || out == NULL || n == 0 || size_bits < 12 ||
+        size_bits > 40 || n > ((uint64_t)1 << (63 - size_bits))) {
         return VS_ERR_INVALID_ARG;
     }
     vs_kernel k = vs_sel4_backend_kernel(be);
-    vs_sel4_temp_map m = {.size = (uint64_t)1 << size_bits};
-    int err = k.ops->copy_cap(k.ctx, frame, &m.copy);
-    if (err != 0) {
-        if (kernel_error != NULL) {
-            *kernel_error = err;
+    vs_sel4_temp_run m = {.size = (uint64_t)n << size_bits, .n = n, .size_bits = size_bits, .copies = copies};
+    for (size_t i = 0; i < n; i++) {
+        int err = k.ops->copy_cap(k.ctx, frames[i], &copies[i]);
+        if (err != 0) {
+            delete_copies(k, copies, i);
+            if (kernel_error != NULL) {
+                *kernel_error = err;
+            }
+            return VS_ERR_KERNEL;
         }
-        return VS_ERR_KERNEL;
     }
-    vs_result r = temp_reserve(root_vs, m.size, &m);
+    vs_result r = temp_reserve(root_vs, m.size, (uint64_t)1 << size_bits, &m.res, &m.vaddr);
     if (r == VS_OK) {
-        r = vs_map(root_vs, m.vaddr, &m.copy, NULL, 1, size_bits);
+        r = vs_map(root_vs, m.vaddr, copies, NULL, n, size_bits);
         if (r != VS_OK) {
+            if (r == VS_ERR_KERNEL && kernel_error != NULL) {
+                *kernel_error = vs_last_kernel_error(root_vs);
+            }
             (void)vs_free(root_vs, m.res, 0);
         }
     }
     if (r != VS_OK) {
-        if (r == VS_ERR_KERNEL && kernel_error != NULL) {
-            *kernel_error = vs_last_kernel_error(root_vs);
-        }
-        (void)k.ops->delete_cap(k.ctx, m.copy);
+        delete_copies(k, copies, n);
         return r;
     }
+    m.copied = n;
     m.mapped = 1;
     *out = m;
     return VS_OK;
 }
 
-vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_map *map)
+vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_run *run)
 {
-    if (be == NULL || root_vs == NULL || map == NULL || map->res == NULL) {
+    if (be == NULL || root_vs == NULL || run == NULL || run->res == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    /* Unmap keeping the cap (it is ours, a VS_OWNER_CALLER page), then
-     * delete the copy ourselves, then drop the now empty reservation. */
-    if (map->mapped) {
-        vs_result r = vs_unmap(root_vs, map->vaddr, map->size, 0);
+    /* Unmap keeping the caps (ours, VS_OWNER_CALLER pages), then delete
+     * the copies ourselves, then drop the now empty reservation. */
+    if (run->mapped) {
+        vs_result r = vs_unmap(root_vs, run->vaddr, run->size, 0);
         if (r != VS_OK) {
             return r;
         }
-        map->mapped = 0;
+        run->mapped = 0;
     }
     vs_kernel k = vs_sel4_backend_kernel(be);
-    if (map->copy != 0 && k.ops->delete_cap(k.ctx, map->copy) != 0) {
-        return VS_ERR_KERNEL;
+    while (run->copied > 0) {
+        if (k.ops->delete_cap(k.ctx, run->copies[run->copied - 1]) != 0) {
+            return VS_ERR_KERNEL;
+        }
+        run->copied--;
     }
-    map->copy = 0;
-    vs_result r = vs_free(root_vs, map->res, 0);
+    vs_result r = vs_free(root_vs, run->res, 0);
+    if (r == VS_OK) {
+        *run = (vs_sel4_temp_run){0};
+    }
+    return r;
+}
+
+vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap frame, unsigned size_bits,
+                                 vs_sel4_temp_map *out, int *kernel_error)
+{
+    if (out == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_cap copy = 0;
+    vs_sel4_temp_run run;
+    vs_result r = vs_sel4_temp_map_run(be, root_vs, &frame, 1, size_bits, &copy, &run, kernel_error);
+    if (r == VS_OK) {
+        *out = (vs_sel4_temp_map){.vaddr = run.vaddr, .size = run.size, .copy = copy, .res = run.res, .mapped = 1};
+    }
+    return r;
+}
+
+vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_map *map)
+{
+    if (map == NULL || map->res == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_cap copy = map->copy;
+    vs_sel4_temp_run run = {.vaddr = map->vaddr,
+                            .size = map->size,
+                            .n = 1,
+                            .copies = &copy,
+                            .copied = copy != 0,
+                            .res = map->res,
+                            .mapped = map->mapped};
+    vs_result r = vs_sel4_temp_unmap_run(be, root_vs, &run);
+    map->mapped = run.mapped;
+    map->copy = run.copied ? copy : 0;
     if (r == VS_OK) {
         *map = (vs_sel4_temp_map){0};
     }

@@ -2,6 +2,7 @@
 #include <sel4sim/vs_host.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sel4/sel4.h>
@@ -65,4 +66,35 @@ int sel4sim_vs_write(vs_cap root, vs_addr vaddr, const void *buf, size_t len)
 int sel4sim_vs_read(vs_cap root, vs_addr vaddr, void *buf, size_t len)
 {
     return vcopy(root, vaddr, buf, len, 0);
+}
+
+/* The root task's view of its own vspace for a loader on the host: a host
+ * buffer filled from, and written back to, the root task's pages through
+ * the MMU walk of seL4_CapInitThreadVSpace. */
+int sel4sim_vs_window_open(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host)
+{
+    (void)ctx;
+    if (size == 0 || size > SIZE_MAX) {
+        return -1;
+    }
+    uint8_t *buf = malloc((size_t)size);
+    if (buf == NULL) {
+        return -1;
+    }
+    if (sel4sim_vs_read(seL4_CapInitThreadVSpace, vaddr, buf, (size_t)size) != 0) {
+        free(buf);
+        return -1;
+    }
+    *host = buf;
+    return 0;
+}
+
+int sel4sim_vs_window_close(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host)
+{
+    (void)ctx;
+    if (sel4sim_vs_write(seL4_CapInitThreadVSpace, vaddr, host, (size_t)size) != 0) {
+        return -1;
+    }
+    free(host);
+    return 0;
 }

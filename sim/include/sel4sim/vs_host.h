@@ -7,6 +7,7 @@
 #define SEL4SIM_VS_HOST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <vs/kernel.h>
 
@@ -20,5 +21,14 @@ int sel4sim_vs_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *
  * if a page is unmapped, not user-accessible, or (writes) not writable. */
 int sel4sim_vs_write(vs_cap root, vs_addr vaddr, const void *buf, size_t len);
 int sel4sim_vs_read(vs_cap root, vs_addr vaddr, void *buf, size_t len);
+
+/* A vs_sel4_window_ops pair for loaders on the host: open gives a host
+ * buffer showing [vaddr, vaddr + size) of the root task's vspace
+ * (seL4_CapInitThreadVSpace) as its page tables map it; close writes the
+ * buffer back through those page tables and frees it. 0 on success, -1 if
+ * a page is not mapped writable for user mode or host memory ran out (open
+ * leaves nothing behind; close changes nothing and may be called again). */
+int sel4sim_vs_window_open(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host);
+int sel4sim_vs_window_close(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host);
 
 #endif

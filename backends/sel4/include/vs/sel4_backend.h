@@ -10,6 +10,7 @@
 
 #include <sel4/sel4.h>
 
+#include <vs/frame_access.h>
 #include <vs/sel4_alloc.h>
 #include <vs/space.h>
 
@@ -114,6 +115,68 @@ vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap 
  * or the delete failed: what was done stays done (map->mapped says whether
  * the unmap happened) and calling again resumes with the step that failed. */
 vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_map *map);
+
+/* A run of frames mapped at once: n cap copies, one reservation, one
+ * vs_map. copies is the caller's array of n slots, filled by the call. */
+typedef struct vs_sel4_temp_run {
+    vs_addr vaddr; /* where frames[0] appears in the root task */
+    uint64_t size; /* bytes: n << size_bits */
+    size_t n;
+    unsigned size_bits;
+    vs_cap *copies; /* the caller's array: the copies mapped there */
+    size_t copied;  /* copies still held (deleted from the end on unmap) */
+    vs_reservation *res;
+    int mapped; /* cleared once vs_sel4_temp_unmap_run has unmapped the run */
+} vs_sel4_temp_run;
+
+/* Maps fresh copies of frames[0..n) (2^size_bits bytes each, any caps in
+ * the root CNode) as consecutive pages of a free range of root_vs aligned
+ * to the page size, read-write: one reservation "temp-map" and one vs_map
+ * for the whole run. vs_sel4_temp_map_frame is this with n = 1. Errors:
+ * INVALID_ARG (NULL, n 0, bad size), NO_SPACE, NO_MEMORY, KERNEL (a copy
+ * or the map failed; *kernel_error, if non-NULL, tells the seL4_Error). On
+ * error nothing is left behind: copies deleted, reservation freed. */
+vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
+                               unsigned size_bits, vs_cap *copies, vs_sel4_temp_run *out, int *kernel_error);
+
+/* Undoes vs_sel4_temp_map_run: unmaps the run, deletes the copies, frees
+ * the reservation, and clears *run. Errors: INVALID_ARG; KERNEL if the
+ * unmap or a delete failed: what was done stays done and calling again
+ * resumes with the step that failed. */
+vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_run *run);
+
+/* ---- frame access for loaders (<vs/frame_access.h>) ---- */
+
+/* How the root task reaches its own virtual addresses. On seL4 a mapped
+ * address is simply dereferenced (pass NULL ops: identity). A host build
+ * on the simulator supplies these: open gives a host buffer showing
+ * [vaddr, vaddr + size) of the root task's vspace, close writes it back
+ * through the root task's page tables and releases it. Both return 0 or
+ * non-zero; on error open leaves nothing behind and close changes nothing. */
+typedef struct vs_sel4_window_ops {
+    int (*open)(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host);
+    int (*close)(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host);
+} vs_sel4_window_ops;
+
+typedef struct vs_sel4_frame_access vs_sel4_frame_access; /* opaque */
+
+/* A vs_frame_access whose map makes a temporary run (vs_sel4_temp_map_run)
+ * in root_vs (a vspace from vs_sel4_root_vspace_create on be) and whose
+ * unmap removes it. Per window it takes sizeof(state) + n cap slots from
+ * mem. max_run bounds the frames per window (0: no bound). win may be NULL
+ * (identity: the temporary mapping's address is the pointer). Map errors
+ * are vs_result values (NO_MEMORY, NO_SPACE, KERNEL, ...) or -1 for a
+ * failed window open; unmap errors likewise. Errors of create:
+ * INVALID_ARG, NO_MEMORY. */
+vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
+                                      const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,
+                                      vs_sel4_frame_access **out);
+
+/* Frees it; every window must have been unmapped. Accepts NULL. */
+void vs_sel4_frame_access_destroy(vs_sel4_frame_access *fa);
+
+/* The interface to hand to vs_elf_load. */
+vs_frame_access vs_sel4_frame_access_get(vs_sel4_frame_access *fa);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,108 @@
+/* vs_frame_access over temporary runs in the root task's vspace: what a
+ * loader in an seL4 root task uses to write into a child's frames. */
+#include <vs/sel4_backend.h>
+
+struct vs_sel4_frame_access {
+    vs_sel4_backend *be;
+    vs_space *root_vs;
+    vs_allocator mem;
+    const vs_sel4_window_ops *win; /* NULL: identity */
+    void *win_ctx;
+    size_t max_run;
+};
+
+/* One open window: the run, then its n copy slots. */
+typedef struct window_state {
+    vs_sel4_temp_run run;
+    int open; /* the host view is open */
+    size_t bytes;
+    vs_cap copies[];
+} window_state;
+
+static size_t state_bytes(size_t n)
+{
+    return sizeof(window_state) + n * sizeof(vs_cap);
+}
+
+static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
+{
+    vs_sel4_frame_access *fa = ctx;
+    if (frames == NULL || out == NULL || n == 0 || (fa->max_run != 0 && n > fa->max_run) ||
+        n > (SIZE_MAX - sizeof(window_state)) / sizeof(vs_cap)) {
+        return VS_ERR_INVALID_ARG;
+    }
+    size_t bytes = state_bytes(n);
+    window_state *st = fa->mem.alloc(fa->mem.ctx, bytes);
+    if (st == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    st->bytes = bytes;
+    st->open = 0;
+    vs_result r = vs_sel4_temp_map_run(fa->be, fa->root_vs, frames, n, size_bits, st->copies, &st->run, NULL);
+    if (r != VS_OK) {
+        fa->mem.free(fa->mem.ctx, st, bytes);
+        return (int)r;
+    }
+    uint8_t *host = (uint8_t *)(uintptr_t)st->run.vaddr;
+    if (fa->win != NULL && fa->win->open(fa->win_ctx, st->run.vaddr, st->run.size, &host) != 0) {
+        /* Undo the run; each undo step changes nothing when it fails, so retry. */
+        for (int t = 0; t < 4 && vs_sel4_temp_unmap_run(fa->be, fa->root_vs, &st->run) != VS_OK; t++) {
+        }
+        fa->mem.free(fa->mem.ctx, st, bytes);
+        return -1;
+    }
+    st->open = 1;
+    *out = (vs_frame_window){.host = host, .size = st->run.size, .state = st};
+    return 0;
+}
+
+static int fa_unmap(void *ctx, vs_frame_window *w)
+{
+    vs_sel4_frame_access *fa = ctx;
+    if (w == NULL || w->state == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    window_state *st = w->state;
+    if (st->open && fa->win != NULL && fa->win->close(fa->win_ctx, st->run.vaddr, st->run.size, w->host) != 0) {
+        return -1;
+    }
+    st->open = 0;
+    vs_result r = vs_sel4_temp_unmap_run(fa->be, fa->root_vs, &st->run);
+    if (r != VS_OK) {
+        return (int)r;
+    }
+    fa->mem.free(fa->mem.ctx, st, st->bytes);
+    *w = (vs_frame_window){0};
+    return 0;
+}
+
+static const vs_frame_access_ops sel4_frame_access_ops = {fa_map, fa_unmap};
+
+vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
+                                      const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,
+                                      vs_sel4_frame_access **out)
+{
+    if (be == NULL || root_vs == NULL || mem.alloc == NULL || mem.free == NULL || out == NULL ||
+        (win != NULL && (win->open == NULL || win->close == NULL))) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_sel4_frame_access *fa = mem.alloc(mem.ctx, sizeof(*fa));
+    if (fa == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    *fa = (vs_sel4_frame_access){be, root_vs, mem, win, win_ctx, max_run};
+    *out = fa;
+    return VS_OK;
+}
+
+void vs_sel4_frame_access_destroy(vs_sel4_frame_access *fa)
+{
+    if (fa != NULL) {
+        fa->mem.free(fa->mem.ctx, fa, sizeof(*fa));
+    }
+}
+
+vs_frame_access vs_sel4_frame_access_get(vs_sel4_frame_access *fa)
+{
+    return (vs_frame_access){&sel4_frame_access_ops, fa, fa != NULL ? fa->max_run : 0};
+}
