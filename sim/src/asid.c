@@ -57,7 +57,10 @@ seL4_Error sim_asid_assign(sim_family fam, seL4_CPtr pool, seL4_CPtr vspace)
     if (!sim.booted || sim.sa->family != fam) {
         return sim_err(seL4_IllegalOperation);
     }
-    seL4_Error err = sim_invoked(pool, &ps);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = sim_invoked(pool, &ps);
+    }
     if (err != seL4_NoError) {
         return err;
     }

@@ -17,7 +17,10 @@ static seL4_Error two_slots(seL4_CPtr service, seL4_Word di, seL4_Word dd, seL4_
                             seL4_Word sd, sim_slot **dest, sim_slot **src)
 {
     sim_slot *svc;
-    seL4_Error err = cnode_service(service, &svc);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = cnode_service(service, &svc);
+    }
     if (err == seL4_NoError) {
         err = sim_lookup_op_slot(&svc->cap, di, dd, false, dest);
     }

@@ -85,6 +85,32 @@ seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out)
     return seL4_NoError;
 }
 
+seL4_Error sim_injected(void)
+{
+    if (sim.inject_at == 0) {
+        return seL4_NoError;
+    }
+    if (++sim.fallible_calls != sim.inject_at) {
+        return seL4_NoError;
+    }
+    sim.inject_at = 0;
+    sim.inject_fired = true;
+    return sim_err(sim.inject_error);
+}
+
+void sel4sim_inject_failure(uint64_t nth, seL4_Error error)
+{
+    sim.inject_at = nth;
+    sim.inject_error = error;
+    sim.fallible_calls = 0;
+    sim.inject_fired = false;
+}
+
+int sel4sim_injection_fired(void)
+{
+    return sim.inject_fired;
+}
+
 /* An extra cap argument; the null cap if cptr does not resolve. */
 sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot)
 {

@@ -64,6 +64,7 @@ struct sim_slot {
 
 typedef struct sim_tcb {
     seL4_UserContext regs;
+    seL4_Word fault_ep; /* the CPtr Configure / SetSpace was given, kept as seL4 keeps it */
     seL4_Word regs_written;
     seL4_Word ipc_buffer;
     bool resumed;
@@ -147,9 +148,18 @@ typedef struct sim_machine {
     sim_obj *root_cnode;
     seL4_BootInfo bootinfo;
     seL4_Word ipc_vaddr, bootinfo_vaddr;
+    /* Failure injection (sel4sim_inject_failure); cleared by boot and shutdown. */
+    uint64_t inject_at, fallible_calls;
+    seL4_Error inject_error;
+    bool inject_fired;
 } sim_machine;
 
 extern sim_machine sim;
+
+/* Counts a call that a real kernel may refuse for want of resources or
+ * rights and, if it is the one sel4sim_inject_failure armed, fails it
+ * before any change with the armed error; else returns seL4_NoError. */
+seL4_Error sim_injected(void);
 
 /* ---- archdata.c */
 const sim_arch *sim_arch_data(vs_arch_id id);

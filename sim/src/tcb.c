@@ -57,22 +57,38 @@ static void set_slot(sim_obj *tcb, int i, sim_slot *src, sim_cap cap)
     }
 }
 
+/* The changes of SetSpace and SetIPCBuffer, after their checks passed. */
+static void apply_space(sim_slot *ts, seL4_Word fault_ep, sim_slot *cs, sim_cap ccap, sim_slot *vs)
+{
+    ts->cap.obj->tcb->fault_ep = fault_ep;
+    set_slot(ts->cap.obj, TCB_SLOT_CSPACE, cs, ccap);
+    set_slot(ts->cap.obj, TCB_SLOT_VSPACE, vs, vs->cap);
+}
+
+static void apply_buffer(sim_slot *ts, seL4_Word buffer, seL4_CPtr bufferFrame, sim_slot *fs)
+{
+    ts->cap.obj->tcb->ipc_buffer = buffer;
+    set_slot(ts->cap.obj, TCB_SLOT_BUFFER, bufferFrame != seL4_CapNull ? fs : NULL,
+             fs != NULL ? fs->cap : (sim_cap){.kind = K_NULL});
+}
+
 seL4_Error seL4_TCB_SetSpace(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode cspace_root, seL4_Word cspace_root_data,
                              seL4_CPtr vspace_root, seL4_Word vspace_root_data)
 {
     sim_slot *ts, *cs, *vs;
     sim_cap ccap;
-    (void)fault_ep;
     (void)vspace_root_data;
-    seL4_Error err = tcb_service(_service, &ts);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = tcb_service(_service, &ts);
+    }
     if (err == seL4_NoError) {
         err = space_caps(cspace_root, cspace_root_data, vspace_root, &cs, &vs, &ccap);
     }
     if (err != seL4_NoError) {
         return err;
     }
-    set_slot(ts->cap.obj, TCB_SLOT_CSPACE, cs, ccap);
-    set_slot(ts->cap.obj, TCB_SLOT_VSPACE, vs, vs->cap);
+    apply_space(ts, fault_ep, cs, ccap, vs);
     sim_collect();
     return sim_ok(0, 0);
 }
@@ -80,16 +96,17 @@ seL4_Error seL4_TCB_SetSpace(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode c
 seL4_Error seL4_TCB_SetIPCBuffer(seL4_TCB _service, seL4_Word buffer, seL4_CPtr bufferFrame)
 {
     sim_slot *ts, *fs;
-    seL4_Error err = tcb_service(_service, &ts);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = tcb_service(_service, &ts);
+    }
     if (err == seL4_NoError) {
         err = buffer_cap(buffer, bufferFrame, &fs);
     }
     if (err != seL4_NoError) {
         return err;
     }
-    ts->cap.obj->tcb->ipc_buffer = buffer;
-    set_slot(ts->cap.obj, TCB_SLOT_BUFFER, bufferFrame != seL4_CapNull ? fs : NULL,
-             fs != NULL ? fs->cap : (sim_cap){.kind = K_NULL});
+    apply_buffer(ts, buffer, bufferFrame, fs);
     sim_collect();
     return sim_ok(0, 0);
 }
@@ -101,7 +118,11 @@ seL4_Error seL4_TCB_Configure(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode 
 {
     sim_slot *ts, *cs, *vs, *fs;
     sim_cap ccap;
-    seL4_Error err = tcb_service(_service, &ts);
+    (void)vspace_root_data;
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = tcb_service(_service, &ts);
+    }
     if (err == seL4_NoError) {
         err = space_caps(cspace_root, cspace_root_data, vspace_root, &cs, &vs, &ccap);
     }
@@ -111,8 +132,10 @@ seL4_Error seL4_TCB_Configure(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode 
     if (err != seL4_NoError) {
         return err;
     }
-    err = seL4_TCB_SetSpace(_service, fault_ep, cspace_root, cspace_root_data, vspace_root, vspace_root_data);
-    return err != seL4_NoError ? err : seL4_TCB_SetIPCBuffer(_service, buffer, bufferFrame);
+    apply_space(ts, fault_ep, cs, ccap, vs);
+    apply_buffer(ts, buffer, bufferFrame, fs);
+    sim_collect();
+    return sim_ok(0, 0);
 }
 
 seL4_Error seL4_TCB_WriteRegisters(seL4_TCB _service, seL4_Bool resume_target, seL4_Uint8 arch_flags, seL4_Word count,
@@ -120,7 +143,10 @@ seL4_Error seL4_TCB_WriteRegisters(seL4_TCB _service, seL4_Bool resume_target, s
 {
     sim_slot *ts;
     (void)arch_flags;
-    seL4_Error err = tcb_service(_service, &ts);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = tcb_service(_service, &ts);
+    }
     if (err != seL4_NoError) {
         return err;
     }
@@ -131,10 +157,32 @@ seL4_Error seL4_TCB_WriteRegisters(seL4_TCB _service, seL4_Bool resume_target, s
     return sim_ok(0, 0);
 }
 
+/* The registers as the last WriteRegisters left them (the thread never
+ * runs, so they are what it would start with). */
+seL4_Error seL4_TCB_ReadRegisters(seL4_TCB _service, seL4_Bool suspend_source, seL4_Uint8 arch_flags, seL4_Word count,
+                                  seL4_UserContext *regs)
+{
+    sim_slot *ts;
+    (void)arch_flags;
+    (void)count;
+    seL4_Error err = tcb_service(_service, &ts);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    *regs = ts->cap.obj->tcb->regs;
+    if (suspend_source) {
+        ts->cap.obj->tcb->resumed = false;
+    }
+    return sim_ok(0, 0);
+}
+
 seL4_Error seL4_TCB_Resume(seL4_TCB _service)
 {
     sim_slot *ts;
-    seL4_Error err = tcb_service(_service, &ts);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = tcb_service(_service, &ts);
+    }
     if (err == seL4_NoError) {
         ts->cap.obj->tcb->resumed = true;
         return sim_ok(0, 0);
@@ -185,6 +233,7 @@ seL4_Error sel4sim_tcb(seL4_CPtr cptr, sel4sim_tcb_info *out)
                               .has_ipc_buffer = sl[TCB_SLOT_BUFFER].cap.kind != K_NULL,
                               .ipc_buffer_addr = o->tcb->ipc_buffer,
                               .regs_written = o->tcb->regs_written,
+                              .fault_ep = o->tcb->fault_ep,
                               .resumed = o->tcb->resumed};
     out->cspace_paddr = out->has_cspace ? sl[TCB_SLOT_CSPACE].cap.obj->paddr : 0;
     out->vspace_paddr = out->has_vspace ? sl[TCB_SLOT_VSPACE].cap.obj->paddr : 0;

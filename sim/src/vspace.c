@@ -127,7 +127,10 @@ seL4_Error sim_frame_map(sim_family fam, seL4_CPtr frame, seL4_CPtr vspace, seL4
 {
     frame_req r = {.vaddr = vaddr};
     sim_walk w;
-    seL4_Error err = service_of_kind(fam, frame, K_FRAME, &r.slot);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = service_of_kind(fam, frame, K_FRAME, &r.slot);
+    }
     if (err != seL4_NoError) {
         return err;
     }
@@ -226,7 +229,10 @@ seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_C
     sim_slot *ts = NULL;
     sim_obj *root = NULL;
     sim_walk w;
-    seL4_Error err = table_service(fam, type, table, &ts);
+    seL4_Error err = sim_injected();
+    if (err == seL4_NoError) {
+        err = table_service(fam, type, table, &ts);
+    }
     if (err != seL4_NoError) {
         return err;
     }

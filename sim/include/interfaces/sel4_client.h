@@ -49,6 +49,8 @@ seL4_Error seL4_TCB_SetSpace(seL4_TCB _service, seL4_Word fault_ep, seL4_CNode c
 seL4_Error seL4_TCB_SetIPCBuffer(seL4_TCB _service, seL4_Word buffer, seL4_CPtr bufferFrame);
 seL4_Error seL4_TCB_WriteRegisters(seL4_TCB _service, seL4_Bool resume_target, seL4_Uint8 arch_flags, seL4_Word count,
                                    seL4_UserContext *regs);
+seL4_Error seL4_TCB_ReadRegisters(seL4_TCB _service, seL4_Bool suspend_source, seL4_Uint8 arch_flags, seL4_Word count,
+                                  seL4_UserContext *regs);
 seL4_Error seL4_TCB_Resume(seL4_TCB _service);
 seL4_Error seL4_TCB_Suspend(seL4_TCB _service);
 

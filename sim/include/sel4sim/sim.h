@@ -95,12 +95,25 @@ typedef struct sel4sim_tcb_info {
     seL4_Word ipc_buffer_addr;
     seL4_Word pc, sp; /* from the booted architecture's register names */
     seL4_Word regs_written;
+    seL4_Word fault_ep; /* the fault endpoint CPtr the TCB was configured with */
     int resumed;
     seL4_Word cspace_paddr, vspace_paddr; /* physical address of the root objects */
 } sel4sim_tcb_info;
 
 /* Describe the TCB at cptr. seL4_InvalidCapability if it is not a TCB. */
 seL4_Error sel4sim_tcb(seL4_CPtr cptr, sel4sim_tcb_info *out);
+
+/* Failure injection, for all-or-nothing tests: the nth call (1-based,
+ * counted from this call) among those a real kernel may refuse for want of
+ * memory, slots or rights -- Untyped_Retype, CNode_Copy/Mint/Move/Mutate,
+ * Page_Map, PageTable_Map (and the x86 PD/PDPT maps), ASIDPool_Assign,
+ * TCB_Configure/SetSpace/SetIPCBuffer/WriteRegisters/Resume -- fails before
+ * changing anything, with `error`. Deletes, revokes, unmaps and reads are
+ * never failed. nth 0 disarms. Boot and shutdown disarm too. */
+void sel4sim_inject_failure(uint64_t nth, seL4_Error error);
+
+/* 1 if the armed failure has happened since sel4sim_inject_failure. */
+int sel4sim_injection_fired(void);
 
 /* Physical address of the object a cap names (any kind but the null cap
  * and controller caps), for tests that look into paging structures. */
