@@ -53,7 +53,9 @@ struct vs_sel4_alloc {
     size_t copies;
 };
 
-static const seL4_Uint8 depth = seL4_WordBits;
+/* Root-task CPtrs resolve with the whole word (a function: on the host
+ * simulator seL4_WordBits answers for the booted architecture). */
+#define CNODE_DEPTH ((seL4_Uint8)seL4_WordBits)
 
 static seL4_CPtr rec_cap(const vs_sel4_alloc *a, uint32_t i)
 {
@@ -234,7 +236,7 @@ static seL4_Error split(vs_sel4_alloc *a, uint32_t p)
     if (err == seL4_NoError) {
         err = retype_one(a, p, seL4_UntypedObject, bits, h[1]);
         if (err != seL4_NoError) {
-            (void)seL4_CNode_Delete(seL4_CapInitThreadCNode, a->slot_base + h[0], depth);
+            (void)seL4_CNode_Delete(seL4_CapInitThreadCNode, a->slot_base + h[0], CNODE_DEPTH);
         }
     }
     if (err != seL4_NoError) {
@@ -260,7 +262,7 @@ static void merge_up(vs_sel4_alloc *a, uint32_t p)
     for (uint32_t up = a->recs[p].up; up != NONE; p = up, up = a->recs[p].up) {
         uint32_t h0 = a->recs[up].half[0], h1 = a->recs[up].half[1];
         if (a->recs[h0].state != PIECE_FREE || a->recs[h1].state != PIECE_FREE ||
-            seL4_CNode_Revoke(seL4_CapInitThreadCNode, rec_cap(a, up), depth) != seL4_NoError) {
+            seL4_CNode_Revoke(seL4_CapInitThreadCNode, rec_cap(a, up), CNODE_DEPTH) != seL4_NoError) {
             return;
         }
         give_slot(a, h0);
@@ -329,7 +331,7 @@ seL4_Error vs_sel4_alloc_object(vs_sel4_alloc *a, seL4_Word type, seL4_Word size
 static seL4_Error delete_and_free(vs_sel4_alloc *a, uint32_t index)
 {
     uint32_t piece = a->recs[index].up;
-    seL4_Error err = seL4_CNode_Delete(seL4_CapInitThreadCNode, a->slot_base + index, depth);
+    seL4_Error err = seL4_CNode_Delete(seL4_CapInitThreadCNode, a->slot_base + index, CNODE_DEPTH);
     if (err != seL4_NoError) {
         return err;
     }
@@ -367,8 +369,8 @@ seL4_Error vs_sel4_alloc_copy(vs_sel4_alloc *a, seL4_CPtr src, seL4_CapRights_t 
     if (take_slot(a, REC_COPY, &slot) != seL4_NoError) {
         return seL4_NotEnoughMemory;
     }
-    seL4_Error err = seL4_CNode_Copy(seL4_CapInitThreadCNode, a->slot_base + slot, depth, seL4_CapInitThreadCNode, src,
-                                     depth, rights);
+    seL4_Error err = seL4_CNode_Copy(seL4_CapInitThreadCNode, a->slot_base + slot, CNODE_DEPTH, seL4_CapInitThreadCNode,
+                                     src, CNODE_DEPTH, rights);
     if (err != seL4_NoError) {
         give_slot(a, slot);
         return err;

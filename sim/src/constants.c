@@ -53,6 +53,11 @@ static seL4_Word paging_constant(sel4sim_constant_id id)
     }
 }
 
+seL4_Uint8 sel4sim_word_bits(void)
+{
+    return sim.arch != NULL ? sim.arch->word_bits : 64;
+}
+
 seL4_Word sel4sim_constant(sel4sim_constant_id id)
 {
     const sim_arch *sa = sim.sa;

@@ -44,8 +44,11 @@ sim_resolve_ret sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits)
 /* The slot cptr names in the calling thread's CSpace, or NULL. */
 sim_slot *sim_lookup_slot(seL4_CPtr cptr)
 {
+    if (!sim.booted || sim.init_tcb == NULL) {
+        return NULL; /* nothing booted, or the calling thread's TCB is gone */
+    }
     const sim_cap *root = &sim.init_tcb->slots[TCB_SLOT_CSPACE].cap;
-    if (!sim.booted || root->kind != K_CNODE) {
+    if (root->kind != K_CNODE) {
         return NULL;
     }
     return sim_resolve(root, cptr, seL4_WordBits).slot;
@@ -124,7 +127,7 @@ sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot)
 size_t sel4sim_free_slots(void)
 {
     size_t n = 0;
-    for (size_t i = 0; sim.booted && i < sim.root_cnode->nslots; i++) {
+    for (size_t i = 0; sim.booted && sim.root_cnode != NULL && i < sim.root_cnode->nslots; i++) {
         n += sim.root_cnode->slots[i].cap.kind == K_NULL;
     }
     return n;

@@ -99,6 +99,15 @@ void sim_obj_destroy(sim_obj *o, const sim_cap *last)
 {
     o->dying = true;
     obj_unlink(o);
+    /* The machine's own pointers to the initial thread and its CNode go
+     * with them: later calls find no calling thread (every lookup fails)
+     * instead of reading freed memory. */
+    if (o == sim.init_tcb) {
+        sim.init_tcb = NULL;
+    }
+    if (o == sim.root_cnode) {
+        sim.root_cnode = NULL;
+    }
     o->next = sim.dead;
     sim.dead = o;
     if ((o->kind == K_TABLE || o->kind == K_ROOT) && last->mapped) {

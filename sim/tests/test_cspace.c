@@ -30,17 +30,48 @@ static void test_addressing(void)
     CHECK_EQ(seL4_CNode_Copy(ROOT, t_slot(), 0, ROOT, s, D, seL4_AllRights), seL4_RangeError);
     CHECK_EQ(seL4_GetMR(0), 1);
     CHECK_EQ(seL4_GetMR(1), D);
-    /* The root CNode's 52-bit guard of zeros: high CPtr bits mismatch it. */
+    /* The root CNode's guard of zeros (D - 12 bits): high CPtr bits mismatch it. */
     seL4_Word bad = ((seL4_Word)1 << 20) | 5;
     check_lookup(copy(bad, s), 0, seL4_GuardMismatch, D);
     CHECK_EQ(seL4_GetMR(3), bad >> 12);
     CHECK_EQ(seL4_GetMR(4), D - 12);
-    /* 60 bits cover the guard but not guard + radix: depth mismatch. */
-    check_lookup(seL4_CNode_Copy(ROOT, 5, 60, ROOT, s, D, seL4_AllRights), 0, seL4_DepthMismatch, 60);
+    /* D - 4 bits cover the guard but not guard + radix: depth mismatch. */
+    check_lookup(seL4_CNode_Copy(ROOT, 5, D - 4, ROOT, s, D, seL4_AllRights), 0, seL4_DepthMismatch, D - 4);
     CHECK_EQ(seL4_GetMR(3), D);
     CHECK_EQ(seL4_CNode_Copy(seL4_CapInitThreadTCB, t_slot(), D, ROOT, s, D, seL4_AllRights), seL4_IllegalOperation);
     CHECK_EQ(seL4_CNode_Delete(t_slot(), 0, D), seL4_InvalidCapability);
     CHECK_EQ(seL4_GetMR(0), 0);
+}
+
+/* The word the booted kernel resolves CPtrs with, from the seL4 manual and
+ * libsel4 (seL4_WordBits = bits of seL4_Word), not from the simulator. */
+static seL4_Word word_bits_of(vs_arch_id arch)
+{
+    return (arch == VS_ARCH_IA32 || arch == VS_ARCH_AARCH32 || arch == VS_ARCH_RISCV32) ? 32 : 64;
+}
+
+/* Observed on the real seL4 kernel (ia32): a lookup's "bits left" counts
+ * against the 32-bit word. Copy from an empty slot at full depth is a
+ * missing capability with all 32 bits left; a source depth one short of the
+ * word is a depth mismatch with 31 left (the root CNode's guard + radix
+ * need 32). */
+static void test_word_bits(void)
+{
+    seL4_Word wb = word_bits_of(sel4sim_arch());
+    CHECK_EQ(seL4_WordBits, wb);
+    seL4_CPtr s = t_slot();
+    CHECK_EQ(copy(s, seL4_CapInitThreadTCB), seL4_NoError);
+    check_lookup(seL4_CNode_Copy(ROOT, t_slot(), (seL4_Uint8)wb, ROOT, t_slot(), (seL4_Uint8)wb, seL4_AllRights), 1,
+                 seL4_MissingCapability, wb);
+    check_lookup(seL4_CNode_Copy(ROOT, t_slot(), (seL4_Uint8)wb, ROOT, s, (seL4_Uint8)(wb - 1), seL4_AllRights), 1,
+                 seL4_DepthMismatch, wb - 1);
+    CHECK_EQ(seL4_GetMR(3), wb); /* bits the level needed: guard + radix */
+    /* A depth beyond the word is a range error naming 1..word bits. */
+    if (wb == 32) {
+        CHECK_EQ(seL4_CNode_Copy(ROOT, t_slot(), 33, ROOT, s, 32, seL4_AllRights), seL4_RangeError);
+        CHECK_EQ(seL4_GetMR(0), 1);
+        CHECK_EQ(seL4_GetMR(1), 32);
+    }
 }
 
 /* A child CNode reached through a guarded copy of its cap. */
@@ -112,6 +143,7 @@ int main(void)
             continue;
         }
         test_addressing();
+        test_word_bits();
         test_guard();
         test_rights();
         test_move_delete_revoke();

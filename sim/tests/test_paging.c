@@ -150,10 +150,11 @@ static void test_table_unmap(vs_arch_id arch)
     seL4_CPtr table = t_slot() - 1; /* the last table t_map_tables made */
     seL4_Word leaf = t_table_type(t_page_level(0));
     seL4_CPtr copy = t_slot();
-    CHECK_EQ(seL4_CNode_Copy(seL4_CapInitThreadCNode, copy, 64, seL4_CapInitThreadCNode, table, 64, seL4_AllRights),
+    CHECK_EQ(seL4_CNode_Copy(seL4_CapInitThreadCNode, copy, seL4_WordBits, seL4_CapInitThreadCNode, table,
+                             seL4_WordBits, seL4_AllRights),
              seL4_NoError);
     CHECK_EQ(t_unmap_table(leaf, table), seL4_RevokeFirst);
-    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, copy, 64), seL4_NoError);
+    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, copy, seL4_WordBits), seL4_NoError);
     CHECK_EQ(t_unmap_table(leaf, table), seL4_NoError);
     CHECK(!t_translate(vs, VADDR).found);
     CHECK_EQ(t_map_frame(f, vs, VADDR + 0x1000, seL4_ReadWrite), seL4_InvalidArgument);
@@ -161,11 +162,11 @@ static void test_table_unmap(vs_arch_id arch)
     CHECK(!t_translate(vs, VADDR).found); /* the table came back empty */
     CHECK_EQ(t_map_frame(f, vs, VADDR, seL4_ReadWrite), seL4_NoError);
     CHECK(t_translate(vs, VADDR).found);
-    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, f, 64), seL4_NoError);
+    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, f, seL4_WordBits), seL4_NoError);
     CHECK(!t_translate(vs, VADDR).found);
     seL4_CPtr g = t_retype(t_frame_type(0), 0);
     CHECK_EQ(t_map_frame(g, vs, VADDR, seL4_ReadWrite), seL4_NoError);
-    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, table, 64), seL4_NoError);
+    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, table, seL4_WordBits), seL4_NoError);
     CHECK(!t_translate(vs, VADDR).found);
     CHECK_EQ(t_unmap_frame(g), seL4_NoError);
     if (is_riscv()) {

@@ -1,6 +1,8 @@
 /* Basic libsel4 types as the simulator provides them. One host build serves
- * all six architectures, so seL4_Word is always the host's 64-bit word; on a
- * 32-bit simulated architecture only the low 32 bits are ever significant. */
+ * all six architectures, so seL4_Word is always the host's 64-bit word as a
+ * C type; on a 32-bit simulated architecture only the low 32 bits are ever
+ * significant, and seL4_WordBits (below) is 32 there: the kernel's values
+ * (CPtr resolution, lookup-failure bits) are the 32-bit kernel's. */
 #ifndef SEL4SIM_SEL4_TYPES_H
 #define SEL4SIM_SEL4_TYPES_H
 
@@ -46,8 +48,11 @@ typedef seL4_CPtr seL4_RISCV_PageTable;
 typedef seL4_CPtr seL4_RISCV_ASIDControl;
 typedef seL4_CPtr seL4_RISCV_ASIDPool;
 
-/* The word the simulator always resolves CPtrs with (see docs/sim.md). */
-#define seL4_WordBits 64
+/* The booted architecture's word width: 32 on ia32, aarch32 and riscv32,
+ * 64 on the others (64 before boot). CPtrs resolve with this many bits.
+ * A query, not a constant: not usable in #if or static initialisers. */
+seL4_Uint8 sel4sim_word_bits(void);
+#define seL4_WordBits (sel4sim_word_bits())
 #define seL4_PageBits 12
 #define seL4_MinUntypedBits 4
 #define seL4_ASIDPoolBits 12
