@@ -187,7 +187,8 @@ static int run_arch(const vs_arch *arch, const options *o)
 {
     fake_ctx f = {arch, NULL, o->no_tables};
     model_backend be = {&f,        fb_epoch_begin, fb_kernel, fb_new_root, fb_new_frame, fb_free_frame,
-                        fb_verify, fb_check_clean, fb_inject, fb_fired,    FK_INJECTED};
+                        fb_verify, fb_check_clean, fb_inject, fb_fired,    FK_INJECTED,  0,
+                        0};
     model_test_config cfg = {arch, o->seed, o->ops, 0, o->alloc_fail, o->kernel_fail, o->full_every, &be, o->verbose};
     int rc = model_test_run(&cfg);
     if (f.fk != NULL) {

@@ -848,23 +848,28 @@ static void choose_range(runner *r, vs_addr *base, vs_addr *end)
 {
     const vs_arch *a = r->arch;
     uint64_t mid = 1ull << a->page_sizes[1].bits, top = 1ull << a->page_sizes[r->max_size_index].bits;
+    vs_addr lo = a->user_base, hi = a->user_end;
+    int fixed = r->be->range_end != 0; /* the backend says where: no default range */
+    if (fixed) {
+        lo = r->be->range_base, hi = r->be->range_end;
+    }
     switch (below(r, 4)) {
     case 0: /* tiny: NO_SPACE and collisions are common */
-        *base = a->user_base + below(r, 64) * PG;
+        *base = lo + below(r, 64) * PG;
         *end = *base + 64 * PG;
         r->wlo = *base - 4 * PG, r->whi = *end + 4 * PG;
         break;
     case 1: /* a few large pages */
-        *base = mid, *end = mid + 8 * mid;
+        *base = fixed ? (lo + mid - 1) / mid * mid : mid, *end = *base + 8 * mid;
         r->wlo = *base, r->whi = *end;
         break;
     case 2: /* default range, working at its bottom */
-        *base = 0, *end = 0;
-        r->wlo = a->user_base, r->whi = a->user_base + 32 * top;
+        *base = fixed ? lo : 0, *end = fixed ? hi : 0;
+        r->wlo = lo, r->whi = lo + 32 * top;
         break;
     default: /* default range, working at its top */
-        *base = 0, *end = 0;
-        r->wlo = a->user_end - 32 * top, r->whi = a->user_end;
+        *base = fixed ? lo : 0, *end = fixed ? hi : 0;
+        r->wlo = hi - 32 * top, r->whi = hi;
         break;
     }
 }

@@ -39,6 +39,11 @@ typedef struct model_backend {
     int (*fired)(void *ctx);
     /* The kernel error code an injected failure returns. */
     int injected_error;
+    /* If range_end != 0, every epoch's managed range lies inside
+     * [range_base, range_end) (aligned to the largest modelled page size):
+     * for kernels that share an address space with the test (Linux), where
+     * the arch's default range is not free. */
+    vs_addr range_base, range_end;
 } model_backend;
 
 typedef struct model_test_config {

@@ -1,0 +1,753 @@
+/* The Linux backend's objects and kernel ops: frames in a memfd, caps,
+ * roots held by placeholders, map and unmap by mmap. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lx_internal.h"
+
+enum { PAGE_BITS = 12, PAGE = 1 << PAGE_BITS };
+
+int lx_fail(vs_linux *be, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(be->error, sizeof be->error, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof be->error) {
+        snprintf(be->error + n, sizeof be->error - (size_t)n, ": %s", strerror(error));
+    }
+    return error;
+}
+
+lx_cap *lx_get(const vs_linux *be, vs_cap cap, lx_kind k)
+{
+    if (cap == 0 || cap >= be->ncaps) {
+        return NULL;
+    }
+    lx_cap *c = &be->caps[cap];
+    int ok = c->kind == k || (k == LX_FRAME && c->kind == LX_COPY);
+    return ok ? c : NULL;
+}
+
+/* ---- cap slots ---- */
+
+static int slot_alloc(vs_linux *be, vs_cap *out)
+{
+    if (be->free_slot != 0) {
+        *out = be->free_slot;
+        be->free_slot = be->caps[*out].next_free;
+        memset(&be->caps[*out], 0, sizeof be->caps[*out]);
+        return 0;
+    }
+    if (be->ncaps >= be->capcap) {
+        uint32_t n = be->capcap ? be->capcap * 2 : 256;
+        lx_cap *caps = realloc(be->caps, (size_t)n * sizeof *caps);
+        if (caps == NULL) {
+            return lx_fail(be, ENOMEM, "no memory for a cap slot");
+        }
+        be->caps = caps;
+        be->capcap = n;
+    }
+    *out = be->ncaps++;
+    memset(&be->caps[*out], 0, sizeof be->caps[*out]);
+    return 0;
+}
+
+static void slot_free(vs_linux *be, vs_cap cap)
+{
+    memset(&be->caps[cap], 0, sizeof be->caps[cap]);
+    be->caps[cap].next_free = be->free_slot;
+    be->free_slot = (uint32_t)cap;
+}
+
+/* ---- physical memory ---- */
+
+static int freelist_push(vs_linux *be, lx_freelist *f, uint64_t paddr)
+{
+    if (f->n == f->cap) {
+        size_t n = f->cap ? f->cap * 2 : 64;
+        uint64_t *p = realloc(f->paddr, n * sizeof *p);
+        if (p == NULL) {
+            return lx_fail(be, ENOMEM, "no memory for the free-frame list");
+        }
+        f->paddr = p;
+        f->cap = n;
+    }
+    f->paddr[f->n++] = paddr;
+    return 0;
+}
+
+/* Takes a zeroed, size-aligned run of the memfd for a frame of size index i. */
+static int phys_take(vs_linux *be, unsigned i, uint64_t *paddr)
+{
+    lx_freelist *f = &be->free[i];
+    if (f->n > 0) {
+        *paddr = f->paddr[--f->n];
+        return 0;
+    }
+    uint64_t size = lx_frame_bytes(be, i);
+    uint64_t at = (be->bump + size - 1) & ~(size - 1);
+    if (at + size > be->phys_bytes || at < be->bump) {
+        return lx_fail(be, ENOMEM, "physical memory (memfd of %llu bytes) has no free frame of %llu bytes",
+                       (unsigned long long)be->phys_bytes, (unsigned long long)size);
+    }
+    /* The pages skipped for alignment become base-page frames. */
+    for (uint64_t p = be->bump; p < at; p += PAGE) {
+        if (freelist_push(be, &be->free[0], p) != 0) {
+            return ENOMEM;
+        }
+        be->bump = p + PAGE;
+    }
+    *paddr = at;
+    be->bump = at + size;
+    return 0;
+}
+
+/* Returns a frame's memory to the memfd (zeroing it) and to the free list. */
+static int phys_give(vs_linux *be, unsigned i, uint64_t paddr)
+{
+    uint64_t size = lx_frame_bytes(be, i);
+    if (fallocate(be->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)paddr, (off_t)size) != 0) {
+        return lx_fail(be, errno, "punching frame %#llx out of the memfd", (unsigned long long)paddr);
+    }
+    return freelist_push(be, &be->free[i], paddr);
+}
+
+/* ---- mapping ---- */
+
+static int prot_of(unsigned rights)
+{
+    return ((rights & VS_RIGHT_READ) ? PROT_READ : 0) | ((rights & VS_RIGHT_WRITE) ? PROT_WRITE : 0) |
+           ((rights & VS_RIGHT_EXEC) ? PROT_EXEC : 0);
+}
+
+static void *host_of(const lx_cap *root, vs_addr vaddr)
+{
+    return (void *)(uintptr_t)(vaddr + (uint64_t)root->offset);
+}
+
+/* Puts the placeholder back over [vaddr, vaddr + size) of root. */
+static int placeholder(vs_linux *be, const lx_cap *root, vs_addr vaddr, uint64_t size)
+{
+    void *host = host_of(root, vaddr);
+    void *p = mmap(host, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        return lx_fail(be, errno, "restoring the placeholder at %#llx", (unsigned long long)vaddr);
+    }
+    return 0;
+}
+
+/* Checks that frame cap c can be mapped at vaddr of root; 0 or an errno. */
+static int map_check(vs_linux *be, vs_cap root_cap, vs_cap frame, vs_addr vaddr, unsigned size_index,
+                     const lx_cap **root_out)
+{
+    const lx_cap *root = lx_get(be, root_cap, LX_ROOT);
+    const lx_cap *c = lx_get(be, frame, LX_FRAME);
+    if (root == NULL) {
+        return lx_fail(be, EINVAL, "map_frame: cap %llu is not a root", (unsigned long long)root_cap);
+    }
+    if (c == NULL) {
+        return lx_fail(be, EINVAL, "map_frame: cap %llu is not a frame", (unsigned long long)frame);
+    }
+    if (c->size_index != size_index) {
+        return lx_fail(be, EINVAL, "map_frame: frame cap %llu has size index %u, not %u", (unsigned long long)frame,
+                       c->size_index, size_index);
+    }
+    if (c->mapped) {
+        return lx_fail(be, EBUSY, "map_frame: frame cap %llu is already mapped at %#llx", (unsigned long long)frame,
+                       (unsigned long long)c->vaddr);
+    }
+    uint64_t size = lx_frame_bytes(be, size_index);
+    if ((vaddr & (size - 1)) != 0 || vaddr < root->base || vaddr > root->end || root->end - vaddr < size) {
+        return lx_fail(be, EINVAL, "map_frame: %#llx is misaligned or outside the root's window [%#llx, %#llx)",
+                       (unsigned long long)vaddr, (unsigned long long)root->base, (unsigned long long)root->end);
+    }
+    *root_out = root;
+    return 0;
+}
+
+/* mmaps frames[0..n), contiguous in the memfd, at consecutive pages from
+ * vaddr; records them as mapped. */
+static int map_run(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_cap *frames, unsigned n, vs_addr vaddr,
+                   unsigned size_index, unsigned rights)
+{
+    uint64_t size = lx_frame_bytes(be, size_index);
+    int flags = MAP_FIXED | (be->private_mappings ? MAP_PRIVATE : MAP_SHARED);
+    off_t off = (off_t)be->caps[frames[0]].paddr;
+    void *p = mmap(host_of(root, vaddr), size * n, prot_of(rights), flags, be->memfd, off);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        placeholder(be, root, vaddr, size * n); /* a failed MAP_FIXED may have removed it */
+        return lx_fail(be, e, "mmap of frame cap %llu at %#llx", (unsigned long long)frames[0],
+                       (unsigned long long)vaddr);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        lx_cap *c = &be->caps[frames[i]];
+        c->mapped = 1;
+        c->root = root_cap;
+        c->vaddr = vaddr + i * size;
+        c->rights = (uint8_t)rights;
+    }
+    be->counts.mapped += n;
+    return 0;
+}
+
+/* Maps the pending run frames[start, start + len); on failure clears the
+ * marks map_check's callers set on them. */
+static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsigned start, unsigned len, vs_addr vaddr,
+                     unsigned size_index, unsigned rights)
+{
+    if (len == 0) {
+        return 0;
+    }
+    const lx_cap *root = lx_get(be, root_cap, LX_ROOT);
+    uint64_t size = lx_frame_bytes(be, size_index);
+    int e = map_run(be, root_cap, root, frames + start, len, vaddr + (vs_addr)start * size, size_index, rights);
+    if (e != 0) {
+        for (unsigned i = start; i < start + len; i++) {
+            be->caps[frames[i]].mapped = 0;
+        }
+    }
+    return e;
+}
+
+static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames, unsigned n, vs_addr vaddr,
+                                unsigned size_index, unsigned rights, vs_cache cache, unsigned *done)
+{
+    (void)cache; /* all memfd memory is normal cached memory (docs/linux-backend.md) */
+    vs_linux *be = ctx;
+    *done = 0;
+    if (size_index >= be->arch->num_page_sizes) {
+        return (vs_kstatus){lx_fail(be, EINVAL, "map_frame: page size index %u", size_index), -1};
+    }
+    uint64_t size = lx_frame_bytes(be, size_index);
+    unsigned start = 0;
+    unsigned len = 0;        /* the pending run, contiguous in the memfd: frames[start, start + len) */
+    uint64_t next_paddr = 0; /* where the pending run's next frame must start */
+    for (unsigned i = 0; i < n; i++) {
+        const lx_cap *root = NULL;
+        int error = map_check(be, root_cap, frames[i], vaddr + (vs_addr)i * size, size_index, &root);
+        uint64_t paddr = error == 0 ? be->caps[frames[i]].paddr : 0;
+        if (error == 0 && len > 0 && paddr == next_paddr) {
+            be->caps[frames[i]].mapped = 1; /* pending: a second use of the cap in this call is refused */
+            next_paddr += size;
+            len++;
+            continue;
+        }
+        int e = flush_map(be, root_cap, frames, start, len, vaddr, size_index, rights);
+        if (e != 0 || error != 0) {
+            *done = e != 0 ? start : i;
+            return (vs_kstatus){e != 0 ? e : error, -1};
+        }
+        be->caps[frames[i]].mapped = 1;
+        next_paddr = paddr + size;
+        start = i;
+        len = 1;
+    }
+    int e = flush_map(be, root_cap, frames, start, len, vaddr, size_index, rights);
+    *done = e != 0 ? start : n;
+    return (vs_kstatus){e, -1};
+}
+
+static vs_kstatus lx_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned size_index,
+                               unsigned rights, vs_cache cache)
+{
+    unsigned done = 0;
+    return lx_map_frames(ctx, root, &frame, 1, vaddr, size_index, rights, cache, &done);
+}
+
+/* Unmaps caps[0..n), mapped at consecutive addresses of one root. */
+static int unmap_run(vs_linux *be, const vs_cap *caps, unsigned n, uint64_t size)
+{
+    lx_cap *first = &be->caps[caps[0]];
+    const lx_cap *root = &be->caps[first->root];
+    int e = placeholder(be, root, first->vaddr, size * n);
+    if (e != 0) {
+        return e;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        be->caps[caps[i]].mapped = 0;
+    }
+    be->counts.mapped -= n;
+    return 0;
+}
+
+static int lx_unmap_frames(void *ctx, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done)
+{
+    vs_linux *be = ctx;
+    *done = 0;
+    if (size_index >= be->arch->num_page_sizes) {
+        return lx_fail(be, EINVAL, "unmap_frame: page size index %u", size_index);
+    }
+    uint64_t size = lx_frame_bytes(be, size_index);
+    unsigned start = 0;
+    unsigned len = 0;     /* the pending run: mapped at consecutive addresses of one root */
+    vs_cap run_root = 0;  /* its root */
+    vs_addr run_next = 0; /* where its next page must be mapped */
+    for (unsigned i = 0; i < n; i++) {
+        const lx_cap *c = lx_get(be, caps[i], LX_FRAME);
+        int bad = c == NULL || c->size_index != size_index;
+        if (!bad && c->mapped && len > 0 && c->root == run_root && c->vaddr == run_next) {
+            run_next += size;
+            len++;
+            continue;
+        }
+        int e = len > 0 ? unmap_run(be, caps + start, len, size) : 0;
+        if (e != 0) {
+            *done = start;
+            return e;
+        }
+        len = 0;
+        if (bad) {
+            *done = i;
+            return lx_fail(be, EINVAL, "unmap_frame: cap %llu is not a frame of size index %u",
+                           (unsigned long long)caps[i], size_index);
+        }
+        if (c->mapped) { /* an unmapped cap is already unmapped: nothing to do, as on seL4 */
+            start = i;
+            len = 1;
+            run_root = c->root;
+            run_next = c->vaddr + size;
+        }
+    }
+    int e = len > 0 ? unmap_run(be, caps + start, len, size) : 0;
+    *done = e != 0 ? start : n;
+    return e;
+}
+
+static int lx_unmap_frame(void *ctx, vs_cap frame, unsigned size_index)
+{
+    unsigned done = 0;
+    return lx_unmap_frames(ctx, &frame, 1, size_index, &done);
+}
+
+static int unmap_one(vs_linux *be, vs_cap cap)
+{
+    lx_cap *c = &be->caps[cap];
+    return c->mapped ? unmap_run(be, &cap, 1, lx_frame_bytes(be, c->size_index)) : 0;
+}
+
+/* ---- objects and caps ---- */
+
+static int lx_alloc_object(void *ctx, vs_object_kind kind, unsigned size, vs_object *out)
+{
+    vs_linux *be = ctx;
+    if (kind == VS_OBJ_PAGING_TABLE) {
+        if (size == 0 || size >= be->arch->num_levels) {
+            return lx_fail(be, EINVAL, "alloc_object: paging level %u (roots come from vs_linux_root_create)", size);
+        }
+    } else if (kind != VS_OBJ_FRAME || size >= be->arch->num_page_sizes) {
+        return lx_fail(be, EINVAL, "alloc_object: kind %d size %u", (int)kind, size);
+    }
+    vs_cap cap = 0;
+    int e = slot_alloc(be, &cap);
+    if (e != 0) {
+        return e;
+    }
+    lx_cap *c = &be->caps[cap];
+    c->size_index = (uint8_t)size;
+    if (kind == VS_OBJ_PAGING_TABLE) {
+        c->kind = LX_TABLE;
+        be->counts.tables++;
+    } else {
+        uint64_t paddr = 0;
+        e = phys_take(be, size, &paddr);
+        if (e != 0) {
+            slot_free(be, cap);
+            return e;
+        }
+        c->kind = LX_FRAME;
+        c->paddr = paddr;
+        be->frame_at[paddr >> PAGE_BITS] = (uint8_t)(size + 1);
+        be->refs[paddr >> PAGE_BITS] = 1;
+        be->counts.frames++;
+        be->counts.phys_used += lx_frame_bytes(be, size);
+    }
+    *out = (vs_object){cap, 0};
+    return 0;
+}
+
+/* Drops one cap's reference to the frame at paddr; the last one returns
+ * the memory (a frame lives while any cap names it, as on seL4). */
+static int frame_unref(vs_linux *be, unsigned size_index, uint64_t paddr)
+{
+    uint64_t pfn = paddr >> PAGE_BITS;
+    if (be->refs[pfn] > 1) {
+        be->refs[pfn]--;
+        return 0;
+    }
+    int e = phys_give(be, size_index, paddr);
+    if (e != 0) {
+        return e;
+    }
+    be->refs[pfn] = 0;
+    be->frame_at[pfn] = 0;
+    be->counts.phys_used -= lx_frame_bytes(be, size_index);
+    return 0;
+}
+
+/* Deletes a frame cap or copy: unmaps it, drops its reference, frees the slot. */
+static int frame_cap_delete(vs_linux *be, vs_cap cap)
+{
+    lx_cap *c = &be->caps[cap];
+    int e = unmap_one(be, cap);
+    if (e == 0) {
+        e = frame_unref(be, c->size_index, c->paddr);
+    }
+    if (e != 0) {
+        return e;
+    }
+    if (c->kind == LX_COPY) {
+        be->counts.copies--;
+    } else {
+        be->counts.frames--;
+    }
+    slot_free(be, cap);
+    return 0;
+}
+
+static int lx_free_object(void *ctx, vs_object_kind kind, unsigned size, const vs_object *obj)
+{
+    vs_linux *be = ctx;
+    lx_cap *c = lx_get(be, obj->cap, kind == VS_OBJ_FRAME ? LX_FRAME : LX_TABLE);
+    if (c == NULL || c->kind == LX_COPY || c->size_index != size) {
+        return lx_fail(be, EINVAL, "free_object: cap %llu is not a %s of size %u", (unsigned long long)obj->cap,
+                       kind == VS_OBJ_FRAME ? "frame" : "paging table", size);
+    }
+    if (kind == VS_OBJ_PAGING_TABLE) {
+        slot_free(be, obj->cap);
+        be->counts.tables--;
+        return 0;
+    }
+    /* The original cap goes; copies keep the frame alive until they go too. */
+    return frame_cap_delete(be, obj->cap);
+}
+
+static vs_kstatus lx_map_table(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr)
+{
+    vs_linux *be = ctx;
+    lx_cap *t = lx_get(be, table, LX_TABLE);
+    if (lx_get(be, root, LX_ROOT) == NULL || t == NULL || t->size_index != level || t->mapped) {
+        return (vs_kstatus){
+            lx_fail(be, EINVAL, "map_table: cap %llu at %#llx", (unsigned long long)table, (unsigned long long)vaddr),
+            -1};
+    }
+    t->mapped = 1; /* bookkeeping only: Linux builds its own page tables */
+    t->root = root;
+    t->vaddr = vaddr;
+    return (vs_kstatus){0, -1};
+}
+
+static int lx_unmap_table(void *ctx, vs_cap table, unsigned level)
+{
+    vs_linux *be = ctx;
+    lx_cap *t = lx_get(be, table, LX_TABLE);
+    if (t == NULL || t->size_index != level) {
+        return lx_fail(be, EINVAL, "unmap_table: cap %llu", (unsigned long long)table);
+    }
+    t->mapped = 0;
+    return 0;
+}
+
+static int lx_copy_cap(void *ctx, vs_cap src, vs_cap *out)
+{
+    vs_linux *be = ctx;
+    if (lx_get(be, src, LX_FRAME) == NULL) {
+        return lx_fail(be, EINVAL, "copy_cap: cap %llu is not a frame", (unsigned long long)src);
+    }
+    vs_cap cap = 0;
+    int e = slot_alloc(be, &cap);
+    if (e != 0) {
+        return e;
+    }
+    const lx_cap *s = &be->caps[src];
+    lx_cap *c = &be->caps[cap];
+    c->kind = LX_COPY;
+    c->size_index = s->size_index;
+    c->paddr = s->paddr;
+    be->refs[s->paddr >> PAGE_BITS]++;
+    be->counts.copies++;
+    *out = cap;
+    return 0;
+}
+
+static int lx_delete_cap(void *ctx, vs_cap cap)
+{
+    vs_linux *be = ctx;
+    if (lx_get(be, cap, LX_COPY) == NULL) {
+        return lx_fail(be, EINVAL, "delete_cap: cap %llu is not a copy (free originals with free_object)",
+                       (unsigned long long)cap);
+    }
+    return frame_cap_delete(be, cap);
+}
+
+static int lx_frame_paddr(void *ctx, vs_cap frame, vs_addr *paddr)
+{
+    vs_linux *be = ctx;
+    const lx_cap *c = lx_get(be, frame, LX_FRAME);
+    if (c == NULL) {
+        return lx_fail(be, EINVAL, "frame_paddr: cap %llu is not a frame", (unsigned long long)frame);
+    }
+    *paddr = c->paddr;
+    return 0;
+}
+
+static int lx_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out)
+{
+    vs_linux *be = ctx;
+    if (be->maps != NULL) {
+        return vs_linux_translate_in(be, be->maps, root, vaddr, out);
+    }
+    vs_linux_maps maps;
+    int e = vs_linux_maps_read(be, 0, &maps);
+    if (e != 0) {
+        return lx_fail(be, e, "reading /proc/self/maps");
+    }
+    e = vs_linux_translate_in(be, &maps, root, vaddr, out);
+    vs_linux_maps_free(&maps);
+    return e;
+}
+
+static const vs_kernel_ops lx_ops = {
+    .alloc_object = lx_alloc_object,
+    .free_object = lx_free_object,
+    .map_frame = lx_map_frame,
+    .map_table = lx_map_table,
+    .unmap_frame = lx_unmap_frame,
+    .unmap_table = lx_unmap_table,
+    .copy_cap = lx_copy_cap,
+    .delete_cap = lx_delete_cap,
+    .frame_paddr = lx_frame_paddr,
+    .translate = lx_translate,
+    .map_frames = lx_map_frames,
+    .unmap_frames = lx_unmap_frames,
+};
+
+/* ---- the backend ---- */
+
+int vs_linux_create(const vs_linux_config *cfg, vs_linux **out)
+{
+    const vs_arch *arch = cfg != NULL && cfg->arch != NULL ? cfg->arch : vs_arch_get(VS_ARCH_X86_64);
+    uint64_t largest = (uint64_t)1 << arch->page_sizes[arch->num_page_sizes - 1].bits;
+    uint64_t phys = cfg != NULL && cfg->phys_bytes != 0 ? cfg->phys_bytes : (uint64_t)1 << 30;
+    if (out == NULL || arch->page_sizes[0].bits != PAGE_BITS || phys > ((uint64_t)1 << 46)) {
+        return EINVAL;
+    }
+    phys = (phys + largest - 1) & ~(largest - 1);
+    vs_linux *be = calloc(1, sizeof *be);
+    if (be == NULL) {
+        return ENOMEM;
+    }
+    be->arch = arch;
+    be->phys_bytes = phys;
+    be->private_mappings = cfg != NULL && cfg->private_mappings;
+    be->ncaps = 1; /* cap 0 is the null cap */
+    be->frame_at = calloc(phys >> PAGE_BITS, 1);
+    be->refs = calloc(phys >> PAGE_BITS, sizeof *be->refs);
+    be->memfd = memfd_create("vspace-frames", MFD_CLOEXEC);
+    int e = be->frame_at == NULL || be->refs == NULL ? ENOMEM : be->memfd < 0 ? errno : 0;
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    if (e == 0 && (ftruncate(be->memfd, (off_t)phys) != 0 || fstat(be->memfd, &st) != 0)) {
+        e = errno;
+    }
+    if (e == 0) {
+        be->dev = st.st_dev;
+        be->ino = st.st_ino;
+        void *p = mmap(NULL, phys, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, be->memfd, 0);
+        be->physmap = p == MAP_FAILED ? NULL : p;
+        e = p == MAP_FAILED ? errno : 0;
+    }
+    if (e != 0) {
+        vs_linux_destroy(be);
+        return e;
+    }
+    *out = be;
+    return 0;
+}
+
+void vs_linux_destroy(vs_linux *be)
+{
+    if (be == NULL) {
+        return;
+    }
+    for (vs_cap i = 1; i < be->ncaps; i++) {
+        if (be->caps[i].kind == LX_ROOT) {
+            vs_linux_root_free(be, i);
+        }
+    }
+    if (be->physmap != NULL) {
+        munmap(be->physmap, be->phys_bytes);
+    }
+    if (be->memfd >= 0) {
+        close(be->memfd);
+    }
+    for (unsigned i = 0; i < VS_MAX_PAGE_SIZES; i++) {
+        free(be->free[i].paddr);
+    }
+    free(be->frame_at);
+    free(be->refs);
+    free(be->caps);
+    free(be);
+}
+
+vs_kernel vs_linux_kernel(vs_linux *be)
+{
+    return (vs_kernel){&lx_ops, be};
+}
+
+const vs_arch *vs_linux_arch(const vs_linux *be)
+{
+    return be->arch;
+}
+
+const char *vs_linux_last_error(const vs_linux *be)
+{
+    return be->error;
+}
+
+/* Names the first mapping of this process in [start, end) (host addresses). */
+static void name_clash(vs_linux *be, uint64_t start, uint64_t end, vs_addr base, vs_addr vend)
+{
+    vs_linux_maps maps;
+    if (vs_linux_maps_read(NULL, 0, &maps) == 0) {
+        for (size_t i = 0; i < maps.count; i++) {
+            const vs_linux_vma *v = &maps.vma[i];
+            if (v->end > start && v->start < end) {
+                lx_fail(be, EEXIST, "window [%#llx, %#llx) clashes with this process's mapping [%#llx, %#llx) %s",
+                        (unsigned long long)base, (unsigned long long)vend, (unsigned long long)v->start,
+                        (unsigned long long)v->end, v->path[0] ? v->path : "(anonymous)");
+                break;
+            }
+        }
+        vs_linux_maps_free(&maps);
+    }
+}
+
+int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset, int where, vs_cap *root)
+{
+    uint64_t align = lx_frame_bytes(be, be->arch->num_page_sizes - 1u);
+    uint64_t size = end - base;
+    if (root == NULL || base >= end || ((base | end | (uint64_t)offset) & (PAGE - 1)) != 0 ||
+        (where != VS_LINUX_AT_OFFSET && where != VS_LINUX_ANYWHERE)) {
+        return lx_fail(be, EINVAL, "root window [%#llx, %#llx) offset %#llx", (unsigned long long)base,
+                       (unsigned long long)end, (unsigned long long)offset);
+    }
+    uint64_t host = base + (uint64_t)offset;
+    if (where == VS_LINUX_ANYWHERE) {
+        align = align < ((uint64_t)1 << 30) ? ((uint64_t)1 << 30) : align;
+        uint8_t *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            return lx_fail(be, errno, "placeholder of %#llx bytes", (unsigned long long)size);
+        }
+        uint64_t a = (uint64_t)(uintptr_t)p;
+        /* The host address keeps base's offset within the alignment, so
+         * large pages stay aligned in the host too. */
+        uint64_t want = ((a - (base & (align - 1)) + align - 1) & ~(align - 1)) + (base & (align - 1));
+        if (want < a) {
+            want += align;
+        }
+        if (want > a) {
+            munmap(p, want - a);
+        }
+        if (a + size + align > want + size) {
+            munmap((void *)(uintptr_t)(want + size), a + size + align - (want + size));
+        }
+        host = want;
+        offset = (int64_t)(host - base);
+    } else {
+        if (host < base ? offset >= 0 : offset < 0) {
+            return lx_fail(be, EINVAL, "root window offset %#llx wraps", (unsigned long long)offset);
+        }
+        void *p = mmap((void *)(uintptr_t)host, size, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == MAP_FAILED || p != (void *)(uintptr_t)host) {
+            int e = p == MAP_FAILED ? errno : EEXIST;
+            if (p != MAP_FAILED) {
+                munmap(p, size);
+            }
+            lx_fail(be, e, "placeholder for window [%#llx, %#llx)", (unsigned long long)base, (unsigned long long)end);
+            if (e == EEXIST) {
+                name_clash(be, host, host + size, base, end);
+            }
+            return e;
+        }
+    }
+    vs_cap cap = 0;
+    int e = slot_alloc(be, &cap);
+    if (e != 0) {
+        munmap((void *)(uintptr_t)host, size);
+        return e;
+    }
+    lx_cap *c = &be->caps[cap];
+    c->kind = LX_ROOT;
+    c->base = base;
+    c->end = end;
+    c->offset = offset;
+    be->counts.roots++;
+    *root = cap;
+    return 0;
+}
+
+int vs_linux_root_free(vs_linux *be, vs_cap root)
+{
+    lx_cap *r = lx_get(be, root, LX_ROOT);
+    if (r == NULL) {
+        return lx_fail(be, EINVAL, "root_free: cap %llu is not a root", (unsigned long long)root);
+    }
+    for (vs_cap i = 1; i < be->ncaps; i++) {
+        lx_cap *c = &be->caps[i];
+        if ((c->kind == LX_FRAME || c->kind == LX_COPY || c->kind == LX_TABLE) && c->mapped && c->root == root) {
+            c->mapped = 0;
+            be->counts.mapped -= c->kind != LX_TABLE;
+        }
+    }
+    munmap(host_of(r, r->base), r->end - r->base);
+    slot_free(be, root);
+    be->counts.roots--;
+    return 0;
+}
+
+int vs_linux_root_window(const vs_linux *be, vs_cap root, vs_addr *base, vs_addr *end, int64_t *offset)
+{
+    const lx_cap *r = lx_get(be, root, LX_ROOT);
+    if (r == NULL) {
+        return EINVAL;
+    }
+    *base = r->base;
+    *end = r->end;
+    *offset = r->offset;
+    return 0;
+}
+
+uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size)
+{
+    const lx_cap *c = lx_get(be, frame, LX_FRAME);
+    if (c == NULL) {
+        return NULL;
+    }
+    if (size != NULL) {
+        *size = lx_frame_bytes(be, c->size_index);
+    }
+    return be->physmap + c->paddr;
+}
+
+void vs_linux_get_counts(const vs_linux *be, vs_linux_counts *out)
+{
+    *out = be->counts;
+    struct stat st;
+    out->phys_memory = fstat(be->memfd, &st) == 0 ? (uint64_t)st.st_blocks * 512 : UINT64_MAX;
+}
+
+void vs_linux_use_maps(vs_linux *be, const vs_linux_maps *maps)
+{
+    be->maps = maps;
+}

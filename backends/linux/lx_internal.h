@@ -1,0 +1,64 @@
+/* The Linux backend's state, shared by its files. */
+#ifndef VS_LINUX_INTERNAL_H
+#define VS_LINUX_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <vs/linux_backend.h>
+
+typedef enum lx_kind { LX_FREE = 0, LX_FRAME, LX_COPY, LX_TABLE, LX_ROOT } lx_kind;
+
+/* One cap slot. */
+typedef struct lx_cap {
+    uint8_t kind;       /* lx_kind */
+    uint8_t size_index; /* frames and copies: page-size index; tables: level */
+    uint8_t mapped;
+    uint8_t rights;     /* frames: rights of the mapping */
+    uint64_t paddr;     /* frames and copies: memfd offset of the frame */
+    vs_cap root;        /* mapped: the root it is mapped in */
+    vs_addr vaddr;      /* mapped: where (vspace address) */
+    vs_addr base, end;  /* roots: the window */
+    int64_t offset;     /* roots: host address = vaddr + offset */
+    uint32_t next_free; /* free slots: the next one (0: none) */
+} lx_cap;
+
+/* Free frames of one size: a stack of memfd offsets. */
+typedef struct lx_freelist {
+    uint64_t *paddr;
+    size_t n, cap;
+} lx_freelist;
+
+struct vs_linux {
+    const vs_arch *arch;
+    int memfd;
+    dev_t dev; /* the memfd's device and inode, to recognise it in /proc/self/maps */
+    ino_t ino;
+    int private_mappings;
+    uint64_t phys_bytes;
+    uint8_t *physmap; /* all of the memfd, read-write, shared */
+    uint64_t bump;    /* memfd bytes below this were handed out at least once */
+    lx_freelist free[VS_MAX_PAGE_SIZES];
+    uint8_t *frame_at; /* per memfd page: size index + 1 of the live frame starting there, else 0 */
+    uint32_t *refs;    /* per memfd page where a live frame starts: caps naming it (original and copies) */
+    lx_cap *caps;      /* slot 0 unused: cap 0 is the null cap */
+    uint32_t ncaps, capcap, free_slot;
+    vs_linux_counts counts;
+    const vs_linux_maps *maps; /* installed view for translate, or NULL */
+    char error[256];
+};
+
+/* Records why a call failed and returns error (an errno value). */
+int lx_fail(vs_linux *be, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The slot of cap if it is of kind k (LX_FRAME also accepts LX_COPY), else NULL. */
+lx_cap *lx_get(const vs_linux *be, vs_cap cap, lx_kind k);
+
+/* Size in bytes of a frame of size index i. */
+static inline uint64_t lx_frame_bytes(const vs_linux *be, unsigned i)
+{
+    return (uint64_t)1 << be->arch->page_sizes[i].bits;
+}
+
+#endif

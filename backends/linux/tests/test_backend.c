@@ -1,0 +1,268 @@
+/* The Linux backend against the real kernel: every fact is read back from
+ * /proc/self/maps or from the memory itself, not from the backend's own
+ * bookkeeping. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "lx_compare.h"
+
+enum { PG = 4096 };
+static const vs_addr BASE = 1ull << 30, END = (1ull << 30) + (256ull << 20);
+
+typedef struct lfx {
+    vs_linux *be;
+    talloc ta;
+    vs_cap root;
+    vs_space *vs;
+    int64_t offset;
+} lfx;
+
+static void lfx_init(lfx *f, int private_mappings)
+{
+    vs_linux_config cfg = {NULL, 64ull << 20, private_mappings};
+    memset(f, 0, sizeof *f);
+    if (vs_linux_create(&cfg, &f->be) != 0 ||
+        vs_linux_root_create(f->be, BASE, END, 0, VS_LINUX_ANYWHERE, &f->root) != 0) {
+        fprintf(stderr, "backend setup failed\n");
+        exit(1);
+    }
+    vs_addr b, e;
+    vs_linux_root_window(f->be, f->root, &b, &e, &f->offset);
+    talloc_init(&f->ta);
+    vs_config c = {vs_arch_get(VS_ARCH_X86_64), talloc_allocator(&f->ta), vs_linux_kernel(f->be), f->root, BASE, END};
+    CHECK_RES(vs_create(&c, &f->vs), VS_OK);
+}
+
+static void lfx_fini(lfx *f)
+{
+    CHECK_RES(vs_destroy(f->vs, VS_DESTROY_FREE_CALLER_FRAMES, NULL), VS_OK);
+    vs_linux_counts n;
+    vs_linux_get_counts(f->be, &n);
+    CHECK_EQ_U(n.frames + n.copies + n.mapped, 0);
+    CHECK_EQ_U(n.phys_memory, 0); /* the memfd really holds no page any more */
+    CHECK_EQ_U(f->ta.live_bytes, 0);
+    vs_linux_destroy(f->be);
+    talloc_fini(&f->ta);
+}
+
+static uint8_t *host(const lfx *f, vs_addr va)
+{
+    return (uint8_t *)(uintptr_t)(va + (uint64_t)f->offset);
+}
+
+/* The /proc/self/maps line at a vspace address. */
+static vs_linux_vma line_at(const lfx *f, vs_addr va)
+{
+    vs_linux_maps m;
+    vs_linux_vma v;
+    memset(&v, 0, sizeof v);
+    if (vs_linux_maps_read(f->be, 0, &m) == 0) {
+        const vs_linux_vma *p = vs_linux_maps_find(&m, va + (uint64_t)f->offset);
+        if (p != NULL) {
+            v = *p;
+        }
+        vs_linux_maps_free(&m);
+    }
+    return v;
+}
+
+static void compare(lfx *f)
+{
+    char msg[200] = "";
+    if (lx_compare(f->be, f->vs, f->root, msg, sizeof msg) != 0) {
+        test_fail(__FILE__, __LINE__, "shadow and /proc/self/maps differ: %s", msg);
+    }
+}
+
+static void test_map_unmap(void)
+{
+    test_context = "map_unmap";
+    lfx f;
+    lfx_init(&f, 0);
+    vs_attrs ro = {"ro", VS_RIGHT_READ, VS_CACHE_DEFAULT};
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    vs_reservation *r1, *r2;
+    CHECK_RES(vs_reserve_at(f.vs, BASE + 16 * PG, 64 * PG, &rw, &r1), VS_OK);
+    CHECK_RES(vs_reserve_at(f.vs, BASE + 128 * PG, 16 * PG, &ro, &r2), VS_OK);
+    /* Before mapping: the whole window is one placeholder. */
+    vs_linux_vma v = line_at(&f, BASE + 16 * PG);
+    CHECK(v.placeholder && v.start == BASE + (uint64_t)f.offset && v.end == END + (uint64_t)f.offset);
+    /* 32 new frames come contiguous from the memfd: one mmap, one line. */
+    CHECK_RES(vs_map_new(f.vs, BASE + 16 * PG, 32, 12), VS_OK);
+    v = line_at(&f, BASE + 20 * PG);
+    CHECK(v.frames && v.shared && v.rights == (VS_RIGHT_READ | VS_RIGHT_WRITE));
+    CHECK_EQ_U(v.end - v.start, 32 * PG);
+    /* Writes through the mapping land in the frame (read via the physmap). */
+    memcpy(host(&f, BASE + 17 * PG + 5), "hello", 5);
+    vs_page p;
+    vs_lookup(f.vs, BASE + 17 * PG, &p);
+    uint64_t size = 0;
+    uint8_t *fr = vs_linux_frame_host(f.be, p.cap, &size);
+    CHECK(fr != NULL && size == PG && memcmp(fr + 5, "hello", 5) == 0);
+    compare(&f);
+    /* Read-only reservation: the line says r--. */
+    CHECK_RES(vs_map_new(f.vs, BASE + 128 * PG, 1, 12), VS_OK);
+    v = line_at(&f, BASE + 128 * PG);
+    CHECK(v.frames && v.rights == VS_RIGHT_READ);
+    compare(&f);
+    /* Unmapping puts the placeholder back: no memfd line is left in the window. */
+    CHECK_RES(vs_unmap(f.vs, BASE + 16 * PG, 32 * PG, 0), VS_OK);
+    CHECK_RES(vs_unmap(f.vs, BASE + 128 * PG, PG, 0), VS_OK);
+    v = line_at(&f, BASE + 16 * PG);
+    CHECK(v.placeholder && v.start == BASE + (uint64_t)f.offset && v.end == END + (uint64_t)f.offset);
+    compare(&f);
+    lfx_fini(&f);
+}
+
+static void test_share_and_large(void)
+{
+    test_context = "share_large";
+    lfx f;
+    lfx_init(&f, 0);
+    vs_linux_config cfg;
+    (void)cfg;
+    vs_cap root2 = 0;
+    CHECK_EQ_U(vs_linux_root_create(f.be, BASE, END, 0, VS_LINUX_ANYWHERE, &root2), 0);
+    vs_addr b, e;
+    int64_t off2 = 0;
+    vs_linux_root_window(f.be, root2, &b, &e, &off2);
+    vs_space *vs2 = NULL;
+    vs_config c = {vs_arch_get(VS_ARCH_X86_64), talloc_allocator(&f.ta), vs_linux_kernel(f.be), root2, BASE, END};
+    CHECK_RES(vs_create(&c, &vs2), VS_OK);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE + (4ull << 20), 4ull << 20, &rw, NULL), VS_OK);
+    CHECK_RES(vs_reserve_at(vs2, BASE + (8ull << 20), 4ull << 20, &rw, NULL), VS_OK);
+    /* A 2 MiB frame: a 2 MiB-aligned run of the memfd, reported as a large page. */
+    CHECK_RES(vs_map_new(f.vs, BASE + (4ull << 20), 1, 21), VS_OK);
+    vs_translation t;
+    CHECK_EQ_U(vs_linux_kernel(f.be).ops->translate(f.be, f.root, BASE + (5ull << 20), &t), 0);
+    CHECK(t.mapped && t.size_bits == 21 && (t.paddr & ((2u << 20) - 1)) == (1u << 20));
+    compare(&f);
+    /* Share it into the second vspace: the same frame, mapped twice. */
+    CHECK_RES(vs_share(vs2, BASE + (8ull << 20), f.vs, BASE + (4ull << 20), 2ull << 20), VS_OK);
+    memcpy(host(&f, BASE + (4ull << 20) + 100), "shared bytes", 13);
+    CHECK(strcmp((char *)(uintptr_t)(BASE + (8ull << 20) + 100 + (uint64_t)off2), "shared bytes") == 0);
+    char msg[200] = "";
+    CHECK(lx_compare(f.be, vs2, root2, msg, sizeof msg) == 0);
+    compare(&f);
+    CHECK_RES(vs_destroy(vs2, 0, NULL), VS_OK);
+    CHECK_EQ_U(vs_linux_root_free(f.be, root2), 0);
+    lfx_fini(&f);
+}
+
+/* The comparison itself catches what it is there to catch. */
+static void test_compare_catches(void)
+{
+    test_context = "compare_catches";
+    lfx f;
+    lfx_init(&f, 0);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE, 16 * PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map_new(f.vs, BASE, 4, 12), VS_OK);
+    char msg[200] = "";
+    /* Rights changed behind the shadow's back. */
+    CHECK(mprotect(host(&f, BASE + PG), PG, PROT_READ) == 0);
+    CHECK(lx_compare(f.be, f.vs, f.root, msg, sizeof msg) == 1 && strstr(msg, "rights") != NULL);
+    CHECK(mprotect(host(&f, BASE + PG), PG, PROT_READ | PROT_WRITE) == 0);
+    CHECK(lx_compare(f.be, f.vs, f.root, msg, sizeof msg) == 0);
+    /* A foreign anonymous mapping in the window. */
+    CHECK(mmap(host(&f, BASE + 8 * PG), PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED);
+    CHECK(lx_compare(f.be, f.vs, f.root, msg, sizeof msg) == 1 && strstr(msg, "foreign") != NULL);
+    CHECK(mmap(host(&f, BASE + 8 * PG), PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+               0) != MAP_FAILED);
+    /* A page unmapped behind the shadow's back. */
+    CHECK(mmap(host(&f, BASE + 2 * PG), PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1,
+               0) != MAP_FAILED);
+    CHECK(lx_compare(f.be, f.vs, f.root, msg, sizeof msg) == 1 && strstr(msg, "kernel does not") != NULL);
+    lfx_fini(&f);
+}
+
+/* A failing batch leaves nothing mapped: a cap used twice, and a cap that
+ * is no frame, part way through. */
+static void test_all_or_nothing(void)
+{
+    test_context = "all_or_nothing";
+    lfx f;
+    lfx_init(&f, 0);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE, 16 * PG, &rw, NULL), VS_OK);
+    vs_kernel k = vs_linux_kernel(f.be);
+    vs_object o[3];
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U(k.ops->alloc_object(f.be, VS_OBJ_FRAME, 0, &o[i]), 0);
+    }
+    vs_cap twice[4] = {o[0].cap, o[1].cap, o[2].cap, o[1].cap};
+    CHECK_RES(vs_map(f.vs, BASE, twice, NULL, 4, 12), VS_ERR_KERNEL);
+    CHECK_EQ_U(vs_last_kernel_error(f.vs), EBUSY);
+    compare(&f);
+    vs_linux_vma v = line_at(&f, BASE);
+    CHECK(v.placeholder);
+    vs_cap bogus[3] = {o[0].cap, o[1].cap, 9999};
+    CHECK_RES(vs_map(f.vs, BASE, bogus, NULL, 3, 12), VS_ERR_KERNEL);
+    CHECK_EQ_U(vs_last_kernel_error(f.vs), EINVAL);
+    CHECK(line_at(&f, BASE + PG).placeholder);
+    compare(&f);
+    vs_linux_counts n;
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.mapped, 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_U(k.ops->free_object(f.be, VS_OBJ_FRAME, 0, &o[i]), 0);
+    }
+    lfx_fini(&f);
+}
+
+/* A window placed at a fixed address refuses to land on anything. */
+static void test_clash(void)
+{
+    test_context = "clash";
+    vs_linux *be = NULL;
+    CHECK_EQ_U(vs_linux_create(NULL, &be), 0);
+    vs_addr here = (vs_addr)(uintptr_t)&test_clash & ~(vs_addr)(PG - 1);
+    vs_cap root = 0;
+    CHECK_EQ_U(vs_linux_root_create(be, here - 16 * PG, here + 16 * PG, 0, VS_LINUX_AT_OFFSET, &root), EEXIST);
+    CHECK(strstr(vs_linux_last_error(be), "linuxbe_unit") != NULL);
+    vs_linux_destroy(be);
+}
+
+/* Private mappings are copy-on-write across fork, as a program expects. */
+static void test_private_fork(void)
+{
+    test_context = "private_fork";
+    lfx f;
+    lfx_init(&f, 1);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE, 4 * PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map_new(f.vs, BASE, 4, 12), VS_OK);
+    CHECK(!line_at(&f, BASE).shared && line_at(&f, BASE).frames);
+    compare(&f);
+    volatile int *x = (volatile int *)host(&f, BASE);
+    *x = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        *x = 2;
+        _exit(*x == 2 ? 0 : 1);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(*x == 1);
+    lfx_fini(&f);
+}
+
+int main(void)
+{
+    test_map_unmap();
+    test_share_and_large();
+    test_compare_catches();
+    test_all_or_nothing();
+    test_clash();
+    test_private_fork();
+    return test_summary("linuxbe_unit");
+}

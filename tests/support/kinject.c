@@ -1,0 +1,138 @@
+#include "kinject.h"
+
+#include <stddef.h>
+
+#define REAL(k) ((k)->real.ops)
+
+/* True if this call is the one to fail. */
+static int now(kinject *k)
+{
+    if (k->fail_in == 0 || --k->fail_in != 0) {
+        return 0;
+    }
+    k->fired = 1;
+    return 1;
+}
+
+static int ki_alloc_object(void *ctx, vs_object_kind kind, unsigned size, vs_object *out)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->alloc_object(k->real.ctx, kind, size, out);
+}
+
+static int ki_free_object(void *ctx, vs_object_kind kind, unsigned size, const vs_object *obj)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->free_object(k->real.ctx, kind, size, obj);
+}
+
+static vs_kstatus ki_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
+                               vs_cache cache)
+{
+    kinject *k = ctx;
+    if (now(k)) {
+        return (vs_kstatus){k->error, -1};
+    }
+    vs_kstatus st = REAL(k)->map_frame(k->real.ctx, root, frame, vaddr, page_size, rights, cache);
+    if (st.error == 0 && k->on_map != NULL) {
+        k->on_map(k->on_map_ctx, root, vaddr);
+    }
+    return st;
+}
+
+static vs_kstatus ki_map_table(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr)
+{
+    kinject *k = ctx;
+    return now(k) ? (vs_kstatus){k->error, -1} : REAL(k)->map_table(k->real.ctx, root, table, level, vaddr);
+}
+
+static int ki_unmap_frame(void *ctx, vs_cap frame, unsigned page_size)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->unmap_frame(k->real.ctx, frame, page_size);
+}
+
+static int ki_unmap_table(void *ctx, vs_cap table, unsigned level)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->unmap_table(k->real.ctx, table, level);
+}
+
+static int ki_copy_cap(void *ctx, vs_cap src, vs_cap *out)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->copy_cap(k->real.ctx, src, out);
+}
+
+static int ki_delete_cap(void *ctx, vs_cap cap)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->delete_cap(k->real.ctx, cap);
+}
+
+static int ki_frame_paddr(void *ctx, vs_cap frame, vs_addr *paddr)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->frame_paddr(k->real.ctx, frame, paddr);
+}
+
+static int ki_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *out)
+{
+    kinject *k = ctx;
+    return now(k) ? k->error : REAL(k)->translate(k->real.ctx, root, vaddr, out);
+}
+
+static vs_kstatus ki_map_frames(void *ctx, vs_cap root, const vs_cap *frames, unsigned n, vs_addr vaddr,
+                                unsigned page_size, unsigned rights, vs_cache cache, unsigned *done)
+{
+    kinject *k = ctx;
+    if (now(k)) {
+        *done = 0;
+        return (vs_kstatus){k->error, -1};
+    }
+    vs_kstatus st = REAL(k)->map_frames(k->real.ctx, root, frames, n, vaddr, page_size, rights, cache, done);
+    if (*done > 0 && k->on_map != NULL) {
+        k->on_map(k->on_map_ctx, root, vaddr);
+    }
+    return st;
+}
+
+static int ki_unmap_frames(void *ctx, const vs_cap *frames, unsigned n, unsigned page_size, unsigned *done)
+{
+    kinject *k = ctx;
+    if (now(k)) {
+        *done = 0;
+        return k->error;
+    }
+    return REAL(k)->unmap_frames(k->real.ctx, frames, n, page_size, done);
+}
+
+static const vs_kernel_ops ki_single = {
+    .alloc_object = ki_alloc_object,
+    .free_object = ki_free_object,
+    .map_frame = ki_map_frame,
+    .map_table = ki_map_table,
+    .unmap_frame = ki_unmap_frame,
+    .unmap_table = ki_unmap_table,
+    .copy_cap = ki_copy_cap,
+    .delete_cap = ki_delete_cap,
+    .frame_paddr = ki_frame_paddr,
+    .translate = ki_translate,
+};
+
+static const vs_kernel_ops ki_batch = {
+    ki_alloc_object, ki_free_object, ki_map_frame,   ki_map_table, ki_unmap_frame, ki_unmap_table,
+    ki_copy_cap,     ki_delete_cap,  ki_frame_paddr, ki_translate, ki_map_frames,  ki_unmap_frames,
+};
+
+vs_kernel kinject_kernel(kinject *k)
+{
+    int batch = k->real.ops->map_frames != NULL && k->real.ops->unmap_frames != NULL;
+    return (vs_kernel){batch ? &ki_batch : &ki_single, k};
+}
+
+void kinject_arm(kinject *k, uint64_t n)
+{
+    k->fail_in = n;
+    k->fired = 0;
+}

@@ -1,0 +1,27 @@
+/* A kernel interface that forwards to another and can fail the Nth call
+ * from now (counting every op, batch forms as one call), for failure
+ * injection over any backend. */
+#ifndef TESTS_SUPPORT_KINJECT_H
+#define TESTS_SUPPORT_KINJECT_H
+
+#include <stdint.h>
+
+#include <vs/kernel.h>
+
+typedef struct kinject {
+    vs_kernel real;
+    uint64_t fail_in; /* calls until the injected failure (1: the next); 0: off */
+    int fired;        /* an injected failure happened since kinject_arm */
+    int error;        /* what an injected failure returns */
+    /* Called after each successful map (one frame or a batch); may be NULL. */
+    void (*on_map)(void *ctx, vs_cap root, vs_addr vaddr);
+    void *on_map_ctx;
+} kinject;
+
+/* The forwarding kernel. Batch ops are offered iff real offers them. */
+vs_kernel kinject_kernel(kinject *k);
+
+/* Fails the nth call from now (0: disarm) and clears fired. */
+void kinject_arm(kinject *k, uint64_t n);
+
+#endif
