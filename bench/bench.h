@@ -102,7 +102,7 @@ void *bench_xmalloc(size_t bytes);
 extern const vs_attrs bench_attrs;
 
 /* The start address of a reservation. */
-vs_addr bench_res_start(const vs_reservation *res);
+vs_addr bench_res_start(const vs_space *vs, const vs_reservation *res);
 
 /* ---- results ---- */
 

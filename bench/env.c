@@ -278,9 +278,9 @@ void *bench_xmalloc(size_t bytes)
     return p;
 }
 
-vs_addr bench_res_start(const vs_reservation *res)
+vs_addr bench_res_start(const vs_space *vs, const vs_reservation *res)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(vs, res, &info);
     return info.start;
 }

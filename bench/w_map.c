@@ -257,7 +257,7 @@ static w3_result w2_w3_size(const bench_config *cfg, size_t m, size_t lookups)
 {
     bench_heap heap = {0, 0, 0};
     vs_space *vs = bench_vspace_new(&heap);
-    vs_addr base = bench_res_start(reserve_pages(vs, m, "W2"));
+    vs_addr base = bench_res_start(vs, reserve_pages(vs, m, "W2"));
     vs_cap *caps = numbered_caps(m);
     w2_result w = w2_measure(cfg, vs, base, caps, m);
     w2_report(m, &w);
@@ -308,7 +308,7 @@ static void w4_dense(size_t pages)
 {
     bench_heap heap = {0, 0, 0};
     vs_space *vs = bench_vspace_new(&heap);
-    vs_addr base = bench_res_start(reserve_pages(vs, pages, "W4-dense"));
+    vs_addr base = bench_res_start(vs, reserve_pages(vs, pages, "W4-dense"));
     vs_cap *caps = numbered_caps(pages);
     map_batch(vs, base, caps, pages);
     bench_record *rec = bench_add("W4-dense", pages, "B/page", bytes_per_page(vs, &heap, pages, "W4-dense"));

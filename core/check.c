@@ -27,9 +27,9 @@ static void violation(checker *c, vs_violation_kind kind, vs_addr vaddr, uint64_
 
 /* ---- the reservation tree ---- */
 
-static void check_node_shape(checker *c, const vs_reservation *n)
+static void check_node_shape(checker *c, const res_node *n)
 {
-    vs_reservation copy = *n;
+    res_node copy = *n;
     restree_pull(&copy);
     if (copy.height != n->height || copy.sub_min != n->sub_min || copy.sub_max != n->sub_max ||
         copy.sub_gap != n->sub_gap) {
@@ -39,12 +39,13 @@ static void check_node_shape(checker *c, const vs_reservation *n)
     if (balance > 1 || balance < -1) {
         violation(c, VS_V_TREE, n->start, 1, (uint64_t)(balance < 0 ? -balance : balance), "tree out of balance");
     }
-    if (n->owner != c->vs) {
-        violation(c, VS_V_TREE, n->start, 0, 0, "reservation node owned by another vspace");
+    const handle_table *h = &c->vs->handles;
+    if (n->slot >= h->capacity || h->slots[n->slot].node != n) {
+        violation(c, VS_V_TREE, n->start, n->slot, h->capacity, "reservation node is not the one its handle names");
     }
 }
 
-static void check_node_range(checker *c, const vs_reservation *n)
+static void check_node_range(checker *c, const res_node *n)
 {
     const vs_space *vs = c->vs;
     if (n->start >= n->end || n->start < vs->base || n->end > vs->end) {
@@ -80,7 +81,7 @@ static uint64_t check_large_page(checker *c, uint64_t page, const shadow_entry *
     return pages;
 }
 
-static void check_reservation_pages(checker *c, const vs_reservation *res)
+static void check_reservation_pages(checker *c, const res_node *res)
 {
     uint64_t mapped = 0;
     for (uint64_t page = page_of(res->start); page < page_of(res->end);) {
@@ -100,7 +101,7 @@ static void check_reservation_pages(checker *c, const vs_reservation *res)
     }
 }
 
-static void check_tree(checker *c, const vs_reservation *n)
+static void check_tree(checker *c, const res_node *n)
 {
     if (n == NULL) {
         return;
@@ -159,8 +160,8 @@ static void check_counts(checker *c)
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
     }
-    size_t bytes =
-        sizeof(vs_space) + c->nodes * sizeof(vs_reservation) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec);
+    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + shadow_bytes(&vs->shadow) +
+                   tables * sizeof(table_rec) + handles_bytes(&vs->handles);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,
                   "bookkeeping bytes, table count or reservation count disagree with the structures");

@@ -13,7 +13,7 @@ typedef struct cap_list {
     size_t count;
 } cap_list;
 
-static int collect(void *ctx, const vs_reservation *res)
+static int collect(void *ctx, const res_node *res)
 {
     cap_list *list = ctx;
     shadow_cursor c;

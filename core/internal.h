@@ -5,6 +5,7 @@
 #include <vs/space.h>
 
 #include "counted.h"
+#include "handles.h"
 #include "restree.h"
 #include "shadow.h"
 #include "tables.h"
@@ -17,6 +18,7 @@ struct vs_space {
     vs_addr base; /* managed range [base, end) */
     vs_addr end;
     restree tree;
+    handle_table handles;
     shadow shadow;
     table_list tables;
     uint64_t reserved_pages;
@@ -71,7 +73,7 @@ void vs_release_failed(vs_space *vs, int error);
 vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr vaddr);
 
 /* The reservation wholly containing [addr, addr + size), or NULL. */
-vs_reservation *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size);
+res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size);
 
 /* Tears down the kernel side of the mapped page whose entry is e: unmaps
  * the frame and, as the owner and `free_frames` say, frees it or
@@ -81,7 +83,7 @@ int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames);
 /* Unmaps every MAPPED page in [addr, addr + size): kernel first, all or
  * nothing, then releases frames and returns the pages to RESERVED. The
  * caller has checked the range lies in res and covers whole pages. */
-vs_result vs_unmap_range(vs_space *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames);
+vs_result vs_unmap_range(vs_space *vs, res_node *res, vs_addr addr, uint64_t size, int free_frames);
 
 /* The first MAPPED / not MAPPED base page of [addr, addr + size), as an
  * address, for error details; addr + size if there is none. */

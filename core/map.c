@@ -49,7 +49,7 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
  * allocated before the kernel is called, so no failure needs a kernel undo
  * but a kernel failure. A large page first clears its span of the empty
  * tables smaller pages left: the kernel will not map it over them. */
-static vs_result map_run(vs_space *vs, const vs_reservation *res, vs_addr at, const page_run *run,
+static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const page_run *run,
                          const page_source *src)
 {
     const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
@@ -77,7 +77,7 @@ static vs_result map_run(vs_space *vs, const vs_reservation *res, vs_addr at, co
 
 vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_source *src)
 {
-    vs_reservation *res = vs_reservation_holding(vs, vaddr, size);
+    res_node *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
@@ -274,7 +274,7 @@ int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames)
 }
 
 /* Re-maps the pages of [addr, until) unmapped before a kernel failure. */
-static void remap_range(vs_space *vs, const vs_reservation *res, vs_addr addr, vs_addr until)
+static void remap_range(vs_space *vs, const res_node *res, vs_addr addr, vs_addr until)
 {
     shadow_cursor c;
     uint64_t page;
@@ -288,7 +288,7 @@ static void remap_range(vs_space *vs, const vs_reservation *res, vs_addr addr, v
 
 /* Phase one of an unmap: the kernel unmaps, all or nothing. Counts the
  * pages unmapped and those whose frame needs releasing afterwards. */
-static vs_result kernel_unmap_range(vs_space *vs, const vs_reservation *res, vs_addr addr, uint64_t size,
+static vs_result kernel_unmap_range(vs_space *vs, const res_node *res, vs_addr addr, uint64_t size,
                                     uint64_t *unmapped, uint64_t *releasable)
 {
     shadow_cursor c;
@@ -326,7 +326,7 @@ static void release_range(vs_space *vs, vs_addr addr, uint64_t size, int free_fr
     }
 }
 
-vs_result vs_unmap_range(vs_space *vs, vs_reservation *res, vs_addr addr, uint64_t size, int free_frames)
+vs_result vs_unmap_range(vs_space *vs, res_node *res, vs_addr addr, uint64_t size, int free_frames)
 {
     uint64_t unmapped = 0;
     uint64_t releasable = 0;
@@ -363,7 +363,7 @@ static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigne
     if (rc.result != VS_OK) {
         return vs_fail(vs, rc.result, rc.reason, vaddr);
     }
-    vs_reservation *res = vs_reservation_holding(vs, vaddr, size);
+    res_node *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }

@@ -19,12 +19,11 @@ static void copy_name(char *dst, const char *src)
     memset(dst + i, 0, VS_NAME_MAX - i);
 }
 
-static vs_reservation *new_node(vs_space *vs, const vs_attrs *attrs)
+static res_node *new_node(vs_space *vs, const vs_attrs *attrs)
 {
-    vs_reservation *res = counted_alloc_get(&vs->alloc, sizeof *res);
+    res_node *res = counted_alloc_get(&vs->alloc, sizeof *res);
     if (res != NULL) {
         memset(res, 0, sizeof *res);
-        res->owner = vs;
         res->rights = attrs != NULL ? attrs->rights : VS_RIGHT_READ | VS_RIGHT_WRITE;
         res->cache = (uint8_t)(attrs != NULL ? attrs->cache : VS_CACHE_DEFAULT);
         copy_name(res->name, attrs != NULL ? attrs->name : NULL);
@@ -32,11 +31,18 @@ static vs_reservation *new_node(vs_space *vs, const vs_attrs *attrs)
     return res;
 }
 
-/* Gives the node [start, start + size), marks its pages RESERVED and links
- * it into the tree; on NO_MEMORY frees the node and changes nothing. */
-static vs_result install(vs_space *vs, vs_reservation *res, vs_addr start, uint64_t size, vs_reservation **out)
+/* Gives the node [start, start + size), marks its pages RESERVED, links it
+ * into the tree and gives it a handle; on NO_MEMORY frees the node and
+ * changes nothing. */
+static vs_result install(vs_space *vs, res_node *res, vs_addr start, uint64_t size, vs_reservation **out)
 {
     vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
+    if (r == VS_OK) {
+        r = handles_prepare(&vs->handles, &vs->alloc);
+        if (r != VS_OK) {
+            shadow_clear(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
+        }
+    }
     if (r != VS_OK) {
         counted_alloc_put(&vs->alloc, res, sizeof *res);
         return r;
@@ -44,9 +50,10 @@ static vs_result install(vs_space *vs, vs_reservation *res, vs_addr start, uint6
     res->start = start;
     res->end = start + size;
     restree_insert(&vs->tree, res);
+    vs_reservation *handle = handles_add(&vs->handles, res);
     vs->reserved_pages += page_of(size);
     if (out != NULL) {
-        *out = res;
+        *out = handle;
     }
     return VS_OK;
 }
@@ -70,7 +77,7 @@ static vs_result reserve_anywhere(vs_space *vs, uint64_t size, uint64_t align, c
         return vs_fail(vs, VS_ERR_NO_SPACE, "no free range of this size and alignment is left", 0);
     }
     shadow_prefetch(&vs->shadow, page_of(start), page_of(size), 0);
-    vs_reservation *res = new_node(vs, attrs);
+    res_node *res = new_node(vs, attrs);
     if (res == NULL) {
         return VS_ERR_NO_MEMORY;
     }
@@ -87,7 +94,7 @@ vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs
  * (the one with the greatest start below `end`). */
 static vs_result overlap(vs_space *vs, vs_addr end)
 {
-    const vs_reservation *hit = restree_last_below(&vs->tree, end);
+    const res_node *hit = restree_last_below(&vs->tree, end);
     return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation that starts", hit->start);
 }
 
@@ -103,7 +110,7 @@ static vs_result reserve_fixed(vs_space *vs, vs_addr vaddr, uint64_t size, const
     if (!restree_is_free(&vs->tree, vaddr, vaddr + size)) {
         return overlap(vs, vaddr + size);
     }
-    vs_reservation *res = new_node(vs, attrs);
+    res_node *res = new_node(vs, attrs);
     if (res == NULL) {
         return VS_ERR_NO_MEMORY;
     }
@@ -116,12 +123,15 @@ vs_result vs_reserve_at(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_att
     return vs_end(vs, reserve_fixed(vs, vaddr, size, attrs, out), vaddr);
 }
 
-static vs_result check_handle(vs_space *vs, const vs_reservation *res)
+/* The node a handle names; NULL (with INVALID_ARG recorded) for a NULL,
+ * stale (freed) or foreign handle. */
+static res_node *check_handle(vs_space *vs, const vs_reservation *handle)
 {
-    if (vs == NULL || res == NULL || res->owner != vs) {
-        return vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL or belongs to another vspace", 0);
+    res_node *res = vs != NULL ? handles_resolve(&vs->handles, handle) : NULL;
+    if (res == NULL) {
+        vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL, freed, or of another vspace", 0);
     }
-    return VS_OK;
+    return res;
 }
 
 /* HAS_MAPPINGS, naming the first mapped page of [addr, addr + size). */
@@ -131,12 +141,13 @@ static vs_result has_mappings(vs_space *vs, vs_addr addr, uint64_t size)
                    vs_first_mapped(vs, addr, size));
 }
 
-static vs_result free_reservation(vs_space *vs, vs_reservation *res, unsigned flags)
+static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned flags)
 {
-    vs_result r = check_handle(vs, res);
-    if (r != VS_OK) {
-        return r;
+    res_node *res = check_handle(vs, handle);
+    if (res == NULL) {
+        return VS_ERR_INVALID_ARG;
     }
+    vs_result r = VS_OK;
     if ((flags & ~(unsigned)(VS_FREE_UNMAP | VS_FREE_FRAMES)) != 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "unknown flags", res->start);
     }
@@ -155,7 +166,7 @@ static vs_result free_reservation(vs_space *vs, vs_reservation *res, unsigned fl
     shadow_prefetch(&vs->shadow, page_of(res->start), page_of(res->end - res->start), 1);
     shadow_clear(&vs->shadow, &vs->alloc, page_of(res->start), page_of(res->end - res->start));
     vs->reserved_pages -= page_of(res->end - res->start);
-    res->owner = NULL;
+    handles_remove(&vs->handles, res);
     counted_alloc_put(&vs->alloc, res, sizeof *res);
     return VS_OK;
 }
@@ -166,7 +177,7 @@ vs_result vs_free(vs_space *vs, vs_reservation *res, unsigned flags)
     return vs_end(vs, free_reservation(vs, res, flags), 0);
 }
 
-static vs_result grow(vs_space *vs, vs_reservation *res, vs_addr new_end)
+static vs_result grow(vs_space *vs, res_node *res, vs_addr new_end)
 {
     if (!restree_is_free(&vs->tree, res->end, new_end)) {
         return overlap(vs, new_end);
@@ -181,7 +192,7 @@ static vs_result grow(vs_space *vs, vs_reservation *res, vs_addr new_end)
     return VS_OK;
 }
 
-static vs_result shrink(vs_space *vs, vs_reservation *res, vs_addr new_end)
+static vs_result shrink(vs_space *vs, res_node *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
     if (shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
@@ -194,11 +205,11 @@ static vs_result shrink(vs_space *vs, vs_reservation *res, vs_addr new_end)
     return VS_OK;
 }
 
-static vs_result resize_reservation(vs_space *vs, vs_reservation *res, uint64_t new_size)
+static vs_result resize_reservation(vs_space *vs, vs_reservation *handle, uint64_t new_size)
 {
-    vs_result r = check_handle(vs, res);
-    if (r != VS_OK) {
-        return r;
+    res_node *res = check_handle(vs, handle);
+    if (res == NULL) {
+        return VS_ERR_INVALID_ARG;
     }
     range_check rc = vs_range_check(vs, res->start, new_size);
     if (rc.result != VS_OK) {
@@ -237,7 +248,7 @@ static vs_result reserve_piece(vs_space *vs, vs_addr start, vs_addr end)
 
 /* Marks the new range before clearing the old one: a leaf shared by both
  * must not be freed in between. Pages the two ranges share stay RESERVED. */
-static vs_result relocate(vs_space *vs, vs_reservation *res, vs_addr new_start)
+static vs_result relocate(vs_space *vs, res_node *res, vs_addr new_start)
 {
     vs_addr new_end = new_start + (res->end - res->start);
     vs_addr below_end = new_end < res->start ? new_end : res->start;
@@ -257,12 +268,13 @@ static vs_result relocate(vs_space *vs, vs_reservation *res, vs_addr new_start)
     return VS_OK;
 }
 
-static vs_result move_reservation(vs_space *vs, vs_reservation *res, vs_addr new_vaddr)
+static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr new_vaddr)
 {
-    vs_result r = check_handle(vs, res);
-    if (r != VS_OK) {
-        return r;
+    res_node *res = check_handle(vs, handle);
+    if (res == NULL) {
+        return VS_ERR_INVALID_ARG;
     }
+    vs_result r = VS_OK;
     range_check rc = vs_range_check(vs, new_vaddr, res->end - res->start);
     if (rc.result != VS_OK) {
         return vs_fail(vs, rc.result, rc.reason, new_vaddr);
@@ -292,19 +304,20 @@ vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out)
     if (vs == NULL || out == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    vs_reservation *res = restree_containing(&vs->tree, vaddr);
+    const res_node *res = restree_containing(&vs->tree, vaddr);
     if (res == NULL) {
         return VS_ERR_NOT_RESERVED;
     }
-    *out = res;
+    *out = handles_of(&vs->handles, res);
     return VS_OK;
 }
 
-vs_result vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out)
+vs_result vs_reservation_get_info(const vs_space *vs, const vs_reservation *handle, vs_reservation_info *out)
 {
     if (out == NULL) {
         return VS_ERR_INVALID_ARG;
     }
+    const res_node *res = vs != NULL ? handles_resolve(&vs->handles, handle) : NULL;
     if (res == NULL) {
         memset(out, 0, sizeof *out);
         return VS_ERR_INVALID_ARG;
@@ -323,10 +336,23 @@ size_t vs_reservation_count(const vs_space *vs)
     return vs != NULL ? vs->tree.count : 0;
 }
 
+typedef struct visit_handles {
+    const vs_space *vs;
+    int (*fn)(void *ctx, const vs_reservation *res);
+    void *ctx;
+} visit_handles;
+
+static int visit_handle(void *ctx, const res_node *res)
+{
+    const visit_handles *v = ctx;
+    return v->fn(v->ctx, handles_of(&v->vs->handles, res));
+}
+
 int vs_for_each_reservation(const vs_space *vs, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
 {
     if (vs == NULL || fn == NULL) {
         return 0;
     }
-    return restree_for_each(&vs->tree, fn, ctx);
+    visit_handles v = {vs, fn, ctx};
+    return restree_for_each(&vs->tree, visit_handle, &v);
 }

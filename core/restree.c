@@ -2,7 +2,7 @@
  * is at most 1.44 log2(n), so the recursion is bounded and small. */
 #include "restree.h"
 
-static unsigned height_of(const vs_reservation *n)
+static unsigned height_of(const res_node *n)
 {
     return n != NULL ? n->height : 0;
 }
@@ -12,10 +12,10 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-void restree_pull(vs_reservation *n)
+void restree_pull(res_node *n)
 {
-    const vs_reservation *left = n->child[0];
-    const vs_reservation *right = n->child[1];
+    const res_node *left = n->child[0];
+    const res_node *right = n->child[1];
     uint64_t gap = 0;
 
     n->height = (uint8_t)(1 + (height_of(left) > height_of(right) ? height_of(left) : height_of(right)));
@@ -31,9 +31,9 @@ void restree_pull(vs_reservation *n)
 }
 
 /* Rotates so that child[dir] becomes the subtree root. */
-static vs_reservation *rotate(vs_reservation *n, int dir)
+static res_node *rotate(res_node *n, int dir)
 {
-    vs_reservation *up = n->child[dir];
+    res_node *up = n->child[dir];
     n->child[dir] = up->child[!dir];
     up->child[!dir] = n;
     restree_pull(n);
@@ -41,7 +41,7 @@ static vs_reservation *rotate(vs_reservation *n, int dir)
     return up;
 }
 
-static int balance_of(const vs_reservation *n)
+static int balance_of(const res_node *n)
 {
     return (int)height_of(n->child[1]) - (int)height_of(n->child[0]);
 }
@@ -50,7 +50,7 @@ static int balance_of(const vs_reservation *n)
  * anything below n changed, and on return whether n's summary (height and
  * augmentation) did: once a summary stops changing, the ancestors need no
  * pull, which saves reading their other children. */
-static vs_reservation *rebalance(vs_reservation *n, int *changed)
+static res_node *rebalance(res_node *n, int *changed)
 {
     if (!*changed) {
         return n;
@@ -73,7 +73,7 @@ static vs_reservation *rebalance(vs_reservation *n, int *changed)
     return n;
 }
 
-static vs_reservation *insert_at(vs_reservation *n, vs_reservation *node, int *changed)
+static res_node *insert_at(res_node *n, res_node *node, int *changed)
 {
     if (n == NULL) {
         node->child[0] = node->child[1] = NULL;
@@ -86,14 +86,14 @@ static vs_reservation *insert_at(vs_reservation *n, vs_reservation *node, int *c
     return rebalance(n, changed);
 }
 
-void restree_insert(restree *tree, vs_reservation *node)
+void restree_insert(restree *tree, res_node *node)
 {
     int changed = 0;
     tree->root = insert_at(tree->root, node, &changed);
     tree->count++;
 }
 
-static vs_reservation *remove_min(vs_reservation *n, vs_reservation **min, int *changed)
+static res_node *remove_min(res_node *n, res_node **min, int *changed)
 {
     if (n->child[0] == NULL) {
         *min = n;
@@ -104,7 +104,7 @@ static vs_reservation *remove_min(vs_reservation *n, vs_reservation **min, int *
     return rebalance(n, changed);
 }
 
-static vs_reservation *remove_at(vs_reservation *n, const vs_reservation *node, int *changed)
+static res_node *remove_at(res_node *n, const res_node *node, int *changed)
 {
     if (n == node) {
         *changed = 1;
@@ -112,8 +112,8 @@ static vs_reservation *remove_at(vs_reservation *n, const vs_reservation *node, 
             return n->child[n->child[0] == NULL];
         }
         /* Splice the successor node in, so handles to it stay valid. */
-        vs_reservation *successor = NULL;
-        vs_reservation *right = remove_min(n->child[1], &successor, changed);
+        res_node *successor = NULL;
+        res_node *right = remove_min(n->child[1], &successor, changed);
         successor->child[0] = n->child[0];
         successor->child[1] = right;
         *changed = 1;
@@ -124,14 +124,14 @@ static vs_reservation *remove_at(vs_reservation *n, const vs_reservation *node, 
     return rebalance(n, changed);
 }
 
-void restree_remove(restree *tree, vs_reservation *node)
+void restree_remove(restree *tree, res_node *node)
 {
     int changed = 0;
     tree->root = remove_at(tree->root, node, &changed);
     tree->count--;
 }
 
-static void refresh_at(vs_reservation *n, const vs_reservation *node)
+static void refresh_at(res_node *n, const res_node *node)
 {
     if (n != node) {
         refresh_at(n->child[node->start > n->start], node);
@@ -139,15 +139,15 @@ static void refresh_at(vs_reservation *n, const vs_reservation *node)
     restree_pull(n);
 }
 
-void restree_refresh(restree *tree, const vs_reservation *node)
+void restree_refresh(restree *tree, const res_node *node)
 {
     refresh_at(tree->root, node);
 }
 
-vs_reservation *restree_last_below(const restree *tree, vs_addr addr)
+res_node *restree_last_below(const restree *tree, vs_addr addr)
 {
-    vs_reservation *best = NULL;
-    for (vs_reservation *n = tree->root; n != NULL;) {
+    res_node *best = NULL;
+    for (res_node *n = tree->root; n != NULL;) {
         if (n->start < addr) {
             best = n;
             n = n->child[1];
@@ -158,18 +158,18 @@ vs_reservation *restree_last_below(const restree *tree, vs_addr addr)
     return best;
 }
 
-vs_reservation *restree_containing(const restree *tree, vs_addr addr)
+res_node *restree_containing(const restree *tree, vs_addr addr)
 {
     if (addr == UINT64_MAX) {
         return NULL;
     }
-    vs_reservation *n = restree_last_below(tree, addr + 1);
+    res_node *n = restree_last_below(tree, addr + 1);
     return n != NULL && addr < n->end ? n : NULL;
 }
 
 int restree_is_free(const restree *tree, vs_addr start, vs_addr end)
 {
-    const vs_reservation *below = restree_last_below(tree, end);
+    const res_node *below = restree_last_below(tree, end);
     return below == NULL || below->end <= start;
 }
 
@@ -191,7 +191,7 @@ static int gap_fits(const gap_query *q, vs_addr from, vs_addr to)
 
 /* Searches the free space between `before` and `after`, which contains
  * exactly the reservations of subtree n, lowest address first. */
-static int search_gap(const vs_reservation *n, vs_addr before, vs_addr after, const gap_query *q)
+static int search_gap(const res_node *n, vs_addr before, vs_addr after, const gap_query *q)
 {
     if (n == NULL) {
         return gap_fits(q, before, after);
@@ -209,7 +209,7 @@ int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size,
     return search_gap(tree->root, lo, hi, &q);
 }
 
-static int visit(const vs_reservation *n, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
+static int visit(const res_node *n, int (*fn)(void *ctx, const res_node *res), void *ctx)
 {
     if (n == NULL) {
         return 0;
@@ -224,7 +224,7 @@ static int visit(const vs_reservation *n, int (*fn)(void *ctx, const vs_reservat
     return r;
 }
 
-int restree_for_each(const restree *tree, int (*fn)(void *ctx, const vs_reservation *res), void *ctx)
+int restree_for_each(const restree *tree, int (*fn)(void *ctx, const res_node *res), void *ctx)
 {
     return visit(tree->root, fn, ctx);
 }

@@ -10,8 +10,10 @@
 
 #include <vs/space.h>
 
-struct vs_reservation {
-    struct vs_reservation *child[2];
+typedef struct res_node res_node;
+
+struct res_node {
+    struct res_node *child[2];
     vs_addr start;
     vs_addr end;      /* exclusive */
     vs_addr sub_min;  /* lowest start in this subtree */
@@ -21,29 +23,29 @@ struct vs_reservation {
     uint8_t rights;
     uint8_t cache;
     uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
-    const vs_space *owner; /* lets calls reject another vspace's handle */
+    uint32_t slot;         /* index in the handle table (handles.h) */
     char name[VS_NAME_MAX];
 };
 
 typedef struct restree {
-    vs_reservation *root;
+    res_node *root;
     size_t count;
 } restree;
 
 /* Inserts node, whose [start, end) overlaps no reservation in the tree. */
-void restree_insert(restree *tree, vs_reservation *node);
+void restree_insert(restree *tree, res_node *node);
 
 /* Removes node, which is in the tree. Other nodes keep their addresses. */
-void restree_remove(restree *tree, vs_reservation *node);
+void restree_remove(restree *tree, res_node *node);
 
 /* Recomputes the augmentation on the path to node after its end changed. */
-void restree_refresh(restree *tree, const vs_reservation *node);
+void restree_refresh(restree *tree, const res_node *node);
 
 /* The reservation with the greatest start below addr, or NULL. */
-vs_reservation *restree_last_below(const restree *tree, vs_addr addr);
+res_node *restree_last_below(const restree *tree, vs_addr addr);
 
 /* The reservation containing addr, or NULL. */
-vs_reservation *restree_containing(const restree *tree, vs_addr addr);
+res_node *restree_containing(const restree *tree, vs_addr addr);
 
 /* True if [start, end) overlaps no reservation. */
 int restree_is_free(const restree *tree, vs_addr start, vs_addr end);
@@ -54,9 +56,9 @@ int restree_is_free(const restree *tree, vs_addr start, vs_addr end);
 int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size, uint64_t align, vs_addr *out);
 
 /* In-order visit; stops at and returns the first non-zero fn result. */
-int restree_for_each(const restree *tree, int (*fn)(void *ctx, const vs_reservation *res), void *ctx);
+int restree_for_each(const restree *tree, int (*fn)(void *ctx, const res_node *res), void *ctx);
 
 /* Recomputes height and augmentation of a single node from its children. */
-void restree_pull(vs_reservation *node);
+void restree_pull(res_node *node);
 
 #endif

@@ -62,6 +62,7 @@ vs_result vs_create(const vs_config *config, vs_space **out)
     int whole = config->range_base == 0 && config->range_end == 0;
     vs->base = whole ? config->arch->user_base : config->range_base;
     vs->end = whole ? config->arch->user_end : config->range_end;
+    handles_init(&vs->handles, (uintptr_t)(((uint64_t)(uintptr_t)vs >> 4) * 0x9e3779b97f4a7c15ull));
     for (unsigned i = 0; i < config->arch->num_page_sizes; i++) {
         vs->size_shift[i] = (uint8_t)(config->arch->page_sizes[i].bits - SHADOW_PAGE_BITS);
     }
@@ -160,9 +161,9 @@ range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size)
     return (range_check){VS_OK, NULL};
 }
 
-vs_reservation *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
+res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
 {
-    vs_reservation *res = restree_containing(&vs->tree, addr);
+    res_node *res = restree_containing(&vs->tree, addr);
     if (res == NULL || addr + size > res->end || addr + size < addr) {
         return NULL;
     }
@@ -194,7 +195,7 @@ typedef struct destroy_ctx {
 
 /* Teardown visits each reservation's mapped pages; nodes are freed only
  * after the walk, since the walk reads the tree. */
-static int destroy_mappings(void *ctx, const vs_reservation *res)
+static int destroy_mappings(void *ctx, const res_node *res)
 {
     const destroy_ctx *d = ctx;
     vs_space *vs = d->vs;
@@ -208,7 +209,7 @@ static int destroy_mappings(void *ctx, const vs_reservation *res)
     return 0;
 }
 
-static void free_nodes(vs_space *vs, vs_reservation *n)
+static void free_nodes(vs_space *vs, res_node *n)
 {
     if (n != NULL) {
         free_nodes(vs, n->child[0]);
@@ -228,6 +229,7 @@ vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
     tables_destroy(vs);
     shadow_destroy(&vs->shadow, &vs->alloc);
     free_nodes(vs, vs->tree.root);
+    handles_destroy(&vs->handles, &vs->alloc);
     int failed = vs->release_failures != failures_before;
     if (last_kernel_error != NULL) {
         *last_kernel_error = failed ? vs->last_kernel_error : 0;

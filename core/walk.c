@@ -80,7 +80,7 @@ static void keys_fini(leaf_keys *k)
 static void visit_pages(const vs_space *vs, const leaf_keys *k, vs_mapping_fn fn, void *ctx)
 {
     uint64_t next_page = 0; /* first base page not yet reported */
-    const vs_reservation *res = NULL;
+    const res_node *res = NULL;
     for (size_t i = 0; i < k->count; i++) {
         uint64_t first = k->keys[i] << SHADOW_LEAF_BITS;
         uint64_t end = first + SHADOW_LEAF_PAGES;
@@ -110,7 +110,7 @@ static void visit_pages(const vs_space *vs, const leaf_keys *k, vs_mapping_fn fn
                 .owner = (vs_page_owner)e.owner,
                 .cap = e.cap,
                 .cookie = e.cookie,
-                .res = res,
+                .res = res != NULL ? handles_of(&vs->handles, res) : NULL,
             };
             if (fn(ctx, &m) != 0) {
                 return;

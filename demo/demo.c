@@ -349,7 +349,7 @@ static vs_addr reserve_anywhere(demo *d, vs_space *vs, const char *name)
     char call[96];
     vs_reservation_info info = {0};
     if (r == VS_OK) {
-        vs_reservation_get_info(res, &info);
+        vs_reservation_get_info(vs, res, &info);
     }
     snprintf(call, sizeof call, "vs_reserve(1 page, \"%s\") = 0x%08llx (lowest free range)", name,
              (unsigned long long)info.start);
@@ -626,7 +626,7 @@ static int audit_reservation(void *ctx, const vs_reservation *res)
 {
     audit_ctx *a = ctx;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(a->vs, res, &info);
     for (vs_addr va = info.start; va < info.end; va += PAGE) {
         vs_page p;
         int ok = vs_lookup(a->vs, va, &p) == VS_OK && page_agrees(a->d, a->root, va, &p, info.rights);
@@ -676,10 +676,9 @@ static void audit(demo *d)
 
 static int print_reservation(void *ctx, const vs_reservation *res)
 {
-    (void)ctx;
     vs_reservation_info info;
     char r[4];
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(ctx, res, &info);
     rights_text(info.rights, r);
     printf("  %-18s 0x%08llx-0x%08llx %6llu  %-6s %6llu\n", info.name, (unsigned long long)info.start,
            (unsigned long long)info.end, (unsigned long long)((info.end - info.start) / PAGE), r,
@@ -695,7 +694,7 @@ static void print_vspace(const vs_space *vs, const char *name)
            st.reservations, (unsigned long long)st.reserved_pages, (unsigned long long)st.mapped_pages,
            st.paging_tables, st.bookkeeping_bytes);
     printf("  %-18s %-21s %6s  %-6s %6s\n", "name", "range", "pages", "rights", "mapped");
-    vs_for_each_reservation(vs, print_reservation, NULL);
+    vs_for_each_reservation(vs, print_reservation, (void *)vs);
 }
 
 static void reports(const demo *d)

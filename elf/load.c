@@ -78,7 +78,7 @@ static vs_elf_error pick_base(load_ctx *c, vs_addr *base)
         return space_fail(c, r, "vs_reserve", "the image's span", hi - lo);
     }
     vs_reservation_info info;
-    vs_reservation_get_info(probe, &info);
+    vs_reservation_get_info(c->child, probe, &info);
     for (int t = 0; t < UNDO_TRIES && vs_free(c->child, probe, 0) != VS_OK; t++) {
     }
     *base = info.start - lo;

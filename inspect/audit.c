@@ -42,9 +42,10 @@ static void on_violation(void *ctx, const vs_violation *v)
 
 static int count_reservation(void *ctx, const vs_reservation *res)
 {
-    vs_audit_summary *s = ctx;
+    const auditor *a = ctx;
+    vs_audit_summary *s = a->sum;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(a->vs, res, &info);
     s->reservations++;
     s->reserved_pages += (info.end - info.start) >> 12;
     s->mapped_in_reservations += info.mapped_pages;
@@ -187,7 +188,7 @@ vs_result vs_audit(const vs_space *vs, vs_discrepancy_fn report, void *ctx, vs_a
         return r;
     }
     sum->checks_run |= VS_AUDIT_CHECK_BOOKKEEPING;
-    vs_for_each_reservation(vs, count_reservation, sum);
+    vs_for_each_reservation(vs, count_reservation, &a);
 
     int spans = 0;
     probe_kernel(&a, &spans);

@@ -28,13 +28,19 @@ static void *grow_push(grow *g)
     return (char *)g->items + g->count++ * g->size;
 }
 
+typedef struct res_walk {
+    grow *g;
+    const vs_space *vs;
+} res_walk;
+
 static int take_res(void *ctx, const vs_reservation *res)
 {
-    ins_res *r = grow_push(ctx);
+    const res_walk *w = ctx;
+    ins_res *r = grow_push(w->g);
     if (r == NULL) {
         return 1;
     }
-    vs_reservation_get_info(res, &r->info);
+    vs_reservation_get_info(w->vs, res, &r->info);
     r->handle = res;
     return 0;
 }
@@ -65,7 +71,8 @@ int ins_collect(const vs_space *vs, ins_space *out, int want_tables)
     grow res = {NULL, 0, 0, sizeof(ins_res), 0};
     grow runs = {NULL, 0, 0, sizeof(vs_mapped_run), 0};
     grow tables = {NULL, 0, 0, sizeof(vs_table_occupancy), 0};
-    vs_for_each_reservation(vs, take_res, &res);
+    res_walk rw = {&res, vs};
+    vs_for_each_reservation(vs, take_res, &rw);
     int bad = res.failed || vs_walk_runs(vs, take_run, &runs) != VS_OK || runs.failed;
     if (!bad && want_tables) {
         bad = vs_walk_tables(vs, take_table, &tables) != VS_OK || tables.failed;

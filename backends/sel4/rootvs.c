@@ -88,7 +88,7 @@ static vs_result temp_reserve(vs_space *root_vs, uint64_t size, uint64_t align, 
     vs_result r = vs_reserve(root_vs, size, align, &attrs, res);
     if (r == VS_OK) {
         vs_reservation_info info;
-        vs_reservation_get_info(*res, &info);
+        vs_reservation_get_info(root_vs, *res, &info);
         *vaddr = info.start;
     }
     return r;

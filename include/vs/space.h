@@ -29,8 +29,12 @@
 extern "C" {
 #endif
 
-typedef struct vs_space vs_space;             /* opaque */
-typedef struct vs_reservation vs_reservation; /* opaque; valid until freed */
+typedef struct vs_space vs_space; /* opaque */
+/* A reservation handle: an opaque id, never a pointer to dereference. It
+ * names its reservation until vs_free; afterwards every call refuses it
+ * (INVALID_ARG), even when a new reservation takes the same address, and
+ * so does every other vspace. */
+typedef struct vs_reservation vs_reservation;
 
 enum { VS_NAME_MAX = 24 }; /* reservation names are copied, truncated to VS_NAME_MAX - 1 bytes */
 
@@ -156,7 +160,8 @@ enum {
 };
 
 /* Frees a reservation. With mapped pages and no VS_FREE_UNMAP, refuses with
- * HAS_MAPPINGS. Errors: INVALID_ARG (NULL, or a handle of another vspace),
+ * HAS_MAPPINGS. Errors: INVALID_ARG (NULL, a freed handle, or a handle of
+ * another vspace),
  * HAS_MAPPINGS, KERNEL (unmapping failed; nothing changed), NO_MEMORY. */
 vs_result vs_free(vs_space *vs, vs_reservation *res, unsigned flags);
 
@@ -176,9 +181,10 @@ vs_result vs_move(vs_space *vs, vs_reservation *res, vs_addr new_vaddr);
  * INVALID_ARG (NULL vs or out; *out is then untouched). */
 vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out);
 
-/* Copies the reservation's attributes and counts into *out. Errors:
- * INVALID_ARG for a NULL out, or a NULL res (then *out is zeroed). */
-vs_result vs_reservation_get_info(const vs_reservation *res, vs_reservation_info *out);
+/* Copies the attributes and counts of the reservation res names into *out.
+ * Errors: INVALID_ARG for a NULL out; for a NULL vs, or a res that is NULL,
+ * freed or of another vspace (then *out is zeroed). */
+vs_result vs_reservation_get_info(const vs_space *vs, const vs_reservation *res, vs_reservation_info *out);
 
 /* Number of live reservations; 0 for a NULL vs. */
 size_t vs_reservation_count(const vs_space *vs);

@@ -78,10 +78,10 @@ typedef struct layout {
     unsigned big_bits;
 } layout;
 
-static vs_addr start_of(const vs_reservation *r)
+static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.start;
 }
 
@@ -95,9 +95,9 @@ static void build(be_child *c, layout *l)
     CHECK_RES(vs_reserve_at(c->vs, 0x400000, 8 * PAGE_SIZE, &text, &l->text), VS_OK);
     CHECK_RES(vs_reserve_at(c->vs, 0x408000, 8 * PAGE_SIZE, &data, &l->data), VS_OK);
     CHECK_RES(vs_reserve(c->vs, 2ull << l->big_bits, 1ull << l->big_bits, &big, &l->big), VS_OK);
-    l->text_va = start_of(l->text);
-    l->data_va = start_of(l->data);
-    l->big_va = start_of(l->big);
+    l->text_va = start_of(c->vs, l->text);
+    l->data_va = start_of(c->vs, l->data);
+    l->big_va = start_of(c->vs, l->big);
     CHECK_RES(vs_map_new(c->vs, l->text_va, 5, 12), VS_OK);
     CHECK_RES(vs_map_new(c->vs, l->data_va + PAGE_SIZE, 3, 12), VS_OK);
     CHECK_RES(vs_map_new(c->vs, l->big_va, 1, l->big_bits), VS_OK);
@@ -141,7 +141,8 @@ static void test_clean(be_fx *fx, be_child *c, const layout *l)
 static void test_dropped_reservation(be_child *c, const layout *l)
 {
     vs_space *vs = c->vs;
-    restree_remove(&vs->tree, l->text);
+    res_node *text = handles_resolve(&vs->handles, l->text);
+    restree_remove(&vs->tree, text);
     vs_audit_summary s;
     CHECK_RES(audit(vs, &s), VS_ERR_INCONSISTENT);
     CHECK_EQ_U(s.mapped_outside, 5);
@@ -153,7 +154,7 @@ static void test_dropped_reservation(be_child *c, const layout *l)
     const vs_discrepancy *d = first_of(VS_AUDIT_BOOKKEEPING);
     CHECK(d != NULL && d->invariant == 1 && d->violation == VS_V_PAGE_OUTSIDE_RESERVATION);
     CHECK_EQ_U(s.per_invariant[2], 0); /* the kernel agrees with the shadow */
-    restree_insert(&vs->tree, l->text);
+    restree_insert(&vs->tree, text);
     CHECK_RES(audit(vs, &s), VS_OK);
 }
 
@@ -208,7 +209,7 @@ static void test_large_cap_as_small(be_fx *fx, be_child *c, const layout *l)
 static void test_wrong_rights(be_child *c, const layout *l)
 {
     vs_space *vs = c->vs;
-    vs_reservation *text = l->text;
+    res_node *text = handles_resolve(&vs->handles, l->text);
     uint8_t saved = text->rights;
     text->rights = VS_RIGHT_READ | VS_RIGHT_WRITE;
     vs_audit_summary s;

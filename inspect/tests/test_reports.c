@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     reserve_at(vs, top + PAGE_SIZE, 1, "ipc-buffer", VS_RIGHT_READ | VS_RIGHT_WRITE);
     CHECK_RES(vs_map_new(vs, top + PAGE_SIZE, 1, 12), VS_OK);
     if (orphans) {
-        restree_remove(&vs->tree, data);
+        restree_remove(&vs->tree, handles_resolve(&vs->handles, data));
     }
 
     vs_audit_result audit;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     vs_audit_result_free(&audit);
 
     if (orphans) {
-        restree_insert(&vs->tree, data);
+        restree_insert(&vs->tree, handles_resolve(&vs->handles, data));
     }
     be_child_destroy(&fx, &c, 0);
     be_fx_fini(&fx);

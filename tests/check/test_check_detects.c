@@ -75,7 +75,7 @@ static void test_page_empty_in_reservation(const vs_arch *arch)
 static void test_mapped_count(const vs_arch *arch)
 {
     fixture fx;
-    vs_reservation *r = healthy(&fx, arch);
+    res_node *r = handles_resolve(&fx.vs->handles, healthy(&fx, arch));
     r->mapped_pages += 1;
     expect_violation(fx.vs, VS_V_MAPPED_COUNT, r->start);
     r->mapped_pages -= 1;
@@ -115,7 +115,7 @@ static void test_tree_augmentation(const vs_arch *arch)
     vs_attrs a = attrs_rw("t");
     vs_reservation *r2 = NULL;
     CHECK_RES(vs_reserve_at(fx.vs, arch->user_base + 32 * PAGE_SIZE, PAGE_SIZE, &a, &r2), VS_OK);
-    vs_reservation *top = fx.vs->tree.root;
+    res_node *top = fx.vs->tree.root;
     uint64_t saved = top->sub_gap;
     top->sub_gap += PAGE_SIZE;
     expect_violation(fx.vs, VS_V_TREE, top->start);

@@ -76,12 +76,18 @@ static int dump_page(void *ctx, const vs_mapping *m)
     return 0;
 }
 
+typedef struct res_dump {
+    FILE *txt;
+    const vs_space *vs;
+} res_dump;
+
 static int dump_res(void *ctx, const vs_reservation *res)
 {
+    const res_dump *d = ctx;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
-    fprintf(ctx, "res %#llx %#llx %u %s\n", (unsigned long long)info.start, (unsigned long long)info.end, info.rights,
-            info.name);
+    vs_reservation_get_info(d->vs, res, &info);
+    fprintf(d->txt, "res %#llx %#llx %u %s\n", (unsigned long long)info.start, (unsigned long long)info.end,
+            info.rights, info.name);
     return 0;
 }
 
@@ -98,7 +104,8 @@ static int dump(elf_sim *s, const vs_elf_loaded *ld, const char *dir, int n)
     }
     fprintf(c.txt, "base %#llx\nentry %#llx\nphdr %#llx\n", (unsigned long long)ld->plan.base,
             (unsigned long long)ld->plan.entry, (unsigned long long)ld->plan.phdr);
-    vs_for_each_reservation(s->child.vs, dump_res, c.txt);
+    res_dump rd = {c.txt, s->child.vs};
+    vs_for_each_reservation(s->child.vs, dump_res, &rd);
     vs_walk_pages(s->child.vs, dump_page, &c);
     fclose(c.txt);
     fclose(c.bin);

@@ -21,10 +21,10 @@ typedef struct world {
     vs_addr r1s, r2s, rbigs, rfars, rds, rdbigs;
 } world;
 
-static vs_addr start_of(const vs_reservation *r)
+static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.start;
 }
 
@@ -53,8 +53,8 @@ static void world_init(world *w, const vs_arch *arch, unsigned fx_flags)
     CHECK_RES(vs_reserve_at(A, far, 4 * PAGE_SIZE, &a, &w->rfar), VS_OK);
     CHECK_RES(vs_reserve(w->b, 8 * PAGE_SIZE, 0, &a, &w->rd), VS_OK);
     CHECK_RES(vs_reserve(w->b, bs, bs, &a, &w->rdbig), VS_OK);
-    w->r1s = start_of(w->r1), w->r2s = start_of(w->r2), w->rbigs = start_of(w->rbig);
-    w->rfars = start_of(w->rfar), w->rds = start_of(w->rd), w->rdbigs = start_of(w->rdbig);
+    w->r1s = start_of(A, w->r1), w->r2s = start_of(A, w->r2), w->rbigs = start_of(A, w->rbig);
+    w->rfars = start_of(A, w->rfar), w->rds = start_of(w->b, w->rd), w->rdbigs = start_of(w->b, w->rdbig);
     map_caller(w, A, w->r1s, 2, 12);
     CHECK_RES(vs_map_new(A, w->r1s + 2 * PAGE_SIZE, 1, 12), VS_OK);
     CHECK_RES(vs_map_new(A, w->rbigs, 1, w->big), VS_OK);

@@ -88,7 +88,7 @@ static int verify_res(void *ctx, const vs_reservation *res)
 {
     verify_walk *w = ctx;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(w->vs, res, &info);
     for (vs_addr va = info.start; va < info.end && !w->bad;) {
         va += verify_page(w, va, info.rights);
     }

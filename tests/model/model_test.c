@@ -259,6 +259,7 @@ static unsigned inj_end(runner *r)
 typedef struct walk {
     runner *r;
     const m_space *m;
+    const vs_space *vs;
     size_t i;
     int bad;
 } walk;
@@ -267,7 +268,7 @@ static int cmp_res(void *ctx, const vs_reservation *res)
 {
     walk *w = ctx;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(w->vs, res, &info);
     if (w->i >= w->m->nres) {
         w->bad = fail(w->r, "extra reservation [%#llx, %#llx)", (unsigned long long)info.start,
                       (unsigned long long)info.end);
@@ -287,7 +288,7 @@ static int cmp_res(void *ctx, const vs_reservation *res)
 
 static int compare_reservations(runner *r, int s)
 {
-    walk w = {r, &r->m[s], 0, 0};
+    walk w = {r, &r->m[s], r->vs[s], 0, 0};
     vs_for_each_reservation(r->vs[s], cmp_res, &w);
     if (!w.bad && w.i != r->m[s].nres) {
         return fail(r, "vspace %d has %zu reservations, model %zu", s, w.i, r->m[s].nres);

@@ -64,7 +64,7 @@ static int visit(void *ctx, const vs_reservation *res)
     memset(r, 0, sizeof *r);
     r->vs = w->vs_index;
     r->handle = res;
-    vs_reservation_get_info(res, &r->info);
+    vs_reservation_get_info(w->vs, res, &r->info);
     add_reservation_pages(w, &r->info);
     return 0;
 }

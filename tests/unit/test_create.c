@@ -175,10 +175,10 @@ static void test_null_getters(const vs_arch *arch)
     CHECK_RES(vs_reserve(fx.vs, 4 * PAGE_SIZE, 0, &a, &r), VS_OK);
     vs_reservation_info info;
     memset(&info, 0xa5, sizeof info);
-    CHECK_RES(vs_reservation_get_info(NULL, &info), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_reservation_get_info(fx.vs, NULL, &info), VS_ERR_INVALID_ARG);
     CHECK(info.start == 0 && info.end == 0 && info.name[0] == 0 && info.mapped_pages == 0);
-    CHECK_RES(vs_reservation_get_info(r, NULL), VS_ERR_INVALID_ARG);
-    CHECK_RES(vs_reservation_get_info(r, &info), VS_OK);
+    CHECK_RES(vs_reservation_get_info(fx.vs, r, NULL), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_reservation_get_info(fx.vs, r, &info), VS_OK);
     CHECK_EQ_U(info.end - info.start, 4 * PAGE_SIZE);
 
     CHECK_EQ_U(vs_reservation_count(NULL), 0);

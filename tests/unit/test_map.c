@@ -13,10 +13,10 @@ static vs_page page_at(const vs_space *vs, vs_addr va)
     return p;
 }
 
-static uint64_t mapped_in(const vs_reservation *r)
+static uint64_t mapped_in(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.mapped_pages;
 }
 
@@ -47,7 +47,7 @@ static void map_one_size(const vs_arch *arch, unsigned idx)
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, 2 * sz, sz, &a, &r), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     vs_addr va = info.start + sz;
     vs_object f = fk_new_frame(fx.fk, bits);
     uintptr_t cookie = 0xc0ffee;
@@ -60,7 +60,7 @@ static void map_one_size(const vs_arch *arch, unsigned idx)
     CHECK(k->mapped && k->vaddr == va && k->root == fx.root && k->size == idx);
     CHECK(k->rights == (VS_RIGHT_READ | VS_RIGHT_EXEC) && k->cache == VS_CACHE_UNCACHED);
     check_kernel_agrees(&fx, va + sz - 1);
-    CHECK_EQ_U(mapped_in(r), sz / PAGE_SIZE);
+    CHECK_EQ_U(mapped_in(fx.vs, r), sz / PAGE_SIZE);
     vs_stats st;
     vs_get_stats(fx.vs, &st);
     CHECK_EQ_U(st.mapped_pages, sz / PAGE_SIZE);
@@ -69,7 +69,7 @@ static void map_one_size(const vs_arch *arch, unsigned idx)
     CHECK_RES(vs_unmap(fx.vs, va, sz, 0), VS_OK);
     CHECK(!fk_cap_get(fx.fk, f.cap)->mapped);
     CHECK(page_at(fx.vs, va).state == VS_PAGE_RESERVED);
-    CHECK_EQ_U(mapped_in(r), 0);
+    CHECK_EQ_U(mapped_in(fx.vs, r), 0);
     fx_fini(&fx, 0);
 }
 
@@ -90,7 +90,7 @@ static void test_map_args(const vs_arch *arch)
     CHECK_RES(vs_reserve(fx.vs, 2ull << big, 1ull << big, &a, &r), VS_OK);
     CHECK(fx_nth_reservation(fx.vs, 0) == r);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     vs_addr s = info.start;
     CHECK_RES(vs_reserve_at(fx.vs, info.end, PAGE_SIZE, &a, &r2), VS_OK);
     vs_cap f = fx_frame(&fx, 12);
@@ -113,7 +113,7 @@ static void test_map_args(const vs_arch *arch)
     /* Crossing the end of r2 into nothing. */
     CHECK_RES(vs_map(fx.vs, info.end, caps2, NULL, 2, 12), VS_ERR_NOT_RESERVED);
     CHECK_EQ_U(fk_count(fx.fk).mapped_frames, 0);
-    CHECK_EQ_U(mapped_in(r), 0);
+    CHECK_EQ_U(mapped_in(fx.vs, r), 0);
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
@@ -129,7 +129,7 @@ static void test_map_already_mapped(const vs_arch *arch)
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, 2ull << big, 1ull << big, &a, &r), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     vs_addr s = info.start;
     vs_cap f1 = fx_frame(&fx, 12), f2 = fx_frame(&fx, 12);
     CHECK_RES(vs_map(fx.vs, s + 2 * PAGE_SIZE, &f1, NULL, 1, 12), VS_OK);
@@ -216,7 +216,7 @@ static void test_large_after_small(const vs_arch *arch)
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, 1ull << big, 1ull << big, &a, &r), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     CHECK_RES(vs_map_new(fx.vs, info.start, 1, 12), VS_OK);
     CHECK_RES(vs_unmap(fx.vs, info.start, PAGE_SIZE, VS_UNMAP_FREE_FRAMES), VS_OK);
     CHECK_RES(vs_map_new(fx.vs, info.start, 1, big), VS_OK);
@@ -233,7 +233,7 @@ static void test_unmap(const vs_arch *arch)
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, 2ull << big, 1ull << big, &a, &r), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     vs_addr s = info.start;
     vs_cap c[4];
     uintptr_t cookies[4];
@@ -262,7 +262,7 @@ static void test_unmap(const vs_arch *arch)
     CHECK(fk_cap_get(fx.fk, bf)->mapped && page_at(fx.vs, bva).state == VS_PAGE_MAPPED);
     CHECK_RES(vs_unmap(fx.vs, bva, 1ull << big, 0), VS_OK);
     CHECK(!fk_cap_get(fx.fk, bf)->mapped);
-    CHECK_EQ_U(mapped_in(r), 1);
+    CHECK_EQ_U(mapped_in(fx.vs, r), 1);
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }

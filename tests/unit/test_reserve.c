@@ -6,17 +6,17 @@
 
 enum { BASE = 0x100000, SMALL_PAGES = 16 };
 
-static vs_addr start_of(const vs_reservation *r)
+static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.start;
 }
 
-static vs_addr end_of(const vs_reservation *r)
+static vs_addr end_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.end;
 }
 
@@ -60,19 +60,19 @@ static void test_reserve_first_fit_reuses_holes(const vs_arch *arch)
     vs_reservation *rs[4] = {NULL, NULL, NULL, NULL};
     for (int i = 0; i < 4; i++) {
         CHECK_RES(vs_reserve(fx.vs, 4 * PAGE_SIZE, 0, &a, &rs[i]), VS_OK);
-        CHECK(rs[i] != NULL && start_of(rs[i]) == BASE + (vs_addr)i * 4 * PAGE_SIZE);
+        CHECK(rs[i] != NULL && start_of(fx.vs, rs[i]) == BASE + (vs_addr)i * 4 * PAGE_SIZE);
     }
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &r), VS_ERR_NO_SPACE);
     CHECK_RES(vs_free(fx.vs, rs[1], 0), VS_OK);
     CHECK_RES(vs_reserve(fx.vs, 5 * PAGE_SIZE, 0, &a, &r), VS_ERR_NO_SPACE);
     CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &a, &r), VS_OK);
-    CHECK(r != NULL && start_of(r) == BASE + 4 * PAGE_SIZE);
+    CHECK(r != NULL && start_of(fx.vs, r) == BASE + 4 * PAGE_SIZE);
     CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &a, &r), VS_OK);
-    CHECK(r != NULL && start_of(r) == BASE + 6 * PAGE_SIZE);
+    CHECK(r != NULL && start_of(fx.vs, r) == BASE + 6 * PAGE_SIZE);
     CHECK_RES(vs_free(fx.vs, rs[0], 0), VS_OK);
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &r), VS_OK);
-    CHECK(r != NULL && start_of(r) == BASE);
+    CHECK(r != NULL && start_of(fx.vs, r) == BASE);
     CHECK_EQ_U(vs_reservation_count(fx.vs), 5);
     fx_fini(&fx, 0);
 }
@@ -85,15 +85,15 @@ static void test_reserve_alignment(const vs_arch *arch)
     vs_attrs a = attrs_rw("al");
     vs_reservation *small = NULL, *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &small), VS_OK);
-    CHECK(small != NULL && start_of(small) == BASE);
+    CHECK(small != NULL && start_of(fx.vs, small) == BASE);
     CHECK_RES(vs_reserve(fx.vs, big, big, &a, &r), VS_OK);
     vs_addr want = (BASE + PAGE_SIZE + big - 1) & ~(big - 1);
-    CHECK(r != NULL && start_of(r) == want && end_of(r) == want + big);
+    CHECK(r != NULL && start_of(fx.vs, r) == want && end_of(fx.vs, r) == want + big);
     /* The gap below the aligned one is still usable. */
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &r), VS_OK);
-    CHECK(r != NULL && start_of(r) == BASE + PAGE_SIZE);
+    CHECK(r != NULL && start_of(fx.vs, r) == BASE + PAGE_SIZE);
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 16 * PAGE_SIZE, &a, &r), VS_OK);
-    CHECK(r != NULL && (start_of(r) & (16 * PAGE_SIZE - 1)) == 0);
+    CHECK(r != NULL && (start_of(fx.vs, r) & (16 * PAGE_SIZE - 1)) == 0);
     fx_fini(&fx, 0);
 }
 
@@ -105,7 +105,7 @@ static void test_reserve_attributes(const vs_arch *arch)
     vs_reservation *r = NULL;
     CHECK_RES(vs_reserve(fx.vs, 3 * PAGE_SIZE, 0, &a, &r), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     CHECK(info.start == arch->user_base && info.end == arch->user_base + 3 * PAGE_SIZE);
     CHECK(strlen(info.name) == VS_NAME_MAX - 1 && strncmp(info.name, a.name, VS_NAME_MAX - 1) == 0);
     CHECK(info.rights == (VS_RIGHT_READ | VS_RIGHT_EXEC) && info.cache == VS_CACHE_UNCACHED);
@@ -115,7 +115,7 @@ static void test_reserve_attributes(const vs_arch *arch)
     CHECK(state_at(fx.vs, info.end) == VS_PAGE_EMPTY);
     vs_attrs unnamed = {NULL, VS_RIGHT_READ, VS_CACHE_DEFAULT};
     CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &unnamed, &r), VS_OK);
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     CHECK(info.name[0] == '\0');
     vs_stats st;
     vs_get_stats(fx.vs, &st);
@@ -132,7 +132,7 @@ static void test_reserve_at(const vs_arch *arch)
     vs_attrs a = attrs_rw("at");
     vs_reservation *r = NULL, *r2 = NULL;
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 4 * PAGE_SIZE, 4 * PAGE_SIZE, &a, &r), VS_OK);
-    CHECK(r != NULL && start_of(r) == BASE + 4 * PAGE_SIZE);
+    CHECK(r != NULL && start_of(fx.vs, r) == BASE + 4 * PAGE_SIZE);
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 7 * PAGE_SIZE, 2 * PAGE_SIZE, &a, &r2), VS_ERR_OVERLAP);
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 3 * PAGE_SIZE, 2 * PAGE_SIZE, &a, &r2), VS_ERR_OVERLAP);
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 2 * PAGE_SIZE, 8 * PAGE_SIZE, &a, &r2), VS_ERR_OVERLAP);
@@ -174,6 +174,51 @@ static void test_free_args(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* Issue 6: a freed handle must stay dead when a new reservation takes the
+ * same address (and, here, the same slot and node memory). */
+static void test_stale_handle(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_attrs a = attrs_rw("a"), b = attrs_rw("b");
+    vs_reservation *ra = NULL, *rb = NULL;
+    CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &a, &ra), VS_OK);
+    vs_addr at = start_of(fx.vs, ra);
+    CHECK_RES(vs_free(fx.vs, ra, 0), VS_OK);
+    CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &b, &rb), VS_OK);
+    CHECK(start_of(fx.vs, rb) == at);
+    CHECK(ra != rb);
+    vs_reservation_info info;
+    memset(&info, 0x5a, sizeof info);
+    CHECK_RES(vs_reservation_get_info(fx.vs, ra, &info), VS_ERR_INVALID_ARG);
+    CHECK_EQ_U(info.start, 0); /* zeroed */
+    CHECK_RES(vs_free(fx.vs, ra, 0), VS_ERR_INVALID_ARG);
+    CHECK(strstr(vs_last_error(fx.vs)->reason, "freed") != NULL);
+    CHECK_RES(vs_resize(fx.vs, ra, 4 * PAGE_SIZE), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_move(fx.vs, ra, at + 8 * PAGE_SIZE), VS_ERR_INVALID_ARG);
+    CHECK_EQ_U(vs_reservation_count(fx.vs), 1);
+    CHECK_RES(vs_reservation_get_info(fx.vs, rb, &info), VS_OK);
+    CHECK(info.start == at && info.end == at + 2 * PAGE_SIZE && strcmp(info.name, "b") == 0);
+    CHECK_RES(vs_reservation_get_info(NULL, rb, &info), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_reservation_get_info(fx.vs, rb, NULL), VS_ERR_INVALID_ARG);
+    /* Many generations of one slot: every old handle stays refused. */
+    vs_reservation *old[8];
+    for (int i = 0; i < 8; i++) {
+        old[i] = rb;
+        CHECK_RES(vs_free(fx.vs, rb, 0), VS_OK);
+        CHECK_RES(vs_reserve(fx.vs, 2 * PAGE_SIZE, 0, &b, &rb), VS_OK);
+    }
+    for (int i = 0; i < 8; i++) {
+        CHECK_RES(vs_free(fx.vs, old[i], 0), VS_ERR_INVALID_ARG);
+    }
+    vs_reservation *found = NULL;
+    CHECK_RES(vs_find(fx.vs, at, &found), VS_OK);
+    CHECK(found == rb);
+    fx_check(&fx, fx.vs);
+    CHECK_RES(vs_free(fx.vs, rb, 0), VS_OK);
+    fx_fini(&fx, 0);
+}
+
 static void test_resize(const vs_arch *arch)
 {
     fixture fx;
@@ -184,21 +229,21 @@ static void test_resize(const vs_arch *arch)
     CHECK_RES(vs_reserve_at(fx.vs, BASE, 2 * PAGE_SIZE, &a, &r), VS_OK);
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 8 * PAGE_SIZE, 2 * PAGE_SIZE, &a, &next), VS_OK);
     CHECK_RES(vs_resize(fx.vs, r, 8 * PAGE_SIZE), VS_OK);
-    CHECK(end_of(r) == BASE + 8 * PAGE_SIZE && start_of(r) == BASE);
+    CHECK(end_of(fx.vs, r) == BASE + 8 * PAGE_SIZE && start_of(fx.vs, r) == BASE);
     CHECK(state_at(fx.vs, BASE + 7 * PAGE_SIZE) == VS_PAGE_RESERVED);
     CHECK_RES(vs_resize(fx.vs, r, 9 * PAGE_SIZE), VS_ERR_OVERLAP);
     CHECK_RES(vs_resize(fx.vs, next, 9 * PAGE_SIZE), VS_ERR_OUT_OF_RANGE);
     CHECK_RES(vs_resize(fx.vs, r, 0), VS_ERR_INVALID_ARG);
     CHECK_RES(vs_resize(fx.vs, r, 3 * PAGE_SIZE + 5), VS_ERR_INVALID_ARG);
     CHECK_RES(vs_resize(fx.vs, r, 3 * PAGE_SIZE), VS_OK);
-    CHECK(end_of(r) == BASE + 3 * PAGE_SIZE);
+    CHECK(end_of(fx.vs, r) == BASE + 3 * PAGE_SIZE);
     CHECK(state_at(fx.vs, BASE + 3 * PAGE_SIZE) == VS_PAGE_EMPTY);
     CHECK(state_at(fx.vs, BASE + 2 * PAGE_SIZE) == VS_PAGE_RESERVED);
     /* A shrink that would drop a mapped page is refused. */
     vs_cap f = fx_frame(&fx, 12);
     CHECK_RES(vs_map(fx.vs, BASE + 2 * PAGE_SIZE, &f, NULL, 1, 12), VS_OK);
     CHECK_RES(vs_resize(fx.vs, r, 2 * PAGE_SIZE), VS_ERR_HAS_MAPPINGS);
-    CHECK(end_of(r) == BASE + 3 * PAGE_SIZE);
+    CHECK(end_of(fx.vs, r) == BASE + 3 * PAGE_SIZE);
     CHECK_RES(vs_resize(fx.vs, r, 6 * PAGE_SIZE), VS_OK);
     CHECK(state_at(fx.vs, BASE + 2 * PAGE_SIZE) == VS_PAGE_MAPPED);
     vs_stats st;
@@ -218,7 +263,7 @@ static void test_move(const vs_arch *arch)
     CHECK_RES(vs_reserve_at(fx.vs, BASE, 4 * PAGE_SIZE, &a, &r), VS_OK);
     CHECK_RES(vs_reserve_at(fx.vs, BASE + 12 * PAGE_SIZE, 2 * PAGE_SIZE, &a, &other), VS_OK);
     CHECK_RES(vs_move(fx.vs, r, BASE + 2 * PAGE_SIZE), VS_OK); /* overlaps its own old range */
-    CHECK(start_of(r) == BASE + 2 * PAGE_SIZE && end_of(r) == BASE + 6 * PAGE_SIZE);
+    CHECK(start_of(fx.vs, r) == BASE + 2 * PAGE_SIZE && end_of(fx.vs, r) == BASE + 6 * PAGE_SIZE);
     CHECK(state_at(fx.vs, BASE) == VS_PAGE_EMPTY && state_at(fx.vs, BASE + PAGE_SIZE) == VS_PAGE_EMPTY);
     CHECK(state_at(fx.vs, BASE + 5 * PAGE_SIZE) == VS_PAGE_RESERVED);
     CHECK_RES(vs_move(fx.vs, r, BASE + 10 * PAGE_SIZE), VS_ERR_OVERLAP);
@@ -226,7 +271,7 @@ static void test_move(const vs_arch *arch)
     CHECK_RES(vs_move(fx.vs, r, BASE + 100), VS_ERR_INVALID_ARG);
     CHECK_RES(vs_move(fx.vs, r, BASE + 8 * PAGE_SIZE), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(fx.vs, r, &info);
     CHECK(strcmp(info.name, "mv") == 0 && info.rights == VS_RIGHT_READ && info.cache == VS_CACHE_WRITE_COMBINE);
     vs_reservation *found = NULL;
     CHECK_RES(vs_find(fx.vs, BASE + 9 * PAGE_SIZE, &found), VS_OK);
@@ -234,7 +279,7 @@ static void test_move(const vs_arch *arch)
     vs_cap f = fx_frame(&fx, 12);
     CHECK_RES(vs_map(fx.vs, BASE + 8 * PAGE_SIZE, &f, NULL, 1, 12), VS_OK);
     CHECK_RES(vs_move(fx.vs, r, BASE), VS_ERR_HAS_MAPPINGS);
-    CHECK(start_of(r) == BASE + 8 * PAGE_SIZE);
+    CHECK(start_of(fx.vs, r) == BASE + 8 * PAGE_SIZE);
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
@@ -267,9 +312,9 @@ static void test_find_boundaries(const vs_arch *arch)
         CHECK_RES(vs_reserve(fx.vs, (vs_addr)(1 + i % 3) * PAGE_SIZE, 0, &a, &many[i]), VS_OK);
     }
     for (int i = 0; i < 40; i++) {
-        CHECK_RES(vs_find(fx.vs, start_of(many[i]), &found), VS_OK);
+        CHECK_RES(vs_find(fx.vs, start_of(fx.vs, many[i]), &found), VS_OK);
         CHECK(found == many[i]);
-        CHECK_RES(vs_find(fx.vs, end_of(many[i]) - 1, &found), VS_OK);
+        CHECK_RES(vs_find(fx.vs, end_of(fx.vs, many[i]) - 1, &found), VS_OK);
         CHECK(found == many[i]);
     }
     fx_check(&fx, fx.vs);
@@ -301,6 +346,7 @@ int main(void)
     run_all_archs("reserve_attributes", test_reserve_attributes);
     run_all_archs("reserve_at", test_reserve_at);
     run_all_archs("free_args", test_free_args);
+    run_all_archs("stale_handle", test_stale_handle);
     run_all_archs("resize", test_resize);
     run_all_archs("move", test_move);
     run_all_archs("find_boundaries", test_find_boundaries);

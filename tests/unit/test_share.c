@@ -104,8 +104,8 @@ static void test_share_large(const vs_arch *arch)
     CHECK_RES(vs_reserve(p.fx.vs, bs, bs, &a, &rs), VS_OK);
     CHECK_RES(vs_reserve(p.dst, 2 * bs, bs, &a, &rd), VS_OK);
     vs_reservation_info is, id;
-    vs_reservation_get_info(rs, &is);
-    vs_reservation_get_info(rd, &id);
+    vs_reservation_get_info(p.fx.vs, rs, &is);
+    vs_reservation_get_info(p.dst, rd, &id);
     CHECK_RES(vs_map_new(p.fx.vs, is.start, 1, big), VS_OK);
     CHECK_RES(vs_share(p.dst, id.start + PAGE_SIZE, p.fx.vs, is.start, bs), VS_ERR_INVALID_ARG);
     CHECK_RES(vs_share(p.dst, id.start + bs, p.fx.vs, is.start, bs), VS_OK);

@@ -62,10 +62,10 @@ static vs_reservation *reserve(fixture *fx, uint64_t size, uint64_t align, const
     return r;
 }
 
-static vs_addr start_of(const vs_reservation *r)
+static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
-    vs_reservation_get_info(r, &info);
+    vs_reservation_get_info(vs, r, &info);
     return info.start;
 }
 
@@ -88,15 +88,15 @@ static void build(fixture *fx)
             continue;
         }
         vs_reservation *r = reserve(fx, 2ull << bits, 1ull << bits, "large", VS_RIGHT_READ | VS_RIGHT_WRITE);
-        map_pages(fx, start_of(r) + (1ull << bits), 1, bits);
+        map_pages(fx, start_of(fx->vs, r) + (1ull << bits), 1, bits);
     }
     vs_reservation *text = reserve(fx, 16 * PAGE_SIZE, 0, ".text", VS_RIGHT_READ | VS_RIGHT_EXEC);
-    map_pages(fx, start_of(text), 5, 12);
-    map_pages(fx, start_of(text) + 6 * PAGE_SIZE, 3, 12);
+    map_pages(fx, start_of(fx->vs, text), 5, 12);
+    map_pages(fx, start_of(fx->vs, text) + 6 * PAGE_SIZE, 3, 12);
     vs_reservation *a = reserve(fx, 4 * PAGE_SIZE, 0, "a", VS_RIGHT_READ);
     vs_reservation *b = reserve(fx, 4 * PAGE_SIZE, 0, "b", VS_RIGHT_READ);
-    CHECK(start_of(b) == start_of(a) + 4 * PAGE_SIZE);
-    map_pages(fx, start_of(a) + 2 * PAGE_SIZE, 4, 12);
+    CHECK(start_of(fx->vs, b) == start_of(fx->vs, a) + 4 * PAGE_SIZE);
+    map_pages(fx, start_of(fx->vs, a) + 2 * PAGE_SIZE, 4, 12);
     reserve(fx, 300 * PAGE_SIZE, 0, "unmapped", VS_RIGHT_READ);
 }
 
@@ -113,7 +113,7 @@ static void expected_pages(const fixture *fx, page_list *want)
         vs_reservation *r = NULL;
         CHECK_RES(vs_find(fx->vs, va, &r), VS_OK);
         vs_reservation_info info;
-        vs_reservation_get_info(r, &info);
+        vs_reservation_get_info(fx->vs, r, &info);
         want->items[want->count++] =
             (vs_mapping){va, p.size_bits, info.rights, info.cache, p.owner, p.cap, p.cookie, r};
     }

@@ -64,7 +64,7 @@ static void run_small_pages(be_fx *fx, be_child *c)
     vs_reservation *res;
     CHECK_RES(vs_reserve(c->vs, SMALL_PAGES * 4096, 0, &attrs, &res), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(c->vs, res, &info);
     CHECK_RES(vs_map_new(c->vs, info.start, SMALL_PAGES, 12), VS_OK);
     for (unsigned i = 0; i < SMALL_PAGES; i++) {
         vs_addr page = info.start + (vs_addr)i * 4096;
@@ -83,7 +83,7 @@ static void run_large_page(be_fx *fx, be_child *c)
     vs_reservation *res;
     CHECK_RES(vs_reserve(c->vs, size, size, &attrs, &res), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(c->vs, res, &info);
     CHECK_RES(vs_map_new(c->vs, info.start, 1, bits), VS_OK);
     write_via_root(fx, c, info.start, 0, 100);
     write_via_root(fx, c, info.start, size / 2 - 300, 101);
@@ -152,7 +152,7 @@ static void run_frame_size_mismatch(be_fx *fx, be_child *c)
     vs_reservation *res;
     CHECK_RES(vs_reserve(c->vs, size, size, &attrs, &res), VS_OK);
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(c->vs, res, &info);
     vs_kernel k = vs_sel4_backend_kernel(fx->be);
     vs_object big, little;
     vs_cap copy = 0;

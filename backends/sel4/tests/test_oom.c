@@ -38,7 +38,7 @@ static vs_addr reserve(vs_space *vs, uint64_t size, uint64_t align)
     CHECK_RES(vs_reserve(vs, size, align, &attrs, &res), VS_OK);
     vs_reservation_info info = {0};
     if (res != NULL) {
-        vs_reservation_get_info(res, &info);
+        vs_reservation_get_info(vs, res, &info);
     }
     return info.start;
 }

@@ -96,7 +96,7 @@ static int i2_mapped_page(rt *t, int which, vs_addr addr, const vs_page *pg, con
         return 1;
     }
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(t->c[which].vs, res, &info);
     if (!tr->mapped || tr->paddr != pa + (addr - pg->page_vaddr) || tr->size_bits != pg->size_bits) {
         i2_fail(t, which, addr, "kernel mapping differs from the shadow (frame or size)");
         return 1;
@@ -147,7 +147,7 @@ static vs_reservation *rand_reservation(rt *t, int which, vs_reservation_info *i
     size_t n = vs_reservation_count(t->c[which].vs);
     vs_reservation *res = n ? fx_nth_reservation(t->c[which].vs, (size_t)rand_below(t, n)) : NULL;
     if (res != NULL) {
-        vs_reservation_get_info(res, info);
+        vs_reservation_get_info(t->c[which].vs, res, info);
     }
     return res;
 }
