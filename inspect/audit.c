@@ -106,7 +106,8 @@ static int check_page(void *ctx, const vs_mapping *m)
         found(a, 2, VS_AUDIT_KERNEL_PADDR, -1, m->vaddr, paddr, t.paddr,
               "the kernel maps another frame here than the shadow's cap names (physical address)");
     }
-    uint8_t want = vs_audit_kernel_rights(a->arch, m->rights);
+    uint8_t want = a->k.ops->granted_rights != NULL ? a->k.ops->granted_rights(a->k.ctx, m->rights)
+                                                    : vs_audit_kernel_rights(a->arch, m->rights);
     if (m->res != NULL && t.rights != want) {
         found(a, 2, VS_AUDIT_KERNEL_RIGHTS, -1, m->vaddr, want, t.rights,
               "the kernel grants other rights than the reservation's (VS_RIGHT_* bits)");

@@ -516,6 +516,13 @@ static int lx_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *o
     return e;
 }
 
+/* Linux grants what mmap was asked for: no rule adds read or exec. */
+static uint8_t lx_granted_rights(void *ctx, unsigned rights)
+{
+    (void)ctx;
+    return (uint8_t)(rights & VS_RIGHTS_ALL);
+}
+
 static const vs_kernel_ops lx_ops = {
     .alloc_object = lx_alloc_object,
     .free_object = lx_free_object,
@@ -529,6 +536,7 @@ static const vs_kernel_ops lx_ops = {
     .translate = lx_translate,
     .map_frames = lx_map_frames,
     .unmap_frames = lx_unmap_frames,
+    .granted_rights = lx_granted_rights,
 };
 
 /* ---- the backend ---- */

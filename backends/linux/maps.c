@@ -169,6 +169,78 @@ static uint8_t page_bits(const vs_linux *be, const vs_linux_vma *v, uint64_t hos
     return (uint8_t)base_bits;
 }
 
+/* The unmapped stretch of host addresses around host, which no line but
+ * a placeholder covers: placeholder lines and the gaps between lines,
+ * [*lo, *hi). */
+static void unmapped_extent(const vs_linux_maps *maps, uint64_t host, uint64_t *lo, uint64_t *hi)
+{
+    size_t i = 0; /* first line ending above host */
+    size_t n = maps->count;
+    while (i < n) {
+        size_t mid = i + (n - i) / 2;
+        if (maps->vma[mid].end <= host) {
+            i = mid + 1;
+        } else {
+            n = mid;
+        }
+    }
+    uint64_t h = host;
+    for (size_t j = i;; j++) {
+        if (j >= maps->count) {
+            h = UINT64_MAX;
+            break;
+        }
+        const vs_linux_vma *v = &maps->vma[j];
+        if (v->start > h) {
+            h = v->start;
+        }
+        if (!v->placeholder) {
+            break;
+        }
+        h = v->end;
+    }
+    uint64_t l = host;
+    if (i < maps->count && maps->vma[i].start <= host) {
+        l = maps->vma[i].start; /* host lies in line i, a placeholder */
+    }
+    for (size_t k = i; k-- > 0;) {
+        const vs_linux_vma *v = &maps->vma[k];
+        l = v->end;
+        if (!v->placeholder) {
+            break;
+        }
+        l = v->start;
+        if (k == 0) {
+            l = 0;
+        }
+    }
+    if (i == 0 && !(i < maps->count && maps->vma[i].start <= host)) {
+        l = 0;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+/* log2 of the largest naturally aligned block around host (in vspace
+ * addresses: host - offset) that lies in the unmapped stretch. */
+static uint8_t unmapped_bits(const vs_linux_maps *maps, uint64_t host, uint64_t offset)
+{
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    unmapped_extent(maps, host, &lo, &hi);
+    uint64_t va = host - offset;
+    unsigned bits = 12;
+    while (bits < 47) {
+        uint64_t size = (uint64_t)1 << (bits + 1);
+        uint64_t start = (va & ~(size - 1)) + offset;
+        if (start < lo || start + size > hi || start + size < start) {
+            break;
+        }
+        bits++;
+    }
+    return (uint8_t)bits;
+}
+
 int vs_linux_translate_in(const vs_linux *be, const vs_linux_maps *maps, vs_cap root, vs_addr vaddr,
                           vs_translation *out)
 {
@@ -179,7 +251,15 @@ int vs_linux_translate_in(const vs_linux *be, const vs_linux_maps *maps, vs_cap 
     memset(out, 0, sizeof *out);
     uint64_t host = vaddr + (uint64_t)r->offset;
     const vs_linux_vma *v = vs_linux_maps_find(maps, host);
-    if (v == NULL || !v->frames) {
+    if (v == NULL || v->placeholder) {
+        out->size_bits = unmapped_bits(maps, host, (uint64_t)r->offset);
+        return 0;
+    }
+    if (!v->frames) { /* something else is mapped here: no frame of ours */
+        out->mapped = 1;
+        out->paddr = VS_LINUX_FOREIGN_PADDR;
+        out->rights = v->rights;
+        out->size_bits = 12;
         return 0;
     }
     out->mapped = 1;

@@ -77,6 +77,12 @@ typedef struct vs_kernel_ops {
     vs_kstatus (*map_frames)(void *ctx, vs_cap root, const vs_cap *frames, unsigned n, vs_addr vaddr,
                              unsigned page_size, unsigned rights, vs_cache cache, unsigned *done);
     int (*unmap_frames)(void *ctx, const vs_cap *frames, unsigned n, unsigned page_size, unsigned *done);
+    /* Optional: the rights (VS_RIGHT_*) a mapping asked with `rights`
+     * really has on this kernel, as translate reports them. NULL: seL4's
+     * rules for the arch (vs_audit_kernel_rights: no write-only or
+     * execute-only pages, no execute-never on x86). Linux grants exactly
+     * what mmap was asked for. */
+    uint8_t (*granted_rights)(void *ctx, unsigned rights);
 } vs_kernel_ops;
 
 typedef struct vs_kernel {

@@ -733,15 +733,14 @@ static int op_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *o
     return err;
 }
 
-static const vs_kernel_ops fk_ops = {
-    op_alloc_object, op_free_object, op_map_frame,   op_map_table, op_unmap_frame, op_unmap_table,
-    op_copy_cap,     op_delete_cap,  op_frame_paddr, op_translate, NULL,           NULL,
-};
+#define FK_OPS                                                                                                         \
+    .alloc_object = op_alloc_object, .free_object = op_free_object, .map_frame = op_map_frame,                         \
+    .map_table = op_map_table, .unmap_frame = op_unmap_frame, .unmap_table = op_unmap_table, .copy_cap = op_copy_cap,  \
+    .delete_cap = op_delete_cap, .frame_paddr = op_frame_paddr, .translate = op_translate
 
-static const vs_kernel_ops fk_batch_ops = {
-    op_alloc_object, op_free_object, op_map_frame,   op_map_table, op_unmap_frame, op_unmap_table,
-    op_copy_cap,     op_delete_cap,  op_frame_paddr, op_translate, op_map_frames,  op_unmap_frames,
-};
+static const vs_kernel_ops fk_ops = {FK_OPS};
+
+static const vs_kernel_ops fk_batch_ops = {FK_OPS, .map_frames = op_map_frames, .unmap_frames = op_unmap_frames};
 
 /* ---- public helpers ---- */
 

@@ -107,28 +107,32 @@ static int ki_unmap_frames(void *ctx, const vs_cap *frames, unsigned n, unsigned
     return REAL(k)->unmap_frames(k->real.ctx, frames, n, page_size, done);
 }
 
-static const vs_kernel_ops ki_single = {
-    .alloc_object = ki_alloc_object,
-    .free_object = ki_free_object,
-    .map_frame = ki_map_frame,
-    .map_table = ki_map_table,
-    .unmap_frame = ki_unmap_frame,
-    .unmap_table = ki_unmap_table,
-    .copy_cap = ki_copy_cap,
-    .delete_cap = ki_delete_cap,
-    .frame_paddr = ki_frame_paddr,
-    .translate = ki_translate,
-};
-
-static const vs_kernel_ops ki_batch = {
-    ki_alloc_object, ki_free_object, ki_map_frame,   ki_map_table, ki_unmap_frame, ki_unmap_table,
-    ki_copy_cap,     ki_delete_cap,  ki_frame_paddr, ki_translate, ki_map_frames,  ki_unmap_frames,
-};
+static uint8_t ki_granted_rights(void *ctx, unsigned rights)
+{
+    kinject *k = ctx;
+    return REAL(k)->granted_rights(k->real.ctx, rights);
+}
 
 vs_kernel kinject_kernel(kinject *k)
 {
-    int batch = k->real.ops->map_frames != NULL && k->real.ops->unmap_frames != NULL;
-    return (vs_kernel){batch ? &ki_batch : &ki_single, k};
+    const vs_kernel_ops *r = k->real.ops;
+    int batch = r->map_frames != NULL && r->unmap_frames != NULL;
+    k->ops = (vs_kernel_ops){
+        .alloc_object = ki_alloc_object,
+        .free_object = ki_free_object,
+        .map_frame = ki_map_frame,
+        .map_table = ki_map_table,
+        .unmap_frame = ki_unmap_frame,
+        .unmap_table = ki_unmap_table,
+        .copy_cap = ki_copy_cap,
+        .delete_cap = ki_delete_cap,
+        .frame_paddr = ki_frame_paddr,
+        .translate = ki_translate,
+        .map_frames = batch ? ki_map_frames : NULL,
+        .unmap_frames = batch ? ki_unmap_frames : NULL,
+        .granted_rights = r->granted_rights != NULL ? ki_granted_rights : NULL,
+    };
+    return (vs_kernel){&k->ops, k};
 }
 
 void kinject_arm(kinject *k, uint64_t n)

@@ -16,9 +16,11 @@ typedef struct kinject {
     /* Called after each successful map (one frame or a batch); may be NULL. */
     void (*on_map)(void *ctx, vs_cap root, vs_addr vaddr);
     void *on_map_ctx;
+    vs_kernel_ops ops; /* filled by kinject_kernel */
 } kinject;
 
-/* The forwarding kernel. Batch ops are offered iff real offers them. */
+/* The forwarding kernel (k must outlive it). Optional ops are offered iff
+ * real offers them. */
 vs_kernel kinject_kernel(kinject *k);
 
 /* Fails the nth call from now (0: disarm) and clears fired. */

@@ -147,14 +147,21 @@ void vs_linux_maps_free(vs_linux_maps *maps);
 /* The line containing host address a, or NULL. */
 const vs_linux_vma *vs_linux_maps_find(const vs_linux_maps *maps, uint64_t a);
 
+/* paddr reported for an address where something that is no frame of the
+ * backend's is mapped (a foreign mapping in a window). */
+#define VS_LINUX_FOREIGN_PADDR (~(vs_addr)0)
+
 /* The translate op against a given view instead of a fresh read: what the
  * kernel maps at vspace address vaddr of root. A frames line gives mapped,
  * paddr (offset + distance into the line), rights; size_bits is the frame's
  * size when the whole frame is mapped, contiguously, at an address aligned
  * to its size within one line, else 12 (Linux maps memfd pages with 4 KiB
  * entries; a large frame is a large page only in that sense). Any other
- * line (the placeholder, or something foreign) gives mapped = 0. Errors:
- * EINVAL (not a root, or vaddr outside its window). */
+ * line but a placeholder (something foreign) gives mapped = 1, paddr
+ * VS_LINUX_FOREIGN_PADDR, its rights, size_bits 12. Unmapped (placeholder
+ * or no line): mapped = 0 and size_bits the log2 size of the largest
+ * naturally aligned block around vaddr that nothing maps. Errors: EINVAL
+ * (not a root, or vaddr outside its window). */
 int vs_linux_translate_in(const vs_linux *be, const vs_linux_maps *maps, vs_cap root, vs_addr vaddr,
                           vs_translation *out);
 
