@@ -1,10 +1,12 @@
 # Thin wrapper around CMake. Quick start: `make run`, `make test`.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_RUNS  ?= 10000000
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan run test test-plain test-asan bench format tidy clean
+.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz format tidy clean
 
 all: build
 
@@ -39,6 +41,21 @@ test: test-plain test-asan
 bench: build
 	$(BUILD)/bench/vspace-bench --json $(BUILD)/bench.json
 
+# libFuzzer targets of the elf/ layer (clang): FUZZ_RUNS executions each,
+# corpus in $(BUILD_FUZZ)/corpus/NAME, seeded with the generated images.
+$(BUILD_FUZZ)/CMakeCache.txt: | deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSPACE_FUZZ=ON
+
+build-fuzz: $(BUILD_FUZZ)/CMakeCache.txt
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target elf_fuzz_parse elf_fuzz_load elf_images
+
+fuzz: build-fuzz
+	for t in parse load; do \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t && cp -n $(BUILD_FUZZ)/tests/elf/images/* $(BUILD_FUZZ)/corpus/$$t/ && \
+	  $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=16384 -print_final_stats=1 \
+	    $(BUILD_FUZZ)/corpus/$$t || exit 1; \
+	done
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -46,4 +63,4 @@ tidy: build
 	clang-tidy -p $(BUILD) $$(git ls-files '*.c')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,9 +1,11 @@
 /* vs_elf_load: reservations, fresh frames and the copy of file bytes
  * through the loader's temporary mappings; undone entirely on error. */
+#include <vs/undo.h>
+
 #include "internal.h"
 
 enum {
-    RUN_MAX = 512, /* frames per window: the cap array lives on the stack (4 KiB) */
+    RUN_MAX = 256, /* frames per window (1 MiB): the cap array lives on the stack */
     UNDO_TRIES = 4 /* a failed undo step is retried: each step changes nothing when it fails */
 };
 
@@ -13,6 +15,7 @@ typedef struct load_ctx {
     const vs_frame_access *fa;
     vs_elf_plan *plan;
     vs_reservation **res; /* res[i] for plan->regions[i]; NULL if not made */
+    uint64_t table_mark;  /* the child's paging structures before the load */
     vs_elf_diag *d;
 } load_ctx;
 
@@ -60,6 +63,8 @@ static void undo(load_ctx *c)
             }
         }
         c->res[i] = NULL;
+    }
+    for (int t = 0; t < UNDO_TRIES && vs_table_rollback(c->child, c->table_mark) != VS_OK; t++) {
     }
 }
 
@@ -150,18 +155,45 @@ static void copy_into(const load_ctx *c, uint8_t *host, vs_addr lo, vs_addr hi)
     }
 }
 
+/* The page-aligned part [*lo, *hi) of region g that holds file bytes. */
+static int file_extent(const load_ctx *c, const vs_elf_region *g, vs_addr *lo, vs_addr *hi)
+{
+    const vs_elf_image *img = c->img;
+    vs_addr from = g->end, to = g->start;
+    for (unsigned i = 0; i < img->phnum; i++) {
+        vs_elf_phdr ph;
+        vs_elf_get_phdr(img, i, &ph);
+        if (ph.type != VS_PT_LOAD || ph.filesz == 0) {
+            continue;
+        }
+        vs_addr s = ph.vaddr + c->plan->base;
+        vs_addr e = s + ph.filesz;
+        s = s > g->start ? s : g->start;
+        e = e < g->end ? e : g->end;
+        if (s < e) {
+            from = s < from ? s : from;
+            to = e > to ? e : to;
+        }
+    }
+    *lo = from & ~(vs_addr)ELF_PAGE_MASK;
+    *hi = (to + ELF_PAGE_MASK) & ~(vs_addr)ELF_PAGE_MASK;
+    return from < to;
+}
+
+/* Windows only over pages that receive file bytes: the others are fresh
+ * frames, zero already. */
 static vs_elf_error copy_bytes(load_ctx *c)
 {
     const vs_frame_access *fa = c->fa;
     size_t run = fa->max_run != 0 && fa->max_run < RUN_MAX ? fa->max_run : RUN_MAX;
     vs_cap caps[RUN_MAX];
     for (size_t i = 0; i < c->plan->num_regions; i++) {
-        const vs_elf_region *g = &c->plan->regions[i];
-        if (g->file_bytes == 0) {
-            continue; /* fresh frames are zero already */
+        vs_addr lo, end;
+        if (!file_extent(c, &c->plan->regions[i], &lo, &end)) {
+            continue;
         }
-        for (vs_addr lo = g->start; lo < g->end;) {
-            size_t n = (size_t)((g->end - lo) / ELF_PAGE);
+        while (lo < end) {
+            size_t n = (size_t)((end - lo) / ELF_PAGE);
             n = n < run ? n : run;
             vs_addr hi = lo + (vs_addr)n * ELF_PAGE;
             for (size_t k = 0; k < n; k++) {
@@ -222,7 +254,7 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     }
     vs_elf_load_opts o = opts != NULL ? *opts : (vs_elf_load_opts){0};
     memset(out, 0, sizeof(*out));
-    load_ctx c = {child, img, fa, &out->plan, out->reservations, diag};
+    load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
     if (e == VS_ELF_OK && img->type == VS_ET_DYN && !(o.flags & VS_ELF_LOAD_BASE_GIVEN)) {
@@ -245,6 +277,14 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
         return e;
     }
     fill_result(&c, out);
+    if (o.flags & VS_ELF_LOAD_FREE_RESERVATIONS) {
+        /* The seed's bug, on request: the pages stay mapped. Cannot fail
+         * for handles of this vspace. */
+        for (size_t i = 0; i < out->plan.num_regions; i++) {
+            (void)vs_legacy_drop_reservation(child, out->reservations[i]);
+            out->reservations[i] = NULL;
+        }
+    }
     if (diag != NULL) {
         memset(diag, 0, sizeof(*diag));
         diag->index = diag->other = -1;

@@ -2,6 +2,7 @@
  * that knows which ranges the kernel already mapped at boot, and temporary
  * mappings of other vspaces' frames into it so a loader can fill them. */
 #include <vs/sel4_backend.h>
+#include <vs/undo.h>
 
 static const uint64_t base_page = 4096; /* the base page on all six arches */
 
@@ -121,6 +122,7 @@ vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_
             return VS_ERR_KERNEL;
         }
     }
+    m.table_mark = vs_table_mark(root_vs);
     vs_result r = temp_reserve(root_vs, m.size, (uint64_t)1 << size_bits, &m.res, &m.vaddr);
     if (r == VS_OK) {
         r = vs_map(root_vs, m.vaddr, copies, NULL, n, size_bits);
@@ -164,6 +166,9 @@ vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4
     }
     vs_result r = vs_free(root_vs, run->res, 0);
     if (r == VS_OK) {
+        /* Paging structures the run needed go too, unless someone else
+         * mapped a page under them meanwhile (then they are in use). */
+        (void)vs_table_rollback(root_vs, run->table_mark);
         *run = (vs_sel4_temp_run){0};
     }
     return r;
@@ -179,7 +184,12 @@ vs_result vs_sel4_temp_map_frame(vs_sel4_backend *be, vs_space *root_vs, vs_cap 
     vs_sel4_temp_run run;
     vs_result r = vs_sel4_temp_map_run(be, root_vs, &frame, 1, size_bits, &copy, &run, kernel_error);
     if (r == VS_OK) {
-        *out = (vs_sel4_temp_map){.vaddr = run.vaddr, .size = run.size, .copy = copy, .res = run.res, .mapped = 1};
+        *out = (vs_sel4_temp_map){.vaddr = run.vaddr,
+                                  .size = run.size,
+                                  .copy = copy,
+                                  .res = run.res,
+                                  .mapped = 1,
+                                  .table_mark = run.table_mark};
     }
     return r;
 }
@@ -196,7 +206,8 @@ vs_result vs_sel4_temp_unmap(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_tem
                             .copies = &copy,
                             .copied = copy != 0,
                             .res = map->res,
-                            .mapped = map->mapped};
+                            .mapped = map->mapped,
+                            .table_mark = map->table_mark};
     vs_result r = vs_sel4_temp_unmap_run(be, root_vs, &run);
     map->mapped = run.mapped;
     map->copy = run.copied ? copy : 0;

@@ -98,7 +98,8 @@ typedef struct vs_sel4_temp_map {
     uint64_t size; /* bytes: 1 << size_bits */
     vs_cap copy;   /* the cap copy that is mapped there */
     vs_reservation *res;
-    int mapped; /* cleared once vs_sel4_temp_unmap has unmapped it */
+    int mapped;          /* cleared once vs_sel4_temp_unmap has unmapped it */
+    uint64_t table_mark; /* vs_table_mark of root_vs before the mapping */
 } vs_sel4_temp_map;
 
 /* Maps a fresh copy of `frame` (2^size_bits bytes, any cap in the root
@@ -126,7 +127,9 @@ typedef struct vs_sel4_temp_run {
     vs_cap *copies; /* the caller's array: the copies mapped there */
     size_t copied;  /* copies still held (deleted from the end on unmap) */
     vs_reservation *res;
-    int mapped; /* cleared once vs_sel4_temp_unmap_run has unmapped the run */
+    int mapped;          /* cleared once vs_sel4_temp_unmap_run has unmapped the run */
+    uint64_t table_mark; /* vs_table_mark of root_vs before the run: the paging structures the
+                            run created are removed with it, so root_vs is left as it was */
 } vs_sel4_temp_run;
 
 /* Maps fresh copies of frames[0..n) (2^size_bits bytes each, any caps in
@@ -140,7 +143,8 @@ vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_
                                unsigned size_bits, vs_cap *copies, vs_sel4_temp_run *out, int *kernel_error);
 
 /* Undoes vs_sel4_temp_map_run: unmaps the run, deletes the copies, frees
- * the reservation, and clears *run. Errors: INVALID_ARG; KERNEL if the
+ * the reservation and the paging structures the run created (those still
+ * in use by another mapping stay), and clears *run. Errors: INVALID_ARG; KERNEL if the
  * unmap or a delete failed: what was done stays done and calling again
  * resumes with the step that failed. */
 vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_run *run);

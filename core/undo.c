@@ -1,0 +1,79 @@
+/* Undo of paging structures across calls, and the legacy reservation drop
+ * (<vs/undo.h>). */
+#include <vs/undo.h>
+
+#include "internal.h"
+#include "restree.h"
+#include "shadow.h"
+#include "tables.h"
+
+uint64_t vs_table_mark(const vs_space *vs)
+{
+    return vs != NULL ? tables_mark(&vs->tables) : 0;
+}
+
+typedef struct span {
+    uint64_t first, end; /* pages */
+    uint64_t found;      /* first mapped page + 1, or 0 */
+} span;
+
+static int leaf_maps_in_span(void *ctx, uint64_t key, const shadow_leaf *leaf)
+{
+    span *s = ctx;
+    uint64_t p0 = key << SHADOW_LEAF_BITS;
+    if (p0 + SHADOW_LEAF_PAGES <= s->first || p0 >= s->end) {
+        return 0;
+    }
+    for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
+        uint64_t page = p0 + i;
+        if (page >= s->first && page < s->end && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+            s->found = page + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static vs_result rollback(vs_space *vs, uint64_t mark)
+{
+    if (mark > tables_mark(&vs->tables)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "table mark is newer than every table", 0);
+    }
+    for (const table_rec *rec = vs->tables.head; rec != NULL && rec->seq >= mark; rec = rec->next) {
+        unsigned shift = vs->arch->levels[rec->level - 1].shift;
+        span s = {page_of(rec->vaddr), page_of(rec->vaddr) + ((uint64_t)1 << (shift - SHADOW_PAGE_BITS)), 0};
+        shadow_for_each_leaf(&vs->shadow, leaf_maps_in_span, &s);
+        if (s.found != 0) {
+            return vs_fail(vs, VS_ERR_HAS_MAPPINGS, "a paging structure to remove still maps a page",
+                           (s.found - 1) << SHADOW_PAGE_BITS);
+        }
+    }
+    tables_rollback(vs, mark);
+    return VS_OK;
+}
+
+vs_result vs_table_rollback(vs_space *vs, uint64_t mark)
+{
+    if (vs == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_begin(vs);
+    return vs_end(vs, rollback(vs, mark), 0);
+}
+
+vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)
+{
+    if (vs == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_begin(vs);
+    if (res == NULL || res->owner != vs) {
+        return vs_end(vs, vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL or belongs to another vspace", 0),
+                      0);
+    }
+    restree_remove(&vs->tree, res);
+    vs->reserved_pages -= page_of(res->end - res->start);
+    res->owner = NULL;
+    counted_alloc_put(&vs->alloc, res, sizeof *res);
+    return vs_end(vs, VS_OK, 0);
+}
