@@ -759,3 +759,63 @@ void vs_linux_use_maps(vs_linux *be, const vs_linux_maps *maps)
 {
     be->maps = maps;
 }
+
+/* ---- frame access ---- */
+
+static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
+{
+    vs_linux *be = ctx;
+    uint64_t size = (uint64_t)1 << size_bits;
+    int contiguous = 1;
+    for (size_t i = 0; i < n; i++) {
+        const lx_cap *c = lx_get(be, frames[i], LX_FRAME);
+        if (c == NULL || be->arch->page_sizes[c->size_index].bits != size_bits) {
+            return lx_fail(be, EINVAL, "frame access: cap %llu is not a frame of %llu bytes",
+                           (unsigned long long)frames[i], (unsigned long long)size);
+        }
+        contiguous &= i == 0 || c->paddr == be->caps[frames[i - 1]].paddr + size;
+    }
+    if (n == 0) {
+        return lx_fail(be, EINVAL, "frame access: no frames");
+    }
+    if (contiguous) {
+        *out = (vs_frame_window){be->physmap + be->caps[frames[0]].paddr, n * size, NULL};
+        return 0;
+    }
+    uint8_t *w = mmap(NULL, n * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (w == MAP_FAILED) {
+        return lx_fail(be, errno, "frame access: window of %zu frames", n);
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && be->caps[frames[j]].paddr == be->caps[frames[j - 1]].paddr + size) {
+            j++;
+        }
+        if (mmap(w + i * size, (j - i) * size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, be->memfd,
+                 (off_t)be->caps[frames[i]].paddr) == MAP_FAILED) {
+            int e = errno;
+            munmap(w, n * size);
+            return lx_fail(be, e, "frame access: mapping frame cap %llu", (unsigned long long)frames[i]);
+        }
+        i = j;
+    }
+    *out = (vs_frame_window){w, n * size, w};
+    return 0;
+}
+
+static int fa_unmap(void *ctx, vs_frame_window *w)
+{
+    vs_linux *be = ctx;
+    if (w->state != NULL && munmap(w->state, w->size) != 0) {
+        return lx_fail(be, errno, "frame access: removing the window");
+    }
+    w->host = NULL;
+    return 0;
+}
+
+static const vs_frame_access_ops lx_fa_ops = {fa_map, fa_unmap};
+
+vs_frame_access vs_linux_frame_access(vs_linux *be)
+{
+    return (vs_frame_access){&lx_fa_ops, be, 0};
+}

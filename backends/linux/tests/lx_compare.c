@@ -54,7 +54,7 @@ static int res_fn(void *ctx, const vs_reservation *res)
 {
     cmp *c = ctx;
     vs_reservation_info info;
-    vs_reservation_get_info(res, &info);
+    vs_reservation_get_info(c->vs, res, &info);
     for (vs_addr va = info.start; va < info.end && !c->bad;) {
         va += page(c, va, info.rights);
     }

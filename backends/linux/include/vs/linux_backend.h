@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <vs/arch.h>
+#include <vs/frame_access.h>
 #include <vs/kernel.h>
 
 #ifdef __cplusplus
@@ -106,6 +107,14 @@ int vs_linux_root_window(const vs_linux *be, vs_cap root, vs_addr *base, vs_addr
  * The bytes are the frame's own: what any mapping of it shows (a private
  * mapping until it is written through). */
 uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size);
+
+/* Frame access for loaders (elf/, the start-up stack): a run of frames
+ * contiguous in the memfd is shown through the physmap (no system call);
+ * any other run gets a temporary window: an anonymous reservation with
+ * each contiguous part mapped MAP_SHARED|MAP_FIXED over it, unmapped again
+ * by unmap. Error codes are errno values (EINVAL for a cap that is no
+ * frame of that size). */
+vs_frame_access vs_linux_frame_access(vs_linux *be);
 
 /* What the backend holds, for accounting checks. */
 typedef struct vs_linux_counts {
