@@ -237,7 +237,7 @@ static vs_result make_shared(vs_process *p, const vs_spawn_opts *o, vs_spawn_err
             return proc_fail_vs(err, p->vs, r, VS_SPAWN_STAGE_SHARED);
         }
         vs_reservation_info info;
-        vs_reservation_get_info(res, &info);
+        vs_reservation_get_info(p->vs, res, &info);
         r = vs_share(p->vs, info.start, p->env.root_vs, s->src_vaddr, s->size);
         if (r != VS_OK) {
             return proc_fail_vs(err, p->vs, r, VS_SPAWN_STAGE_SHARED);

@@ -183,6 +183,7 @@ static void check_registers(const vs_process_info *info)
 /* ---- the three counts and names */
 
 typedef struct names_ctx {
+    const vs_space *vs;
     int unnamed_with_pages;
     int have_stack, have_ipc, have_text;
 } names_ctx;
@@ -191,7 +192,7 @@ static int visit_res(void *ctx, const vs_reservation *res)
 {
     names_ctx *n = ctx;
     vs_reservation_info i;
-    vs_reservation_get_info(res, &i);
+    vs_reservation_get_info(n->vs, res, &i);
     if (i.mapped_pages > 0 && i.name[0] == '\0') {
         n->unnamed_with_pages++;
     }
@@ -211,7 +212,7 @@ static void check_counts(vs_space *vs)
     CHECK_EQ_U(s.kernel_pages, s.mapped_pages);
     CHECK_EQ_U(s.mapped_outside, 0);
     CHECK(s.mapped_pages > 0);
-    names_ctx n = {0};
+    names_ctx n = {vs, 0, 0, 0, 0};
     vs_for_each_reservation(vs, visit_res, &n);
     CHECK_EQ_U(n.unnamed_with_pages, 0);
     CHECK_EQ_U(n.have_stack, 1);
@@ -314,7 +315,7 @@ static void check_process(tenv *t, vs_process *p, const blob *img, const spawn_c
         vs_reservation *res = NULL;
         CHECK_RES(vs_find(vs, sysinfo & ~(uint64_t)1, &res), VS_OK);
         vs_reservation_info ri = {0};
-        vs_reservation_get_info(res, &ri);
+        vs_reservation_get_info(vs, res, &ri);
         CHECK(ri.rights & VS_RIGHT_EXEC);
     }
 
@@ -366,7 +367,7 @@ static void check_process(tenv *t, vs_process *p, const blob *img, const spawn_c
     vs_reservation *sres = NULL;
     CHECK_RES(vs_find(vs, info.guard_base, &sres), VS_OK);
     vs_reservation_info si = {0};
-    vs_reservation_get_info(sres, &si);
+    vs_reservation_get_info(vs, sres, &si);
     CHECK(strcmp(si.name, "stack") == 0);
     CHECK_EQ_U(si.start, info.guard_base);
     CHECK_EQ_U(si.end, info.stack_top);
