@@ -67,13 +67,14 @@ vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)
         return VS_ERR_INVALID_ARG;
     }
     vs_begin(vs);
-    if (res == NULL || res->owner != vs) {
-        return vs_end(vs, vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL or belongs to another vspace", 0),
+    res_node *node = handles_resolve(&vs->handles, res);
+    if (node == NULL) {
+        return vs_end(vs, vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL, freed, or of another vspace", 0),
                       0);
     }
-    restree_remove(&vs->tree, res);
-    vs->reserved_pages -= page_of(res->end - res->start);
-    res->owner = NULL;
-    counted_alloc_put(&vs->alloc, res, sizeof *res);
+    restree_remove(&vs->tree, node);
+    vs->reserved_pages -= page_of(node->end - node->start);
+    handles_remove(&vs->handles, node);
+    counted_alloc_put(&vs->alloc, node, sizeof *node);
     return vs_end(vs, VS_OK, 0);
 }

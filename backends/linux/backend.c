@@ -551,6 +551,9 @@ int vs_linux_create(const vs_linux_config *cfg, vs_linux **out)
     }
     phys = (phys + largest - 1) & ~(largest - 1);
     vs_linux *be = calloc(1, sizeof *be);
+    if (be != NULL) {
+        be->memfd = -1;
+    }
     if (be == NULL) {
         return ENOMEM;
     }
@@ -582,12 +585,25 @@ int vs_linux_create(const vs_linux_config *cfg, vs_linux **out)
     return 0;
 }
 
+void vs_linux_detach(vs_linux *be)
+{
+    if (be->physmap != NULL) {
+        munmap(be->physmap, be->phys_bytes);
+        be->physmap = NULL;
+    }
+    if (be->memfd >= 0) {
+        close(be->memfd);
+        be->memfd = -1;
+    }
+    be->detached = 1;
+}
+
 void vs_linux_destroy(vs_linux *be)
 {
     if (be == NULL) {
         return;
     }
-    for (vs_cap i = 1; i < be->ncaps; i++) {
+    for (vs_cap i = 1; i < be->ncaps && !be->detached; i++) {
         if (be->caps[i].kind == LX_ROOT) {
             vs_linux_root_free(be, i);
         }

@@ -36,6 +36,7 @@ struct vs_linux {
     dev_t dev; /* the memfd's device and inode, to recognise it in /proc/self/maps */
     ino_t ino;
     int private_mappings;
+    int detached; /* vs_linux_detach was called */
     uint64_t phys_bytes;
     uint8_t *physmap; /* all of the memfd, read-write, shared */
     uint64_t bump;    /* memfd bytes below this were handed out at least once */
