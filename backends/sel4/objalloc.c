@@ -33,10 +33,14 @@ typedef struct rec {
     uint8_t kind;     /* rec_kind */
     uint8_t state;    /* REC_UNTYPED: piece_state */
     uint8_t bits;     /* REC_UNTYPED: log2 size */
+    uint8_t listed;   /* REC_UNTYPED: on the free list of its size (exactly when state is PIECE_FREE) */
     uint32_t up;      /* REC_UNTYPED: parent piece; REC_OBJECT/COPY: the piece it lives in; or NONE */
     uint32_t half[2]; /* PIECE_SPLIT: the halves */
     uint32_t refs;    /* PIECE_OBJECT: live caps to its object (the object and its copies) */
+    uint32_t next_free, prev_free; /* listed: neighbours on the free list of its size, or NONE */
 } rec;
+
+enum { MAX_PIECE_BITS = 64 };
 
 /* Records [0, num_slots) are the empty region's slots; the boot untypeds
  * follow at [num_slots, num_slots + num_roots). */
@@ -48,6 +52,7 @@ struct vs_sel4_alloc {
     rec *recs;
     seL4_CPtr *root_cap;
     size_t hint; /* no free slot below this index */
+    uint32_t free_head[MAX_PIECE_BITS + 1]; /* free pieces by log2 size, linked through next_free */
     size_t free_slots;
     size_t objects;
     size_t copies;
@@ -73,14 +78,53 @@ static size_t count_ram_untypeds(const seL4_BootInfo *bi)
     return n;
 }
 
+/* Free pieces are kept on one list per size, so finding the smallest
+ * free piece that fits costs the number of sizes, not a scan of every
+ * record. Every change of a piece's state goes through these two. */
+static void piece_listed(vs_sel4_alloc *a, uint32_t i)
+{
+    rec *r = &a->recs[i];
+    r->state = PIECE_FREE;
+    if (r->listed) {
+        return;
+    }
+    r->listed = 1;
+    r->prev_free = NONE;
+    r->next_free = a->free_head[r->bits];
+    if (r->next_free != NONE) {
+        a->recs[r->next_free].prev_free = i;
+    }
+    a->free_head[r->bits] = i;
+}
+
+static void piece_unlisted(vs_sel4_alloc *a, uint32_t i, piece_state state)
+{
+    rec *r = &a->recs[i];
+    r->state = (uint8_t)state;
+    if (!r->listed) {
+        return;
+    }
+    if (r->prev_free != NONE) {
+        a->recs[r->prev_free].next_free = r->next_free;
+    } else {
+        a->free_head[r->bits] = r->next_free;
+    }
+    if (r->next_free != NONE) {
+        a->recs[r->next_free].prev_free = r->prev_free;
+    }
+    r->listed = 0;
+    r->next_free = r->prev_free = NONE;
+}
+
 static void add_roots(vs_sel4_alloc *a, const seL4_BootInfo *bi)
 {
     size_t n = 0;
     for (seL4_Word i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
         if (!bi->untypedList[i].isDevice) {
             a->root_cap[n] = bi->untyped.start + i;
-            a->recs[a->num_slots + n] =
-                (rec){REC_UNTYPED, PIECE_FREE, bi->untypedList[i].sizeBits, NONE, {NONE, NONE}, 0};
+            a->recs[a->num_slots + n] = (rec){REC_UNTYPED, PIECE_FREE, bi->untypedList[i].sizeBits, 0, NONE,
+                                              {NONE, NONE}, 0, NONE, NONE};
+            piece_listed(a, (uint32_t)(a->num_slots + n));
             n++;
         }
     }
@@ -118,6 +162,9 @@ vs_result vs_sel4_alloc_create(const seL4_BootInfo *bi, vs_allocator mem, vs_sel
         return VS_ERR_NO_MEMORY;
     }
     *a = (vs_sel4_alloc){.mem = mem, .slot_base = bi->empty.start};
+    for (unsigned b = 0; b <= MAX_PIECE_BITS; b++) {
+        a->free_head[b] = NONE;
+    }
     a->num_slots = (size_t)(bi->empty.end - bi->empty.start);
     a->num_roots = count_ram_untypeds(bi);
     a->recs = alloc_zeroed(mem, (a->num_slots + a->num_roots) * sizeof *a->recs);
@@ -147,7 +194,7 @@ static seL4_Error take_slot(vs_sel4_alloc *a, rec_kind kind, uint32_t *index)
 {
     for (size_t i = a->hint; i < a->num_slots; i++) {
         if (a->recs[i].kind == REC_EMPTY) {
-            a->recs[i] = (rec){(uint8_t)kind, 0, 0, NONE, {NONE, NONE}, 0};
+            a->recs[i] = (rec){(uint8_t)kind, 0, 0, 0, NONE, {NONE, NONE}, 0, NONE, NONE};
             a->hint = i + 1;
             a->free_slots--;
             *index = (uint32_t)i;
@@ -202,15 +249,12 @@ seL4_Error vs_sel4_free_slot(vs_sel4_alloc *a, seL4_CPtr slot)
 /* The smallest free piece of at least 2^bits bytes, or NONE. */
 static uint32_t best_piece(const vs_sel4_alloc *a, unsigned bits)
 {
-    uint32_t best = NONE;
-    for (uint32_t i = 0; i < a->num_slots + a->num_roots; i++) {
-        const rec *r = &a->recs[i];
-        if (r->kind == REC_UNTYPED && r->state == PIECE_FREE && r->bits >= bits &&
-            (best == NONE || r->bits < a->recs[best].bits)) {
-            best = i;
+    for (unsigned b = bits; b <= MAX_PIECE_BITS; b++) {
+        if (a->free_head[b] != NONE) {
+            return a->free_head[b];
         }
     }
-    return best;
+    return NONE;
 }
 
 static seL4_Error retype_one(const vs_sel4_alloc *a, uint32_t piece, seL4_Word type, seL4_Word size_bits, uint32_t slot)
@@ -245,9 +289,10 @@ static seL4_Error split(vs_sel4_alloc *a, uint32_t p)
         return err;
     }
     for (int k = 0; k < 2; k++) {
-        a->recs[h[k]] = (rec){REC_UNTYPED, PIECE_FREE, (uint8_t)bits, p, {NONE, NONE}, 0};
+        a->recs[h[k]] = (rec){REC_UNTYPED, PIECE_FREE, (uint8_t)bits, 0, p, {NONE, NONE}, 0, NONE, NONE};
+        piece_listed(a, h[k]);
     }
-    a->recs[p].state = PIECE_SPLIT;
+    piece_unlisted(a, p, PIECE_SPLIT);
     a->recs[p].half[0] = h[0];
     a->recs[p].half[1] = h[1];
     return seL4_NoError;
@@ -258,16 +303,18 @@ static seL4_Error split(vs_sel4_alloc *a, uint32_t p)
  * stops the merging, leaving two free halves that still work. */
 static void merge_up(vs_sel4_alloc *a, uint32_t p)
 {
-    a->recs[p].state = PIECE_FREE;
+    piece_listed(a, p);
     for (uint32_t up = a->recs[p].up; up != NONE; p = up, up = a->recs[p].up) {
         uint32_t h0 = a->recs[up].half[0], h1 = a->recs[up].half[1];
         if (a->recs[h0].state != PIECE_FREE || a->recs[h1].state != PIECE_FREE ||
             seL4_CNode_Revoke(seL4_CapInitThreadCNode, rec_cap(a, up), CNODE_DEPTH) != seL4_NoError) {
             return;
         }
+        piece_unlisted(a, h0, PIECE_FREE);
+        piece_unlisted(a, h1, PIECE_FREE);
         give_slot(a, h0);
         give_slot(a, h1);
-        a->recs[up].state = PIECE_FREE;
+        piece_listed(a, up);
     }
 }
 
@@ -317,7 +364,7 @@ seL4_Error vs_sel4_alloc_object(vs_sel4_alloc *a, seL4_Word type, seL4_Word size
         give_slot(a, slot);
         return err;
     }
-    a->recs[p].state = PIECE_OBJECT;
+    piece_unlisted(a, p, PIECE_OBJECT);
     a->recs[p].refs = 1;
     a->recs[slot].up = p;
     a->objects++;

@@ -60,6 +60,9 @@ struct sim_slot {
     sim_cap cap;
     sim_slot *parent; /* derivation-tree parent; NULL for boot caps */
     sim_obj *owner;   /* the CNode or TCB that holds the slot */
+    /* The children of this slot, a doubly linked list through their
+     * sibling links (mdb.c keeps it equal to "slots whose parent is this"). */
+    sim_slot *first_child, *next_sibling, *prev_sibling;
 };
 
 typedef struct sim_tcb {

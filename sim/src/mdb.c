@@ -1,42 +1,53 @@
-/* The capability derivation tree. Each slot names its parent; children are
- * found by scanning the slots of every live CNode and TCB, which is slow
- * but has a single source of truth and no list to keep consistent. */
+/* The capability derivation tree. Each slot names its parent, and each
+ * parent keeps its children in a list, so finding, moving and deleting
+ * children costs what there is of them, not a scan of every slot. */
 #include "internal.h"
 
-typedef bool (*slot_pred)(const sim_slot *s, const void *ctx);
-
-static sim_slot *find_slot(slot_pred pred, const void *ctx)
+static void link_child(sim_slot *child, sim_slot *parent)
 {
-    for (sim_obj *o = sim.live; o != NULL; o = o->next) {
-        for (size_t i = 0; i < o->nslots; i++) {
-            if (pred(&o->slots[i], ctx)) {
-                return &o->slots[i];
-            }
-        }
+    child->parent = parent;
+    child->prev_sibling = NULL;
+    child->next_sibling = NULL;
+    if (parent == NULL) {
+        return;
     }
-    return NULL;
+    child->next_sibling = parent->first_child;
+    if (parent->first_child != NULL) {
+        parent->first_child->prev_sibling = child;
+    }
+    parent->first_child = child;
 }
 
-static bool is_child_of(const sim_slot *s, const void *parent)
+static void unlink_child(sim_slot *child)
 {
-    return s->cap.kind != K_NULL && s->parent == parent;
+    if (child->parent != NULL) {
+        if (child->prev_sibling != NULL) {
+            child->prev_sibling->next_sibling = child->next_sibling;
+        } else {
+            child->parent->first_child = child->next_sibling;
+        }
+        if (child->next_sibling != NULL) {
+            child->next_sibling->prev_sibling = child->prev_sibling;
+        }
+    }
+    child->parent = NULL;
+    child->prev_sibling = NULL;
+    child->next_sibling = NULL;
 }
 
 /* Every child of `from` becomes a child of `to` (NULL: a tree root). */
-static void reparent(const sim_slot *from, sim_slot *to)
+static void reparent(sim_slot *from, sim_slot *to)
 {
-    for (sim_obj *o = sim.live; o != NULL; o = o->next) {
-        for (size_t i = 0; i < o->nslots; i++) {
-            if (o->slots[i].parent == from) {
-                o->slots[i].parent = to;
-            }
-        }
+    sim_slot *c;
+    while ((c = from->first_child) != NULL) {
+        unlink_child(c);
+        link_child(c, to);
     }
 }
 
 bool sim_slot_has_children(const sim_slot *slot)
 {
-    return find_slot(is_child_of, slot) != NULL;
+    return slot->first_child != NULL;
 }
 
 /* Insert cap into the empty slot dest as a child of parent. An untyped cap
@@ -45,7 +56,7 @@ bool sim_slot_has_children(const sim_slot *slot)
 void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent)
 {
     dest->cap = cap;
-    dest->parent = parent;
+    link_child(dest, parent);
     if (cap.obj == NULL) {
         return; /* a cap without an object (null, the control caps): nothing to count */
     }
@@ -57,11 +68,12 @@ void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent)
 
 void sim_slot_move(sim_slot *src, sim_slot *dest)
 {
+    sim_slot *parent = src->parent;
     dest->cap = src->cap;
-    dest->parent = src->parent;
+    unlink_child(src);
+    link_child(dest, parent);
     reparent(src, dest);
     src->cap = (sim_cap){.kind = K_NULL};
-    src->parent = NULL;
 }
 
 /* Deleting a mapped frame cap unmaps it (each frame cap is one mapping);
@@ -98,9 +110,9 @@ void sim_slot_delete(sim_slot *slot)
     }
     sim_cap cap = slot->cap;
     sim_slot *parent = slot->parent;
+    unlink_child(slot);
     reparent(slot, parent);
     slot->cap = (sim_cap){.kind = K_NULL};
-    slot->parent = NULL;
     finalise(&cap);
     if (parent != NULL) {
         untyped_maybe_reset(parent);
@@ -113,7 +125,7 @@ void sim_slot_delete(sim_slot *slot)
 void sim_slot_revoke(sim_slot *slot)
 {
     sim_slot *child;
-    while (!slot->owner->dying && (child = find_slot(is_child_of, slot)) != NULL) {
+    while (!slot->owner->dying && (child = slot->first_child) != NULL) {
         sim_slot_delete(child);
     }
 }
