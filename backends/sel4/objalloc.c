@@ -30,13 +30,13 @@ typedef enum rec_kind {
 typedef enum piece_state { PIECE_FREE = 0, PIECE_SPLIT, PIECE_OBJECT } piece_state;
 
 typedef struct rec {
-    uint8_t kind;     /* rec_kind */
-    uint8_t state;    /* REC_UNTYPED: piece_state */
-    uint8_t bits;     /* REC_UNTYPED: log2 size */
-    uint8_t listed;   /* REC_UNTYPED: on the free list of its size (exactly when state is PIECE_FREE) */
-    uint32_t up;      /* REC_UNTYPED: parent piece; REC_OBJECT/COPY: the piece it lives in; or NONE */
-    uint32_t half[2]; /* PIECE_SPLIT: the halves */
-    uint32_t refs;    /* PIECE_OBJECT: live caps to its object (the object and its copies) */
+    uint8_t kind;                  /* rec_kind */
+    uint8_t state;                 /* REC_UNTYPED: piece_state */
+    uint8_t bits;                  /* REC_UNTYPED: log2 size */
+    uint8_t listed;                /* REC_UNTYPED: on the free list of its size (exactly when state is PIECE_FREE) */
+    uint32_t up;                   /* REC_UNTYPED: parent piece; REC_OBJECT/COPY: the piece it lives in; or NONE */
+    uint32_t half[2];              /* PIECE_SPLIT: the halves */
+    uint32_t refs;                 /* PIECE_OBJECT: live caps to its object (the object and its copies) */
     uint32_t next_free, prev_free; /* listed: neighbours on the free list of its size, or NONE */
 } rec;
 
@@ -51,7 +51,7 @@ struct vs_sel4_alloc {
     size_t num_roots;
     rec *recs;
     seL4_CPtr *root_cap;
-    size_t hint; /* no free slot below this index */
+    size_t hint;                            /* no free slot below this index */
     uint32_t free_head[MAX_PIECE_BITS + 1]; /* free pieces by log2 size, linked through next_free */
     size_t free_slots;
     size_t objects;
@@ -122,8 +122,8 @@ static void add_roots(vs_sel4_alloc *a, const seL4_BootInfo *bi)
     for (seL4_Word i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
         if (!bi->untypedList[i].isDevice) {
             a->root_cap[n] = bi->untyped.start + i;
-            a->recs[a->num_slots + n] = (rec){REC_UNTYPED, PIECE_FREE, bi->untypedList[i].sizeBits, 0, NONE,
-                                              {NONE, NONE}, 0, NONE, NONE};
+            a->recs[a->num_slots + n] =
+                (rec){REC_UNTYPED, PIECE_FREE, bi->untypedList[i].sizeBits, 0, NONE, {NONE, NONE}, 0, NONE, NONE};
             piece_listed(a, (uint32_t)(a->num_slots + n));
             n++;
         }

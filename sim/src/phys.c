@@ -7,7 +7,32 @@
 
 #include "internal.h"
 
-enum { PAGE = 4096 };
+enum { PAGE = 4096, POOL_MAX = 8192 };
+
+/* Host pages released by sim_phys_zero, kept for reuse (up to 32 MiB), so a
+ * workload that retypes and frees the same memory over and over does not
+ * hand pages back and forth to the host allocator (and the host kernel). */
+static uint8_t *pool[POOL_MAX];
+static size_t pool_n;
+
+static uint8_t *page_get(void)
+{
+    if (pool_n > 0) {
+        uint8_t *p = pool[--pool_n];
+        memset(p, 0, PAGE);
+        return p;
+    }
+    return calloc(1, PAGE);
+}
+
+static void page_put(uint8_t *p)
+{
+    if (p != NULL && pool_n < POOL_MAX) {
+        pool[pool_n++] = p;
+    } else {
+        free(p);
+    }
+}
 
 bool sim_phys_init(seL4_Word base, uint64_t bytes)
 {
@@ -26,6 +51,9 @@ void sim_phys_fini(void)
     free(sim.pages);
     sim.pages = NULL;
     sim.npages = 0;
+    while (pool_n > 0) {
+        free(pool[--pool_n]);
+    }
 }
 
 bool sim_phys_contains(seL4_Word paddr, uint64_t len)
@@ -43,7 +71,7 @@ static uint8_t *phys_page(seL4_Word paddr, bool create)
 {
     size_t i = (size_t)((paddr - sim.ram_base) / PAGE);
     if (sim.pages[i] == NULL && create) {
-        sim.pages[i] = calloc(1, PAGE);
+        sim.pages[i] = page_get();
     }
     return sim.pages[i];
 }
@@ -100,7 +128,7 @@ void sim_phys_zero(seL4_Word paddr, uint64_t len)
         uint64_t n = len < (uint64_t)(PAGE - off) ? len : (uint64_t)(PAGE - off);
         size_t i = (size_t)((paddr - sim.ram_base) / PAGE);
         if (n == PAGE) {
-            free(sim.pages[i]);
+            page_put(sim.pages[i]);
             sim.pages[i] = NULL;
         } else if (sim.pages[i] != NULL) {
             memset(sim.pages[i] + off, 0, (size_t)n);
