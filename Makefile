@@ -6,7 +6,7 @@ FUZZ_RUNS  ?= 10000000
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz format tidy clean
+.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz format tidy clean sel4-qemu
 
 all: build
 
@@ -37,6 +37,13 @@ test-asan: build-asan
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
 test: test-plain test-asan
+
+# examples/sel4 on real seL4 in QEMU, transcripts compared with the
+# simulator's (README "Embedding in an seL4 project"). Needs the seL4
+# sources: make sel4-qemu SEL4_SRC=DIR [ARCH=ia32|x86_64|aarch64|riscv64].
+ARCH ?= x86_64
+sel4-qemu: build
+	./scripts/sel4-qemu.sh "$(SEL4_SRC)" "$(ARCH)" "$(BUILD)"
 
 bench: build
 	$(BUILD)/bench/vspace-bench --json $(BUILD)/bench.json

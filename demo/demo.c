@@ -288,13 +288,12 @@ static int boot(demo *d)
 
 static int create_root_vspace(demo *d)
 {
-    vs_sel4_root_layout layout = {0};
-    layout.ipc_buffer = sel4sim_ipc_buffer_vaddr();
-    layout.bootinfo = sel4sim_bootinfo_vaddr();
-    layout.bootinfo_size = seL4_BootInfoFrameSize;
+    vs_sel4_root_layout layout;
+    (void)vs_sel4_root_layout_from_bootinfo_at(d->bi, sel4sim_bootinfo_vaddr(), sel4sim_ipc_buffer_vaddr(), 0, 0,
+                                               &layout);
     kview before = kview_take(d);
     vs_result r = vs_sel4_root_vspace_create(d->be, heap_allocator(d), &layout, &d->root_vs);
-    expect_result(d, r, VS_OK, "vs_sel4_root_vspace_create(ipc buffer, bootinfo reserved)");
+    expect_result(d, r, VS_OK, "vs_sel4_root_vspace_create(ipc buffer, bootinfo, extra bootinfo reserved)");
     if (r == VS_OK) {
         print_kernel_delta(d, &before, 0);
     }

@@ -35,8 +35,9 @@ static vs_result reserve_range(vs_space *vs, const char *name, vs_addr start, vs
  * nothing and later hand the root task's own pages out). */
 static int layout_ok(const vs_sel4_root_layout *l)
 {
-    return l->image_end >= l->image_start && l->extra_end >= l->extra_start &&
-           l->bootinfo + l->bootinfo_size >= l->bootinfo && l->ipc_buffer + base_page > l->ipc_buffer;
+    vs_addr bi_end = l->bootinfo + l->bootinfo_size;
+    return l->image_end >= l->image_start && l->extra_end >= l->extra_start && bi_end >= l->bootinfo &&
+           bi_end + l->extra_bootinfo_size >= bi_end && l->ipc_buffer + base_page > l->ipc_buffer;
 }
 
 static vs_result reserve_layout(vs_space *vs, const vs_sel4_root_layout *l)
@@ -49,9 +50,45 @@ static vs_result reserve_layout(vs_space *vs, const vs_sel4_root_layout *l)
         r = reserve_range(vs, "bootinfo", l->bootinfo, l->bootinfo + l->bootinfo_size);
     }
     if (r == VS_OK) {
+        vs_addr extra_bi = l->bootinfo + l->bootinfo_size;
+        r = reserve_range(vs, "extra-bootinfo", extra_bi, extra_bi + l->extra_bootinfo_size);
+    }
+    if (r == VS_OK) {
         r = reserve_range(vs, "extra", l->extra_start, l->extra_end);
     }
     return r;
+}
+
+vs_result vs_sel4_root_layout_from_bootinfo_at(const seL4_BootInfo *bi, vs_addr bootinfo_vaddr,
+                                               vs_addr ipc_buffer_vaddr, vs_addr image_start, vs_addr image_end,
+                                               vs_sel4_root_layout *out)
+{
+    if (bi == NULL || out == NULL || image_end < image_start) {
+        return VS_ERR_INVALID_ARG;
+    }
+    /* The kernel maps a power of two of pages for bi->extraLen bytes and
+     * gives a cap to each in bi->extraBIPages: reserve all of them. */
+    uint64_t extra_pages = (uint64_t)(bi->extraBIPages.end - bi->extraBIPages.start) * base_page;
+    uint64_t extra_len = round_up(bi->extraLen);
+    *out = (vs_sel4_root_layout){
+        .image_start = image_start,
+        .image_end = image_end,
+        .ipc_buffer = ipc_buffer_vaddr,
+        .bootinfo = bootinfo_vaddr,
+        .bootinfo_size = seL4_BootInfoFrameSize,
+        .extra_bootinfo_size = extra_pages > extra_len ? extra_pages : extra_len,
+    };
+    return VS_OK;
+}
+
+vs_result vs_sel4_root_layout_from_bootinfo(const seL4_BootInfo *bi, vs_addr image_start, vs_addr image_end,
+                                            vs_sel4_root_layout *out)
+{
+    if (bi == NULL) {
+        return VS_ERR_INVALID_ARG;
+    }
+    return vs_sel4_root_layout_from_bootinfo_at(bi, (vs_addr)(uintptr_t)bi, (vs_addr)(uintptr_t)bi->ipcBuffer,
+                                                image_start, image_end, out);
 }
 
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,

@@ -8,8 +8,16 @@
 
 #define MIN_RAM ((uint64_t)1 << 20)
 #define MAX_RAM ((uint64_t)1 << 34)
-/* Where boot maps the initial thread's frames: valid on every architecture. */
-#define BOOTINFO_VADDR 0x10000000u
+/* Where boot maps the initial thread's frames, in the order seL4 does (after
+ * the image, which the simulator has none of): the IPC buffer, the bootinfo
+ * frame, then the extra boot info. Valid on every architecture; one
+ * last-level table covers them all. */
+#define BOOT_FRAMES_VADDR 0x10000000u
+/* Bytes of extra boot info: like seL4, the kernel maps the next power of two
+ * of pages at least that large (here 3 pages' worth, so 4 pages), and
+ * bi->extraBIPages holds a cap to each. */
+#define EXTRA_BI_LEN (2 * 4096 + 2 * sizeof(seL4_BootInfoHeader))
+#define EXTRA_BI_PAGES 4
 #define FIRST_FREE_SLOT seL4_NumInitialCaps
 
 typedef struct boot_state {
@@ -105,7 +113,7 @@ static bool boot_tables(boot_state *b)
         const sim_objtype *t = type_with(K_TABLE, level);
         seL4_Word slot = b->next_slot++;
         if (boot_obj(b, K_TABLE, t->type, t->size_bits, 0, slot) == NULL ||
-            sim_table_map(sim.sa->family, t->type, slot, seL4_CapInitThreadVSpace, BOOTINFO_VADDR) != seL4_NoError) {
+            sim_table_map(sim.sa->family, t->type, slot, seL4_CapInitThreadVSpace, BOOT_FRAMES_VADDR) != seL4_NoError) {
             return false;
         }
     }
@@ -124,6 +132,26 @@ static bool boot_frame(boot_state *b, seL4_Word slot, seL4_Word vaddr)
     return boot_obj(b, K_FRAME, t->type, t->size_bits, 0, slot) != NULL &&
            sim_frame_map(sim.sa->family, slot, seL4_CapInitThreadVSpace, vaddr, seL4_ReadWrite, default_attr()) ==
                seL4_NoError;
+}
+
+/* Extra boot info frames in slots bi->extraBIPages, mapped after the
+ * bootinfo frame; one padding chunk covers all extraLen bytes. */
+static bool boot_extra_bi(boot_state *b)
+{
+    seL4_BootInfo *bi = &sim.bootinfo;
+    bi->extraBIPages.start = b->next_slot;
+    for (unsigned i = 0; i < EXTRA_BI_PAGES; i++) {
+        seL4_Word vaddr = sim.bootinfo_vaddr + ((seL4_Word)(i + 1) << seL4_PageBits);
+        if (!boot_frame(b, b->next_slot, vaddr)) {
+            return false;
+        }
+        b->next_slot++;
+    }
+    bi->extraBIPages.end = b->next_slot;
+    bi->extraLen = EXTRA_BI_LEN;
+    seL4_BootInfoHeader h = {SEL4_BOOTINFO_HEADER_PADDING, EXTRA_BI_LEN};
+    sel4sim_phys_write(sim.root_cnode->slots[bi->extraBIPages.start].cap.obj->paddr, &h, sizeof(h));
+    return true;
 }
 
 /* The initial TCB holds copies of its vspace and IPC buffer caps. */
@@ -190,11 +218,11 @@ static void boot_info(const boot_state *b)
 static bool boot_all(void)
 {
     boot_state b = {.cursor = sim.ram_base, .next_slot = FIRST_FREE_SLOT};
-    sim.bootinfo_vaddr = BOOTINFO_VADDR;
-    sim.ipc_vaddr = BOOTINFO_VADDR + ((seL4_Word)1 << seL4_PageBits);
+    sim.ipc_vaddr = BOOT_FRAMES_VADDR;
+    sim.bootinfo_vaddr = BOOT_FRAMES_VADDR + ((seL4_Word)1 << seL4_PageBits);
     bool ok = boot_cspace(&b) && boot_vspace_root(&b) && boot_tables(&b) &&
               boot_frame(&b, seL4_CapBootInfoFrame, sim.bootinfo_vaddr) &&
-              boot_frame(&b, seL4_CapInitThreadIPCBuffer, sim.ipc_vaddr);
+              boot_frame(&b, seL4_CapInitThreadIPCBuffer, sim.ipc_vaddr) && boot_extra_bi(&b);
     if (ok) {
         boot_thread();
         ok = boot_untypeds(&b);

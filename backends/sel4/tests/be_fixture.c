@@ -61,10 +61,14 @@ void be_fx_init(be_fx *fx, vs_arch_id arch, uint64_t mem_bytes)
         die("allocator/backend creation", (int)r);
     }
     vs_sel4_backend_set_translate(fx->be, sel4sim_vs_translate, NULL);
-    vs_sel4_root_layout layout = {0};
-    layout.ipc_buffer = sel4sim_ipc_buffer_vaddr();
-    layout.bootinfo = sel4sim_bootinfo_vaddr();
-    layout.bootinfo_size = seL4_BootInfoFrameSize;
+    /* The simulator's bootinfo is host memory: its frames' addresses in the
+     * simulated root task are given (no image is simulated). */
+    vs_sel4_root_layout layout;
+    r = vs_sel4_root_layout_from_bootinfo_at(fx->bi, sel4sim_bootinfo_vaddr(), sel4sim_ipc_buffer_vaddr(), 0, 0,
+                                             &layout);
+    if (r != VS_OK) {
+        die("vs_sel4_root_layout_from_bootinfo_at", (int)r);
+    }
     r = vs_sel4_root_vspace_create(fx->be, talloc_allocator(&fx->ta), &layout, &fx->root_vs);
     if (r != VS_OK) {
         die("vs_sel4_root_vspace_create", (int)r);

@@ -40,6 +40,24 @@ typedef struct seL4_UntypedDesc {
     seL4_Uint8 padding[sizeof(seL4_Word) - 2];
 } seL4_UntypedDesc;
 
+/* Extra boot info (bi->extraLen bytes, mapped right after the bootinfo
+ * frame) is a sequence of chunks, each starting with this header. */
+typedef enum {
+    SEL4_BOOTINFO_HEADER_PADDING = 0,
+    SEL4_BOOTINFO_HEADER_X86_VBE = 1,
+    SEL4_BOOTINFO_HEADER_X86_MBMMAP = 2,
+    SEL4_BOOTINFO_HEADER_X86_ACPI_RSDP = 3,
+    SEL4_BOOTINFO_HEADER_X86_FRAMEBUFFER = 4,
+    SEL4_BOOTINFO_HEADER_X86_TSC_FREQ = 5,
+    SEL4_BOOTINFO_HEADER_FDT = 6,
+    SEL4_BOOTINFO_HEADER_NUM
+} seL4_BootInfoID;
+
+typedef struct seL4_BootInfoHeader {
+    seL4_Word id;  /* a seL4_BootInfoID */
+    seL4_Word len; /* bytes of the chunk, this header included */
+} seL4_BootInfoHeader;
+
 typedef struct seL4_BootInfo {
     seL4_Word extraLen;
     seL4_NodeId nodeID;

@@ -76,16 +76,42 @@ typedef struct vs_sel4_root_layout {
     vs_addr bootinfo;               /* bootinfo frame(s) */
     uint64_t bootinfo_size;
     vs_addr extra_start, extra_end; /* anything else in use (e.g. a heap), or 0, 0 */
+    /* The extra boot info (bi->extraLen bytes), which the kernel maps at
+     * bootinfo + bootinfo_size, right after the bootinfo frame. */
+    uint64_t extra_bootinfo_size;
 } vs_sel4_root_layout;
+
+/* The whole boot layout of the root task as seL4 made it, so no range can
+ * be forgotten: the image [image_start, image_end) from the root task's
+ * linker symbols (e.g. __executable_start and _end), the IPC buffer at
+ * bi->ipcBuffer, the bootinfo frame (seL4_BootInfoFrameSize) at bi itself
+ * and the extra boot info right after it: every page of bi->extraBIPages
+ * (seL4 maps the next power of two of pages holding bi->extraLen bytes),
+ * and at least bi->extraLen bytes rounded up to a page. bi is the
+ * pointer the root task was started with (sel4runtime_bootinfo()): on seL4
+ * its value is the frame's address in the root task. Leaves extra_start and
+ * extra_end 0. Errors: INVALID_ARG (NULL bi or out, image_end <
+ * image_start). */
+vs_result vs_sel4_root_layout_from_bootinfo(const seL4_BootInfo *bi, vs_addr image_start, vs_addr image_end,
+                                            vs_sel4_root_layout *out);
+
+/* The same where the root task's view of its boot frames is not where the
+ * kernel mapped them (the host simulator: bi and bi->ipcBuffer are host
+ * memory): their addresses in the root task's vspace are given instead.
+ * Errors as above. */
+vs_result vs_sel4_root_layout_from_bootinfo_at(const seL4_BootInfo *bi, vs_addr bootinfo_vaddr,
+                                               vs_addr ipc_buffer_vaddr, vs_addr image_start, vs_addr image_end,
+                                               vs_sel4_root_layout *out);
 
 /* Creates the vspace describing the root task's own address space (root
  * cap seL4_CapInitThreadVSpace) over the arch's default range and reserves
  * every non-empty range of the layout, rounded out to base pages, named
- * "image", "ipc-buffer", "bootinfo", "extra". Those pages are RESERVED,
+ * "image", "ipc-buffer", "bootinfo", "extra-bootinfo", "extra". Take the
+ * layout from vs_sel4_root_layout_from_bootinfo. Those pages are RESERVED,
  * not MAPPED: their frame caps are the kernel's boot mappings, so vspace
  * never unmaps them. Errors: INVALID_ARG (NULL argument, or an inverted
- * range: image_end < image_start, extra_end < extra_start, or a bootinfo
- * or ipc-buffer range that wraps; only end == start means empty), those of
+ * range: image_end < image_start, extra_end < extra_start, or a bootinfo,
+ * extra-bootinfo or ipc-buffer range that wraps; only end == start means empty), those of
  * vs_create and vs_reserve_at (e.g. OVERLAP if two ranges share a page,
  * OUT_OF_RANGE); on error nothing is left allocated. */
 vs_result vs_sel4_root_vspace_create(vs_sel4_backend *be, vs_allocator mem, const vs_sel4_root_layout *layout,

@@ -1,0 +1,97 @@
+#!/bin/bash
+# Builds examples/sel4 (both root tasks) for one architecture with seL4's
+# own tooling, runs each image in QEMU, and compares the root task's serial
+# transcript with the transcript of the same source on the simulator.
+#   scripts/sel4-qemu.sh SEL4_SRC ARCH HOST_BUILD_DIR
+# ARCH: ia32, x86_64, aarch64, riscv64. Lines the kernel prints itself
+# (starting with "<<seL4(CPU") are ignored. Exits non-zero, saying what is
+# missing, when the sources or a tool are not there.
+set -u
+SEL4_SRC=${1:-}
+ARCH=${2:-x86_64}
+HOST_BUILD=${3:-build}
+TIMEOUT=${SEL4_QEMU_TIMEOUT:-120}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+fail() {
+    echo "sel4-qemu: $*" >&2
+    exit 2
+}
+
+case "$ARCH" in
+ia32) platform=(-DPLATFORM=ia32) prefix=i686-linux-gnu- qemu=qemu-system-i386 ;;
+x86_64) platform=(-DPLATFORM=x86_64) prefix="" qemu=qemu-system-x86_64 ;;
+aarch64) platform=(-DPLATFORM=qemu-arm-virt -DAARCH64=ON) prefix=aarch64-linux-gnu- qemu=qemu-system-aarch64 ;;
+riscv64) platform=(-DPLATFORM=qemu-riscv-virt -DRISCV64=ON) prefix=riscv64-linux-gnu- qemu=qemu-system-riscv64 ;;
+*) fail "ARCH=$ARCH: must be one of ia32 x86_64 aarch64 riscv64" ;;
+esac
+
+[ -n "$SEL4_SRC" ] || fail "SEL4_SRC is not set: give SEL4_SRC=DIR, a directory with kernel/ (seL4/seL4), \
+projects/musllibc, projects/sel4runtime, projects/util_libs, tools/seL4 (seL4/seL4_tools), \
+tools/pyfdt and tools/opensbi (see examples/sel4/README.md)"
+SEL4_SRC=$(cd "$SEL4_SRC" 2>/dev/null && pwd) || fail "SEL4_SRC=$1 is not a directory"
+for d in kernel projects/musllibc projects/sel4runtime projects/util_libs tools/seL4/cmake-tool; do
+    [ -d "$SEL4_SRC/$d" ] || fail "missing $SEL4_SRC/$d (see examples/sel4/README.md)"
+done
+case "$ARCH" in aarch64 | riscv64)
+    [ -d "$SEL4_SRC/tools/pyfdt/pyfdt" ] || fail "missing $SEL4_SRC/tools/pyfdt (superna9999/pyfdt, tag pyfdt-0.3)" ;;
+esac
+[ "$ARCH" = riscv64 ] && { [ -d "$SEL4_SRC/tools/opensbi" ] || fail "missing $SEL4_SRC/tools/opensbi (riscv/opensbi v0.9)"; }
+
+# The kernel's generators need their Python modules in the first python3.
+export PATH=/usr/bin:$PATH
+export PYTHONPATH="$SEL4_SRC/tools/pyfdt${PYTHONPATH:+:$PYTHONPATH}"
+command -v "$qemu" >/dev/null || fail "$qemu not found (Debian: qemu-system-x86 / qemu-system-arm / qemu-system-misc)"
+command -v "${prefix}gcc" >/dev/null || fail "${prefix}gcc not found"
+command -v ninja >/dev/null || fail "ninja not found (Debian: ninja-build)"
+python3 -c 'import jinja2, ply, yaml, six, future, lxml, elftools, libfdt' 2>/dev/null ||
+    fail "python3 lacks a module the kernel build needs (Debian: python3-jinja2 python3-ply python3-yaml \
+python3-six python3-future python3-lxml python3-pyelftools python3-libfdt)"
+
+out="$here/build-sel4/$ARCH"
+mkdir -p "$out"
+status=0
+for task in roottask vsroot; do
+    host_exe="$HOST_BUILD/examples/$task/example_${task}_$ARCH"
+    [ -x "$host_exe" ] || fail "$host_exe not built (make build)"
+    echo "== $ARCH $task: build ($out/cmake)"
+    if ! cmake -G Ninja -S "$here/examples/sel4" -B "$out/cmake" \
+        -DCMAKE_TOOLCHAIN_FILE="$SEL4_SRC/kernel/gcc.cmake" -DCROSS_COMPILER_PREFIX="$prefix" \
+        -DSEL4_SRC="$SEL4_SRC" "${platform[@]}" -DSIMULATION=ON -DROOTTASK=$task >"$out/$task.configure.log" 2>&1; then
+        tail -30 "$out/$task.configure.log"
+        fail "configure failed ($out/$task.configure.log)"
+    fi
+    if ! ninja -C "$out/cmake" >"$out/$task.build.log" 2>&1; then
+        grep -B2 -A8 -m5 "error" "$out/$task.build.log" | head -60
+        fail "build failed ($out/$task.build.log)"
+    fi
+    echo "== $ARCH $task: run in $qemu (timeout ${TIMEOUT}s)"
+    log="$out/$task.serial.log"
+    (cd "$out/cmake" && exec ./simulate) </dev/null >"$log" 2>"$out/$task.qemu.stderr" &
+    pid=$!
+    end_re='^(roottask|vsroot) .*(calls, .* mismatches|steps, .* failures)'
+    for _ in $(seq 1 $((TIMEOUT * 2))); do
+        grep -aqE "$end_re" "$log" && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.5
+    done
+    sleep 1
+    pkill -P $pid 2>/dev/null
+    kill $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    # The root task's lines: from its first line to its last, without the
+    # kernel's own debug lines, their colour codes and carriage returns.
+    tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;]*m//g' | sed -n "/^$task $ARCH: /,/$end_re/p" | grep -av '^<<seL4(CPU' >"$out/$task.qemu.txt"
+    "$host_exe" >"$out/$task.sim.txt" 2>&1
+    if [ ! -s "$out/$task.qemu.txt" ]; then
+        tail -20 "$log"
+        echo "sel4-qemu: $ARCH $task: FAIL: no transcript on the serial console ($log)"
+        status=1
+    elif diff -u "$out/$task.sim.txt" "$out/$task.qemu.txt"; then
+        echo "sel4-qemu: $ARCH $task: PASS ($(wc -l <"$out/$task.qemu.txt") lines equal to the simulator's)"
+    else
+        echo "sel4-qemu: $ARCH $task: FAIL: transcript differs from the simulator's (above)"
+        status=1
+    fi
+done
+exit $status
