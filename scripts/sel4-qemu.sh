@@ -69,9 +69,10 @@ for task in roottask vsroot; do
     log="$out/$task.serial.log"
     (cd "$out/cmake" && exec ./simulate) </dev/null >"$log" 2>"$out/$task.qemu.stderr" &
     pid=$!
-    end_re='^(roottask|vsroot) .*(calls, .* mismatches|steps, .* failures)'
+    # The last line each root task prints.
+    end_re='^([0-9]+ calls, [0-9]+ mismatches|vsroot [a-z0-9_]+: [0-9]+ steps, [0-9]+ failures)$'
     for _ in $(seq 1 $((TIMEOUT * 2))); do
-        grep -aqE "$end_re" "$log" && break
+        tr -d '\r' <"$log" | grep -aqE "$end_re" && break
         kill -0 $pid 2>/dev/null || break
         sleep 0.5
     done
@@ -81,7 +82,7 @@ for task in roottask vsroot; do
     wait $pid 2>/dev/null
     # The root task's lines: from its first line to its last, without the
     # kernel's own debug lines, their colour codes and carriage returns.
-    tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;]*m//g' | sed -n "/^$task $ARCH: /,/$end_re/p" | grep -av '^<<seL4(CPU' >"$out/$task.qemu.txt"
+    tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;]*m//g' | sed -nE "/^$task $ARCH: /,/$end_re/p" | grep -av '^<<seL4(CPU' >"$out/$task.qemu.txt"
     "$host_exe" >"$out/$task.sim.txt" 2>&1
     if [ ! -s "$out/$task.qemu.txt" ]; then
         tail -20 "$log"
