@@ -67,7 +67,8 @@ for task in roottask vsroot; do
     fi
     echo "== $ARCH $task: run in $qemu (timeout ${TIMEOUT}s)"
     log="$out/$task.serial.log"
-    (cd "$out/cmake" && exec ./simulate) </dev/null >"$log" 2>"$out/$task.qemu.stderr" &
+    # Its own session, so the whole group (simulate, sh, QEMU) can be ended.
+    (cd "$out/cmake" && exec setsid ./simulate) </dev/null >"$log" 2>"$out/$task.qemu.stderr" &
     pid=$!
     # The last line each root task prints.
     end_re='^([0-9]+ calls, [0-9]+ mismatches|vsroot [a-z0-9_]+: [0-9]+ steps, [0-9]+ failures)$'
@@ -77,8 +78,7 @@ for task in roottask vsroot; do
         sleep 0.5
     done
     sleep 1
-    pkill -P $pid 2>/dev/null
-    kill $pid 2>/dev/null
+    kill -- -$pid 2>/dev/null || kill $pid 2>/dev/null
     wait $pid 2>/dev/null
     # The root task's lines: from its first line to its last, without the
     # kernel's own debug lines, their colour codes and carriage returns.
