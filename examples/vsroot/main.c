@@ -189,7 +189,7 @@ static void child_steps(vs_sel4_backend *be, vs_space *root_vs, const vs_arch *a
     if (step_res(vs_create(&cfg, &child), VS_OK, "vs_create(child)")) {
         if (step_res(vs_reserve(child, 16 * 4096, 0, &rw, &small), VS_OK, "vs_reserve(child, 16 pages)")) {
             vs_reservation_info ri;
-            vs_reservation_get_info(small, &ri);
+            vs_reservation_get_info(child, small, &ri);
             step_res(vs_map_new(child, ri.start, 16, 12), VS_OK, "vs_map_new(child, 16 x 4K)");
             step(write_read_via_root(be, root_vs, child, ri.start + 5 * 4096, 100, 1),
                  "write child page 5 through a temporary mapping, read back");
@@ -206,7 +206,7 @@ static void child_steps(vs_sel4_backend *be, vs_space *root_vs, const vs_arch *a
         snprintf(what, sizeof(what), "vs_reserve(child, 2 x %s, aligned)", lp->name);
         if (step_res(vs_reserve(child, 2 * lsize, lsize, &rw, &large), VS_OK, what)) {
             vs_reservation_info ri;
-            vs_reservation_get_info(large, &ri);
+            vs_reservation_get_info(child, large, &ri);
             snprintf(what, sizeof(what), "vs_map_new(child, 1 x %s)", lp->name);
             step_res(vs_map_new(child, ri.start + lsize, 1, lp->bits), VS_OK, what);
             vs_page pg;
@@ -250,7 +250,7 @@ static void root_steps(vs_space *root_vs, const seL4_BootInfo *bi, const vs_sel4
         return;
     }
     vs_reservation_info ri;
-    vs_reservation_get_info(res, &ri);
+    vs_reservation_get_info(root_vs, res, &ri);
     step_res(vs_map_new(root_vs, ri.start, 4, 12), VS_OK, "vs_map_new(root vspace, 4 x 4K)");
     unsigned char out[512], in[512];
     fill(out, sizeof(out), 7);
