@@ -1,0 +1,57 @@
+/* `vspace exec`: run a static x86_64 program that vspace itself loaded,
+ * on the Linux backend (docs/linux-backend.md, "vspace exec").
+ * cmd_exec.c is the command (options, fork, wait, mirror the status);
+ * exec_image.c is what the child does (window, load, stack, audit, jump). */
+#ifndef VSPACE_TOOLS_EXEC_H
+#define VSPACE_TOOLS_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vs/elf.h>
+
+/* Where the child's image goes: the managed range [lo, hi) (the window
+ * the Linux backend holds with its placeholder), the base of an ET_DYN
+ * image, and the start-up stack at the top of the range. */
+typedef struct exec_layout {
+    vs_addr lo, hi;
+    vs_addr base;        /* ET_DYN load base; 0 for ET_EXEC */
+    vs_addr stack_top;   /* exclusive */
+    uint64_t stack_size; /* mapped bytes below stack_top; a guard page lies below them */
+} exec_layout;
+
+enum {
+    EXEC_STACK_SIZE = 8u << 20,  /* Linux's default RLIMIT_STACK */
+    EXEC_DYN_BASE = 0x40000000u, /* where a static-PIE image goes (1 GiB) */
+    EXEC_LOW = 0x10000u          /* lowest address used (Linux's usual vm.mmap_min_addr) */
+};
+
+/* Chooses the layout for img in this process (the child, a fork of it, has
+ * the same mappings): the range runs from EXEC_LOW to the lowest mapping
+ * the process has (the vspace binary itself on a PIE build; its heap,
+ * libraries, stack and vdso all lie above). Returns 0, or 2 after writing
+ * into msg why the image cannot go there (its segments clash with one of
+ * this process's mappings, named with its range and path, or lie below
+ * EXEC_LOW). */
+int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len);
+
+typedef struct exec_request {
+    const char *path; /* the file as given: AT_EXECFN, and the comm name */
+    const vs_elf_image *img;
+    exec_layout layout;
+    char *const *argv; /* argc strings */
+    size_t argc;
+    char *const *envp; /* envc strings */
+    size_t envc;
+    int audit;     /* run and print the three-way audit before the jump */
+    int status_fd; /* receives one byte 'G' just before the jump, then is closed */
+} exec_request;
+
+/* In the forked child: creates the Linux backend and the vspace, loads the
+ * image with the ELF loader, maps the stack and writes the start-up stack
+ * with the process layer's builder, optionally audits, and jumps to the
+ * entry point. Returns only on failure, after printing why to stderr: 2
+ * (could not load), 1 (the audit found discrepancies). */
+int exec_image_run(const exec_request *rq);
+
+#endif

@@ -1,0 +1,380 @@
+/* What the child of `vspace exec` does: builds the program's image in its
+ * own address space through vspace (Linux backend, ELF loader, start-up
+ * stack builder), audits it if asked, and becomes the program. */
+#define _GNU_SOURCE
+#include "exec.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vs/linux_backend.h>
+#include <vs/report.h>
+#include <vs/startstack.h>
+
+enum { PG = 4096, GUARD = PG };
+
+static vs_addr round_up(vs_addr v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* The lowest address Linux lets this process map. */
+static vs_addr min_addr(void)
+{
+    unsigned long long v = 0;
+    FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &v) != 1) {
+            v = 0;
+        }
+        fclose(f);
+    }
+    vs_addr lo = round_up(v, PG);
+    return lo > EXEC_LOW ? lo : EXEC_LOW;
+}
+
+int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len)
+{
+    vs_linux_maps maps;
+    int e = vs_linux_maps_read(NULL, 0, &maps);
+    if (e != 0 || maps.count == 0) {
+        snprintf(msg, len, "cannot read /proc/self/maps: %s", strerror(e != 0 ? e : ENOENT));
+        return 2;
+    }
+    memset(out, 0, sizeof *out);
+    out->lo = min_addr();
+    out->hi = maps.vma[0].start & ~(((vs_addr)2 << 20) - 1);
+    out->stack_size = EXEC_STACK_SIZE;
+    out->stack_top = out->hi;
+    out->base = img->type == VS_ET_DYN ? round_up(EXEC_DYN_BASE, img->max_align) : 0;
+    vs_addr start = (img->load_min & ~(vs_addr)(PG - 1)) + out->base;
+    vs_addr end = round_up(img->load_max, PG) + out->base;
+    vs_addr stack_low = out->stack_top - out->stack_size - GUARD;
+    int rc = 0;
+    if (start < out->lo) {
+        snprintf(msg, len,
+                 "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map",
+                 (unsigned long long)start, (unsigned long long)out->lo);
+        rc = 2;
+    } else if (out->stack_top <= out->lo + out->stack_size + GUARD || end > stack_low) {
+        rc = 2;
+        for (size_t i = 0; i < maps.count; i++) {
+            const vs_linux_vma *v = &maps.vma[i];
+            if (v->end > start && v->start < end) {
+                snprintf(msg, len,
+                         "its segments [%#llx, %#llx) clash with vspace's own mapping [%#llx, %#llx) %s: vspace exec "
+                         "cannot load it there",
+                         (unsigned long long)start, (unsigned long long)end, (unsigned long long)v->start,
+                         (unsigned long long)v->end, v->path[0] ? v->path : "(anonymous)");
+                rc = 3;
+                break;
+            }
+        }
+        if (rc == 2 && start >= out->hi) {
+            snprintf(msg, len,
+                     "its segments [%#llx, %#llx) lie above %#llx, where vspace's own mappings begin: vspace exec "
+                     "manages [%#llx, %#llx) and cannot load it there",
+                     (unsigned long long)start, (unsigned long long)end, (unsigned long long)out->hi,
+                     (unsigned long long)out->lo, (unsigned long long)out->hi);
+        } else if (rc == 2) {
+            snprintf(msg, len,
+                     "its segments [%#llx, %#llx) reach into [%#llx, %#llx), the start-up stack's place below "
+                     "vspace's own mappings: vspace exec cannot load it there",
+                     (unsigned long long)start, (unsigned long long)end, (unsigned long long)stack_low,
+                     (unsigned long long)out->hi);
+        }
+        rc = 2;
+    }
+    vs_linux_maps_free(&maps);
+    return rc;
+}
+
+/* ---- bookkeeping memory ---- */
+
+static void *mem_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    return malloc(size);
+}
+
+static void mem_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx, (void)size;
+    free(p);
+}
+
+/* ---- the start-up stack ---- */
+
+static size_t host_auxv(vs_auxv_entry *aux, size_t n, const vs_elf_plan *plan)
+{
+    const struct {
+        uint64_t type, value;
+    } fixed[] = {
+        {VS_AT_PHDR, plan->phdr},
+        {VS_AT_PHENT, plan->phent},
+        {VS_AT_PHNUM, plan->phnum},
+        {VS_AT_PAGESZ, PG},
+        {VS_AT_BASE, 0},
+        {VS_AT_FLAGS, 0},
+        {VS_AT_ENTRY, plan->entry},
+        {VS_AT_UID, getuid()},
+        {VS_AT_EUID, geteuid()},
+        {VS_AT_GID, getgid()},
+        {VS_AT_EGID, getegid()},
+        {VS_AT_SECURE, 0},
+        {VS_AT_CLKTCK, getauxval(AT_CLKTCK)},
+        {VS_AT_HWCAP, getauxval(AT_HWCAP)},
+        {VS_AT_HWCAP2, getauxval(AT_HWCAP2)},
+        /* The vDSO the kernel mapped into this process stays where it is
+         * (it lies above the range vspace manages), so the program may use it. */
+        {VS_AT_SYSINFO_EHDR, getauxval(AT_SYSINFO_EHDR)},
+        {VS_AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ)},
+    };
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0] && k < n; i++) {
+        int optional =
+            fixed[i].type == VS_AT_SYSINFO_EHDR || fixed[i].type == VS_AT_MINSIGSTKSZ || fixed[i].type == VS_AT_HWCAP2;
+        if (optional && fixed[i].value == 0) {
+            continue;
+        }
+        aux[k++] = (vs_auxv_entry){fixed[i].type, fixed[i].value};
+    }
+    return k;
+}
+
+/* Lays out the start-up stack and writes it into the stack's frames. */
+static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const vs_elf_plan *plan, vs_addr *sp)
+{
+    vs_auxv_entry aux[24];
+    vs_startstack_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.arch = VS_ARCH_X86_64;
+    spec.stack_top = rq->layout.stack_top;
+    spec.argv = (const char *const *)rq->argv;
+    spec.argc = rq->argc;
+    spec.envp = (const char *const *)rq->envp;
+    spec.envc = rq->envc;
+    spec.auxv = aux;
+    spec.auxc = host_auxv(aux, sizeof aux / sizeof aux[0], plan);
+    spec.execfn = rq->path;
+    if (getrandom(spec.random, sizeof spec.random, 0) != (ssize_t)sizeof spec.random) {
+        vs_startstack_random((uint64_t)getpid() ^ (uint64_t)(uintptr_t)&spec, spec.random);
+    }
+    vs_startstack_layout lay;
+    vs_result r = vs_startstack_measure(&spec, &lay);
+    size_t size = r == VS_OK ? round_up(lay.size, PG) : 0;
+    if (r == VS_OK && size > rq->layout.stack_size / 2) {
+        r = VS_ERR_NO_SPACE;
+        lay.error = "arguments and environment take more than half the stack";
+    }
+    uint8_t *buf = r == VS_OK ? calloc(1, size) : NULL;
+    if (r == VS_OK && buf == NULL) {
+        r = VS_ERR_NO_MEMORY;
+        lay.error = "no memory for the start-up stack";
+    }
+    if (r == VS_OK) {
+        r = vs_startstack_build(&spec, buf, size, &lay);
+    }
+    if (r != VS_OK) {
+        fprintf(stderr, "vspace exec: %s: start-up stack: %s (%s)\n", rq->path, lay.error ? lay.error : "",
+                vs_result_name(r));
+        free(buf);
+        return 2;
+    }
+    /* buf stands for [stack_top - size, stack_top); each page goes into
+     * the frame mapped there, through the backend's view of the frame. */
+    for (size_t off = 0; off < size; off += PG) {
+        vs_page p;
+        uint8_t *frame = NULL;
+        vs_addr va = rq->layout.stack_top - size + off;
+        if (vs_lookup(vs, va, &p) == VS_OK && p.state == VS_PAGE_MAPPED) {
+            frame = vs_linux_frame_host(be, p.cap, NULL);
+        }
+        if (frame != NULL) {
+            frame += va - p.page_vaddr; /* the page's place in a large frame */
+        }
+        if (frame == NULL) {
+            fprintf(stderr, "vspace exec: %s: stack page %#llx is not mapped\n", rq->path,
+                    (unsigned long long)(rq->layout.stack_top - size + off));
+            free(buf);
+            return 2;
+        }
+        memcpy(frame, buf + off, PG);
+    }
+    free(buf);
+    *sp = lay.sp;
+    return 0;
+}
+
+/* ---- the audit ---- */
+
+static int audit(const exec_request *rq, vs_space *vs, vs_linux *be, vs_addr entry)
+{
+    vs_linux_maps maps;
+    int e = vs_linux_maps_read(be, 0, &maps);
+    if (e != 0) {
+        fprintf(stderr, "vspace exec: --audit: cannot read /proc/self/maps: %s\n", strerror(e));
+        return 2;
+    }
+    vs_linux_use_maps(be, &maps); /* every page against one consistent view */
+    vs_audit_result res;
+    memset(&res, 0, sizeof res);
+    vs_result r = vs_audit_collect(vs, &res);
+    vs_linux_use_maps(be, NULL);
+    printf("vspace exec: %s (pid %d), before the jump to %#llx; kernel view: /proc/%d/maps\n", rq->path, (int)getpid(),
+           (unsigned long long)entry, (int)getpid());
+    vs_report_text(stdout, vs, &res);
+    vs_audit_result_free(&res);
+    vs_linux_maps_free(&maps);
+    fflush(stdout);
+    return r == VS_OK ? 0 : r == VS_ERR_INCONSISTENT ? 1 : 2;
+}
+
+/* ---- becoming the program ---- */
+
+/* The kernel keeps writing to the restartable-sequences area glibc
+ * registered for this thread; the program registers its own. */
+static void rseq_unregister(void)
+{
+#ifdef SYS_rseq
+    extern const ptrdiff_t __rseq_offset __attribute__((weak));
+    extern const unsigned int __rseq_size __attribute__((weak));
+    if (&__rseq_size == NULL || __rseq_size == 0) {
+        return;
+    }
+    char *tp = NULL;
+    __asm__("mov %%fs:0, %0" : "=r"(tp));
+    const unsigned sig = 0x53053053u; /* RSEQ_SIG on x86 */
+    if (syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, sig) != 0) {
+        syscall(SYS_rseq, tp + __rseq_offset, 32, 1, sig);
+    }
+#endif
+}
+
+/* What exec does to signals: handlers go back to the default action
+ * (ignored signals stay ignored, the mask stays), no alternate stack. */
+static void reset_signals(void)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
+            signal(sig, SIG_DFL);
+        }
+    }
+    stack_t none = {.ss_flags = SS_DISABLE};
+    sigaltstack(&none, NULL);
+}
+
+/* Process entry as the x86_64 psABI (3.4.1) describes it: %rsp the start-up
+ * stack (16-byte aligned, argc at it), %rdx 0 (no function for atexit),
+ * the other general registers cleared, DF clear, MXCSR and the x87 control
+ * word at their initial values. The entry address is pushed below the new
+ * stack and reached with ret, so every register can be cleared first. */
+__attribute__((noreturn)) static void jump(vs_addr entry, vs_addr sp)
+{
+    register uint64_t r_sp __asm__("rdi") = sp;
+    register uint64_t r_entry __asm__("rsi") = entry;
+    __asm__ volatile("mov %%rdi, %%rsp\n\t"
+                     "push %%rsi\n\t"
+                     "push $0x1f80\n\t"
+                     "ldmxcsr (%%rsp)\n\t"
+                     "add $8, %%rsp\n\t"
+                     "fninit\n\t"
+                     "cld\n\t"
+                     "xor %%eax, %%eax\n\t"
+                     "xor %%ebx, %%ebx\n\t"
+                     "xor %%ecx, %%ecx\n\t"
+                     "xor %%edx, %%edx\n\t"
+                     "xor %%esi, %%esi\n\t"
+                     "xor %%edi, %%edi\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "xor %%r8d, %%r8d\n\t"
+                     "xor %%r9d, %%r9d\n\t"
+                     "xor %%r10d, %%r10d\n\t"
+                     "xor %%r11d, %%r11d\n\t"
+                     "xor %%r12d, %%r12d\n\t"
+                     "xor %%r13d, %%r13d\n\t"
+                     "xor %%r14d, %%r14d\n\t"
+                     "xor %%r15d, %%r15d\n\t"
+                     "ret\n\t"
+                     :
+                     : "r"(r_sp), "r"(r_entry)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+static int load_failed(const exec_request *rq, const char *what, const char *why)
+{
+    fprintf(stderr, "vspace exec: %s: %s: %s\n", rq->path, what, why);
+    return 2;
+}
+
+int exec_image_run(const exec_request *rq)
+{
+    const vs_arch *arch = vs_arch_get(VS_ARCH_X86_64);
+    vs_linux_config cfg = {arch, 1ull << 30, 1};
+    vs_linux *be = NULL;
+    int e = vs_linux_create(&cfg, &be);
+    if (e != 0) {
+        return load_failed(rq, "Linux backend", strerror(e));
+    }
+    vs_cap root = 0;
+    if (vs_linux_root_create(be, rq->layout.lo, rq->layout.hi, 0, VS_LINUX_AT_OFFSET, &root) != 0) {
+        return load_failed(rq, "managed range", vs_linux_last_error(be));
+    }
+    vs_config vc = {arch, {mem_alloc, mem_free, NULL}, vs_linux_kernel(be), root, rq->layout.lo, rq->layout.hi};
+    vs_space *vs = NULL;
+    vs_result r = vs_create(&vc, &vs);
+    if (r != VS_OK) {
+        return load_failed(rq, "vs_create", vs_strerror(r));
+    }
+    vs_elf_load_opts lo = {rq->img->type == VS_ET_DYN ? VS_ELF_LOAD_BASE_GIVEN : 0, rq->layout.base};
+    vs_frame_access fa = vs_linux_frame_access(be);
+    static vs_elf_loaded loaded; /* large: keep it off the stack */
+    vs_elf_diag diag;
+    vs_elf_error ee = vs_elf_load(vs, rq->img, &lo, &fa, &loaded, &diag);
+    if (ee != VS_ELF_OK) {
+        return load_failed(rq, "loading", diag.message);
+    }
+    vs_attrs sa = {"stack", (uint8_t)(VS_RIGHT_READ | VS_RIGHT_WRITE | (loaded.stack_exec ? VS_RIGHT_EXEC : 0)),
+                   VS_CACHE_DEFAULT};
+    vs_addr stack_base = rq->layout.stack_top - rq->layout.stack_size;
+    r = vs_reserve_at(vs, stack_base - GUARD, rq->layout.stack_size + GUARD, &sa, NULL);
+    if (r == VS_OK) {
+        /* 2 MiB frames: four calls to the kernel instead of 2048 (the
+         * range is 2 MiB aligned; memory is still only what is touched). */
+        r = vs_map_new(vs, stack_base, rq->layout.stack_size >> 21, 21);
+    }
+    if (r != VS_OK) {
+        return load_failed(rq, "stack", vs_last_error(vs)->reason);
+    }
+    vs_addr sp = 0;
+    if (write_stack(rq, vs, be, &loaded.plan, &sp) != 0) {
+        return 2;
+    }
+    if (rq->audit) {
+        int rc = audit(rq, vs, be, loaded.plan.entry);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    const char *base = strrchr(rq->path, '/');
+    prctl(PR_SET_NAME, base != NULL ? base + 1 : rq->path, 0, 0, 0);
+    vs_linux_detach(be);
+    fflush(NULL);
+    if (write(rq->status_fd, "G", 1) != 1) {
+        return 2;
+    }
+    close(rq->status_fd);
+    reset_signals();
+    rseq_unregister();
+    jump(loaded.plan.entry, sp);
+}

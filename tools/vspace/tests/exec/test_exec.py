@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""`vspace exec` against running the same program directly, with programs
+nobody here wrote (Debian's busybox-static) and programs the build compiles
+with gcc (static and static-PIE). The oracle is the kernel's own exec: same
+stdout, stderr and exit status (or signal).
+
+usage: test_exec.py VSPACE PROGDIR WORKDIR GROUP
+  GROUP: busybox | auxv | signal | audit | errors
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+VSPACE, PROGDIR, WORK, GROUP = sys.argv[1:5]
+BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+failures = 0
+checks = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL:", msg)
+
+
+def run(argv, env=None, stdin=None):
+    return subprocess.run(argv, env=env, input=stdin, capture_output=True, timeout=60)
+
+
+def same(prog_argv, vs_opts=(), env=None, native_env=None, stdin=None, what=None):
+    """prog_argv run directly and through `vspace exec` agree."""
+    global checks
+    checks += 1
+    what = what or " ".join(prog_argv)
+    native = run(prog_argv, env=native_env if native_env is not None else env, stdin=stdin)
+    ours = run([VSPACE, "exec", *vs_opts, *prog_argv], env=env, stdin=stdin)
+    for field in ("returncode", "stdout", "stderr"):
+        a, b = getattr(native, field), getattr(ours, field)
+        if a != b:
+            fail(f"{what}: {field} differs\n  direct:       {a!r:.600}\n  vspace exec:  {b!r:.600}")
+    return native
+
+
+def base_env(**extra):
+    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": "/nonexistent"}
+    env.update(extra)
+    return env
+
+
+def group_busybox():
+    data = os.path.join(WORK, "data.bin")
+    with open(data, "wb") as f:
+        f.write(os.urandom(300000) + b"\n")
+    r = same([BUSYBOX, "sha256sum", data], env=base_env())
+    want = subprocess.run(["sha256sum", data], capture_output=True).stdout.split()[0]
+    if r.stdout.split()[:1] != [want]:
+        fail(f"busybox sha256sum disagrees with coreutils: {r.stdout!r}")
+    # stdin passes through
+    same([BUSYBOX, "sha256sum"], env=base_env(), stdin=open(data, "rb").read(), what="sha256sum of stdin")
+    # the environment: inherited, extended, replaced, cleared
+    env = base_env(FOO="bar baz", EMPTY="", LONG="x" * 5000)
+    same([BUSYBOX, "env"], env=env)
+    same([BUSYBOX, "env"], vs_opts=["--env", "FOO=new", "--env", "ADDED=1=2"], env=env,
+         native_env=dict(env, FOO="new", ADDED="1=2"), what="env with --env")
+    r = same([BUSYBOX, "env"], vs_opts=["-i", "--env", "ONLY=this"], env=env, native_env={"ONLY": "this"},
+             what="env with -i")
+    if r.stdout != b"ONLY=this\n":
+        fail(f"env -i gave {r.stdout!r}")
+    # a shell: a pipeline of applets busybox runs in forked children, output
+    # on both streams, a non-zero exit
+    script = "echo hello world | sort | head -c 5 | sha256sum; seq 3 | cut -c1; echo to-stderr >&2; exit 7"
+    r = same([BUSYBOX, "sh", "-c", script], env=base_env())
+    if r.returncode != 7:
+        fail(f"sh -c exit status {r.returncode}, want 7")
+    same([BUSYBOX, "ls", "/nonexistent-dir"], env=base_env())
+    same([BUSYBOX, "echo", "", "two words", "é", "x" * 10000], env=base_env(), what="echo with odd arguments")
+    same([BUSYBOX, "true"], env=base_env())
+    same([BUSYBOX, "false"], env=base_env())
+
+
+def group_auxv():
+    args = ["a", "", "two words", "x" * 3000]
+    for name in ("exec_auxv_static", "exec_auxv_pie"):
+        prog = os.path.join(PROGDIR, name)
+        r = same([prog, *args], env=base_env(K="v"))
+        if r.returncode != 0 or b"WRONG" in r.stdout:
+            fail(f"{name} found wrong start-up data when run directly:\n{r.stdout.decode()}")
+        # the program checks its auxv itself; under vspace exec too
+        ours = run([VSPACE, "exec", prog, *args], env=base_env(K="v"))
+        if ours.returncode != 0 or ours.stdout.count(b": ok\n") < 12:
+            fail(f"{name} under vspace exec:\n{ours.stdout.decode()}{ours.stderr.decode()}")
+
+
+def group_signal():
+    for sig in ("TERM", "SEGV", "KILL", "ABRT"):
+        r = same([BUSYBOX, "sh", "-c", f"echo before; kill -{sig} $$; echo after"], env=base_env())
+        if r.returncode >= 0:
+            fail(f"kill -{sig}: the direct run was not killed by a signal ({r.returncode})")
+    # as a shell sees it: 128 + N
+    r = subprocess.run(["sh", "-c", f"'{VSPACE}' exec '{BUSYBOX}' sh -c 'kill -TERM $$'; echo status $?"],
+                       capture_output=True, timeout=60)
+    if b"status 143" not in r.stdout:
+        fail(f"a shell saw {r.stdout!r} for a program killed by SIGTERM, want status 143")
+
+
+def audit_clean(argv, env=None):
+    global checks
+    checks += 1
+    r = run([VSPACE, "exec", "--audit", *argv], env=env or base_env())
+    out = r.stdout.decode(errors="replace")
+    if "Audit: CLEAN" not in out:
+        fail(f"--audit {' '.join(argv)}: not clean (exit {r.returncode}):\n{out[-3000:]}{r.stderr.decode()[-500:]}")
+    direct = run(argv, env=env or base_env())
+    if r.returncode != direct.returncode:
+        fail(f"--audit {' '.join(argv)}: exit {r.returncode}, direct {direct.returncode}")
+    # the kernel side of the audit really looked: every mapped page translated
+    if "kernel mappings unknown to the shadow" not in out:
+        fail(f"--audit {' '.join(argv)}: the scan of the kernel's mappings did not run:\n{out[-1500:]}")
+
+
+def group_audit():
+    audit_clean([BUSYBOX, "true"])
+    audit_clean([BUSYBOX, "sh", "-c", "exit 3"])
+    audit_clean([os.path.join(PROGDIR, "exec_auxv_static"), "x"])
+    audit_clean([os.path.join(PROGDIR, "exec_auxv_pie"), "x"])
+    audit_clean([os.path.join(PROGDIR, "exec_exit42")])
+
+
+def expect_error(argv, words, what):
+    global checks
+    checks += 1
+    r = run([VSPACE, "exec", *argv])
+    err = r.stderr.decode(errors="replace")
+    if r.returncode != 2 or not all(w in err for w in words):
+        fail(f"{what}: exit {r.returncode}, stderr {err!r}; want 2 and {words}")
+
+
+def group_errors():
+    dynamic = shutil.which("ls")
+    expect_error([dynamic], ["PT_INTERP", "dynamically linked", dynamic], "dynamically linked program")
+    foreign = os.path.join(WORK, "busybox-aarch64")
+    data = bytearray(open(BUSYBOX, "rb").read())
+    data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
+    open(foreign, "wb").write(data)
+    expect_error([foreign], ["e_machine", "aarch64", foreign], "foreign architecture")
+    # an image above the range vspace exec manages (it ends where vspace's
+    # own mappings begin), and one right on top of vspace's own image: with
+    # address-space randomisation off, a PIE vspace sits at 0x555555554000
+    expect_error([os.path.join(PROGDIR, "exec_exit42_high")], ["cannot load it there"], "image above the range")
+    checks_before = checks
+    r = run(["setarch", "-R", VSPACE, "exec", os.path.join(PROGDIR, "exec_exit42_clash")])
+    err = r.stderr.decode(errors="replace")
+    maps = run(["setarch", "-R", "cat", "/proc/self/maps"]).stdout.decode()
+    if maps.startswith("555555554000") and not (r.returncode == 2 and "clash with vspace's own mapping" in err
+                                                  and os.path.basename(VSPACE) in err):
+        fail(f"clash with vspace's own image: exit {r.returncode}, {err!r}")
+    assert checks == checks_before
+    expect_error([os.path.join(WORK, "missing")], ["cannot open"], "missing file")
+    expect_error(["--env", "NOEQUALS", BUSYBOX], ["K=V"], "bad --env")
+    r = run([VSPACE, "exec", os.path.join(PROGDIR, "exec_exit42")])
+    if r.returncode != 42:
+        fail(f"exec_exit42 exited {r.returncode}, want 42")
+
+
+os.makedirs(WORK, exist_ok=True)
+{"busybox": group_busybox, "auxv": group_auxv, "signal": group_signal, "audit": group_audit,
+ "errors": group_errors}[GROUP]()
+print(f"exec {GROUP}: {checks} comparisons, {failures} failed")
+print(f"{checks - min(failures, checks)} passed, {min(failures, checks)} failed")
+sys.exit(1 if failures else 0)
