@@ -1,0 +1,91 @@
+/* Shared pieces of the `vspace` command (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vs/elf.h>
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vspace %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'vspace %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_BAD_INPUT;
+}
+
+int cli_file_error(const char *cmd, const char *file, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vspace %s: %s: ", cmd, file);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return CLI_BAD_INPUT;
+}
+
+void *cli_read_file(const char *cmd, const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16;
+    size_t n = 0;
+    unsigned char *buf = malloc(cap);
+    for (;;) {
+        if (buf == NULL) {
+            cli_file_error(cmd, path, "out of memory reading it");
+            break;
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (ferror(f)) {
+            cli_file_error(cmd, path, "cannot read: %s", strerror(errno));
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (n < cap) {
+            break;
+        }
+        unsigned char *bigger = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+        if (bigger == NULL) {
+            free(buf);
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    fclose(f);
+    *size = n;
+    return buf;
+}
+
+const vs_arch *cli_arch(const char *cmd, const char *s)
+{
+    const vs_arch *arch = vs_arch_by_name(s);
+    if (arch == NULL) {
+        cli_usage(cmd, "--arch: unknown architecture '%s' (ia32, x86_64, aarch32, aarch64, riscv32, riscv64)", s);
+    }
+    return arch;
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int cli_elf_error(const char *cmd, const char *path, int code, const struct vs_elf_diag *d)
+{
+    vs_elf_error e = (vs_elf_error)code;
+    return cli_file_error(cmd, path, "%s%s%s (%s)", d->field != NULL && d->field[0] ? d->field : "",
+                          d->field != NULL && d->field[0] ? ": " : "", d->message[0] ? d->message : vs_elf_strerror(e),
+                          vs_elf_error_name(e));
+}

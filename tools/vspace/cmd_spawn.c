@@ -1,0 +1,452 @@
+/* `vspace spawn`: boot a simulated seL4 machine, spawn ELF as a child of
+ * the root task, print the walk and run the three-way audit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vs/elf.h>
+#include <vs/process.h>
+#include <vs/report.h>
+#include <vs/startstack.h>
+#include <vs/walk.h>
+
+#include "cli.h"
+#include "machine.h"
+#include "sha256.h"
+
+enum { SIM_MEM = 256u << 20, MAX_STACK_WORDS = 1u << 16, STR_MAX = 4096 };
+
+static void spawn_help(void)
+{
+    printf("Usage: vspace spawn [OPTION]... ELF [ARG]...\n\n"
+           "Boots a simulated seL4 machine of ELF's architecture, spawns ELF as a child of\n"
+           "the root task with ARGs and the environment given, as a root task on seL4 would\n"
+           "(vspace's loader, stack with guard page, IPC buffer, start-up stack), then prints\n"
+           "the walk of the child's address space -- reservations, mapped runs, paging\n"
+           "structures -- and the three-way audit: reservations vs shadow tables (I1),\n"
+           "shadow tables vs the kernel's page tables read through the MMU walk (I2),\n"
+           "caps and accounting (I3).\n\n"
+           "  --arch A                 boot architecture A (ia32, x86_64, aarch32, aarch64,\n"
+           "                           riscv32, riscv64); default: the ELF header's\n"
+           "  --env K=V                add K=V to the child's environment (repeatable)\n"
+           "  --json                   one JSON document instead of text (docs/vspace.schema.json)\n"
+           "  --pages                  every mapped page: vaddr, size, rights, frame physical\n"
+           "                           address, SHA-256 of its contents read through the MMU\n"
+           "  --maps                   a /proc/PID/maps-style listing\n"
+           "  --svg FILE               draw the address space into FILE (SVG)\n"
+           "  --free-elf-reservations  load like libsel4utils does: drop the ELF segments'\n"
+           "                           reservations after loading (the audit must fail)\n"
+           "  --help                   this text\n\n"
+           "Exit status: 0 audit clean, 1 the audit found discrepancies, 2 bad input or\n"
+           "usage (the file, the field and the reason on stderr).\n");
+}
+
+typedef struct spawn_args {
+    const vs_arch *arch;
+    int json, pages, maps, legacy;
+    const char *svg;
+    const char **env;
+    size_t envc;
+    const char *path;
+    const char **argv; /* the child's: path then ARGs */
+    size_t argc;
+} spawn_args;
+
+static int parse_args(int argc, char **argv, spawn_args *a)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        const char *o = argv[i];
+        int has_value = i + 1 < argc;
+        if (cli_is_help(o)) {
+            spawn_help();
+            return -1;
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = 1;
+        } else if (strcmp(o, "--pages") == 0) {
+            a->pages = 1;
+        } else if (strcmp(o, "--maps") == 0) {
+            a->maps = 1;
+        } else if (strcmp(o, "--free-elf-reservations") == 0) {
+            a->legacy = 1;
+        } else if (strcmp(o, "--arch") == 0 || strcmp(o, "--svg") == 0 || strcmp(o, "--env") == 0) {
+            if (!has_value) {
+                return cli_usage("spawn", "%s needs a value", o);
+            }
+            const char *v = argv[++i];
+            if (strcmp(o, "--arch") == 0 && (a->arch = cli_arch("spawn", v)) == NULL) {
+                return CLI_BAD_INPUT;
+            } else if (strcmp(o, "--svg") == 0) {
+                a->svg = v;
+            } else if (strcmp(o, "--env") == 0) {
+                if (strchr(v, '=') == NULL || v[0] == '=') {
+                    return cli_usage("spawn", "--env: '%s' is not K=V", v);
+                }
+                a->env[a->envc++] = v;
+            }
+        } else if (strcmp(o, "--") == 0) {
+            i++;
+            break;
+        } else {
+            return cli_usage("spawn", "unknown option '%s'", o);
+        }
+    }
+    if (i >= argc) {
+        return cli_usage("spawn", "no ELF file given");
+    }
+    a->path = argv[i];
+    a->argv = (const char **)&argv[i];
+    a->argc = (size_t)(argc - i);
+    return 0;
+}
+
+/* ---- reading the child's memory ---- */
+
+typedef struct child_mem {
+    vs_cap root;
+} child_mem;
+
+static vs_result read_child(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+    const child_mem *c = ctx;
+    return machine_virt_read(c->root, addr, dst, len) == 0 ? VS_OK : VS_ERR_NOT_MAPPED;
+}
+
+/* Prints a JSON list (json) or an indented text list of the strings the
+ * n pointers of the vector at vec point to. */
+static void print_strings(const vs_startstack_view *v, child_mem *c, uint64_t vec, uint64_t n, int json,
+                          const char *label)
+{
+    static char buf[STR_MAX];
+    if (json) {
+        printf("\"%s\": [", label);
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t ptr = 0;
+        size_t len = 0;
+        if (vs_startstack_word(v, read_child, c, vec, i, &ptr) != VS_OK ||
+            vs_startstack_string(read_child, c, ptr, buf, sizeof buf, &len) != VS_OK) {
+            snprintf(buf, sizeof buf, "<unreadable at 0x%llx>", (unsigned long long)ptr);
+        }
+        if (json) {
+            printf("%s", i ? ", " : "");
+            vs_json_string(stdout, buf);
+        } else {
+            printf("    %s[%llu] = \"%s\" (at 0x%llx)\n", label, (unsigned long long)i, buf, (unsigned long long)ptr);
+        }
+    }
+    if (json) {
+        printf("]");
+    }
+}
+
+static void print_stack(const vs_process_info *info, vs_cap root, int json)
+{
+    child_mem c = {root};
+    vs_startstack_view v;
+    vs_result r = vs_startstack_decode(info->arch, info->sp, read_child, &c, MAX_STACK_WORDS, &v);
+    if (r != VS_OK) {
+        if (json) {
+            printf(",\n\"stack\": {\"sp\": \"0x%llx\", \"argc\": 0, \"argv\": [], \"envp\": [], \"auxv\": []}",
+                   (unsigned long long)info->sp);
+        } else {
+            printf("  start-up stack at 0x%llx could not be decoded: %s\n", (unsigned long long)info->sp,
+                   v.error != NULL ? v.error : vs_result_name(r));
+        }
+        return;
+    }
+    if (json) {
+        printf(",\n\"stack\": {\"sp\": \"0x%llx\", \"argc\": %llu, ", (unsigned long long)v.sp,
+               (unsigned long long)v.argc);
+    } else {
+        printf("Start-up stack (read back through the MMU walk), sp 0x%llx:\n    argc = %llu\n",
+               (unsigned long long)v.sp, (unsigned long long)v.argc);
+    }
+    print_strings(&v, &c, v.argv, v.argc, json, json ? "argv" : "argv");
+    if (json) {
+        printf(", ");
+    }
+    print_strings(&v, &c, v.envp, v.envc, json, "envp");
+    if (json) {
+        printf(", \"auxv\": [");
+    }
+    for (uint64_t i = 0; i < v.auxc; i++) {
+        uint64_t type = 0;
+        uint64_t value = 0;
+        vs_startstack_word(&v, read_child, &c, v.auxv, 2 * i, &type);
+        vs_startstack_word(&v, read_child, &c, v.auxv, 2 * i + 1, &value);
+        const char *name = vs_auxv_name(type);
+        if (json) {
+            printf("%s\n  {\"type\": %llu, \"name\": ", i ? "," : "", (unsigned long long)type);
+            if (name != NULL) {
+                vs_json_string(stdout, name);
+            } else {
+                printf("null");
+            }
+            printf(", \"value\": \"0x%llx\"}", (unsigned long long)value);
+        } else {
+            printf("    auxv %-24s 0x%llx\n", name != NULL ? name : "(unknown)", (unsigned long long)value);
+        }
+    }
+    if (json) {
+        printf("]}");
+    }
+}
+
+/* ---- --pages ---- */
+
+typedef struct pages_ctx {
+    const vs_space *vs;
+    vs_kernel k;
+    vs_cap root;
+    int json;
+    size_t n;
+    uint8_t *buf;
+    size_t buf_size;
+} pages_ctx;
+
+static int print_page(void *ctx, const vs_mapping *m)
+{
+    pages_ctx *p = ctx;
+    size_t size = (size_t)1 << m->size_bits;
+    char digest[65] = "";
+    vs_translation t;
+    int have = p->k.ops->translate(p->k.ctx, p->root, m->vaddr, &t) == 0 && t.mapped;
+    if (have && size > p->buf_size) {
+        uint8_t *nb = realloc(p->buf, size);
+        have = nb != NULL;
+        if (nb != NULL) {
+            p->buf = nb;
+            p->buf_size = size;
+        }
+    }
+    /* The kernel's page, whatever size the shadow believes it is. */
+    size_t read = have && t.size_bits >= m->size_bits ? size : 0;
+    if (read && machine_phys_read(t.paddr, p->buf, read) == 0) {
+        sha256_hex(p->buf, read, digest);
+    } else {
+        have = 0;
+    }
+    char rights[4];
+    vs_reservation_info info;
+    if (m->res != NULL) {
+        vs_reservation_get_info(m->res, &info);
+    }
+    if (p->json) {
+        printf("%s\n  {\"vaddr\": \"0x%llx\", \"size\": %zu, \"rights\": \"%s\", \"paddr\": ", p->n ? "," : "",
+               (unsigned long long)m->vaddr, size, vs_rights_str(m->rights, rights));
+        if (have) {
+            printf("\"0x%llx\", \"sha256\": \"%s\"", (unsigned long long)t.paddr, digest);
+        } else {
+            printf("null, \"sha256\": null");
+        }
+        printf(", \"reservation\": ");
+        if (m->res != NULL) {
+            vs_json_string(stdout, info.name);
+        } else {
+            printf("null");
+        }
+        printf("}");
+    } else {
+        char paddr[24] = "(not in the kernel)";
+        if (have) {
+            snprintf(paddr, sizeof paddr, "0x%llx", (unsigned long long)t.paddr);
+        }
+        printf("  0x%0*llx  %8zu  %-3s  %-18s  %-64s  %s\n", vs_get_arch(p->vs)->word_bits / 4,
+               (unsigned long long)m->vaddr, size, vs_rights_str(m->rights, rights), paddr, have ? digest : "-",
+               m->res != NULL ? info.name : "(NO RESERVATION)");
+    }
+    p->n++;
+    return 0;
+}
+
+static void print_pages(const vs_space *vs, int json)
+{
+    pages_ctx p = {vs, vs_get_kernel(vs), vs_get_root(vs), json, 0, NULL, 0};
+    if (json) {
+        printf(",\n\"pages\": [");
+    } else {
+        printf("\nMapped pages (contents read through the MMU walk):\n  %-*s  %8s  %-3s  %-18s  %-64s  %s\n",
+               vs_get_arch(vs)->word_bits / 4 + 2, "vaddr", "size", "rwx", "paddr", "sha256", "reservation");
+    }
+    vs_walk_pages(vs, print_page, &p);
+    if (json) {
+        printf("\n]");
+    }
+    free(p.buf);
+}
+
+/* ---- the run ---- */
+
+static void print_header(const spawn_args *a, const vs_process_info *info, const machine *m)
+{
+    const vs_startstack_abi_info *abi = vs_startstack_abi(info->arch);
+    printf("Spawned %s on a simulated seL4 (%s) as a child of the root task%s.\n", a->path, m->arch->name,
+           a->legacy ? ", loading it like libsel4utils (ELF reservations dropped after loading)" : "");
+    printf("  entry (pc) 0x%llx, %s 0x%llx, %s 0x%llx; stack 0x%llx-0x%llx with guard page 0x%llx-0x%llx%s\n",
+           (unsigned long long)info->entry, abi->sp_reg, (unsigned long long)info->sp, abi->atexit_reg,
+           (unsigned long long)info->atexit_reg, (unsigned long long)info->stack_base,
+           (unsigned long long)info->stack_top, (unsigned long long)info->guard_base,
+           (unsigned long long)info->stack_base, info->stack_exec ? " (executable)" : "");
+    printf("  IPC buffer 0x%llx; AT_PHDR 0x%llx (%u entries of %u bytes); thread %s\n\n",
+           (unsigned long long)info->ipc_buffer, (unsigned long long)info->phdr, info->phnum, info->phent,
+           info->resumed ? "resumed" : "left suspended");
+}
+
+static void print_json_head(const spawn_args *a, const vs_process_info *info, const machine *m)
+{
+    const vs_startstack_abi_info *abi = vs_startstack_abi(info->arch);
+    printf("{\"tool\": \"vspace\", \"command\": \"spawn\", \"file\": ");
+    vs_json_string(stdout, a->path);
+    printf(", \"arch\": \"%s\", \"legacy_free_elf_reservations\": %s,\n\"entry\": \"0x%llx\", ", m->arch->name,
+           a->legacy ? "true" : "false", (unsigned long long)info->entry);
+    printf("\"registers\": {\"pc\": \"0x%llx\", \"sp\": \"0x%llx\"", (unsigned long long)info->entry,
+           (unsigned long long)info->sp);
+    if (strcmp(abi->atexit_reg, "pc") != 0 && strcmp(abi->atexit_reg, "sp") != 0) {
+        printf(", \"%s\": \"0x%llx\"", abi->atexit_reg, (unsigned long long)info->atexit_reg);
+    }
+    printf("}");
+}
+
+/* Runs of pages outside every reservation, the seed's question. */
+static int print_orphan(void *ctx, const vs_mapped_run *r)
+{
+    if (r->res == NULL) {
+        printf("  0x%llx-0x%llx: %llu pages mapped in no reservation\n", (unsigned long long)r->start,
+               (unsigned long long)r->end, (unsigned long long)((r->end - r->start) >> 12));
+        (*(size_t *)ctx)++;
+    }
+    return 0;
+}
+
+static vs_addr kernel_window_end(const vs_arch *arch)
+{
+    unsigned bits = arch->levels[0].shift + arch->levels[0].index_bits;
+    return bits >= 64 ? ~(vs_addr)0 : (vs_addr)1 << bits;
+}
+
+static int report(const spawn_args *a, const machine *m, vs_process *p, FILE *svg)
+{
+    vs_space *vs = vs_process_space(p);
+    vs_process_info info;
+    vs_process_get_info(p, &info);
+    vs_audit_result audit;
+    vs_audit_collect(vs, &audit);
+    int status = audit.result == VS_OK ? CLI_OK : CLI_DISCREPANCY;
+    if (a->json) {
+        print_json_head(a, &info, m);
+        print_stack(&info, vs_get_root(vs), 1);
+        vs_report_json_members(stdout, vs, &audit);
+        if (a->pages) {
+            print_pages(vs, 1);
+        }
+        printf("\n}\n");
+    } else {
+        print_header(a, &info, m);
+        print_stack(&info, vs_get_root(vs), 0);
+        printf("\n");
+        vs_report_text(stdout, vs, &audit);
+        if (audit.summary.mapped_outside > 0) {
+            size_t n = 0;
+            printf("\nPages outside every reservation (mapped, but no reservation says so):\n");
+            vs_walk_runs(vs, print_orphan, &n);
+        }
+        if (a->maps) {
+            printf("\nMaps (like /proc/PID/maps):\n");
+            vs_report_maps(stdout, vs);
+        }
+        if (a->pages) {
+            print_pages(vs, 0);
+        }
+    }
+    if (svg != NULL) {
+        vs_svg_opts o = {a->path, m->arch->user_top, kernel_window_end(m->arch)};
+        vs_report_svg(svg, vs, &o);
+    }
+    vs_audit_result_free(&audit);
+    return status;
+}
+
+static int spawn_failed(const char *path, const vs_spawn_error *e)
+{
+    if (e->stage == VS_SPAWN_STAGE_ELF) {
+        return cli_file_error("spawn", path, "%s (%s)", e->elf_message[0] ? e->elf_message : e->reason,
+                              vs_elf_error_name((vs_elf_error)e->elf_error));
+    }
+    return cli_file_error("spawn", path, "spawn failed in stage %s: %s at 0x%llx (%s, kernel error %d)",
+                          vs_spawn_stage_name(e->stage), e->reason != NULL ? e->reason : "?",
+                          (unsigned long long)e->vaddr, vs_result_name(e->result), e->kernel_error);
+}
+
+static int spawn_run(int argc, char **argv)
+{
+    spawn_args a;
+    memset(&a, 0, sizeof a);
+    a.env = calloc((size_t)argc + 1, sizeof *a.env);
+    if (a.env == NULL) {
+        return CLI_BAD_INPUT;
+    }
+    int status = parse_args(argc, argv, &a);
+    if (status != 0) {
+        free(a.env);
+        return status < 0 ? CLI_OK : status;
+    }
+    size_t size = 0;
+    void *data = cli_read_file("spawn", a.path, &size);
+    if (data == NULL) {
+        free(a.env);
+        return CLI_BAD_INPUT;
+    }
+    /* Refuse what cannot be spawned before booting anything. */
+    vs_elf_parse_opts popts = {a.arch};
+    vs_elf_image img;
+    vs_elf_diag d;
+    vs_elf_error e = vs_elf_parse(data, size, &popts, &img, &d);
+    FILE *svg = NULL;
+    if (e != VS_ELF_OK) {
+        status = cli_elf_error("spawn", a.path, e, &d);
+    } else if (img.interp != NULL) {
+        status = cli_file_error("spawn", a.path,
+                                "PT_INTERP: dynamically linked (needs %s); vspace spawns static images only "
+                                "(VS_ELF_ERR_NEEDS_INTERP)",
+                                img.interp);
+    } else if (a.svg != NULL && (svg = fopen(a.svg, "w")) == NULL) {
+        status = cli_file_error("spawn", a.svg, "--svg: cannot write it");
+    }
+    if (status != 0) {
+        free(data);
+        free(a.env);
+        return status;
+    }
+    machine m;
+    if (machine_up(&m, img.arch, SIM_MEM) != 0) {
+        status = CLI_BAD_INPUT;
+    } else {
+        vs_spawn_env env = {m.be, m.root_vs, machine_mem(), &m.access};
+        vs_spawn_opts opts;
+        memset(&opts, 0, sizeof opts);
+        opts.argv = a.argv;
+        opts.argc = a.argc;
+        opts.envp = a.env;
+        opts.envc = a.envc;
+        opts.flags = a.legacy ? VS_SPAWN_FREE_ELF_RESERVATIONS : 0;
+        opts.random_seed = 1;
+        vs_process *p = NULL;
+        vs_spawn_error err;
+        memset(&err, 0, sizeof err);
+        vs_result r = vs_process_spawn(&env, img.arch->id, data, size, &opts, &p, &err);
+        status = r == VS_OK ? report(&a, &m, p, svg) : spawn_failed(a.path, &err);
+        vs_process_destroy(p, NULL);
+        machine_down(&m);
+    }
+    if (svg != NULL) {
+        fclose(svg);
+    }
+    free(data);
+    free(a.env);
+    return status;
+}
+
+const vs_cli_command vs_cli_spawn = {
+    "spawn", "spawn an ELF on a simulated seL4, print the walk of its address space and audit it", spawn_run,
+    spawn_help};
