@@ -183,10 +183,12 @@ static int inspect_run(int argc, char **argv)
     if (e != VS_ELF_OK) {
         status = cli_elf_error("inspect", path, e, &d);
     } else {
-        vs_elf_load_opts lopts = {VS_ELF_LOAD_ALLOW_INTERP, 0, {0}};
+        vs_elf_load_opts lopts = {VS_ELF_LOAD_ALLOW_INTERP, 0};
         vs_elf_plan *plan = malloc(sizeof *plan);
-        e = plan != NULL ? vs_elf_plan_load(&img, &lopts, plan, &d) : VS_ELF_ERR_NO_MEMORY;
-        if (e != VS_ELF_OK) {
+        e = plan != NULL ? vs_elf_plan_load(&img, &lopts, plan, &d) : VS_ELF_ERR_INVALID_ARG;
+        if (plan == NULL) {
+            status = cli_file_error("inspect", path, "out of memory");
+        } else if (e != VS_ELF_OK) {
             status = cli_elf_error("inspect", path, e, &d);
         } else {
             if (json) {
