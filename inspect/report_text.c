@@ -1,4 +1,7 @@
 /* The human text report (report.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include <vs/report.h>
 
 #include "collect.h"
@@ -96,14 +99,31 @@ static const char *finding_name(const vs_discrepancy *d)
                                            : vs_audit_kind_name(d->kind);
 }
 
-/* Discrepancies on consecutive pages with the same finding are one line. */
-static size_t fold(const vs_audit_result *a, size_t i)
+/* Findings grouped by invariant and kind, then in address order. */
+static int finding_cmp(const void *pa, const void *pb)
 {
-    const vs_discrepancy *d = &a->items[i];
+    const vs_discrepancy *a = pa;
+    const vs_discrepancy *b = pb;
+    if (a->invariant != b->invariant) {
+        return a->invariant < b->invariant ? -1 : 1;
+    }
+    if (a->kind != b->kind) {
+        return a->kind < b->kind ? -1 : 1;
+    }
+    if (a->violation != b->violation) {
+        return a->violation < b->violation ? -1 : 1;
+    }
+    return a->vaddr < b->vaddr ? -1 : a->vaddr > b->vaddr;
+}
+
+/* Discrepancies on consecutive pages with the same finding are one line. */
+static size_t fold(const vs_discrepancy *items, size_t count, size_t i)
+{
+    const vs_discrepancy *d = &items[i];
     size_t j = i + 1;
-    while (j < a->count && a->items[j].kind == d->kind && a->items[j].violation == d->violation &&
-           a->items[j].vaddr == a->items[j - 1].vaddr + 4096 && a->items[j].what == d->what &&
-           (d->kind == VS_AUDIT_BOOKKEEPING || a->items[j].expected == d->expected)) {
+    while (j < count && items[j].kind == d->kind && items[j].violation == d->violation &&
+           items[j].vaddr == items[j - 1].vaddr + 4096 && items[j].what == d->what &&
+           (d->kind == VS_AUDIT_BOOKKEEPING || items[j].expected == d->expected)) {
         j++;
     }
     return j;
@@ -134,12 +154,18 @@ void vs_report_audit(FILE *f, const vs_audit_result *a)
     if (s->checks_skipped) {
         fprintf(f, "  checks NOT run: %s: %s\n", check_names(s->checks_skipped, buf, sizeof buf), s->skipped_why);
     }
+    vs_discrepancy *items = a->count ? malloc(a->count * sizeof *items) : NULL;
+    if (items != NULL) {
+        memcpy(items, a->items, a->count * sizeof *items);
+        qsort(items, a->count, sizeof *items, finding_cmp);
+    }
+    const vs_discrepancy *list = items != NULL ? items : a->items;
     for (size_t i = 0; i < a->count;) {
-        size_t j = fold(a, i);
-        const vs_discrepancy *d = &a->items[i];
+        size_t j = fold(list, a->count, i);
+        const vs_discrepancy *d = &list[i];
         if (j - i > 1) {
             fprintf(f, "  I%u %s at 0x%llx-0x%llx (%zu pages): %s\n", d->invariant, finding_name(d),
-                    (unsigned long long)d->vaddr, (unsigned long long)a->items[j - 1].vaddr + 4096, j - i, d->what);
+                    (unsigned long long)d->vaddr, (unsigned long long)list[j - 1].vaddr + 4096, j - i, d->what);
         } else {
             fprintf(f, "  I%u %s at 0x%llx: %s (expected 0x%llx, found 0x%llx)\n", d->invariant, finding_name(d),
                     (unsigned long long)d->vaddr, d->what, (unsigned long long)d->expected,
@@ -147,6 +173,7 @@ void vs_report_audit(FILE *f, const vs_audit_result *a)
         }
         i = j;
     }
+    free(items);
     if (a->truncated) {
         fprintf(f, "  (more discrepancies were found than memory allowed to keep)\n");
     }

@@ -183,14 +183,22 @@ static void test_unknown_page(be_fx *fx, be_child *c, const layout *l)
 }
 
 /* A large frame's cap handed to vs_map as a base page: the kernel maps the
- * frame at its own size. */
+ * frame at its own size. The backend refuses frames its own allocator made
+ * with another size, so the cap is a copy in a plain slot, as a caller's
+ * own frame (a device frame, a boot frame) would be. */
 static void test_large_cap_as_small(be_fx *fx, be_child *c, const layout *l)
 {
     vs_kernel k = vs_sel4_backend_kernel(fx->be);
     vs_object frame;
     CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 1, &frame), 0);
+    seL4_CPtr slot = 0;
+    CHECK_EQ_U(vs_sel4_alloc_slot(fx->alloc, &slot), 0);
+    CHECK_EQ_U(seL4_CNode_Copy(seL4_CapInitThreadCNode, slot, (seL4_Uint8)seL4_WordBits, seL4_CapInitThreadCNode,
+                               (seL4_CPtr)frame.cap, (seL4_Uint8)seL4_WordBits, seL4_AllRights),
+               0);
     vs_addr va = l->big_va + (1ull << l->big_bits);
-    vs_result r = vs_map(c->vs, va, &frame.cap, &frame.cookie, 1, 12);
+    vs_cap cap = slot;
+    vs_result r = vs_map(c->vs, va, &cap, NULL, 1, 12);
     CHECK_RES(r, VS_OK);
     if (r == VS_OK) {
         vs_audit_summary s;
@@ -200,6 +208,8 @@ static void test_large_cap_as_small(be_fx *fx, be_child *c, const layout *l)
         CHECK(d != NULL && d->expected == 12 && d->found == l->big_bits && d->invariant == 2);
         CHECK_RES(vs_unmap(c->vs, va, PAGE_SIZE, 0), VS_OK);
     }
+    CHECK_EQ_U(seL4_CNode_Delete(seL4_CapInitThreadCNode, slot, (seL4_Uint8)seL4_WordBits), 0);
+    CHECK_EQ_U(vs_sel4_free_slot(fx->alloc, slot), 0);
     CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 1, &frame), 0);
     vs_audit_summary s;
     CHECK_RES(audit(c->vs, &s), VS_OK);

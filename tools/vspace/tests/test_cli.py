@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Tests of the `vspace` command, checked against things the project did not
+write: readelf's segment table, the file's own bytes and hashlib's SHA-256,
+python3-jsonschema, librsvg.
+
+    test_cli.py VSPACE SCHEMA EXAMPLES WORKDIR GROUP [ARCH]
+
+GROUP: usage | malformed | inspect | seed (ARCH) | json | svg | maps | pages
+Every case checks the exit status and, for errors, that stderr names the
+file and says why; a crash (signal) always fails."""
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+VSPACE, SCHEMA, EXAMPLES, WORK, GROUP = sys.argv[1:6]
+ARCH = sys.argv[6] if len(sys.argv) > 6 else "ia32"
+PAGE = 4096
+fails = []
+
+
+def fail(msg):
+    fails.append(msg)
+    print("FAIL:", msg)
+
+
+def run(*args, expect=None, stderr_has=(), stdout_has=()):
+    p = subprocess.run([VSPACE, *args], capture_output=True, text=True, errors="replace")
+    what = "vspace " + " ".join(args)
+    if p.returncode < 0:
+        fail(f"{what}: killed by signal {-p.returncode}")
+    elif expect is not None and p.returncode != expect:
+        fail(f"{what}: exit {p.returncode}, expected {expect}; stderr: {p.stderr.strip()[:300]}")
+    for s in stderr_has:
+        if s not in p.stderr:
+            fail(f"{what}: stderr lacks {s!r}: {p.stderr.strip()[:300]}")
+    for s in stdout_has:
+        if s not in p.stdout:
+            fail(f"{what}: stdout lacks {s!r}")
+    return p
+
+
+def example(arch=ARCH):
+    return os.path.join(EXAMPLES, f"hello-{arch}")
+
+
+def readelf_loads(path):
+    """PT_LOAD (offset, vaddr, filesz, memsz) from binutils' readelf."""
+    out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True, check=True).stdout
+    loads = []
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == "LOAD":
+            loads.append(tuple(int(x, 16) for x in f[1:3] + f[4:6]))
+    return loads
+
+
+def readelf_header(path):
+    out = subprocess.run(["readelf", "-hW", path], capture_output=True, text=True, check=True).stdout
+    entry = int(re.search(r"Entry point address:\s+(0x[0-9a-f]+)", out).group(1), 16)
+    phnum = int(re.search(r"Number of program headers:\s+(\d+)", out).group(1))
+    return entry, phnum
+
+
+def elf_pages(path):
+    pages = set()
+    for off, va, filesz, memsz in readelf_loads(path):
+        if memsz:
+            pages.update(range(va // PAGE, (va + memsz + PAGE - 1) // PAGE))
+    return len(pages)
+
+
+def spawn_json(*args, expect=0):
+    p = run("spawn", "--json", *args, expect=expect)
+    try:
+        doc = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        fail(f"spawn --json {' '.join(args)}: not JSON: {e}")
+        return None
+    import jsonschema
+    try:
+        jsonschema.Draft7Validator(json.load(open(SCHEMA))).validate(doc)
+    except jsonschema.ValidationError as e:
+        fail(f"spawn --json {' '.join(args)}: schema: {e.message} at {list(e.absolute_path)}")
+    return doc
+
+
+def group_usage():
+    for cmd in ["spawn", "inspect"]:
+        run(cmd, "--help", expect=0, stdout_has=["Usage: vspace " + cmd])
+        run("help", cmd, expect=0, stdout_has=["Usage: vspace " + cmd])
+    run("--help", expect=0, stdout_has=["spawn", "inspect", "Exit status"])
+    run(expect=2, stderr_has=["Usage"])
+    run("frobnicate", expect=2, stderr_has=["unknown command 'frobnicate'"])
+    run("spawn", expect=2, stderr_has=["no ELF file given"])
+    run("inspect", expect=2, stderr_has=["no ELF file given"])
+    run("spawn", "--bogus", example(), expect=2, stderr_has=["unknown option '--bogus'"])
+    run("inspect", "--bogus", example(), expect=2, stderr_has=["unknown option '--bogus'"])
+    run("spawn", "--arch", expect=2, stderr_has=["--arch needs a value"])
+    run("spawn", "--arch", "sparc", example(), expect=2, stderr_has=["unknown architecture 'sparc'"])
+    run("spawn", "--env", "NOEQUALS", example(), expect=2, stderr_has=["--env: 'NOEQUALS' is not K=V"])
+    run("spawn", "--svg", "/nonexistent-dir/x.svg", example(), expect=2,
+        stderr_has=["/nonexistent-dir/x.svg", "cannot write"])
+    missing = os.path.join(WORK, "no-such-file")
+    run("spawn", missing, expect=2, stderr_has=[missing, "No such file"])
+    run("inspect", missing, expect=2, stderr_has=[missing, "No such file"])
+    run("inspect", example(), example(), expect=2, stderr_has=["one ELF file only"])
+    run("spawn", WORK, expect=2, stderr_has=[WORK])  # a directory
+
+
+def write(name, data):
+    path = os.path.join(WORK, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def group_malformed():
+    good = open(example("ia32"), "rb").read()
+    cases = {
+        "empty": (b"", "VS_ELF_ERR_EMPTY"),
+        "truncated": (good[:20], "VS_ELF_ERR_TRUNCATED"),
+        "magic": (b"\x7fELG" + good[4:], "VS_ELF_ERR_MAGIC"),
+        "bigendian": (good[:5] + b"\x02" + good[6:], "VS_ELF_ERR_DATA"),
+        "machine": (good[:18] + (20).to_bytes(2, "little") + good[20:], "VS_ELF_ERR_MACHINE"),
+        "phentsize": (good[:42] + (33).to_bytes(2, "little") + good[44:], "e_phentsize"),
+        "phdrs-outside": (good[:28] + (0xfffff000).to_bytes(4, "little") + good[32:], "VS_ELF_ERR_PHDRS_OUTSIDE"),
+        "garbage": (bytes((i * 131 + 7) & 0xff for i in range(5000)), "VS_ELF_ERR_MAGIC"),
+        "text": (b"#!/bin/sh\necho not an ELF\n", "VS_ELF_ERR_"),
+    }
+    for name, (data, why) in cases.items():
+        path = write(f"bad-{name}", data)
+        for cmd in ["spawn", "inspect"]:
+            run(cmd, path, expect=2, stderr_has=[path, why])
+    # Truncations of a real image at many lengths: never a crash.
+    for n in [52, 100, 300, 1000, 5000, 40000, len(good) // 2]:
+        path = write(f"cut-{n}", good[:n])
+        p = run("spawn", path)
+        if p.returncode not in (0, 2):
+            fail(f"truncated at {n}: exit {p.returncode}")
+        if p.returncode == 2 and path not in p.stderr:
+            fail(f"truncated at {n}: stderr does not name the file")
+    # An architecture the image is not, and a dynamically linked image.
+    run("spawn", "--arch", "x86_64", example("ia32"), expect=2, stderr_has=[example("ia32"), "ARCH_MISMATCH"])
+    run("inspect", "--arch", "aarch64", example("ia32"), expect=2, stderr_has=["ARCH_MISMATCH"])
+    dyn = "/bin/ls"
+    run("spawn", dyn, expect=2, stderr_has=[dyn, "PT_INTERP", "dynamically linked"])
+    run("inspect", dyn, expect=2, stderr_has=[dyn, "PT_INTERP"])
+
+
+def group_inspect():
+    for arch in ["ia32", "x86_64", "riscv32"]:
+        path = example(arch)
+        if not os.path.exists(path):
+            continue
+        p = run("inspect", "--json", path, expect=0)
+        doc = json.loads(p.stdout)
+        entry, phnum = readelf_header(path)
+        if int(doc["entry"], 16) != entry or len(doc["segments"]) != phnum:
+            fail(f"inspect {arch}: entry/phnum differ from readelf")
+        loads = [s for s in doc["segments"] if s["type"] == "LOAD"]
+        if [int(s["vaddr"], 16) for s in loads] != [l[1] for l in readelf_loads(path)]:
+            fail(f"inspect {arch}: PT_LOAD vaddrs differ from readelf")
+        if doc["pages"] != elf_pages(path) or sum(r["pages"] for r in doc["reservations"]) != elf_pages(path):
+            fail(f"inspect {arch}: pages {doc['pages']} != readelf's {elf_pages(path)}")
+        run("inspect", path, expect=0, stdout_has=["Program headers", "Reservations the loader would make"])
+
+
+def group_seed():
+    """The seed's scenario: clean by default, caught with the legacy loader,
+    with the counts derived from readelf's segment table."""
+    path = example(ARCH)
+    want_elf = elf_pages(path)
+    clean = spawn_json(path, "a", "b", expect=0)
+    legacy = spawn_json("--free-elf-reservations", path, "a", "b", expect=1)
+    if clean is None or legacy is None:
+        return
+    c = clean["audit"]["counts"]
+    other = {"stack", "ipc-buffer", "kernel"}
+    elf_res = sum(r["pages"] for r in clean["reservations"] if r["name"] not in other)
+    if elf_res != want_elf:
+        fail(f"{ARCH}: ELF reservations hold {elf_res} pages, readelf says {want_elf}")
+    stack_pages = 64 * 1024 // PAGE  # VS_SPAWN_DEFAULT_STACK
+    if c["mapped_pages"] != want_elf + stack_pages + 1:
+        fail(f"{ARCH}: {c['mapped_pages']} mapped, expected {want_elf} (ELF) + {stack_pages} (stack) + 1 (IPC)")
+    if not (c["mapped_pages"] == c["mapped_in_reservations"] == c["kernel_pages"]) or c["mapped_outside"]:
+        fail(f"{ARCH}: clean counts disagree: {c}")
+    if clean["audit"]["checks_skipped"]:
+        fail(f"{ARCH}: checks skipped on the simulator: {clean['audit']['checks_skipped']}")
+    lc = legacy["audit"]["counts"]
+    if lc["mapped_outside"] != want_elf:
+        fail(f"{ARCH}: legacy: {lc['mapped_outside']} pages outside reservations, expected {want_elf}")
+    if lc["reserved_pages"] != c["reserved_pages"] - want_elf:
+        fail(f"{ARCH}: legacy: {lc['reserved_pages']} reserved, expected {c['reserved_pages'] - want_elf}")
+    if lc["mapped_pages"] != c["mapped_pages"] or lc["kernel_pages"] != c["kernel_pages"]:
+        fail(f"{ARCH}: legacy: mapped pages changed: {lc}")
+    if lc["I1"] < want_elf or lc["I2"] != 0:
+        fail(f"{ARCH}: legacy: I1 {lc['I1']} < {want_elf} or I2 {lc['I2']} != 0")
+    outside = sum(int(r["end"], 16) - int(r["start"], 16) for r in legacy["mapped"] if r["reservation"] is None)
+    if outside // PAGE != want_elf:
+        fail(f"{ARCH}: legacy: runs outside reservations cover {outside // PAGE} pages, expected {want_elf}")
+    text = run("spawn", "--free-elf-reservations", path, expect=1).stdout
+    for s in ["DISCREPANCIES", "page-outside-reservation", "Pages outside every reservation"]:
+        if s not in text:
+            fail(f"{ARCH}: legacy text lacks {s!r}")
+
+
+def group_json():
+    path = example(ARCH)
+    doc = spawn_json("--env", "HOME=/root", "--env", "EMPTY=", path, "one", "", "three words")
+    if doc is None:
+        return
+    st = doc["stack"]
+    if st["argv"] != [path, "one", "", "three words"] or st["argc"] != 4:
+        fail(f"json: argv {st['argv']}")
+    if st["envp"] != ["HOME=/root", "EMPTY="]:
+        fail(f"json: envp {st['envp']}")
+    aux = {a["name"]: int(a["value"], 16) for a in st["auxv"]}
+    entry, phnum = readelf_header(path)
+    if aux.get("AT_ENTRY") != entry or aux.get("AT_PHNUM") != phnum or aux.get("AT_PAGESZ") != PAGE:
+        fail(f"json: auxv {aux}")
+    if st["auxv"][-1]["name"] != "AT_NULL":
+        fail("json: auxv does not end with AT_NULL")
+    if int(doc["entry"], 16) != entry or int(doc["registers"]["pc"], 16) != entry:
+        fail("json: entry differs from readelf")
+    if doc["registers"]["sp"] != st["sp"]:
+        fail("json: sp register is not where the stack was decoded")
+
+
+def group_pages():
+    """--pages: each page's SHA-256 against the file's own bytes, hashed by
+    hashlib, for pages the file fills entirely."""
+    path = example(ARCH)
+    doc = spawn_json("--pages", path)
+    if doc is None:
+        return
+    data = open(path, "rb").read()
+    by_va = {int(p["vaddr"], 16): p for p in doc["pages"]}
+    checked = 0
+    for off, va, filesz, memsz in readelf_loads(path):
+        first = (va + PAGE - 1) // PAGE * PAGE
+        for page in range(first, va + filesz - PAGE + 1, PAGE):
+            want = hashlib.sha256(data[off + page - va: off + page - va + PAGE]).hexdigest()
+            got = by_va.get(page, {}).get("sha256")
+            checked += 1
+            if got != want:
+                fail(f"pages: 0x{page:x}: sha256 {got} != file's {want}")
+                break
+    zero = hashlib.sha256(bytes(PAGE)).hexdigest()
+    stack_zero = sum(1 for p in doc["pages"] if p["reservation"] == "stack" and p["sha256"] == zero)
+    if checked == 0 and ARCH != "riscv32":
+        fail("pages: no page the file fills entirely")
+    if stack_zero < 8:
+        fail(f"pages: only {stack_zero} zero stack pages")
+    if len(doc["pages"]) != sum(r["pages"] for r in doc["mapped"]):
+        fail("pages: not one entry per mapped page")
+    text = run("spawn", "--pages", path, expect=0).stdout
+    if "Mapped pages (contents read through the MMU walk)" not in text:
+        fail("pages: text listing missing")
+
+
+def group_svg():
+    path = example(ARCH)
+    svg = os.path.join(WORK, f"{ARCH}.svg")
+    png = os.path.join(WORK, f"{ARCH}.png")
+    for legacy in [[], ["--free-elf-reservations"]]:
+        run("spawn", "--svg", svg, *legacy, path, expect=1 if legacy else 0)
+        import xml.etree.ElementTree as ET
+        root = ET.parse(svg).getroot()
+        texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+        for s in ["stack", "guard", "ipc-buffer", "kernel window"]:
+            if s not in texts:
+                fail(f"svg: lacks {s!r}")
+        if legacy and "NO RESERVATION" not in texts:
+            fail("svg: legacy picture does not show pages outside reservations")
+        subprocess.run(["rsvg-convert", "-o", png, svg], check=True)
+        head = open(png, "rb").read(24)
+        w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        if head[:4] != b"\x89PNG" or w < 500 or h < 150 or os.path.getsize(png) < 5000:
+            fail(f"svg: PNG {w}x{h} {os.path.getsize(png)} bytes")
+
+
+def group_maps():
+    path = example(ARCH)
+    doc = spawn_json(path)
+    text = run("spawn", "--maps", path, expect=0).stdout
+    lines = [l for l in text.split("Maps (like /proc/PID/maps):\n", 1)[-1].splitlines() if l.strip()]
+    pat = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) ([r-][w-][x-]p) 00000000 00:00 0 +(\S+)$")
+    got = []
+    for l in lines:
+        m = pat.match(l)
+        if m:
+            got.append((int(m.group(1), 16), int(m.group(2), 16), m.group(4)))
+    want = [(int(r["start"], 16), int(r["end"], 16), r["name"]) for r in doc["reservations"]] if doc else []
+    if got != want:
+        fail(f"maps: {got} != reservations {want}")
+
+
+os.makedirs(WORK, exist_ok=True)
+{"usage": group_usage, "malformed": group_malformed, "inspect": group_inspect, "seed": group_seed,
+ "json": group_json, "pages": group_pages, "svg": group_svg, "maps": group_maps}[GROUP]()
+print(f"{GROUP} {ARCH}: {'FAILED' if fails else 'ok'}")
+sys.exit(1 if fails else 0)
