@@ -230,7 +230,7 @@ static int print_page(void *ctx, const vs_mapping *m)
     char rights[4];
     vs_reservation_info info;
     if (m->res != NULL) {
-        vs_reservation_get_info(m->res, &info);
+        vs_reservation_get_info(p->vs, m->res, &info);
     }
     if (p->json) {
         printf("%s\n  {\"vaddr\": \"0x%llx\", \"size\": %zu, \"rights\": \"%s\", \"paddr\": ", p->n ? "," : "",
