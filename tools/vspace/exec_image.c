@@ -5,11 +5,14 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -151,7 +154,8 @@ static size_t host_auxv(vs_auxv_entry *aux, size_t n, const vs_elf_plan *plan)
 }
 
 /* Lays out the start-up stack and writes it into the stack's frames. */
-static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const vs_elf_plan *plan, vs_addr *sp)
+static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const vs_elf_plan *plan,
+                       vs_startstack_layout *out)
 {
     vs_auxv_entry aux[24];
     vs_startstack_spec spec;
@@ -210,7 +214,7 @@ static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const
         memcpy(frame, buf + off, PG);
     }
     free(buf);
-    *sp = lay.sp;
+    *out = lay;
     return 0;
 }
 
@@ -273,42 +277,209 @@ static void reset_signals(void)
     sigaltstack(&none, NULL);
 }
 
-/* Process entry as the x86_64 psABI (3.4.1) describes it: %rsp the start-up
- * stack (16-byte aligned, argc at it), %rdx 0 (no function for atexit),
- * the other general registers cleared, DF clear, MXCSR and the x87 control
- * word at their initial values. The entry address is pushed below the new
- * stack and reached with ret, so every register can be cleared first. */
-__attribute__((noreturn)) static void jump(vs_addr entry, vs_addr sp)
+/* The last steps run from a copy of this trampoline in an anonymous page,
+ * because they unmap vspace's own image: with the image gone the kernel
+ * lets PR_SET_MM_MAP make the process's record of itself the program's --
+ * /proc/self/exe (busybox re-executes itself through it), the code, data
+ * and brk bounds, /proc/PID/cmdline and environ, /proc/PID/auxv. That call
+ * needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN; without it vspace's image
+ * stays and those records name vspace (become() probes first).
+ *
+ * rdi points at a tramp_params block. Then process entry as the x86_64
+ * psABI (3.4.1) says: %rsp the start-up stack (16-byte aligned, argc at
+ * it), %rdx 0 (no function for atexit), the other general registers
+ * cleared, DF clear, MXCSR and the x87 control word at their initial
+ * values. The entry address is pushed below the new stack and reached with
+ * ret, so every register can be cleared first. System call errors are
+ * ignored there: nobody is left to tell. */
+typedef struct tramp_params {
+    uint64_t nranges; /* ranges of vspace's image to unmap */
+    uint64_t exe_fd;  /* the program's file (closed after the call), or -1 */
+    uint64_t entry;
+    uint64_t sp;
+    struct prctl_mm_map map; /* offset 32; 104 bytes */
+    uint64_t ranges[][2];    /* offset 136: start, length */
+} tramp_params;
+
+_Static_assert(offsetof(tramp_params, map) == 32 && sizeof(struct prctl_mm_map) == 104 &&
+                   offsetof(tramp_params, ranges) == 136,
+               "the trampoline's offsets");
+
+__asm__(".text\n"
+        ".globl vs_exec_tramp_start\n"
+        ".hidden vs_exec_tramp_start\n"
+        "vs_exec_tramp_start:\n"
+        "    mov %rdi, %r12\n"
+        "    mov 0(%r12), %r13\n"
+        "    lea 136(%r12), %r14\n"
+        "1:  test %r13, %r13\n"
+        "    jz 2f\n"
+        "    mov $11, %eax\n" /* munmap(start, length) */
+        "    mov 0(%r14), %rdi\n"
+        "    mov 8(%r14), %rsi\n"
+        "    syscall\n"
+        "    add $16, %r14\n"
+        "    dec %r13\n"
+        "    jmp 1b\n"
+        "2:  cmpq $0, 0(%r12)\n"
+        "    je 3f\n"
+        "    mov $157, %eax\n" /* prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map, 0) */
+        "    mov $35, %edi\n"
+        "    mov $14, %esi\n"
+        "    lea 32(%r12), %rdx\n"
+        "    mov $104, %r10d\n"
+        "    xor %r8d, %r8d\n"
+        "    syscall\n"
+        "3:  mov $3, %eax\n" /* close(exe_fd) */
+        "    mov 8(%r12), %rdi\n"
+        "    syscall\n"
+        "    mov 16(%r12), %rsi\n"
+        "    mov 24(%r12), %rsp\n"
+        "    push %rsi\n"
+        "    push $0x1f80\n"
+        "    ldmxcsr (%rsp)\n"
+        "    add $8, %rsp\n"
+        "    fninit\n"
+        "    cld\n"
+        "    xor %eax, %eax\n"
+        "    xor %ebx, %ebx\n"
+        "    xor %ecx, %ecx\n"
+        "    xor %edx, %edx\n"
+        "    xor %esi, %esi\n"
+        "    xor %edi, %edi\n"
+        "    xor %ebp, %ebp\n"
+        "    xor %r8d, %r8d\n"
+        "    xor %r9d, %r9d\n"
+        "    xor %r10d, %r10d\n"
+        "    xor %r11d, %r11d\n"
+        "    xor %r12d, %r12d\n"
+        "    xor %r13d, %r13d\n"
+        "    xor %r14d, %r14d\n"
+        "    xor %r15d, %r15d\n"
+        "    ret\n"
+        ".globl vs_exec_tramp_end\n"
+        ".hidden vs_exec_tramp_end\n"
+        "vs_exec_tramp_end:\n");
+
+extern const char vs_exec_tramp_start[];
+extern const char vs_exec_tramp_end[];
+
+enum { TRAMP_PAGE = 8192, TRAMP_PARAMS = 1024 };
+
+/* Lists the ranges vspace's own image occupies in tp (at most max). */
+static uint64_t own_image(tramp_params *tp, uint64_t max)
 {
-    register uint64_t r_sp __asm__("rdi") = sp;
-    register uint64_t r_entry __asm__("rsi") = entry;
-    __asm__ volatile("mov %%rdi, %%rsp\n\t"
-                     "push %%rsi\n\t"
-                     "push $0x1f80\n\t"
-                     "ldmxcsr (%%rsp)\n\t"
-                     "add $8, %%rsp\n\t"
-                     "fninit\n\t"
-                     "cld\n\t"
-                     "xor %%eax, %%eax\n\t"
-                     "xor %%ebx, %%ebx\n\t"
-                     "xor %%ecx, %%ecx\n\t"
-                     "xor %%edx, %%edx\n\t"
-                     "xor %%esi, %%esi\n\t"
-                     "xor %%edi, %%edi\n\t"
-                     "xor %%ebp, %%ebp\n\t"
-                     "xor %%r8d, %%r8d\n\t"
-                     "xor %%r9d, %%r9d\n\t"
-                     "xor %%r10d, %%r10d\n\t"
-                     "xor %%r11d, %%r11d\n\t"
-                     "xor %%r12d, %%r12d\n\t"
-                     "xor %%r13d, %%r13d\n\t"
-                     "xor %%r14d, %%r14d\n\t"
-                     "xor %%r15d, %%r15d\n\t"
-                     "ret\n\t"
-                     :
-                     : "r"(r_sp), "r"(r_entry)
-                     : "memory");
-    __builtin_unreachable();
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    vs_linux_maps maps;
+    if (n <= 0 || vs_linux_maps_read(NULL, 0, &maps) != 0) {
+        return 0;
+    }
+    exe[n] = '\0';
+    uint64_t k = 0;
+    for (size_t i = 0; i < maps.count && k < max; i++) {
+        const vs_linux_vma *v = &maps.vma[i];
+        if (strncmp(v->path, exe, sizeof v->path - 1) == 0) {
+            tp->ranges[k][0] = v->start;
+            tp->ranges[k][1] = v->end - v->start;
+            k++;
+        }
+    }
+    vs_linux_maps_free(&maps);
+    return k;
+}
+
+/* start_brk from /proc/self/stat (field 47), or 0. */
+static uint64_t start_brk(void)
+{
+    char buf[2048];
+    FILE *f = fopen("/proc/self/stat", "r");
+    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    for (int field = 2; p != NULL && field < 47; field++) {
+        p = strchr(p + 1, ' ');
+    }
+    return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* The kernel's record of the program, as exec would have made it. */
+static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_startstack_layout *lay,
+                   struct prctl_mm_map *m)
+{
+    memset(m, 0, sizeof *m);
+    m->start_code = m->start_data = UINT64_MAX;
+    for (size_t i = 0; i < plan->num_regions; i++) {
+        const vs_elf_region *r = &plan->regions[i];
+        if (r->rights & VS_RIGHT_EXEC) {
+            m->start_code = r->start < m->start_code ? r->start : m->start_code;
+            m->end_code = r->end > m->end_code ? r->end : m->end_code;
+        } else if (r->rights & VS_RIGHT_WRITE) {
+            m->start_data = r->start < m->start_data ? r->start : m->start_data;
+            m->end_data = r->end > m->end_data ? r->end : m->end_data;
+        }
+    }
+    if (m->start_code == UINT64_MAX) {
+        m->start_code = plan->lo, m->end_code = plan->hi;
+    }
+    if (m->start_data == UINT64_MAX) {
+        m->start_data = m->end_data = m->end_code;
+    }
+    m->brk = (uint64_t)(uintptr_t)sbrk(0);
+    m->start_brk = start_brk();
+    m->start_brk = m->start_brk != 0 && m->start_brk <= m->brk ? m->start_brk : m->brk;
+    m->start_stack = lay->sp;
+    m->arg_start = m->arg_end = lay->strings;
+    for (size_t i = 0; i < rq->argc; i++) {
+        m->arg_end += strlen(rq->argv[i]) + 1;
+    }
+    m->env_start = m->env_end = m->arg_end;
+    for (size_t i = 0; i < rq->envc; i++) {
+        m->env_end += strlen(rq->envp[i]) + 1;
+    }
+    m->auxv = (__u64 *)(uintptr_t)lay->auxv;
+    m->auxv_size = (uint32_t)(lay->auxc * 16);
+    m->exe_fd = (uint32_t)-1;
+}
+
+/* Becomes the program: never returns if the trampoline page can be made;
+ * returns 2 if it cannot. */
+static int become(const exec_request *rq, const vs_elf_plan *plan, const vs_startstack_layout *lay)
+{
+    uint8_t *page = mmap(NULL, TRAMP_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t code = (size_t)(vs_exec_tramp_end - vs_exec_tramp_start);
+    if (page == MAP_FAILED || code > TRAMP_PARAMS) {
+        fprintf(stderr, "vspace exec: %s: no page for the entry trampoline\n", rq->path);
+        return 2;
+    }
+    memcpy(page, vs_exec_tramp_start, code);
+    tramp_params *tp = (tramp_params *)(page + TRAMP_PARAMS);
+    tp->entry = plan->entry;
+    tp->sp = lay->sp;
+    tp->exe_fd = (uint64_t)-1;
+    tp->nranges = 0;
+    mm_map(rq, plan, lay, &tp->map);
+    /* Probe with the real values: EBUSY means "allowed once vspace's image
+     * is gone"; anything else (EPERM without the capability, EINVAL)
+     * leaves vspace's image and the kernel's record as they are. */
+    int fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    tp->map.exe_fd = (uint32_t)fd;
+    if (fd >= 0 && prctl(PR_SET_MM, PR_SET_MM_MAP, &tp->map, sizeof tp->map, 0) != 0 && errno == EBUSY) {
+        tp->exe_fd = (uint64_t)fd;
+        tp->nranges = own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    if (mprotect(page, TRAMP_PAGE, PROT_READ | PROT_EXEC) != 0) {
+        fprintf(stderr, "vspace exec: %s: entry trampoline: %s\n", rq->path, strerror(errno));
+        return 2;
+    }
+    void (*tramp)(tramp_params *) = (void (*)(tramp_params *))(uintptr_t)page;
+    tramp(tp);
+    return 2;
 }
 
 static int load_failed(const exec_request *rq, const char *what, const char *why)
@@ -356,8 +527,8 @@ int exec_image_run(const exec_request *rq)
     if (r != VS_OK) {
         return load_failed(rq, "stack", vs_last_error(vs)->reason);
     }
-    vs_addr sp = 0;
-    if (write_stack(rq, vs, be, &loaded.plan, &sp) != 0) {
+    vs_startstack_layout lay;
+    if (write_stack(rq, vs, be, &loaded.plan, &lay) != 0) {
         return 2;
     }
     if (rq->audit) {
@@ -376,5 +547,5 @@ int exec_image_run(const exec_request *rq)
     close(rq->status_fd);
     reset_signals();
     rseq_unregister();
-    jump(loaded.plan.entry, sp);
+    return become(rq, &loaded.plan, &lay);
 }
