@@ -166,6 +166,12 @@ void vs_report_audit(FILE *f, const vs_audit_result *a)
         if (j - i > 1) {
             fprintf(f, "  I%u %s at 0x%llx-0x%llx (%zu pages): %s\n", d->invariant, finding_name(d),
                     (unsigned long long)d->vaddr, (unsigned long long)list[j - 1].vaddr + 4096, j - i, d->what);
+        } else if (d->kind == VS_AUDIT_BOOKKEEPING &&
+                   (d->violation == VS_V_PAGE_COUNT || d->violation == VS_V_MAPPED_COUNT ||
+                    d->violation == VS_V_ACCOUNTING)) {
+            fprintf(f, "  I%u %s at 0x%llx: %s (expected %llu, found %llu)\n", d->invariant, finding_name(d),
+                    (unsigned long long)d->vaddr, d->what, (unsigned long long)d->expected,
+                    (unsigned long long)d->found);
         } else {
             fprintf(f, "  I%u %s at 0x%llx: %s (expected 0x%llx, found 0x%llx)\n", d->invariant, finding_name(d),
                     (unsigned long long)d->vaddr, d->what, (unsigned long long)d->expected,

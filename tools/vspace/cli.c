@@ -85,7 +85,9 @@ int cli_is_help(const char *arg)
 int cli_elf_error(const char *cmd, const char *path, int code, const struct vs_elf_diag *d)
 {
     vs_elf_error e = (vs_elf_error)code;
-    return cli_file_error(cmd, path, "%s%s%s (%s)", d->field != NULL && d->field[0] ? d->field : "",
-                          d->field != NULL && d->field[0] ? ": " : "", d->message[0] ? d->message : vs_elf_strerror(e),
-                          vs_elf_error_name(e));
+    const char *field = d->field != NULL ? d->field : "";
+    const char *msg = d->message[0] ? d->message : vs_elf_strerror(e);
+    /* The message names the field itself when it starts with it. */
+    int named = field[0] == '\0' || strstr(msg, field) != NULL;
+    return cli_file_error(cmd, path, "%s%s%s (%s)", named ? "" : field, named ? "" : ": ", msg, vs_elf_error_name(e));
 }
