@@ -50,8 +50,26 @@ static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const
     return VS_ELF_ERR_SPACE;
 }
 
-/* Removes every reservation made so far, with its frames. */
-static void undo(load_ctx *c)
+typedef struct blocker {
+    const vs_space *vs;
+    vs_addr start, end; /* the range asked for */
+    vs_addr found_end;  /* end of the first reservation meeting it, or 0 */
+} blocker;
+
+static int find_blocker(void *ctx, const vs_reservation *res)
+{
+    blocker *b = ctx;
+    vs_reservation_info info;
+    vs_reservation_get_info(b->vs, res, &info);
+    if (info.start < b->end && info.end > b->start) {
+        b->found_end = info.end;
+        return 1;
+    }
+    return 0;
+}
+
+/* Frees the reservations made so far (with their frames). */
+static void free_regions(load_ctx *c)
 {
     for (size_t i = c->plan->num_regions; i-- > 0;) {
         if (c->res[i] == NULL) {
@@ -64,39 +82,11 @@ static void undo(load_ctx *c)
         }
         c->res[i] = NULL;
     }
-    for (int t = 0; t < UNDO_TRIES && vs_table_rollback(c->child, c->table_mark) != VS_OK; t++) {
-    }
 }
 
-/* The lowest free base for an ET_DYN image: a multiple of its largest
- * p_align. A probe reservation finds the gap and is dropped at once. */
-static vs_elf_error pick_base(load_ctx *c, vs_addr *base)
-{
-    const vs_elf_image *img = c->img;
-    uint64_t align = img->max_align;
-    uint64_t lo = img->load_min & ~(align - 1);
-    uint64_t hi = (img->load_max + ELF_PAGE_MASK) & ~(uint64_t)ELF_PAGE_MASK;
-    vs_attrs attrs = {"elf-probe", VS_RIGHT_READ, VS_CACHE_DEFAULT};
-    vs_reservation *probe;
-    vs_result r = vs_reserve(c->child, hi - lo, align, &attrs, &probe);
-    if (r != VS_OK) {
-        return space_fail(c, r, "vs_reserve", "the image's span", hi - lo);
-    }
-    vs_reservation_info info;
-    vs_reservation_get_info(c->child, probe, &info);
-    for (int t = 0; t < UNDO_TRIES && vs_free(c->child, probe, 0) != VS_OK; t++) {
-    }
-    *base = info.start - lo;
-    if (info.start < lo || *base < ELF_PAGE) {
-        /* A prelinked image whose lowest address is above the gap: the
-         * plan's own choice, which the reservations then test. */
-        *base = 0;
-        return VS_ELF_OK;
-    }
-    return VS_ELF_OK;
-}
-
-static vs_elf_error reserve_and_map(load_ctx *c)
+/* Reserves every region; on error frees those made and, for an overlap,
+ * stores in *blocked_end where the reservation in the way ends. */
+static vs_result reserve_regions(load_ctx *c, size_t *failed, vs_addr *blocked_end)
 {
     for (size_t i = 0; i < c->plan->num_regions; i++) {
         vs_elf_region *g = &c->plan->regions[i];
@@ -104,9 +94,58 @@ static vs_elf_error reserve_and_map(load_ctx *c)
         vs_result r = vs_reserve_at(c->child, g->start, g->end - g->start, &attrs, &c->res[i]);
         if (r != VS_OK) {
             c->res[i] = NULL;
-            return space_fail(c, r, "vs_reserve_at", g->name, g->start);
+            *failed = i;
+            blocker b = {c->child, g->start, g->end, 0};
+            if (r == VS_ERR_OVERLAP) {
+                vs_for_each_reservation(c->child, find_blocker, &b);
+            }
+            *blocked_end = b.found_end;
+            free_regions(c);
+            return r;
         }
     }
+    return VS_OK;
+}
+
+/* Reserves the regions of the plan. For an ET_DYN image whose base the
+ * loader picks, a region meeting an existing reservation moves the base
+ * past it (to the next multiple of the largest p_align) and tries again:
+ * the lowest such base that fits. Never reserves more than the regions, so
+ * a sparse image costs what its pages cost. */
+static vs_elf_error reserve_at_base(load_ctx *c, vs_elf_load_opts *o)
+{
+    int search = c->img->type == VS_ET_DYN && !(o->flags & VS_ELF_LOAD_BASE_GIVEN);
+    uint64_t align = c->img->max_align;
+    for (;;) {
+        size_t failed = 0;
+        vs_addr blocked_end = 0;
+        vs_result r = reserve_regions(c, &failed, &blocked_end);
+        if (r == VS_OK) {
+            return VS_ELF_OK;
+        }
+        const vs_elf_region *g = &c->plan->regions[failed];
+        if (!search || r != VS_ERR_OVERLAP || blocked_end == 0) {
+            return space_fail(c, r, "vs_reserve_at", g->name, g->start);
+        }
+        vs_addr base = c->plan->base;
+        vs_addr next = base + (blocked_end - g->start);
+        next = next + align - 1 < next ? 0 : (next + align - 1) & ~(align - 1);
+        if (next <= base) {
+            return space_fail(c, VS_ERR_NO_SPACE, "vs_reserve_at", g->name, g->start);
+        }
+        o->flags |= VS_ELF_LOAD_BASE_GIVEN;
+        o->base = next;
+        vs_elf_diag scratch;
+        if (vs_elf_plan_load(c->img, o, c->plan, &scratch) != VS_ELF_OK) {
+            /* Past the top of the user range: no base fits. */
+            return space_fail(c, VS_ERR_NO_SPACE, "vs_reserve_at", g->name, g->start);
+        }
+        o->flags &= ~(unsigned)VS_ELF_LOAD_BASE_GIVEN;
+    }
+}
+
+static vs_elf_error map_regions(load_ctx *c)
+{
     for (size_t i = 0; i < c->plan->num_regions; i++) {
         vs_elf_region *g = &c->plan->regions[i];
         vs_result r = vs_map_new(c->child, g->start, (size_t)((g->end - g->start) / ELF_PAGE), 12);
@@ -257,23 +296,19 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
-    if (e == VS_ELF_OK && img->type == VS_ET_DYN && !(o.flags & VS_ELF_LOAD_BASE_GIVEN)) {
-        vs_addr base = 0;
-        e = pick_base(&c, &base);
-        if (e == VS_ELF_OK && base != 0) {
-            o.flags |= VS_ELF_LOAD_BASE_GIVEN;
-            o.base = base;
-            e = vs_elf_plan_load(img, &o, &out->plan, diag);
-        }
+    if (e == VS_ELF_OK) {
+        e = reserve_at_base(&c, &o);
     }
     if (e == VS_ELF_OK) {
-        e = reserve_and_map(&c);
+        e = map_regions(&c);
     }
     if (e == VS_ELF_OK) {
         e = copy_bytes(&c);
     }
     if (e != VS_ELF_OK) {
-        undo(&c);
+        free_regions(&c);
+        for (int t = 0; t < UNDO_TRIES && vs_table_rollback(child, c.table_mark) != VS_OK; t++) {
+        }
         return e;
     }
     fill_result(&c, out);

@@ -138,6 +138,11 @@ def images(arch):
     # holds copies for at once (found by the load fuzzer).
     segs = [(R | X, a, 0x1000, 0x1000), (R | W, a + 0x1ff0, 0x20, 0x519000)]
     out["hugebss"] = build(cls, machine, eflags, 2, segs, a + 0x10)
+    # ET_DYN whose two segments lie far apart: the loader reserves the pages,
+    # never the span (found by the load fuzzer: a probe of the span ran out of memory).
+    gap = 0x1000000000 if cls == 2 else 0x40000000
+    segs = [(R | X, 0, 0x1100, 0x1100), (R, gap + 0x1200, 0, 0x80)]
+    out["sparse"] = build(cls, machine, eflags, 3, segs, 0x100)
     return out
 
 
