@@ -42,7 +42,9 @@ test: test-plain test-asan
 # simulator's (README "Embedding in an seL4 project"). Needs the seL4
 # sources: make sel4-qemu SEL4_SRC=DIR [ARCH=ia32|x86_64|aarch64|riscv64].
 ARCH ?= x86_64
-sel4-qemu: build
+sel4-qemu:
+	./scripts/sel4-qemu.sh --check "$(SEL4_SRC)" "$(ARCH)" "$(BUILD)"
+	$(MAKE) build
 	./scripts/sel4-qemu.sh "$(SEL4_SRC)" "$(ARCH)" "$(BUILD)"
 
 bench: build

@@ -2,11 +2,16 @@
 # Builds examples/sel4 (both root tasks) for one architecture with seL4's
 # own tooling, runs each image in QEMU, and compares the root task's serial
 # transcript with the transcript of the same source on the simulator.
-#   scripts/sel4-qemu.sh SEL4_SRC ARCH HOST_BUILD_DIR
+#   scripts/sel4-qemu.sh [--check] SEL4_SRC ARCH HOST_BUILD_DIR
 # ARCH: ia32, x86_64, aarch64, riscv64. Lines the kernel prints itself
 # (starting with "<<seL4(CPU") are ignored. Exits non-zero, saying what is
 # missing, when the sources or a tool are not there.
 set -u
+check_only=0
+if [ "${1:-}" = --check ]; then # only check sources and tools, build nothing
+    check_only=1
+    shift
+fi
 SEL4_SRC=${1:-}
 ARCH=${2:-x86_64}
 HOST_BUILD=${3:-build}
@@ -47,6 +52,8 @@ command -v ninja >/dev/null || fail "ninja not found (Debian: ninja-build)"
 python3 -c 'import jinja2, ply, yaml, six, future, lxml, elftools, libfdt' 2>/dev/null ||
     fail "python3 lacks a module the kernel build needs (Debian: python3-jinja2 python3-ply python3-yaml \
 python3-six python3-future python3-lxml python3-pyelftools python3-libfdt)"
+
+[ $check_only = 1 ] && exit 0
 
 out="$here/build-sel4/$ARCH"
 mkdir -p "$out"

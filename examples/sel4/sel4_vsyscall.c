@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 
 #include <sel4/sel4.h>
+#include <sel4runtime.h>
 
 long sel4_vsyscall(long sysnum, ...);
 
@@ -66,7 +67,18 @@ long sel4_vsyscall(long sysnum, ...)
 
 extern void *__sysinfo;
 
+/* What returning from main ends in: sel4runtime calls its exit callback,
+ * which nobody else sets in a root task. */
+static void suspend_self(int code)
+{
+    (void)code;
+    for (;;) {
+        seL4_TCB_Suspend(seL4_CapInitThreadTCB);
+    }
+}
+
 static void __attribute__((constructor)) install_vsyscall(void)
 {
     __sysinfo = (void *)sel4_vsyscall;
+    sel4runtime_set_exit(suspend_self);
 }
