@@ -18,8 +18,6 @@
 
 #include "bench.h"
 
-extern char **environ;
-
 typedef struct exec_time {
     double wall_ns, cpu_ns;
 } exec_time;

@@ -206,8 +206,7 @@ static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const
             frame += va - p.page_vaddr; /* the page's place in a large frame */
         }
         if (frame == NULL) {
-            fprintf(stderr, "vspace exec: %s: stack page %#llx is not mapped\n", rq->path,
-                    (unsigned long long)(rq->layout.stack_top - size + off));
+            fprintf(stderr, "vspace exec: %s: stack page %#llx is not mapped\n", rq->path, (unsigned long long)va);
             free(buf);
             return 2;
         }
