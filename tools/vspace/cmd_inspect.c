@@ -150,7 +150,11 @@ static int inspect_run(int argc, char **argv)
         if (cli_is_help(argv[i])) {
             inspect_help();
             return CLI_OK;
-        } else if (strcmp(argv[i], "--json") == 0) {
+        }
+        if (strcmp(argv[i], "--arch") == 0 && i + 1 == argc) {
+            return cli_usage("inspect", "--arch needs a value");
+        }
+        if (strcmp(argv[i], "--json") == 0) {
             json = 1;
         } else if (strcmp(argv[i], "--arch") == 0 && i + 1 < argc) {
             if ((arch = cli_arch("inspect", argv[++i])) == NULL) {

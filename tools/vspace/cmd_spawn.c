@@ -61,7 +61,8 @@ static int parse_args(int argc, char **argv, spawn_args *a)
         if (cli_is_help(o)) {
             spawn_help();
             return -1;
-        } else if (strcmp(o, "--json") == 0) {
+        }
+        if (strcmp(o, "--json") == 0) {
             a->json = 1;
         } else if (strcmp(o, "--pages") == 0) {
             a->pages = 1;
@@ -74,11 +75,14 @@ static int parse_args(int argc, char **argv, spawn_args *a)
                 return cli_usage("spawn", "%s needs a value", o);
             }
             const char *v = argv[++i];
-            if (strcmp(o, "--arch") == 0 && (a->arch = cli_arch("spawn", v)) == NULL) {
-                return CLI_BAD_INPUT;
+            if (strcmp(o, "--arch") == 0) {
+                a->arch = cli_arch("spawn", v);
+                if (a->arch == NULL) {
+                    return CLI_BAD_INPUT;
+                }
             } else if (strcmp(o, "--svg") == 0) {
                 a->svg = v;
-            } else if (strcmp(o, "--env") == 0) {
+            } else {
                 if (strchr(v, '=') == NULL || v[0] == '=') {
                     return cli_usage("spawn", "--env: '%s' is not K=V", v);
                 }
@@ -162,7 +166,7 @@ static void print_stack(const vs_process_info *info, vs_cap root, int json)
         printf("Start-up stack (read back through the MMU walk), sp 0x%llx:\n    argc = %llu\n",
                (unsigned long long)v.sp, (unsigned long long)v.argc);
     }
-    print_strings(&v, &c, v.argv, v.argc, json, json ? "argv" : "argv");
+    print_strings(&v, &c, v.argv, v.argc, json, "argv");
     if (json) {
         printf(", ");
     }
