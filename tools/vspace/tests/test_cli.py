@@ -5,7 +5,7 @@ python3-jsonschema, librsvg.
 
     test_cli.py VSPACE SCHEMA EXAMPLES WORKDIR GROUP [ARCH]
 
-GROUP: usage | malformed | inspect | seed (ARCH) | json | svg | maps | pages
+GROUP: usage | malformed | mutations | inspect | seed (ARCH) | json | svg | maps | pages
 Every case checks the exit status and, for errors, that stderr names the
 file and says why; a crash (signal) always fails."""
 import hashlib
@@ -108,6 +108,9 @@ def group_usage():
     run("inspect", missing, expect=2, stderr_has=[missing, "No such file"])
     run("inspect", example(), example(), expect=2, stderr_has=["one ELF file only"])
     run("spawn", WORK, expect=2, stderr_has=[WORK])  # a directory
+    run("spawn", "--arch", "ia32", example("ia32"), expect=0, stdout_has=["simulated seL4 (ia32)", "Audit: CLEAN"])
+    run("inspect", "--arch", "ia32", example("ia32"), expect=0)
+    run("spawn", "--", example("ia32"), "--json", expect=0, stdout_has=['argv[1] = "--json"'])
 
 
 def write(name, data):
@@ -148,6 +151,34 @@ def group_malformed():
     dyn = "/bin/ls"
     run("spawn", dyn, expect=2, stderr_has=[dyn, "PT_INTERP", "dynamically linked"])
     run("inspect", dyn, expect=2, stderr_has=[dyn, "PT_INTERP"])
+
+
+def group_mutations():
+    """Corrupted copies of a real image (bytes of the ELF header and the
+    program headers overwritten at random, seeded): whatever the bytes,
+    vspace exits 0, 1 or 2 -- never a crash -- and names the file when it
+    refuses one."""
+    import random
+    good = bytearray(open(example("ia32"), "rb").read())
+    rng = random.Random(20261202)
+    refused = 0
+    for n in range(120):
+        bad = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(0, 52 + 8 * 32)
+            bad[at] = rng.randrange(256)
+        path = write(f"mut-{n}", bytes(bad))
+        p = run("spawn", path)
+        if p.returncode not in (0, 1, 2):
+            fail(f"mutation {n}: exit {p.returncode}")
+        elif p.returncode == 2:
+            refused += 1
+            if path not in p.stderr:
+                fail(f"mutation {n}: refused without naming the file: {p.stderr.strip()[:200]}")
+        os.unlink(path)
+    if refused == 0:
+        fail("mutations: no corrupted image was refused")
+    print(f"mutations: {refused} of 120 refused")
 
 
 def group_inspect():
@@ -299,7 +330,7 @@ def group_maps():
 
 
 os.makedirs(WORK, exist_ok=True)
-{"usage": group_usage, "malformed": group_malformed, "inspect": group_inspect, "seed": group_seed,
+{"usage": group_usage, "malformed": group_malformed, "mutations": group_mutations, "inspect": group_inspect, "seed": group_seed,
  "json": group_json, "pages": group_pages, "svg": group_svg, "maps": group_maps}[GROUP]()
 print(f"{GROUP} {ARCH}: {'FAILED' if fails else 'ok'}")
 sys.exit(1 if fails else 0)
