@@ -27,12 +27,13 @@ enum {
 };
 
 /* Chooses the layout for img in this process (the child, a fork of it, has
- * the same mappings): the range runs from EXEC_LOW to the lowest mapping
- * the process has (the vspace binary itself on a PIE build; its heap,
- * libraries, stack and vdso all lie above). Returns 0, or 2 after writing
- * into msg why the image cannot go there (its segments clash with one of
- * this process's mappings, named with its range and path, or lie below
- * EXEC_LOW). */
+ * the same mappings): the image where it is linked (ET_EXEC) or at
+ * EXEC_DYN_BASE (ET_DYN), then a gap of at least 2 MiB, the guard page
+ * and the stack right above; the managed range spans them, from the image's
+ * 2 MiB boundary to the stack's top. Returns 0, or 2 after writing into msg
+ * why the image cannot go there: below vm.mmap_min_addr (or EXEC_LOW), or
+ * its range meets one of this process's own mappings (named with its
+ * range and path). */
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len);
 
 typedef struct exec_request {

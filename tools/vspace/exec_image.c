@@ -46,54 +46,43 @@ static vs_addr min_addr(void)
 
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len)
 {
-    vs_linux_maps maps;
-    int e = vs_linux_maps_read(NULL, 0, &maps);
-    if (e != 0 || maps.count == 0) {
-        snprintf(msg, len, "cannot read /proc/self/maps: %s", strerror(e != 0 ? e : ENOENT));
-        return 2;
-    }
+    const vs_addr big = (vs_addr)2 << 20; /* the stack's frames are 2 MiB */
     memset(out, 0, sizeof *out);
-    out->lo = min_addr();
-    out->hi = maps.vma[0].start & ~(((vs_addr)2 << 20) - 1);
-    out->stack_size = EXEC_STACK_SIZE;
-    out->stack_top = out->hi;
     out->base = img->type == VS_ET_DYN ? round_up(EXEC_DYN_BASE, img->max_align) : 0;
     vs_addr start = (img->load_min & ~(vs_addr)(PG - 1)) + out->base;
     vs_addr end = round_up(img->load_max, PG) + out->base;
-    vs_addr stack_low = out->stack_top - out->stack_size - GUARD;
-    int rc = 0;
-    if (start < out->lo) {
+    out->stack_size = EXEC_STACK_SIZE;
+    out->stack_top = round_up(end + GUARD, big) + big + out->stack_size;
+    out->lo = start & ~(big - 1);
+    out->hi = out->stack_top;
+    vs_addr floor = min_addr();
+    if (start < floor) {
         snprintf(msg, len,
                  "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map",
-                 (unsigned long long)start, (unsigned long long)out->lo);
-        rc = 2;
-    } else if (out->stack_top <= out->lo + out->stack_size + GUARD || end > stack_low) {
-        rc = 2;
-        for (size_t i = 0; i < maps.count; i++) {
-            const vs_linux_vma *v = &maps.vma[i];
-            if (v->end > start && v->start < end) {
-                snprintf(msg, len,
-                         "its segments [%#llx, %#llx) clash with vspace's own mapping [%#llx, %#llx) %s: vspace exec "
-                         "cannot load it there",
-                         (unsigned long long)start, (unsigned long long)end, (unsigned long long)v->start,
-                         (unsigned long long)v->end, v->path[0] ? v->path : "(anonymous)");
-                rc = 3;
-                break;
-            }
+                 (unsigned long long)start, (unsigned long long)floor);
+        return 2;
+    }
+    out->lo = out->lo < floor ? floor : out->lo;
+    vs_linux_maps maps;
+    int e = vs_linux_maps_read(NULL, 0, &maps);
+    if (e != 0) {
+        snprintf(msg, len, "cannot read /proc/self/maps: %s", strerror(e));
+        return 2;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < maps.count && rc == 0; i++) {
+        const vs_linux_vma *v = &maps.vma[i];
+        if (v->end <= out->lo || v->start >= out->hi) {
+            continue;
         }
-        if (rc == 2 && start >= out->hi) {
-            snprintf(msg, len,
-                     "its segments [%#llx, %#llx) lie above %#llx, where vspace's own mappings begin: vspace exec "
-                     "manages [%#llx, %#llx) and cannot load it there",
-                     (unsigned long long)start, (unsigned long long)end, (unsigned long long)out->hi,
-                     (unsigned long long)out->lo, (unsigned long long)out->hi);
-        } else if (rc == 2) {
-            snprintf(msg, len,
-                     "its segments [%#llx, %#llx) reach into [%#llx, %#llx), the start-up stack's place below "
-                     "vspace's own mappings: vspace exec cannot load it there",
-                     (unsigned long long)start, (unsigned long long)end, (unsigned long long)stack_low,
-                     (unsigned long long)out->hi);
-        }
+        int image = v->end > start && v->start < end;
+        snprintf(msg, len,
+                 "%s [%#llx, %#llx) clash%s with vspace's own mapping [%#llx, %#llx) %s: vspace exec cannot load it "
+                 "there",
+                 image ? "its segments" : "the range for its segments and stack",
+                 (unsigned long long)(image ? start : out->lo), (unsigned long long)(image ? end : out->hi),
+                 image ? "" : "es", (unsigned long long)v->start, (unsigned long long)v->end,
+                 v->path[0] ? v->path : "(anonymous)");
         rc = 2;
     }
     vs_linux_maps_free(&maps);
