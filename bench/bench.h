@@ -152,6 +152,7 @@ void bench_w1(const bench_config *cfg, const bench_sizes *sz);
 void bench_w1c(const bench_config *cfg, const bench_sizes *sz);
 void bench_w2_w3(const bench_config *cfg, const bench_sizes *sz);
 void bench_w4(const bench_sizes *sz);
+void bench_w5_w6(const bench_config *cfg);
 /* spawn + destroy of busybox-static on the simulated x86_64 (w_spawn.c);
  * built only with the simulator and the process layer. */
 void bench_spawn(const bench_config *cfg);

@@ -3,16 +3,20 @@
  * shadow leaves, and reports every place the two disagree. */
 #include "internal.h"
 
+#include "libc.h"
+
 typedef struct checker {
     const vs_space *vs;
     vs_violation_fn report;
     void *ctx;
     size_t count;
-    uint64_t shadow_pages;  /* non-EMPTY pages seen through the leaves */
     uint64_t shadow_mapped; /* MAPPED pages seen through the leaves */
     uint64_t tree_pages;    /* pages seen through the reservations */
     size_t nodes;
     vs_addr prev_end;
+    const res_node *last; /* the reservation the last mapped page was in */
+    uint64_t *per_slot;   /* MAPPED pages counted per handle slot */
+    size_t slots;
 } checker;
 
 static void violation(checker *c, vs_violation_kind kind, vs_addr vaddr, uint64_t expected, uint64_t found,
@@ -59,48 +63,6 @@ static void check_node_range(checker *c, const res_node *n)
     c->nodes++;
 }
 
-/* A large page must start aligned and fill its base pages with one cap. */
-static uint64_t check_large_page(checker *c, uint64_t page, const shadow_entry *head)
-{
-    const vs_space *vs = c->vs;
-    uint64_t pages = pages_in(vs, head->size_index);
-    if ((page & (pages - 1)) != 0) {
-        violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, 0, page & (pages - 1),
-                  "mapped page is not aligned to its page size");
-        return 1;
-    }
-    for (uint64_t i = 1; i < pages; i++) {
-        shadow_entry e;
-        shadow_get(&vs->shadow, page + i, &e);
-        if (e.state != VS_PAGE_MAPPED || e.cap != head->cap || e.size_index != head->size_index) {
-            violation(c, VS_V_LARGE_PAGE, (page + i) << SHADOW_PAGE_BITS, head->cap, e.cap,
-                      "base page of a large page disagrees with its head");
-            return i;
-        }
-    }
-    return pages;
-}
-
-static void check_reservation_pages(checker *c, const res_node *res)
-{
-    uint64_t mapped = 0;
-    for (uint64_t page = page_of(res->start); page < page_of(res->end);) {
-        shadow_entry e;
-        shadow_get(&c->vs->shadow, page, &e);
-        if (e.state == VS_PAGE_EMPTY) {
-            violation(c, VS_V_PAGE_EMPTY_IN_RESERVATION, page << SHADOW_PAGE_BITS, VS_PAGE_RESERVED, VS_PAGE_EMPTY,
-                      "page of a live reservation is EMPTY in the shadow table");
-        }
-        uint64_t step = e.state == VS_PAGE_MAPPED ? check_large_page(c, page, &e) : 1;
-        mapped += e.state == VS_PAGE_MAPPED ? step : 0;
-        page += step;
-    }
-    if (mapped != res->mapped_pages) {
-        violation(c, VS_V_MAPPED_COUNT, res->start, mapped, res->mapped_pages,
-                  "reservation's mapped-page count differs from its MAPPED shadow pages");
-    }
-}
-
 static void check_tree(checker *c, const res_node *n)
 {
     if (n == NULL) {
@@ -111,12 +73,41 @@ static void check_tree(checker *c, const res_node *n)
     check_node_range(c, n);
     if (n->end > n->start) {
         c->tree_pages += page_of(n->end - n->start);
-        check_reservation_pages(c, n);
     }
     check_tree(c, n->child[1]);
 }
 
 /* ---- the shadow leaves ---- */
+
+/* A page of a large page must agree with the page's first base page. */
+static void check_large_page(checker *c, uint64_t page, const shadow_entry *e)
+{
+    const vs_space *vs = c->vs;
+    uint64_t head = page & ~(pages_in(vs, e->size_index) - 1);
+    shadow_entry h;
+    shadow_get(&vs->shadow, head, &h);
+    if (h.state != VS_PAGE_MAPPED || h.cap != e->cap || h.size_index != e->size_index) {
+        violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, e->cap, h.cap,
+                  "base page of a large page disagrees with its head");
+    }
+}
+
+/* Each mapped page lies in a reservation, whose slot counts it (I1). */
+static void count_in_reservation(checker *c, uint64_t page)
+{
+    vs_addr vaddr = page << SHADOW_PAGE_BITS;
+    const res_node *res = c->last;
+    if (res == NULL || vaddr < res->start || vaddr >= res->end) {
+        res = restree_containing(&c->vs->tree, vaddr);
+        c->last = res;
+    }
+    if (res == NULL) {
+        violation(c, VS_V_PAGE_OUTSIDE_RESERVATION, vaddr, VS_PAGE_EMPTY, VS_PAGE_MAPPED,
+                  "page is MAPPED in the shadow table but in no reservation");
+    } else if (c->per_slot != NULL && res->slot < c->slots) {
+        c->per_slot[res->slot]++;
+    }
+}
 
 static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
@@ -130,12 +121,18 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
             continue;
         }
         empty = 0;
-        c->shadow_pages++;
-        c->shadow_mapped += state == VS_PAGE_MAPPED;
-        vs_addr vaddr = ((key << SHADOW_LEAF_BITS) + i) << SHADOW_PAGE_BITS;
-        if (restree_containing(&c->vs->tree, vaddr) == NULL) {
-            violation(c, VS_V_PAGE_OUTSIDE_RESERVATION, vaddr, VS_PAGE_EMPTY, state,
-                      "page is RESERVED or MAPPED in the shadow table but in no reservation");
+        uint64_t page = (key << SHADOW_LEAF_BITS) + i;
+        if (state != VS_PAGE_MAPPED) {
+            violation(c, VS_V_ACCOUNTING, page << SHADOW_PAGE_BITS, VS_PAGE_MAPPED, state,
+                      "shadow page is neither EMPTY nor MAPPED");
+            continue;
+        }
+        c->shadow_mapped++;
+        count_in_reservation(c, page);
+        shadow_entry e;
+        shadow_decode(leaf, i, &e);
+        if (e.size_index != 0) {
+            check_large_page(c, page, &e);
         }
     }
     if (empty || uses_ext != (leaf->ext != NULL)) {
@@ -145,12 +142,24 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
     return 0;
 }
 
+/* Each reservation's mapped count against the pages counted in its slot. */
+static int check_mapped_count(void *ctx, const res_node *res)
+{
+    checker *c = ctx;
+    uint64_t counted = res->slot < c->slots ? c->per_slot[res->slot] : 0;
+    if (counted != res->mapped_pages) {
+        violation(c, VS_V_MAPPED_COUNT, res->start, counted, res->mapped_pages,
+                  "reservation's mapped-page count differs from its MAPPED shadow pages");
+    }
+    return 0;
+}
+
 static void check_counts(checker *c)
 {
     const vs_space *vs = c->vs;
-    if (c->shadow_pages != c->tree_pages || c->tree_pages != vs->reserved_pages) {
-        violation(c, VS_V_PAGE_COUNT, 0, c->tree_pages, c->shadow_pages,
-                  "pages counted through reservations and through the shadow table differ");
+    if (c->tree_pages != vs->reserved_pages) {
+        violation(c, VS_V_PAGE_COUNT, 0, c->tree_pages, vs->reserved_pages,
+                  "pages counted through the reservations differ from the vspace's reserved-page count");
     }
     if (c->shadow_mapped != vs->mapped_pages) {
         violation(c, VS_V_MAPPED_COUNT, 0, c->shadow_mapped, vs->mapped_pages,
@@ -186,9 +195,23 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    checker c = {vs, report, ctx, 0, 0, 0, 0, 0, 0};
+    checker c = {vs, report, ctx, 0, 0, 0, 0, 0, NULL, NULL, 0};
+    const vs_allocator *a = &vs->alloc.base;
+    size_t slots = vs->handles.capacity;
+    if (slots != 0) {
+        c.per_slot = a->alloc(a->ctx, slots * sizeof(uint64_t));
+        if (c.per_slot == NULL) {
+            return VS_ERR_NO_MEMORY;
+        }
+        memset(c.per_slot, 0, slots * sizeof(uint64_t));
+        c.slots = slots;
+    }
     check_tree(&c, vs->tree.root);
     shadow_for_each_leaf(&vs->shadow, check_leaf, &c);
+    restree_for_each(&vs->tree, check_mapped_count, &c);
+    if (c.per_slot != NULL) {
+        a->free(a->ctx, c.per_slot, slots * sizeof(uint64_t));
+    }
     size_t leaves = 0;
     shadow_for_each_leaf(&vs->shadow, count_leaves, &leaves);
     if (leaves != vs->shadow.leaves) {

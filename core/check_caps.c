@@ -13,15 +13,17 @@ typedef struct cap_list {
     size_t count;
 } cap_list;
 
-static int collect(void *ctx, const res_node *res)
+/* Every mapped page once: a large page at its first base page. */
+static int collect(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
     cap_list *list = ctx;
-    shadow_cursor c;
-    uint64_t page;
-    shadow_entry e;
-    vs_cursor(list->vs, &c, res->start, res->end - res->start);
-    while (shadow_cursor_next(&c, &page, &e) && list->count < list->vs->mapped_pages) {
-        list->items[list->count++] = (cap_at){e.cap, page << SHADOW_PAGE_BITS};
+    for (unsigned i = 0; i < SHADOW_LEAF_PAGES && list->count < list->vs->mapped_pages; i++) {
+        shadow_entry e;
+        shadow_decode(leaf, i, &e);
+        uint64_t page = (key << SHADOW_LEAF_BITS) + i;
+        if (e.state == VS_PAGE_MAPPED && (page & (pages_in(list->vs, e.size_index) - 1)) == 0) {
+            list->items[list->count++] = (cap_at){e.cap, page << SHADOW_PAGE_BITS};
+        }
     }
     return 0;
 }
@@ -74,7 +76,7 @@ vs_result vs_check_caps(const vs_space *vs, void (*dup)(void *ctx, vs_addr vaddr
     if (list.items == NULL) {
         return VS_ERR_NO_MEMORY;
     }
-    restree_for_each(&vs->tree, collect, &list);
+    shadow_for_each_leaf(&vs->shadow, collect, &list);
     sort_caps(list.items, list.count);
     for (size_t i = 1; i < list.count; i++) {
         if (list.items[i].cap == list.items[i - 1].cap) {

@@ -41,7 +41,7 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
         src->put(vs, src->ctx, &run);
     }
     if (size != 0) {
-        shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
+        shadow_clear(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
     }
 }
 
@@ -49,8 +49,7 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
  * allocated before the kernel is called, so no failure needs a kernel undo
  * but a kernel failure. A large page first clears its span of the empty
  * tables smaller pages left: the kernel will not map it over them. */
-static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const page_run *run,
-                         const page_source *src)
+static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const page_run *run, const page_source *src)
 {
     const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
     if (!is_aligned(at, (uint64_t)1 << size->bits)) {
@@ -84,11 +83,16 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != 0) {
         return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vs_first_mapped(vs, vaddr, size));
     }
+    vs_result r = shadow_begin(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
+    if (r != VS_OK) {
+        shadow_end(&vs->shadow, &vs->alloc, 0);
+        return r;
+    }
     uint64_t mark = tables_mark(&vs->tables);
     uint64_t offset = 0;
     while (offset < size) {
         page_run run;
-        vs_result r = src->get(vs, src->ctx, offset, size - offset, &run);
+        r = src->get(vs, src->ctx, offset, size - offset, &run);
         if (r == VS_OK) {
             r = map_run(vs, res, vaddr + offset, &run, src);
             if (r != VS_OK) {
@@ -98,10 +102,12 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
         if (r != VS_OK) {
             unmap_done(vs, vaddr, offset, src);
             tables_rollback(vs, mark);
+            shadow_end(&vs->shadow, &vs->alloc, 0);
             return r;
         }
         offset += (run.count * pages_in(vs, run.size_index)) << SHADOW_PAGE_BITS;
     }
+    shadow_end(&vs->shadow, &vs->alloc, 1);
     res->mapped_pages += page_of(size);
     vs->mapped_pages += page_of(size);
     return VS_OK;
@@ -288,8 +294,8 @@ static void remap_range(vs_space *vs, const res_node *res, vs_addr addr, vs_addr
 
 /* Phase one of an unmap: the kernel unmaps, all or nothing. Counts the
  * pages unmapped and those whose frame needs releasing afterwards. */
-static vs_result kernel_unmap_range(vs_space *vs, const res_node *res, vs_addr addr, uint64_t size,
-                                    uint64_t *unmapped, uint64_t *releasable)
+static vs_result kernel_unmap_range(vs_space *vs, const res_node *res, vs_addr addr, uint64_t size, uint64_t *unmapped,
+                                    uint64_t *releasable)
 {
     shadow_cursor c;
     page_run run;
@@ -337,7 +343,7 @@ vs_result vs_unmap_range(vs_space *vs, res_node *res, vs_addr addr, uint64_t siz
     if (releasable != 0 || free_frames) {
         release_range(vs, addr, size, free_frames);
     }
-    shadow_set_reserved(&vs->shadow, &vs->alloc, page_of(addr), page_of(size));
+    shadow_clear(&vs->shadow, &vs->alloc, page_of(addr), page_of(size));
     res->mapped_pages -= unmapped;
     vs->mapped_pages -= unmapped;
     return VS_OK;
@@ -413,6 +419,9 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     }
     shadow_entry e;
     shadow_get(&vs->shadow, page_of(vaddr), &e);
+    if (e.state != VS_PAGE_MAPPED && restree_containing(&vs->tree, vaddr) != NULL) {
+        e.state = VS_PAGE_RESERVED;
+    }
     unsigned bits = e.state == VS_PAGE_MAPPED ? vs->size_shift[e.size_index] + SHADOW_PAGE_BITS : 0;
     *out = (vs_page){
         .state = (vs_page_state)e.state,

@@ -31,18 +31,12 @@ static res_node *new_node(vs_space *vs, const vs_attrs *attrs)
     return res;
 }
 
-/* Gives the node [start, start + size), marks its pages RESERVED, links it
- * into the tree and gives it a handle; on NO_MEMORY frees the node and
- * changes nothing. */
+/* Gives the node [start, start + size), links it into the tree and gives
+ * it a handle; on NO_MEMORY frees the node and changes nothing. The
+ * shadow is not involved: it holds mapped pages only. */
 static vs_result install(vs_space *vs, res_node *res, vs_addr start, uint64_t size, vs_reservation **out)
 {
-    vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
-    if (r == VS_OK) {
-        r = handles_prepare(&vs->handles, &vs->alloc);
-        if (r != VS_OK) {
-            shadow_clear(&vs->shadow, &vs->alloc, page_of(start), page_of(size));
-        }
-    }
+    vs_result r = handles_prepare(&vs->handles, &vs->alloc);
     if (r != VS_OK) {
         counted_alloc_put(&vs->alloc, res, sizeof *res);
         return r;
@@ -76,7 +70,6 @@ static vs_result reserve_anywhere(vs_space *vs, uint64_t size, uint64_t align, c
     if (size > vs->end - vs->base || !restree_find_gap(&vs->tree, vs->base, vs->end, size, align, &start)) {
         return vs_fail(vs, VS_ERR_NO_SPACE, "no free range of this size and alignment is left", 0);
     }
-    shadow_prefetch(&vs->shadow, page_of(start), page_of(size), 0);
     res_node *res = new_node(vs, attrs);
     if (res == NULL) {
         return VS_ERR_NO_MEMORY;
@@ -160,11 +153,7 @@ static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned
             return r;
         }
     }
-    /* The tree walk hides the latency of the shadow's slots. */
-    shadow_prefetch(&vs->shadow, page_of(res->start), page_of(res->end - res->start), 0);
     restree_remove(&vs->tree, res);
-    shadow_prefetch(&vs->shadow, page_of(res->start), page_of(res->end - res->start), 1);
-    shadow_clear(&vs->shadow, &vs->alloc, page_of(res->start), page_of(res->end - res->start));
     vs->reserved_pages -= page_of(res->end - res->start);
     handles_remove(&vs->handles, res);
     counted_alloc_put(&vs->alloc, res, sizeof *res);
@@ -182,10 +171,6 @@ static vs_result grow(vs_space *vs, res_node *res, vs_addr new_end)
     if (!restree_is_free(&vs->tree, res->end, new_end)) {
         return overlap(vs, new_end);
     }
-    vs_result r = shadow_reserve(&vs->shadow, &vs->alloc, page_of(res->end), page_of(new_end - res->end));
-    if (r != VS_OK) {
-        return r;
-    }
     vs->reserved_pages += page_of(new_end - res->end);
     res->end = new_end;
     restree_refresh(&vs->tree, res);
@@ -195,10 +180,9 @@ static vs_result grow(vs_space *vs, res_node *res, vs_addr new_end)
 static vs_result shrink(vs_space *vs, res_node *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
-    if (shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
+    if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
         return has_mappings(vs, new_end, res->end - new_end);
     }
-    shadow_clear(&vs->shadow, &vs->alloc, page_of(new_end), dropped);
     vs->reserved_pages -= dropped;
     res->end = new_end;
     restree_refresh(&vs->tree, res);
@@ -228,46 +212,6 @@ vs_result vs_resize(vs_space *vs, vs_reservation *res, uint64_t new_size)
     return vs_end(vs, resize_reservation(vs, res, new_size), 0);
 }
 
-/* Clears the pages of [start, end) that lie outside [keep_start, keep_end). */
-static void clear_outside(vs_space *vs, vs_addr start, vs_addr end, vs_addr keep_start, vs_addr keep_end)
-{
-    vs_addr low_end = end < keep_start ? end : keep_start;
-    if (start < low_end) {
-        shadow_clear(&vs->shadow, &vs->alloc, page_of(start), page_of(low_end - start));
-    }
-    vs_addr high_start = start > keep_end ? start : keep_end;
-    if (high_start < end) {
-        shadow_clear(&vs->shadow, &vs->alloc, page_of(high_start), page_of(end - high_start));
-    }
-}
-
-static vs_result reserve_piece(vs_space *vs, vs_addr start, vs_addr end)
-{
-    return start < end ? shadow_reserve(&vs->shadow, &vs->alloc, page_of(start), page_of(end - start)) : VS_OK;
-}
-
-/* Marks the new range before clearing the old one: a leaf shared by both
- * must not be freed in between. Pages the two ranges share stay RESERVED. */
-static vs_result relocate(vs_space *vs, res_node *res, vs_addr new_start)
-{
-    vs_addr new_end = new_start + (res->end - res->start);
-    vs_addr below_end = new_end < res->start ? new_end : res->start;
-    vs_addr above_start = new_start > res->end ? new_start : res->end;
-    vs_result r = reserve_piece(vs, new_start, below_end);
-    if (r != VS_OK) {
-        return r;
-    }
-    r = reserve_piece(vs, above_start, new_end);
-    if (r != VS_OK) {
-        clear_outside(vs, new_start, below_end, res->start, res->end);
-        return r;
-    }
-    clear_outside(vs, res->start, res->end, new_start, new_end);
-    res->start = new_start;
-    res->end = new_end;
-    return VS_OK;
-}
-
 static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr new_vaddr)
 {
     res_node *res = check_handle(vs, handle);
@@ -288,9 +232,10 @@ static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr 
         restree_insert(&vs->tree, res);
         return r;
     }
-    r = relocate(vs, res, new_vaddr);
+    res->end = new_vaddr + (res->end - res->start);
+    res->start = new_vaddr;
     restree_insert(&vs->tree, res);
-    return r;
+    return VS_OK;
 }
 
 vs_result vs_move(vs_space *vs, vs_reservation *res, vs_addr new_vaddr)

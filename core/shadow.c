@@ -86,11 +86,10 @@ static unsigned log2_of(size_t power_of_two)
     return bits;
 }
 
-/* Moves every leaf into `slots` (already allocated, zeroed, `capacity`). */
-static void table_rehash(shadow *s, counted_alloc *a, shadow_slot *slots, size_t capacity)
+/* Makes `slots` (zeroed, `capacity`) the table and puts into it every leaf
+ * of the `old` array. */
+static void table_fill(shadow *s, shadow_slot *slots, size_t capacity, const shadow_slot *old, size_t old_capacity)
 {
-    shadow_slot *old = s->slots;
-    size_t old_capacity = s->capacity;
     s->slots = slots;
     s->capacity = capacity;
     s->hash_shift = 64 - log2_of(capacity);
@@ -99,7 +98,13 @@ static void table_rehash(shadow *s, counted_alloc *a, shadow_slot *slots, size_t
             table_put(s, old[i].leaf->key, old[i].leaf);
         }
     }
-    counted_alloc_put(a, old, old_capacity * sizeof *old);
+}
+
+/* Moves every leaf into `slots` (zeroed, `capacity`); the old array is
+ * left to the caller. */
+static void table_move(shadow *s, shadow_slot *slots, size_t capacity)
+{
+    table_fill(s, slots, capacity, s->slots, s->capacity);
 }
 
 /* Backward-shift deletion keeps every probe chain unbroken. */
@@ -120,7 +125,7 @@ static void table_remove(shadow *s, uint64_t key)
     }
 }
 
-/* ---- reserving and clearing ---- */
+/* ---- growing the table for one call ---- */
 
 static uint64_t missing_leaves(const shadow *s, uint64_t first_key, uint64_t last_key)
 {
@@ -131,101 +136,60 @@ static uint64_t missing_leaves(const shadow *s, uint64_t first_key, uint64_t las
     return missing;
 }
 
-static void free_leaf_list(counted_alloc *a, shadow_leaf *list)
+vs_result shadow_begin(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
 {
-    while (list != NULL) {
-        shadow_leaf *next = (shadow_leaf *)(void *)list->ext;
-        counted_alloc_put(a, list, sizeof *list);
-        list = next;
+    s->spare = NULL;
+    s->spare_capacity = s->capacity;
+    s->pending = 1;
+    uint64_t missing = missing_leaves(s, first >> SHADOW_LEAF_BITS, (first + count - 1) >> SHADOW_LEAF_BITS);
+    if (missing > SIZE_MAX / 2 - s->leaves) {
+        return VS_ERR_NO_MEMORY;
     }
-}
-
-/* Allocates `count` zeroed leaves chained through their ext field. */
-static vs_result alloc_leaf_list(counted_alloc *a, uint64_t count, shadow_leaf **out)
-{
-    shadow_leaf *list = NULL;
-    for (uint64_t i = 0; i < count; i++) {
-        shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
-        if (leaf == NULL) {
-            free_leaf_list(a, list);
-            return VS_ERR_NO_MEMORY;
-        }
-        /* cap[] is written when a page is mapped and read only then. */
-        memset(leaf, 0, offsetof(shadow_leaf, cap));
-        leaf->ext = (shadow_ext *)(void *)list;
-        list = leaf;
-    }
-    *out = list;
-    return VS_OK;
-}
-
-static vs_result grow_for(shadow *s, counted_alloc *a, size_t leaves, shadow_slot **out, size_t *capacity)
-{
-    *out = NULL;
-    *capacity = capacity_for(leaves, s->capacity);
-    if (*capacity == s->capacity) {
+    size_t capacity = capacity_for(s->leaves + (size_t)missing, s->capacity);
+    if (capacity == s->capacity) {
         return VS_OK;
     }
-    if (*capacity > SIZE_MAX / sizeof(shadow_slot)) {
+    if (capacity > SIZE_MAX / sizeof(shadow_slot)) {
         return VS_ERR_NO_MEMORY;
     }
-    *out = counted_alloc_get(a, *capacity * sizeof(shadow_slot));
-    if (*out == NULL) {
+    shadow_slot *slots = counted_alloc_get(a, capacity * sizeof(shadow_slot));
+    if (slots == NULL) {
         return VS_ERR_NO_MEMORY;
     }
-    memset(*out, 0, *capacity * sizeof(shadow_slot));
+    memset(slots, 0, capacity * sizeof(shadow_slot));
+    s->spare = s->slots;
+    table_move(s, slots, capacity);
     return VS_OK;
 }
 
-/* Links the allocated leaves in where the range has none and marks every
- * page of the range: one probe per leaf. */
-static void insert_and_mark(shadow *s, shadow_leaf *list, uint64_t first, uint64_t count, uint8_t meta)
+void shadow_end(shadow *s, counted_alloc *a, int commit)
 {
-    uint64_t page = first;
-    uint64_t end = first + count;
-    while (page < end) {
-        shadow_leaf *leaf = shadow_leaf_of(s, page);
-        if (leaf == NULL) {
-            if (list == NULL) {
-                return; /* unreachable: the caller allocated one leaf per missing key */
-            }
-            leaf = list;
-            list = (shadow_leaf *)(void *)leaf->ext;
-            leaf->ext = NULL;
-            table_put(s, page >> SHADOW_LEAF_BITS, leaf);
-            s->leaves++;
+    if (!s->pending) {
+        return;
+    }
+    s->pending = 0;
+    if (!commit && s->capacity != s->spare_capacity) {
+        /* Undone: every leaf the call added is gone again, so the leaves
+         * fit the table the call began with. */
+        shadow_slot *grown = s->slots;
+        size_t grown_capacity = s->capacity;
+        if (s->spare_capacity == 0) {
+            s->slots = NULL;
+            s->capacity = 0;
+        } else {
+            memset(s->spare, 0, s->spare_capacity * sizeof(shadow_slot));
+            table_fill(s, s->spare, s->spare_capacity, grown, grown_capacity);
         }
-        for (unsigned i = leaf_index(page); i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
-            leaf->meta[i] = meta;
-        }
+        counted_alloc_put(a, grown, grown_capacity * sizeof(shadow_slot));
+    } else if (s->spare != NULL) {
+        counted_alloc_put(a, s->spare, s->spare_capacity * sizeof(shadow_slot));
     }
-}
-
-vs_result shadow_reserve(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
-{
-    uint64_t first_key = first >> SHADOW_LEAF_BITS;
-    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
-    uint64_t missing = missing_leaves(s, first_key, last_key);
-    if (missing > SIZE_MAX - s->leaves) {
-        return VS_ERR_NO_MEMORY;
+    s->spare = NULL;
+    if (s->leaves == 0 && s->capacity != 0) {
+        counted_alloc_put(a, s->slots, s->capacity * sizeof(shadow_slot));
+        s->slots = NULL;
+        s->capacity = 0;
     }
-    shadow_leaf *list = NULL;
-    vs_result r = alloc_leaf_list(a, missing, &list);
-    if (r != VS_OK) {
-        return r;
-    }
-    shadow_slot *slots = NULL;
-    size_t capacity = 0;
-    r = grow_for(s, a, s->leaves + (size_t)missing, &slots, &capacity);
-    if (r != VS_OK) {
-        free_leaf_list(a, list);
-        return r;
-    }
-    if (slots != NULL) {
-        table_rehash(s, a, slots, capacity);
-    }
-    insert_and_mark(s, list, first, count, VS_PAGE_RESERVED);
-    return VS_OK;
 }
 
 static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
@@ -233,10 +197,21 @@ static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *le
     table_remove(s, key);
     counted_alloc_put(a, leaf, sizeof *leaf);
     s->leaves--;
-    if (s->leaves == 0) {
+    if (s->leaves == 0 && !s->pending) {
         counted_alloc_put(a, s->slots, s->capacity * sizeof *s->slots);
         s->slots = NULL;
         s->capacity = 0;
+    }
+}
+
+/* Drops the leaves of keys [first_key, end_key) that hold no page. */
+static void drop_empty_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t end_key)
+{
+    for (uint64_t key = first_key; key < end_key; key++) {
+        shadow_leaf *leaf = shadow_leaf_of(s, key << SHADOW_LEAF_BITS);
+        if (leaf != NULL && leaf->ext == NULL && leaf_is_empty(leaf)) {
+            drop_leaf(s, a, key, leaf);
+        }
     }
 }
 
@@ -267,11 +242,6 @@ static void set_and_release(shadow *s, counted_alloc *a, uint64_t first, uint64_
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
 {
     set_and_release(s, a, first, count, VS_PAGE_EMPTY);
-}
-
-void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages)
-{
-    set_and_release(s, a, page, pages, VS_PAGE_RESERVED);
 }
 
 /* ---- mapping ---- */
@@ -309,11 +279,42 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_
     return VS_OK;
 }
 
+/* Links an empty leaf in for every key of [first, first + count) lacking
+ * one (the table has room: shadow_begin); all or none. */
+static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
+{
+    uint64_t first_key = first >> SHADOW_LEAF_BITS;
+    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
+    for (uint64_t key = first_key; key <= last_key; key++) {
+        if (shadow_leaf_of(s, key << SHADOW_LEAF_BITS) != NULL) {
+            continue;
+        }
+        shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
+        if (leaf == NULL) {
+            drop_empty_leaves(s, a, first_key, key);
+            return VS_ERR_NO_MEMORY;
+        }
+        /* cap[] is written when a page is mapped and read only then. */
+        memset(leaf, 0, offsetof(shadow_leaf, cap));
+        table_put(s, key, leaf);
+        s->leaves++;
+    }
+    return VS_OK;
+}
+
 /* A run either fits the inline 32-bit caps entirely or uses side arrays
  * entirely; mixing within a run would buy little and cost a branch. */
 vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
-    return run_needs_ext(run) ? prepare_ext(s, a, first, run->count * run->pages_per) : VS_OK;
+    uint64_t pages = run->count * run->pages_per;
+    vs_result r = add_leaves(s, a, first, pages);
+    if (r == VS_OK && run_needs_ext(run)) {
+        r = prepare_ext(s, a, first, pages);
+        if (r != VS_OK) {
+            drop_empty_leaves(s, a, first >> SHADOW_LEAF_BITS, ((first + pages - 1) >> SHADOW_LEAF_BITS) + 1);
+        }
+    }
+    return r;
 }
 
 void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
@@ -322,6 +323,7 @@ void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const sha
     for (uint64_t key = first >> SHADOW_LEAF_BITS; key <= last >> SHADOW_LEAF_BITS; key++) {
         release_ext_if_unused(s, a, shadow_leaf_of(s, key << SHADOW_LEAF_BITS));
     }
+    drop_empty_leaves(s, a, first >> SHADOW_LEAF_BITS, (last >> SHADOW_LEAF_BITS) + 1);
 }
 
 void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)

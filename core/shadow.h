@@ -1,10 +1,10 @@
-/* Shadow page table: the state of every base page (EMPTY, RESERVED or
- * MAPPED with cap, cookie, page size and owner). Pages are grouped in leaves
- * of SHADOW_LEAF_PAGES, found through an open-addressing hash table keyed by
- * page number / SHADOW_LEAF_PAGES. A leaf exists exactly when one of its
- * pages is not EMPTY, so bookkeeping grows with what is reserved, not with
- * the address range. Large pages are recorded in every base page they cover,
- * so a lookup anywhere inside one is a single probe.
+/* Shadow page table: the mapped pages (cap, cookie, page size and owner);
+ * whether a page is reserved is the reservation tree's business alone.
+ * Pages are grouped in leaves of SHADOW_LEAF_PAGES, found through an
+ * open-addressing hash table keyed by page number / SHADOW_LEAF_PAGES. A
+ * leaf exists exactly when one of its pages is MAPPED, so bookkeeping grows
+ * with what is mapped, not with what is reserved or with the address range. Large pages are recorded in every base page
+ * they cover, so a lookup anywhere inside one is a single probe.
  *
  * Per page: one meta byte and a 32-bit cap, side by side in the leaf so a
  * lookup is one probe and one leaf. Caps wider than 32 bits and non-zero
@@ -62,6 +62,11 @@ typedef struct shadow {
     unsigned hash_shift; /* 64 - log2(capacity) */
     size_t leaves;
     size_t ext_arrays;
+    /* Between shadow_begin and shadow_end: the table the call began with,
+     * kept so that an undone call can go back to it without allocating. */
+    shadow_slot *spare;
+    size_t spare_capacity;
+    int pending;
 } shadow;
 
 /* A decoded page entry. */
@@ -111,11 +116,15 @@ static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
     shadow_decode(shadow_leaf_of(s, page), (unsigned)(page & (SHADOW_LEAF_PAGES - 1)), out);
 }
 
-/* Makes pages [first, first + count) RESERVED, creating leaves. The pages
- * must be EMPTY. NO_MEMORY leaves the shadow unchanged. */
-vs_result shadow_reserve(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
+/* Starts a call that may map pages in [first, first + count): grows the
+ * table for every leaf the range may add. shadow_end then commits or, if
+ * the call was undone (its leaves dropped again), returns to the table the
+ * call began with, without allocating. NO_MEMORY: nothing changed (end
+ * must still be called). */
+vs_result shadow_begin(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
+void shadow_end(shadow *s, counted_alloc *a, int commit);
 
-/* Makes pages [first, first + count) EMPTY, freeing leaves that empty. */
+/* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
 
 /* Consecutive mapped pages of one size, as vs_map writes them. */
@@ -128,20 +137,17 @@ typedef struct shadow_run {
     unsigned owner;
 } shadow_run;
 
-/* Allocates what recording run from base page `first` will need (side
- * arrays), so that the kernel is called only once nothing can fail.
+/* Allocates what recording run from base page `first` will need (leaves,
+ * side arrays; inside shadow_begin's range), so that the kernel is called only once nothing can fail.
  * NO_MEMORY leaves the shadow unchanged. */
 vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
 
 /* Gives back what shadow_prepare_run allocated, when run is not recorded. */
 void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
 
-/* Records run, prepared, from base page `first` on; those pages are all
- * RESERVED. Cannot fail. */
+/* Records run, prepared, from base page `first` on; those pages are not
+ * mapped. Cannot fail. */
 void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run);
-
-/* Returns base pages [page, page + pages) to RESERVED. */
-void shadow_set_reserved(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages);
 
 /* Walks the mapped pages of a range in address order, looking a leaf up
  * once per SHADOW_LEAF_PAGES pages rather than once per page. */

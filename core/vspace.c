@@ -202,6 +202,9 @@ static int destroy_mappings(void *ctx, const res_node *res)
     shadow_cursor c;
     uint64_t page;
     shadow_entry e;
+    if (res->mapped_pages == 0) {
+        return 0;
+    }
     vs_cursor(vs, &c, res->start, res->end - res->start);
     while (shadow_cursor_next(&c, &page, &e)) {
         vs_release_failed(vs, vs_release_page(vs, &e, (d->flags & VS_DESTROY_FREE_CALLER_FRAMES) != 0));
