@@ -57,7 +57,14 @@ static const sim_objtype riscv64_types[] = {
 
 /* frame_last: x86 refuses a frame whose end passes seL4_UserTop; aarch64's
  * seL4_UserTop is itself the last usable address; RISC-V and aarch32 refuse
- * a last byte at or above it. table_top: PageTable_Map's bound. */
+ * a last byte at or above it. table_last: PageTable_Map's bound. The x86
+ * kernels round the address down to the table's reach and refuse only an
+ * address above the kernel's USER_TOP (0xe0000000 on ia32, 2^47 - 1 on
+ * x86_64), so a table at seL4_UserTop gets as far as the walk; aarch64
+ * refuses above 2^47 - 1 (rounding changes nothing there); aarch32 and
+ * RISC-V refuse at or above seL4_UserTop. kernel_window: on ia32 and
+ * aarch32 the kernel copies its own mappings into the top-level entries
+ * from 0xe0000000 up of every new vspace root. */
 static const sim_arch arch_data[VS_ARCH_COUNT] = {
     [VS_ARCH_IA32] =
         {
@@ -74,10 +81,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 2,
             .max_untyped_bits = 29,
             .frame_last = 0xdfffffffu,
-            .table_top = 0xe0000000u,
+            .table_last = 0xe0000000u,
+            .table_round = true,
+            .kernel_window = 0xe0000000u,
             .va_bits = 32,
             .generic_walk = false,
             .refuse_remap = false,
+            .walk_first = false,
             .types = TYPES(ia32_types),
         },
     [VS_ARCH_X86_64] =
@@ -95,10 +105,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 3,
             .max_untyped_bits = 47,
             .frame_last = 0x7fffffffefffull,
-            .table_top = 0x7ffffffff000ull,
+            .table_last = 0x7fffffffffffull,
+            .table_round = true,
+            .kernel_window = 0,
             .va_bits = 47,
             .generic_walk = false,
             .refuse_remap = false,
+            .walk_first = false,
             .types = TYPES(x86_64_types),
         },
     [VS_ARCH_AARCH32] =
@@ -116,10 +129,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 7,
             .max_untyped_bits = 29,
             .frame_last = 0xdfffffffu,
-            .table_top = 0xe0000000u,
+            .table_last = 0xdfffffffu,
+            .table_round = false,
+            .kernel_window = 0xe0000000u,
             .va_bits = 32,
             .generic_walk = false,
             .refuse_remap = false,
+            .walk_first = false,
             .types = TYPES(aarch32_types),
         },
     [VS_ARCH_AARCH64] =
@@ -137,10 +153,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 7,
             .max_untyped_bits = 47,
             .frame_last = 0x7fffffffffffull,
-            .table_top = 0x800000000000ull,
+            .table_last = 0x7fffffffffffull,
+            .table_round = false,
+            .kernel_window = 0,
             .va_bits = 48,
             .generic_walk = true,
             .refuse_remap = false,
+            .walk_first = false,
             .types = TYPES(aarch64_types),
         },
     [VS_ARCH_RISCV32] =
@@ -158,10 +177,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 5,
             .max_untyped_bits = 29,
             .frame_last = 0x7fffffffu,
-            .table_top = 0x80000000u,
+            .table_last = 0x7fffffffu,
+            .table_round = false,
+            .kernel_window = 0,
             .va_bits = 32,
             .generic_walk = true,
             .refuse_remap = true,
+            .walk_first = true,
             .types = TYPES(riscv32_types),
         },
     [VS_ARCH_RISCV64] =
@@ -179,10 +201,13 @@ static const sim_arch arch_data[VS_ARCH_COUNT] = {
             .asid_pool_bits = 7,
             .max_untyped_bits = 38,
             .frame_last = 0x3fffffefffull,
-            .table_top = 0x3ffffff000ull,
+            .table_last = 0x3fffffefffull,
+            .table_round = false,
+            .kernel_window = 0,
             .va_bits = 38,
             .generic_walk = true,
             .refuse_remap = true,
+            .walk_first = true,
             .types = TYPES(riscv64_types),
         },
 };

@@ -126,11 +126,14 @@ typedef struct sim_arch {
     uint8_t slot_bits, tcb_bits, endpoint_bits, notification_bits, ipc_buffer_bits;
     uint8_t asid_low_bits, asid_pool_bits;
     uint8_t max_untyped_bits;
-    seL4_Word frame_last; /* highest address a mapped frame may cover */
-    seL4_Word table_top;  /* PageTable_Map refuses vaddr >= table_top */
-    uint8_t va_bits;      /* user addresses the MMU translates: below 2^va_bits */
-    bool generic_walk;    /* one table type; walks stop at the first non-table (aarch64, RISC-V) */
-    bool refuse_remap;    /* mapping over a valid entry is seL4_DeleteFirst (RISC-V) */
+    seL4_Word frame_last;    /* highest address a mapped frame may cover */
+    seL4_Word table_last;    /* PageTable_Map refuses a vaddr above this ... */
+    bool table_round;        /* ... after rounding it down to the table's reach (x86) */
+    seL4_Word kernel_window; /* top-level entries from here up map the kernel in every root; 0: none */
+    uint8_t va_bits;         /* user addresses the MMU translates: below 2^va_bits */
+    bool generic_walk;       /* one table type; walks stop at the first non-table (aarch64, RISC-V) */
+    bool refuse_remap;       /* mapping over a valid entry is seL4_DeleteFirst (RISC-V) */
+    bool walk_first;         /* Page_Map walks the tables before checking a mapped cap's record (RISC-V) */
     const sim_objtype *types;
     uint8_t ntypes;
 } sim_arch;
@@ -300,5 +303,7 @@ seL4_Error sim_frame_address(sim_family fam, seL4_CPtr frame, seL4_Word *paddr);
 seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_CPtr vspace, seL4_Word vaddr);
 seL4_Error sim_table_unmap(sim_family fam, seL4_Word type, seL4_CPtr table);
 sim_obj *sim_valid_root(const sim_cap *cap);
+/* Writes the kernel window's entries into a new root's top-level table. */
+void sim_root_init(const sim_obj *root);
 
 #endif

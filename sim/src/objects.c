@@ -88,6 +88,9 @@ sim_obj *sim_obj_new(sim_kind kind, seL4_Word type, seL4_Word paddr, unsigned si
     if (kind != K_UNTYPED) {
         sim_phys_zero(paddr, (uint64_t)1 << size_bits);
     }
+    if (kind == K_ROOT) {
+        sim_root_init(o);
+    }
     obj_link(o);
     return o;
 }

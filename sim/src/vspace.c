@@ -59,23 +59,38 @@ typedef struct frame_req {
 
 /* One mapping per frame cap: a mapped cap may only be mapped again at the
  * same address of the same vspace (which changes its rights). */
+static seL4_Error check_frame_mapping(const frame_req *r)
+{
+    const sim_cap *cap = &r->slot->cap;
+    if (cap->mapped_asid != r->asid) {
+        return sim_err_cap(1);
+    }
+    return cap->mapped_vaddr != r->vaddr ? sim_err_arg(0) : seL4_NoError;
+}
+
+/* x86 and Arm: alignment, then a mapped cap's recorded mapping (the
+ * address range only for an unmapped cap). RISC-V: the range, alignment,
+ * and the recorded mapping only after its page-table walk (find_leaf_slot). */
 static seL4_Error check_frame_target(const frame_req *r)
 {
     const sim_cap *cap = &r->slot->cap;
     seL4_Word bytes = (seL4_Word)1 << r->size->bits;
-    if (r->vaddr & (bytes - 1)) {
+    seL4_Word last = r->vaddr + (bytes - 1);
+    bool in_range = last >= r->vaddr && last <= sim.sa->frame_last;
+    bool aligned = (r->vaddr & (bytes - 1)) == 0;
+    if (sim.sa->walk_first) {
+        if (!in_range) {
+            return sim_err_arg(0);
+        }
+        return aligned ? seL4_NoError : sim_err(seL4_AlignmentError);
+    }
+    if (!aligned) {
         return sim_err(seL4_AlignmentError);
     }
     if (cap->mapped) {
-        if (cap->mapped_asid != r->asid) {
-            return sim_err_cap(1);
-        }
-        return cap->mapped_vaddr != r->vaddr ? sim_err_arg(0) : seL4_NoError;
+        return check_frame_mapping(r);
     }
-    if (r->vaddr + (bytes - 1) < r->vaddr || r->vaddr + (bytes - 1) > sim.sa->frame_last) {
-        return sim_err_arg(0);
-    }
-    return seL4_NoError;
+    return in_range ? seL4_NoError : sim_err_arg(0);
 }
 
 /* What may sit in the entries a new leaf covers. x86 and aarch32 (one type
@@ -97,13 +112,20 @@ static seL4_Error check_leaf_entries(const frame_req *r, const sim_walk *w)
 }
 
 /* The entry the frame goes in. A walk that cannot reach the frame's level
- * is seL4_FailedLookup, reporting the bits left where it stopped. */
+ * is seL4_FailedLookup, reporting the bits left where it stopped. RISC-V
+ * walks before it looks at the cap's recorded mapping. */
 static seL4_Error find_leaf_slot(const frame_req *r, sim_walk *w)
 {
     int level = r->size->level;
     *w = sim_walk_to(r->root->paddr, r->vaddr, sim.sa->generic_walk ? (int)last_level() : level);
     if (w->level != level) {
         return sim_err_lookup(false, sim_fault_missing(sim.arch->levels[w->level].shift));
+    }
+    if (sim.sa->walk_first && r->slot->cap.mapped) {
+        seL4_Error err = check_frame_mapping(r);
+        if (err != seL4_NoError) {
+            return err;
+        }
     }
     return check_leaf_entries(r, w);
 }
@@ -224,6 +246,33 @@ static void install_table(sim_slot *ts, const sim_walk *w, seL4_Word asid, seL4_
     ts->cap.mapped_vaddr = vaddr & ~sim_mask(sim.arch->levels[w->level].shift);
 }
 
+/* The address PageTable_Map checks against its bound: x86 first rounds it
+ * down to the span the table translates. */
+static seL4_Word table_vaddr(const sim_obj *table, seL4_Word vaddr)
+{
+    int level = table->level;
+    if (!sim.sa->table_round || level < 1) {
+        return vaddr;
+    }
+    return vaddr & ~sim_mask(sim.arch->levels[level - 1].shift);
+}
+
+void sim_root_init(const sim_obj *root)
+{
+    seL4_Word window = sim.sa->kernel_window;
+    if (window == 0) {
+        return;
+    }
+    const vs_paging_level *top = &sim.arch->levels[0];
+    seL4_Word reach = (seL4_Word)1 << top->shift;
+    seL4_Word paddr = sim.sa->ram_base & ~(reach - 1);
+    seL4_Word end = (seL4_Word)1 << (top->shift + top->index_bits);
+    for (seL4_Word va = window; va < end; va += reach, paddr += reach) {
+        uint64_t e = sim.sa->pte->leaf(paddr, 0, top->shift, VM_KERNEL_ONLY, 0);
+        sim_entry_write(sim_entry_addr(root->paddr, 0, va), top->entry_bytes, e);
+    }
+}
+
 seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_CPtr vspace, seL4_Word vaddr)
 {
     sim_slot *ts = NULL;
@@ -243,7 +292,7 @@ seL4_Error sim_table_map(sim_family fam, seL4_Word type, seL4_CPtr table, seL4_C
     if (sim_valid_root(&vcap) == NULL) {
         return sim_err_cap(1);
     }
-    if (vaddr >= sim.sa->table_top) {
+    if (table_vaddr(ts->cap.obj, vaddr) > sim.sa->table_last) {
         return sim_err_arg(0);
     }
     err = check_asid(&vcap, &root);

@@ -65,7 +65,15 @@ static void check_remap_rules(seL4_CPtr vs, seL4_CPtr f)
     check_rights(vs, VADDR, 1, 0);
     CHECK_EQ(t_map_frame(f, vs, VADDR + 0x1000, seL4_ReadWrite), seL4_InvalidArgument);
     CHECK_EQ(seL4_GetMR(0), 0);
+    /* Mapped in vs, asked for vs2: x86 and Arm look at the cap's recorded
+     * mapping first (another ASID: InvalidCapability 1); RISC-V walks vs2's
+     * tables first, which are missing, and only with them in place gets to
+     * the cap. */
     seL4_CPtr vs2 = t_new_vspace();
+    if (is_riscv()) {
+        check_lookup_failure(t_map_frame(f, vs2, VADDR, seL4_ReadWrite), missing_bits[sel4sim_arch()][0]);
+        CHECK_EQ(t_map_tables(vs2, VADDR, t_page_level(0)), t_page_level(0));
+    }
     CHECK_EQ(t_map_frame(f, vs2, VADDR, seL4_ReadWrite), seL4_InvalidCapability);
     CHECK_EQ(seL4_GetMR(0), 1);
     CHECK_EQ(t_map_frame(f2, vs, VADDR + 0x800, seL4_ReadWrite), seL4_AlignmentError);
@@ -138,6 +146,23 @@ static void test_map(vs_arch_id arch)
 
 /* Unmapping a table clears it; frame caps mapped through it still record
  * their mapping (and can be unmapped without error). Deleting caps unmaps. */
+/* f still records its mapping at VADDR, whose last-level table was
+ * unmapped; mapped at a new address there (observed on the real kernels):
+ * x86 and Arm check the recorded mapping first, InvalidArgument (argument
+ * 0); RISC-V walks first and misses the table: FailedLookup with the bits
+ * left where the walk stopped (21 on riscv64, 22 on riscv32). */
+static void check_recorded_mapping_order(seL4_CPtr f, seL4_CPtr vs)
+{
+    static const seL4_Word riscv_bits_left[VS_ARCH_COUNT] = {[VS_ARCH_RISCV32] = 22, [VS_ARCH_RISCV64] = 21};
+    seL4_Error e = t_map_frame(f, vs, VADDR + 0x1000, seL4_ReadWrite);
+    if (is_riscv()) {
+        check_lookup_failure(e, riscv_bits_left[sel4sim_arch()]);
+    } else {
+        CHECK_EQ(e, seL4_InvalidArgument);
+        CHECK_EQ(seL4_GetMR(0), 0);
+    }
+}
+
 static void test_table_unmap(vs_arch_id arch)
 {
     if (t_boot(arch, 64u << 20) == NULL) {
@@ -157,7 +182,7 @@ static void test_table_unmap(vs_arch_id arch)
     CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, copy, seL4_WordBits), seL4_NoError);
     CHECK_EQ(t_unmap_table(leaf, table), seL4_NoError);
     CHECK(!t_translate(vs, VADDR).found);
-    CHECK_EQ(t_map_frame(f, vs, VADDR + 0x1000, seL4_ReadWrite), seL4_InvalidArgument);
+    check_recorded_mapping_order(f, vs);
     CHECK_EQ(t_map_table(leaf, table, vs, VADDR), seL4_NoError);
     CHECK(!t_translate(vs, VADDR).found); /* the table came back empty */
     CHECK_EQ(t_map_frame(f, vs, VADDR, seL4_ReadWrite), seL4_NoError);
@@ -256,12 +281,72 @@ static void test_large(vs_arch_id arch)
     }
 }
 
+/* A page table (the last level's type) at exactly seL4_UserTop, as the
+ * real kernels answered (seL4 13.0 on QEMU). x86 rounds the address down
+ * to the table's reach and refuses only above its USER_TOP: on ia32 the
+ * top-level slot at 0xe0000000 holds the kernel window (DeleteFirst); on
+ * x86_64 no PDPT is there (FailedLookup, 39 bits left). aarch64 refuses
+ * only above 2^47 - 1 (its seL4_UserTop), RISC-V at or above its top,
+ * aarch32 at or above 0xe0000000. */
+typedef struct top_case {
+    seL4_Error at_top;   /* PageTable_Map at seL4_UserTop */
+    seL4_Word bits_left; /* FailedLookup only */
+    seL4_Word first_bad; /* lowest address refused with InvalidArgument */
+    seL4_Word window;    /* first address of the kernel window (0: none visible) */
+} top_case;
+
+static const top_case top_cases[VS_ARCH_COUNT] = {
+    [VS_ARCH_IA32] = {seL4_DeleteFirst, 0, 0xe0400000u, 0xe0000000u},
+    [VS_ARCH_X86_64] = {seL4_FailedLookup, 39, 0x800000000000ull, 0},
+    [VS_ARCH_AARCH32] = {seL4_InvalidArgument, 0, 0xe0000000u, 0xe0000000u},
+    [VS_ARCH_AARCH64] = {seL4_NoError, 0, 0x800000000000ull, 0},
+    [VS_ARCH_RISCV32] = {seL4_InvalidArgument, 0, 0x80000000u, 0},
+    [VS_ARCH_RISCV64] = {seL4_InvalidArgument, 0, 0x3ffffff000ull, 0},
+};
+
+static void test_table_at_user_top(vs_arch_id arch)
+{
+    if (t_boot(arch, 64u << 20) == NULL) {
+        return;
+    }
+    const top_case *c = &top_cases[arch];
+    seL4_CPtr vs = t_new_vspace();
+    seL4_Word pt = t_table_type(t_page_level(0));
+    seL4_Error e = t_map_table(pt, t_retype(pt, 0), vs, seL4_UserTop);
+    CHECK_EQ(e, c->at_top);
+    if (c->at_top == seL4_FailedLookup) {
+        CHECK_EQ(seL4_GetMR(1), seL4_MissingCapability);
+        CHECK_EQ(seL4_MappingFailedLookupLevel(), c->bits_left);
+    }
+    if (c->at_top == seL4_InvalidArgument) {
+        CHECK_EQ(seL4_GetMR(0), 0);
+    }
+    if (arch == VS_ARCH_IA32) { /* rounded down to 0xe0000000 first: not above the top */
+        CHECK_EQ(t_map_table(pt, t_retype(pt, 0), vs, 0xe0001000u), seL4_DeleteFirst);
+    }
+    CHECK_EQ(t_map_table(pt, t_retype(pt, 0), vs, c->first_bad), seL4_InvalidArgument);
+    CHECK_EQ(seL4_GetMR(0), 0);
+    /* The kernel window: present in every root, never user accessible. */
+    seL4_CPtr roots[2] = {vs, seL4_CapInitThreadVSpace};
+    for (int i = 0; i < 2; i++) {
+        sel4sim_translation below = t_translate(roots[i], seL4_UserTop - 1);
+        CHECK(!below.found || below.user);
+        if (c->window != 0) {
+            sel4sim_translation t = t_translate(roots[i], c->window);
+            CHECK(t.found && !t.user && !t.read && !t.write);
+            t = t_translate(roots[i], 0xfffff000u);
+            CHECK(t.found && !t.user);
+        }
+    }
+}
+
 int main(void)
 {
     for (int i = 0; i < VS_ARCH_COUNT; i++) {
         test_map(simtest_archs[i]);
         test_table_unmap(simtest_archs[i]);
         test_large(simtest_archs[i]);
+        test_table_at_user_top(simtest_archs[i]);
     }
     return simtest_done("sim_paging");
 }
