@@ -206,16 +206,7 @@ static int absorbed_release(world *w, vs_result r)
     CHECK_EQ_U(sa.release_failures + sb.release_failures, 1);
     const fk_cap *k = fk_cap_get(w->fx.fk, c->cap);
     CHECK(k != NULL && !k->mapped);
-    if (k == NULL) {
-        return 1;
-    }
-    const vs_kernel_ops *ops = fk_kernel(w->fx.fk).ops;
-    if (k->is_copy) {
-        CHECK(ops->delete_cap(w->fx.fk, c->cap) == 0);
-    } else {
-        vs_object o = {c->cap, k->cookie};
-        CHECK(ops->free_object(w->fx.fk, VS_OBJ_FRAME, k->size, &o) == 0);
-    }
+    CHECK_EQ_U(fk_reclaim_injected(w->fx.fk), c->op);
     return 1;
 }
 
@@ -370,11 +361,67 @@ static void test_double_fault_map(const vs_arch *arch)
     world_fini(&w);
 }
 
+/* The nth kernel call of vs_destroy fails (n 0: none; *calls: how many it
+ * made). Teardown goes on: VS_ERR_KERNEL with the injected code, every
+ * byte of bookkeeping returned, and nothing left in the kernel but what
+ * the failed call itself did not do. */
+static void destroy_injected(const vs_arch *arch, unsigned mode, uint64_t n, uint64_t *calls)
+{
+    world w;
+    char label[120];
+    snprintf(label, sizeof label, "%s destroy mode=%u n=%llu", test_context, mode, (unsigned long long)n);
+    const char *saved_context = test_context;
+    test_context = label;
+    world_init(&w, arch, mode);
+    CHECK_RES(vs_share(w.b, w.rds + PAGE_SIZE, w.fx.vs, w.r1s, 3 * PAGE_SIZE), VS_OK);
+    vs_stats sb;
+    CHECK_RES(vs_get_stats(w.b, &sb), VS_OK);
+    size_t b_bytes = sb.bookkeeping_bytes;
+    arm(&w, n == 0 ? INJ_NONE : INJ_KERNEL, n);
+    int kerr = -1;
+    vs_result r = vs_destroy(w.fx.vs, 0, &kerr);
+    w.fx.vs = NULL;
+    *calls = w.fx.fk->armed_calls;
+    int fired = w.fx.fk->fired;
+    arm(&w, INJ_NONE, 0);
+    CHECK_EQ_U(w.fx.ta.live_bytes, b_bytes); /* all of A's bookkeeping is back */
+    if (n == 0) {
+        CHECK_RES(r, VS_OK);
+        CHECK_EQ_U(kerr, 0);
+    } else {
+        CHECK(fired);
+        CHECK_RES(r, VS_ERR_KERNEL);
+        CHECK_EQ_U(kerr, FK_INJECTED);
+    }
+    fx_check(&w.fx, w.b);
+    CHECK_RES(vs_destroy(w.b, 0, NULL), VS_OK);
+    /* Only the object whose call failed may be left: once it is given back,
+     * fx_fini finds nothing the core created. */
+    if (n != 0) {
+        fk_reclaim_injected(w.fx.fk);
+    }
+    fx_fini(&w.fx, 0);
+    test_context = saved_context;
+}
+
+static void test_destroy_injected(const vs_arch *arch)
+{
+    for (unsigned mode = 0; mode <= (FX_TABLES | FX_BATCH); mode++) {
+        uint64_t calls = 0, ignored = 0;
+        destroy_injected(arch, mode, 0, &calls);
+        CHECK(calls >= 4); /* frames, copies' source, tables: there is something to fail */
+        for (uint64_t n = 1; n <= calls; n++) {
+            destroy_injected(arch, mode, n, &ignored);
+        }
+    }
+}
+
 int main(void)
 {
     run_all_archs("inject", test_all_scenarios);
     run_all_archs("refusals", test_refusals_change_nothing);
     run_all_archs("double_fault_map", test_double_fault_map);
+    run_all_archs("destroy_injected", test_destroy_injected);
     printf("%lu injected runs\n", injected_runs);
     CHECK(injected_runs > 1000); /* the loops really ran */
     if (notes != 0) {

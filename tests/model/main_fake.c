@@ -131,7 +131,19 @@ static int fb_check_clean(void *ctx, char *msg, size_t len)
 
 static void fb_inject(void *ctx, uint64_t n)
 {
+    fakek *fk = ((fake_ctx *)ctx)->fk;
+    /* Log only while armed, and only this injection's calls: fb_reclaim
+     * reads which call failed after the operation. */
+    if (n != 0) {
+        fk_log_clear(fk);
+    }
+    fk->logging = n != 0;
     fk_fail_nth(((fake_ctx *)ctx)->fk, n, FK_FAIL_ERROR);
+}
+
+static int fb_reclaim(void *ctx)
+{
+    return fk_reclaim_injected(((fake_ctx *)ctx)->fk) != FK_OP_COUNT;
 }
 
 static int fb_fired(void *ctx)
@@ -188,7 +200,7 @@ static int run_arch(const vs_arch *arch, const options *o)
     fake_ctx f = {arch, NULL, o->no_tables};
     model_backend be = {&f,        fb_epoch_begin, fb_kernel, fb_new_root, fb_new_frame, fb_free_frame,
                         fb_verify, fb_check_clean, fb_inject, fb_fired,    FK_INJECTED,  0,
-                        0};
+                        0,         fb_reclaim};
     model_test_config cfg = {arch, o->seed, o->ops, 0, o->alloc_fail, o->kernel_fail, o->full_every, &be, o->verbose};
     int rc = model_test_run(&cfg);
     if (f.fk != NULL) {

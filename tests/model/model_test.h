@@ -44,6 +44,11 @@ typedef struct model_backend {
      * for kernels that share an address space with the test (Linux), where
      * the arch's default range is not free. */
     vs_addr range_base, range_end;
+    /* Carries out the call the last injection failed, where the core could
+     * not and went on (a free or delete refused after a committed unmap, an
+     * unmap refused in vs_destroy); returns non-zero if there was one. With
+     * it, failures are also injected into free, unmap and destroy. */
+    int (*reclaim)(void *ctx);
 } model_backend;
 
 typedef struct model_test_config {

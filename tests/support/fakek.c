@@ -857,6 +857,46 @@ void fk_log_clear(fakek *fk)
     fk->nlog = 0;
 }
 
+static const fk_call *last_injected(const fakek *fk)
+{
+    for (size_t i = fk->nlog; i > 0; i--) {
+        if (fk->log[i - 1].error == FK_INJECTED) {
+            return &fk->log[i - 1];
+        }
+    }
+    return NULL;
+}
+
+fk_op fk_reclaim_injected(fakek *fk)
+{
+    const fk_call *c = last_injected(fk);
+    if (c == NULL || c->cap == 0 || c->cap >= fk->ncaps || !fk->caps[c->cap].alive) {
+        return FK_OP_COUNT;
+    }
+    const fk_cap *k = &fk->caps[c->cap];
+    vs_cap cap = c->cap;
+    fk_op op = (fk_op)c->op;
+    switch (op) {
+    case FK_OP_FREE_OBJECT: {
+        vs_object o = {cap, k->cookie};
+        return op_free_object(fk, k->kind == FK_KIND_FRAME ? VS_OBJ_FRAME : VS_OBJ_PAGING_TABLE, k->size, &o) == 0
+                   ? op
+                   : FK_OP_COUNT;
+    }
+    case FK_OP_DELETE_CAP:
+        return op_delete_cap(fk, cap) == 0 ? op : FK_OP_COUNT;
+    case FK_OP_UNMAP_FRAME:
+        if (fk->violations != 0 && strstr(fk->first_violation, "still has frames mapped beneath") != NULL) {
+            fk->violations = 0;
+        }
+        return k->mapped && op_unmap_frame(fk, cap, k->size) == 0 ? op : FK_OP_COUNT;
+    case FK_OP_UNMAP_TABLE:
+        return k->mapped && op_unmap_table(fk, cap, k->size) == 0 ? op : FK_OP_COUNT;
+    default:
+        return FK_OP_COUNT;
+    }
+}
+
 size_t fk_log_count(const fakek *fk, fk_op op, vs_cap cap)
 {
     size_t n = 0;

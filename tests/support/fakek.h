@@ -139,6 +139,15 @@ vs_translation fk_translate_now(const fakek *fk, vs_cap root, vs_addr vaddr);
 void fk_fail_nth(fakek *fk, uint64_t n, fk_fail_mode mode);
 void fk_disarm(fakek *fk);
 void fk_log_clear(fakek *fk);
+/* Carries out the call an injection failed (the last logged injected call)
+ * where the core could not: a refused free_object / delete_cap after a
+ * committed unmap (absorbed: counted in release_failures), or a refused
+ * unmap_frame / unmap_table in vs_destroy, which goes on without it. A
+ * frame whose unmap was refused is still mapped when teardown removes the
+ * table above it: seL4 allows that, the fake notes it as a misuse, and
+ * that note is withdrawn here. Returns the op it completed, or FK_OP_COUNT
+ * if nothing was left to do. */
+fk_op fk_reclaim_injected(fakek *fk);
 /* Number of logged calls of op (since the last clear) whose cap is cap (0: any). */
 size_t fk_log_count(const fakek *fk, fk_op op, vs_cap cap);
 
