@@ -188,6 +188,12 @@ def group_inspect():
             continue
         p = run("inspect", "--json", path, expect=0)
         doc = json.loads(p.stdout)
+        import jsonschema
+        schema = json.load(open(os.path.join(os.path.dirname(SCHEMA), "vspace-inspect.schema.json")))
+        try:
+            jsonschema.Draft7Validator(schema).validate(doc)
+        except jsonschema.ValidationError as e:
+            fail(f"inspect {arch}: schema: {e.message} at {list(e.absolute_path)}")
         entry, phnum = readelf_header(path)
         if int(doc["entry"], 16) != entry or len(doc["segments"]) != phnum:
             fail(f"inspect {arch}: entry/phnum differ from readelf")
