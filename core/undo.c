@@ -75,6 +75,8 @@ vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)
     restree_remove(&vs->tree, node);
     vs->reserved_pages -= page_of(node->end - node->start);
     handles_remove(&vs->handles, node);
-    counted_alloc_put(&vs->alloc, node, sizeof *node);
+    node->child[0] = vs->dropped; /* kept for vs_destroy, which tears its pages down */
+    node->child[1] = NULL;
+    vs->dropped = node;
     return vs_end(vs, VS_OK, 0);
 }

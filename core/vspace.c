@@ -229,6 +229,12 @@ vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
     size_t failures_before = vs->release_failures;
     destroy_ctx ctx = {vs, flags};
     restree_for_each(&vs->tree, destroy_mappings, &ctx);
+    while (vs->dropped != NULL) {
+        res_node *n = vs->dropped;
+        vs->dropped = n->child[0];
+        destroy_mappings(&ctx, n);
+        counted_alloc_put(&vs->alloc, n, sizeof *n);
+    }
     tables_destroy(vs);
     shadow_destroy(&vs->shadow, &vs->alloc);
     free_nodes(vs, vs->tree.root);

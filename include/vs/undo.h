@@ -34,7 +34,8 @@ vs_result vs_table_rollback(vs_space *vs, uint64_t mark);
  * while its pages stay mapped in the shadow table and the kernel, and stops
  * counting its pages as reserved. Breaks invariant I1 on purpose: vs_check
  * and the audit report every such page as outside any reservation. The
- * pages are still torn down by vs_destroy. Errors: INVALID_ARG (NULL, or a
+ * vspace keeps the dropped range aside (its bookkeeping is still held) so
+ * vs_destroy tears its pages down and frees their frames. Errors: INVALID_ARG (NULL, or a
  * handle of another vspace). res is invalid afterwards. */
 vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res);
 

@@ -1,0 +1,457 @@
+/* The loader on the simulator, with images made for the purpose
+ * (gen_images.py): all-or-nothing under a failure injected at every
+ * bookkeeping allocation, every kernel call of the child's vspace and every
+ * frame-access call; the legacy flag caught by vs_check; ET_DYN base
+ * choice; refusals that change nothing; section lookup; warnings.
+ *
+ *   test_elf_load IMAGES_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vs/undo.h>
+
+#include "elf_sim.h"
+
+static const char *images;
+
+/* ---- a kernel interface that fails its nth call ---- */
+
+typedef struct failk {
+    vs_kernel inner;
+    uint64_t calls, fail_at; /* fail_at 0: never */
+    int fired;
+} failk;
+
+static int failing(failk *f)
+{
+    f->calls++;
+    if (f->fail_at != 0 && f->calls == f->fail_at) {
+        f->fired = 1;
+        return 1;
+    }
+    return 0;
+}
+
+enum { INJECTED = 10 }; /* seL4_NotEnoughMemory */
+
+static int fk_alloc(void *c, vs_object_kind k, unsigned s, vs_object *o)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->alloc_object(f->inner.ctx, k, s, o);
+}
+static int fk_free(void *c, vs_object_kind k, unsigned s, const vs_object *o)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->free_object(f->inner.ctx, k, s, o);
+}
+static vs_kstatus fk_map_frame(void *c, vs_cap r, vs_cap fr, vs_addr v, unsigned ps, unsigned rights, vs_cache ca)
+{
+    failk *f = c;
+    if (failing(f)) {
+        return (vs_kstatus){INJECTED, -1};
+    }
+    return f->inner.ops->map_frame(f->inner.ctx, r, fr, v, ps, rights, ca);
+}
+static vs_kstatus fk_map_table(void *c, vs_cap r, vs_cap t, unsigned l, vs_addr v)
+{
+    failk *f = c;
+    if (failing(f)) {
+        return (vs_kstatus){INJECTED, -1};
+    }
+    return f->inner.ops->map_table(f->inner.ctx, r, t, l, v);
+}
+static int fk_unmap_frame(void *c, vs_cap fr, unsigned ps)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->unmap_frame(f->inner.ctx, fr, ps);
+}
+static int fk_unmap_table(void *c, vs_cap t, unsigned l)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->unmap_table(f->inner.ctx, t, l);
+}
+static int fk_copy(void *c, vs_cap s, vs_cap *o)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->copy_cap(f->inner.ctx, s, o);
+}
+static int fk_delete(void *c, vs_cap s)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->delete_cap(f->inner.ctx, s);
+}
+static int fk_paddr(void *c, vs_cap fr, vs_addr *p)
+{
+    failk *f = c;
+    return failing(f) ? INJECTED : f->inner.ops->frame_paddr(f->inner.ctx, fr, p);
+}
+static int fk_translate(void *c, vs_cap r, vs_addr v, vs_translation *o)
+{
+    failk *f = c;
+    return f->inner.ops->translate(f->inner.ctx, r, v, o);
+}
+
+static const vs_kernel_ops failk_ops = {
+    .alloc_object = fk_alloc,
+    .free_object = fk_free,
+    .map_frame = fk_map_frame,
+    .map_table = fk_map_table,
+    .unmap_frame = fk_unmap_frame,
+    .unmap_table = fk_unmap_table,
+    .copy_cap = fk_copy,
+    .delete_cap = fk_delete,
+    .frame_paddr = fk_paddr,
+    .translate = fk_translate,
+};
+
+/* ---- a frame access that fails its nth call ---- */
+
+typedef struct failfa {
+    vs_frame_access inner;
+    uint64_t calls, fail_at;
+    int fired;
+} failfa;
+
+static int ffa_map(void *c, const vs_cap *fr, size_t n, unsigned bits, vs_frame_window *w)
+{
+    failfa *f = c;
+    f->calls++;
+    if (f->fail_at != 0 && f->calls == f->fail_at) {
+        f->fired = 1;
+        return -7;
+    }
+    return f->inner.ops->map(f->inner.ctx, fr, n, bits, w);
+}
+static int ffa_unmap(void *c, vs_frame_window *w)
+{
+    failfa *f = c;
+    f->calls++;
+    if (f->fail_at != 0 && f->calls == f->fail_at) {
+        f->fired = 1;
+        return -8;
+    }
+    return f->inner.ops->unmap(f->inner.ctx, w);
+}
+static const vs_frame_access_ops failfa_ops = {ffa_map, ffa_unmap};
+
+/* ---- state snapshots ---- */
+
+typedef struct snap {
+    be_acct acct;
+    size_t live_bytes;
+    vs_stats child, root;
+} snap;
+
+static void take(elf_sim *s, vs_space *child, snap *p)
+{
+    memset(p, 0, sizeof *p);
+    be_acct_take(s->fx.bi, &p->acct);
+    p->live_bytes = s->fx.ta.live_bytes;
+    vs_get_stats(child, &p->child);
+    vs_get_stats(s->fx.root_vs, &p->root);
+}
+
+static int same(const snap *a, const snap *b, const char *label)
+{
+    int diff = be_acct_compare(&a->acct, &b->acct, label);
+    if (a->live_bytes != b->live_bytes || memcmp(&a->child, &b->child, sizeof a->child) != 0 ||
+        memcmp(&a->root, &b->root, sizeof a->root) != 0) {
+        test_fail(__FILE__, __LINE__, "%s: vspace stats or bookkeeping bytes changed (bytes %zu -> %zu)", label,
+                  a->live_bytes, b->live_bytes);
+        diff = 1;
+    }
+    return diff;
+}
+
+static void *image(const char *name, size_t *size, vs_elf_image *img)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", images, name);
+    void *data = elf_read_file(path, size);
+    if (data == NULL) {
+        fprintf(stderr, "FATAL: cannot read %s\n", path);
+        exit(2);
+    }
+    vs_elf_diag d;
+    vs_elf_error e = vs_elf_parse(data, *size, NULL, img, &d);
+    if (e != VS_ELF_OK) {
+        fprintf(stderr, "FATAL: %s: %s\n", path, d.message);
+        exit(2);
+    }
+    return data;
+}
+
+/* Removes everything a load made: its reservations with their frames and
+ * the paging structures. */
+static void unload(vs_space *child, const vs_elf_loaded *ld)
+{
+    size_t nviol = 1;
+    CHECK_RES(vs_check(child, NULL, NULL, &nviol), VS_OK);
+    for (size_t i = 0; i < ld->plan.num_regions; i++) {
+        CHECK_RES(vs_free(child, ld->reservations[i], VS_FREE_UNMAP), VS_OK);
+    }
+    CHECK_RES(vs_table_rollback(child, 0), VS_OK);
+}
+
+/* Loads `name` into a child over the failing kernel with a failure at every
+ * allocation, then every kernel call, then every frame access call, until
+ * a run goes through without the failure firing. */
+static void inject(const char *name)
+{
+    test_context = name;
+    elf_sim s = {0};
+    elf_sim_up(&s, VS_ARCH_X86_64, 64u << 20);
+    size_t size;
+    vs_elf_image img;
+    void *data = image(name, &size, &img);
+    vs_object root;
+    CHECK_EQ_U(vs_sel4_create_root(s.fx.be, &root), 0);
+    failk fk = {vs_sel4_backend_kernel(s.fx.be), 0, 0, 0};
+    vs_config cfg = {s.fx.arch, talloc_allocator(&s.fx.ta), {&failk_ops, &fk}, root.cap, 0, 0};
+    vs_space *child = NULL;
+    CHECK_RES(vs_create(&cfg, &child), VS_OK);
+    failfa ffa = {elf_sim_access(&s), 0, 0, 0};
+    vs_frame_access fa = {&failfa_ops, &ffa, 0};
+    /* One load first: the core's handle table grows to hold the regions'
+     * reservations and keeps that capacity (the only bookkeeping a failed
+     * load may leave grown, docs/elf.md); from then on a failure must leave
+     * every byte as it was. */
+    vs_elf_loaded warm;
+    vs_elf_diag wd;
+    CHECK(vs_elf_load(child, &img, NULL, &fa, &warm, &wd) == VS_ELF_OK);
+    unload(child, &warm);
+    unsigned runs[3] = {0, 0, 0};
+    for (int mode = 0; mode < 3; mode++) {
+        for (uint64_t n = 1;; n++) {
+            snap before, after;
+            take(&s, child, &before);
+            fk.calls = ffa.calls = 0;
+            fk.fired = ffa.fired = 0;
+            fk.fail_at = mode == 1 ? n : 0;
+            ffa.fail_at = mode == 2 ? n : 0;
+            if (mode == 0) {
+                talloc_fail_nth(&s.fx.ta, n);
+            }
+            vs_elf_loaded ld;
+            vs_elf_diag d;
+            vs_elf_error e = vs_elf_load(child, &img, NULL, &fa, &ld, &d);
+            int fired = mode == 0 ? s.fx.ta.fired : mode == 1 ? fk.fired : ffa.fired;
+            talloc_disarm(&s.fx.ta);
+            fk.fail_at = ffa.fail_at = 0;
+            if (e != VS_ELF_OK) {
+                CHECK(fired);
+                CHECK(e == VS_ELF_ERR_SPACE || e == VS_ELF_ERR_FRAME_ACCESS);
+                CHECK(d.code == e && d.message[0] != '\0');
+                take(&s, child, &after);
+                if (same(&before, &after, d.message)) {
+                    break;
+                }
+                runs[mode]++;
+                continue;
+            }
+            /* Went through: undo it (everything the load made) for the next mode. */
+            unload(child, &ld);
+            take(&s, child, &after);
+            same(&before, &after, "after undoing a load by hand");
+            if (!fired) {
+                break;
+            }
+        }
+    }
+    printf("%s: failed loads undone: %u at allocations, %u at kernel calls, %u at frame access calls\n", name, runs[0],
+           runs[1], runs[2]);
+    CHECK(runs[0] > 3 && runs[1] > 3 && runs[2] >= 2);
+    CHECK_RES(vs_destroy(child, 0, NULL), VS_OK);
+    CHECK_EQ_U(vs_sel4_free_root(s.fx.be, &root), 0);
+    /* elf_sim_down destroys its own child too. */
+    elf_sim_down(&s);
+    free(data);
+}
+
+static void legacy(void)
+{
+    test_context = "legacy";
+    elf_sim s = {0};
+    elf_sim_up(&s, VS_ARCH_IA32, 64u << 20);
+    size_t size;
+    vs_elf_image img;
+    void *data = image("ia32-basic.elf", &size, &img);
+    vs_frame_access fa = elf_sim_access(&s);
+    vs_elf_loaded ld;
+    vs_elf_diag d;
+    size_t n = 0;
+    CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_OK);
+    CHECK_RES(vs_check(s.child.vs, NULL, NULL, &n), VS_OK);
+    CHECK_EQ_U(vs_reservation_count(s.child.vs), ld.plan.num_regions);
+    elf_sim_new_child(&s);
+    vs_elf_load_opts o = {VS_ELF_LOAD_FREE_RESERVATIONS, 0};
+    CHECK(vs_elf_load(s.child.vs, &img, &o, &fa, &ld, &d) == VS_ELF_OK);
+    CHECK_RES(vs_check(s.child.vs, NULL, NULL, &n), VS_ERR_INCONSISTENT);
+    CHECK(n >= ld.plan.pages); /* at least one report per page left outside any reservation */
+    CHECK_EQ_U(vs_reservation_count(s.child.vs), 0);
+    vs_stats st;
+    vs_get_stats(s.child.vs, &st);
+    CHECK_EQ_U(st.mapped_pages, ld.plan.pages);
+    CHECK_EQ_U(st.reserved_pages, 0);
+    elf_sim_down(&s);
+    free(data);
+}
+
+static void dyn_base(void)
+{
+    test_context = "dyn_base";
+    elf_sim s = {0};
+    elf_sim_up(&s, VS_ARCH_AARCH64, 64u << 20);
+    size_t size;
+    vs_elf_image img;
+    void *data = image("aarch64-dyn.elf", &size, &img);
+    vs_frame_access fa = elf_sim_access(&s);
+    vs_elf_loaded ld;
+    vs_elf_diag d;
+    vs_elf_plan plan;
+    /* The plan's base: the lowest multiple of the largest p_align >= one page. */
+    CHECK(vs_elf_plan_load(&img, NULL, &plan, &d) == VS_ELF_OK);
+    CHECK_EQ_U(plan.base, 0x1000);
+    /* A reservation in the way moves the base past it. */
+    vs_attrs attrs = attrs_rw("in-the-way");
+    vs_reservation *r;
+    CHECK_RES(vs_reserve_at(s.child.vs, 0x2000, 0x3000, &attrs, &r), VS_OK);
+    CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_OK);
+    CHECK_EQ_U(ld.plan.base, 0x5000);
+    CHECK_EQ_U(ld.plan.entry, 0x5000 + img.entry);
+    CHECK(ld.has_tls && ld.tls_vaddr == 0x5000 + 0x2800 && ld.tls_memsz == 0x80);
+    elf_sim_new_child(&s);
+    /* A base given is used; a misaligned one or 0 is refused with nothing made. */
+    vs_elf_load_opts o = {VS_ELF_LOAD_BASE_GIVEN, 0x40000000};
+    CHECK(vs_elf_load(s.child.vs, &img, &o, &fa, &ld, &d) == VS_ELF_OK);
+    CHECK_EQ_U(ld.plan.regions[0].start, 0x40000000);
+    elf_sim_new_child(&s);
+    snap before, after;
+    take(&s, s.child.vs, &before);
+    o.base = 0x40000800;
+    CHECK(vs_elf_load(s.child.vs, &img, &o, &fa, &ld, &d) == VS_ELF_ERR_BASE);
+    o.base = 0;
+    CHECK(vs_elf_load(s.child.vs, &img, &o, &fa, &ld, &d) == VS_ELF_ERR_BASE);
+    take(&s, s.child.vs, &after);
+    same(&before, &after, "refused base");
+    free(data);
+    /* ET_EXEC: a base is refused; a reservation in the way is an OVERLAP, nothing made. */
+    data = image("aarch64-basic.elf", &size, &img);
+    o.base = 0x1000;
+    CHECK(vs_elf_load(s.child.vs, &img, &o, &fa, &ld, &d) == VS_ELF_ERR_BASE);
+    CHECK_RES(vs_reserve_at(s.child.vs, 0x403000, 0x1000, &attrs, &r), VS_OK);
+    take(&s, s.child.vs, &before);
+    CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_ERR_SPACE);
+    CHECK(d.space_result == VS_ERR_OVERLAP);
+    take(&s, s.child.vs, &after);
+    same(&before, &after, "overlap");
+    /* Section lookup. */
+    vs_elf_section sec;
+    CHECK(vs_elf_find_section(&img, "__vsyscall", &sec, &d) == VS_ELF_OK);
+    CHECK_EQ_U(sec.addr, 0x402000);
+    CHECK_EQ_U(sec.size, 0x10);
+    CHECK(vs_elf_find_section(&img, "__vsyscal", &sec, &d) == VS_ELF_ERR_NO_SECTION);
+    /* Requested architecture. */
+    vs_elf_parse_opts po = {vs_arch_get(VS_ARCH_RISCV64)};
+    vs_elf_image other;
+    CHECK(vs_elf_parse(data, size, &po, &other, &d) == VS_ELF_ERR_ARCH_MISMATCH);
+    CHECK(strstr(d.message, "aarch64") != NULL && strstr(d.message, "riscv64") != NULL);
+    elf_sim_down(&s);
+    free(data);
+}
+
+static int has_warning(const vs_elf_image *img, vs_elf_warning_kind k)
+{
+    for (unsigned i = 0; i < img->num_warnings && i < VS_ELF_MAX_WARNINGS; i++) {
+        if (img->warnings[i].kind == k) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void warnings(void)
+{
+    test_context = "warnings";
+    size_t size;
+    vs_elf_image img;
+    void *data = image("riscv32-unsorted.elf", &size, &img);
+    CHECK(has_warning(&img, VS_ELF_W_UNSORTED_LOAD));
+    CHECK(!has_warning(&img, VS_ELF_W_SHARED_PAGE));
+    free(data);
+    data = image("riscv32-shared.elf", &size, &img);
+    CHECK(has_warning(&img, VS_ELF_W_SHARED_PAGE));
+    CHECK(!has_warning(&img, VS_ELF_W_UNSORTED_LOAD));
+    vs_elf_plan plan;
+    vs_elf_diag d;
+    CHECK(vs_elf_plan_load(&img, NULL, &plan, &d) == VS_ELF_OK);
+    /* text | shared page | data: three reservations, the middle one with both segments' rights. */
+    CHECK_EQ_U(plan.num_regions, 3);
+    CHECK(strcmp(plan.regions[1].name, ".text|.data") == 0);
+    CHECK_EQ_U(plan.regions[1].rights, VS_RIGHT_READ | VS_RIGHT_WRITE | VS_RIGHT_EXEC);
+    free(data);
+    data = image("x86_64-interp.elf", &size, &img);
+    CHECK(has_warning(&img, VS_ELF_W_INTERP) && img.interp != NULL && strcmp(img.interp, "/lib/ld-test.so.1") == 0);
+    vs_elf_load_opts o = {VS_ELF_LOAD_ALLOW_INTERP, 0};
+    CHECK(vs_elf_plan_load(&img, NULL, &plan, &d) == VS_ELF_ERR_NEEDS_INTERP);
+    CHECK(vs_elf_plan_load(&img, &o, &plan, &d) == VS_ELF_OK);
+    free(data);
+}
+
+/* An image with more PT_LOADs than the loader makes regions. */
+static void too_many_regions(void)
+{
+    test_context = "too_many_regions";
+    enum { N = VS_ELF_MAX_REGIONS + 1 };
+    static uint8_t buf[64 + 56 * N];
+    memset(buf, 0, sizeof buf);
+    memcpy(buf,
+           "\x7f"
+           "ELF\x02\x01\x01",
+           7);
+    buf[16] = 2;  /* ET_EXEC */
+    buf[18] = 62; /* EM_X86_64 */
+    buf[20] = 1;
+    uint64_t entry = 0x400000, phoff = 64;
+    memcpy(buf + 24, &entry, 8);
+    memcpy(buf + 32, &phoff, 8);
+    buf[52] = 64;
+    buf[54] = 56;
+    buf[56] = (uint8_t)N;
+    for (int i = 0; i < N; i++) {
+        uint8_t *p = buf + 64 + 56 * i;
+        uint32_t type = 1, flags = 4;
+        uint64_t vaddr = 0x400000 + 0x2000 * (uint64_t)i, memsz = 0x10;
+        memcpy(p, &type, 4);
+        memcpy(p + 4, &flags, 4);
+        memcpy(p + 16, &vaddr, 8);
+        memcpy(p + 40, &memsz, 8);
+    }
+    vs_elf_image img;
+    vs_elf_diag d;
+    CHECK(vs_elf_parse(buf, sizeof buf, NULL, &img, &d) == VS_ELF_OK);
+    vs_elf_plan plan;
+    CHECK(vs_elf_plan_load(&img, NULL, &plan, &d) == VS_ELF_ERR_TOO_MANY_REGIONS);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_elf_load IMAGES_DIR\n");
+        return 2;
+    }
+    images = argv[1];
+    warnings();
+    too_many_regions();
+    legacy();
+    dyn_base();
+    inject("x86_64-shared.elf");
+    inject("x86_64-dyn.elf");
+    if (test_failures != 0) {
+        printf("%u failures\n", test_failures);
+        return 1;
+    }
+    printf("all passed\n");
+    return 0;
+}
