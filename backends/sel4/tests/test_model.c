@@ -33,6 +33,11 @@ typedef struct shim {
     vs_object roots[MAX_ROOTS];
     size_t nroots;
     be_acct epoch_start;
+    /* The release or unmap the injection refused, for mb_reclaim. */
+    enum { REFUSED_NONE, REFUSED_FREE, REFUSED_DELETE, REFUSED_UNMAP_FRAME, REFUSED_UNMAP_TABLE } refused;
+    vs_object_kind refused_kind;
+    unsigned refused_size;
+    vs_object refused_obj;
 } shim;
 
 static shim S;
@@ -43,6 +48,19 @@ static int inject_now(void)
         return 0;
     }
     S.fired = 1;
+    return 1;
+}
+
+/* inject_now() for a call mb_reclaim can carry out later. */
+static int inject_refusing(int what, vs_object_kind kind, unsigned size, vs_cap cap, uintptr_t cookie)
+{
+    if (!inject_now()) {
+        return 0;
+    }
+    S.refused = what;
+    S.refused_kind = kind;
+    S.refused_size = size;
+    S.refused_obj = (vs_object){cap, cookie};
     return 1;
 }
 
@@ -67,7 +85,9 @@ static int sh_alloc_object(void *ctx, vs_object_kind kind, unsigned size, vs_obj
 
 static int sh_free_object(void *ctx, vs_object_kind kind, unsigned size, const vs_object *obj)
 {
-    return inject_now() ? INJECTED : S.real.ops->free_object(ctx, kind, size, obj);
+    return inject_refusing(REFUSED_FREE, kind, size, obj->cap, obj->cookie)
+               ? INJECTED
+               : S.real.ops->free_object(ctx, kind, size, obj);
 }
 
 static vs_kstatus sh_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
@@ -94,12 +114,16 @@ static vs_kstatus sh_map_table(void *ctx, vs_cap root, vs_cap table, unsigned le
 
 static int sh_unmap_frame(void *ctx, vs_cap frame, unsigned page_size)
 {
-    return inject_now() ? INJECTED : S.real.ops->unmap_frame(ctx, frame, page_size);
+    return inject_refusing(REFUSED_UNMAP_FRAME, VS_OBJ_FRAME, page_size, frame, 0)
+               ? INJECTED
+               : S.real.ops->unmap_frame(ctx, frame, page_size);
 }
 
 static int sh_unmap_table(void *ctx, vs_cap table, unsigned level)
 {
-    return inject_now() ? INJECTED : S.real.ops->unmap_table(ctx, table, level);
+    return inject_refusing(REFUSED_UNMAP_TABLE, VS_OBJ_PAGING_TABLE, level, table, 0)
+               ? INJECTED
+               : S.real.ops->unmap_table(ctx, table, level);
 }
 
 static int sh_copy_cap(void *ctx, vs_cap src, vs_cap *out)
@@ -109,7 +133,7 @@ static int sh_copy_cap(void *ctx, vs_cap src, vs_cap *out)
 
 static int sh_delete_cap(void *ctx, vs_cap cap)
 {
-    return inject_now() ? INJECTED : S.real.ops->delete_cap(ctx, cap);
+    return inject_refusing(REFUSED_DELETE, VS_OBJ_FRAME, 0, cap, 0) ? INJECTED : S.real.ops->delete_cap(ctx, cap);
 }
 
 static int sh_frame_paddr(void *ctx, vs_cap frame, vs_addr *paddr)
@@ -292,6 +316,35 @@ static void mb_inject(void *ctx, uint64_t n)
     (void)ctx;
     S.fail_in = n;
     S.fired = 0;
+    if (n != 0) {
+        S.refused = REFUSED_NONE;
+    }
+}
+
+/* Carries out the release or unmap the last injection refused, if its cap
+ * is still there to act on (a frame the teardown freed anyway is not). */
+static int mb_reclaim(void *ctx)
+{
+    const vs_kernel_ops *ops = S.real.ops;
+    int done = 0;
+    switch (S.refused) {
+    case REFUSED_FREE:
+        done = ops->free_object(ctx, S.refused_kind, S.refused_size, &S.refused_obj) == 0;
+        break;
+    case REFUSED_DELETE:
+        done = ops->delete_cap(ctx, S.refused_obj.cap) == 0;
+        break;
+    case REFUSED_UNMAP_FRAME:
+        done = ops->unmap_frame(ctx, S.refused_obj.cap, S.refused_size) == 0;
+        break;
+    case REFUSED_UNMAP_TABLE:
+        done = ops->unmap_table(ctx, S.refused_obj.cap, S.refused_size) == 0;
+        break;
+    default:
+        break;
+    }
+    S.refused = REFUSED_NONE;
+    return done;
 }
 
 static int mb_fired(void *ctx)
@@ -342,6 +395,7 @@ int main(int argc, char **argv)
         .inject = mb_inject,
         .fired = mb_fired,
         .injected_error = INJECTED,
+        .reclaim = mb_reclaim,
     };
     cfg.backend = &mb;
     int rc = model_test_run(&cfg);
