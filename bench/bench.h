@@ -156,6 +156,7 @@ void bench_w5_w6(const bench_config *cfg);
 /* spawn + destroy of busybox-static on the simulated x86_64 (w_spawn.c);
  * built only with the simulator and the process layer. */
 void bench_spawn(const bench_config *cfg);
+void bench_elf(const bench_config *cfg);
 /* `vspace exec /bin/busybox true` against the direct run (w_exec.c). */
 void bench_exec(const bench_config *cfg);
 

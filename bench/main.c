@@ -37,15 +37,15 @@ typedef struct bench_args {
 } bench_args;
 
 /* Workload groups for --only; W2 and W3 share their set-up. */
-enum { G_W1 = 1, G_W1C = 2, G_W2 = 4, G_W4 = 8, G_SPAWN = 16, G_EXEC = 32, G_W5 = 64 };
+enum { G_W1 = 1, G_W1C = 2, G_W2 = 4, G_W4 = 8, G_SPAWN = 16, G_EXEC = 32, G_W5 = 64, G_ELF = 128 };
 
 static unsigned group_bit(const char *name)
 {
     static const struct {
         const char *name;
         unsigned bit;
-    } groups[] = {{"W1", G_W1}, {"W1c", G_W1C}, {"W2", G_W2},       {"W3", G_W2},    {"W4", G_W4},
-                  {"W5", G_W5}, {"W6", G_W5},   {"spawn", G_SPAWN}, {"exec", G_EXEC}};
+    } groups[] = {{"W1", G_W1}, {"W1c", G_W1C}, {"W2", G_W2},       {"W3", G_W2},     {"W4", G_W4},
+                  {"W5", G_W5}, {"W6", G_W5},   {"spawn", G_SPAWN}, {"exec", G_EXEC}, {"elf", G_ELF}};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
         if (strcmp(groups[i].name, name) == 0) {
             return groups[i].bit;
@@ -81,7 +81,7 @@ static void usage(FILE *f)
     fputs("usage: vspace-bench [--quick] [--json FILE] [--only GROUP]... [--per-page-kernel]\n"
           "  --quick       smaller sizes and fewer repetitions (a few seconds)\n"
           "  --json FILE   also write the results as a JSON array to FILE\n"
-          "  --only GROUP  run only W1, W1c, W2 (with W3), W3 (with W2), W4, W5 (with W6), W6, spawn or exec;\n"
+          "  --only GROUP  run only W1, W1c, W2 (with W3), W3 (with W2), W4, W5 (with W6), W6, spawn, exec or elf;\n"
           "                repeatable\n"
           "  --per-page-kernel  leave out the kernel's optional batch calls (map_frames,\n"
           "                unmap_frames): one kernel call per page, as on seL4\n",
@@ -121,6 +121,11 @@ int main(int argc, char **argv)
 #ifdef VSPACE_BENCH_SPAWN
     if (run & G_SPAWN) {
         bench_spawn(&cfg);
+    }
+#endif
+#ifdef VSPACE_BENCH_ELF
+    if (run & G_ELF) {
+        bench_elf(&cfg);
     }
 #endif
     if (run & G_EXEC) {
