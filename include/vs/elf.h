@@ -215,8 +215,10 @@ typedef struct vs_elf_parse_opts {
 } vs_elf_parse_opts;
 
 /* Validates the image in [data, data + size) against every rule of
- * vs_elf_error's parser group (in the order listed there, so a file that
- * breaks several rules gets the first) and fills *out. Reads nothing
+ * vs_elf_error's parser group (the header's rules in the order listed, then
+ * each program header's, then those across segments: NO_LOAD, overlap, user
+ * range, entry; a file breaking several gets the first, docs/elf.md) and
+ * fills *out. Reads nothing
  * outside the buffer, allocates nothing. Errors: EMPTY .. INTERP (parser
  * group), INVALID_ARG for out NULL. On error *out is unspecified. */
 vs_elf_error vs_elf_parse(const void *data, size_t size, const vs_elf_parse_opts *opts, vs_elf_image *out,
