@@ -20,6 +20,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0xe0000000u,
                 .user_base = 0x1000u,
                 .user_end = 0xe0000000u,
+                .va_end = 0x100000000ull,
             },
         [VS_ARCH_X86_64] =
             {
@@ -33,6 +34,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0x00007ffffffff000ull,
                 .user_base = 0x1000u,
                 .user_end = 0x00007ffffffff000ull,
+                .va_end = 0x0000800000000000ull,
             },
         [VS_ARCH_AARCH32] =
             {
@@ -46,6 +48,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0xe0000000u,
                 .user_base = 0x1000u,
                 .user_end = 0xe0000000u,
+                .va_end = 0x100000000ull,
             },
         [VS_ARCH_AARCH64] =
             {
@@ -59,6 +62,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0x00007fffffffffffull,
                 .user_base = 0x1000u,
                 .user_end = 0x00007ffffffff000ull,
+                .va_end = 0x0000800000000000ull,
             },
         [VS_ARCH_RISCV32] =
             {
@@ -72,6 +76,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0x80000000u,
                 .user_base = 0x1000u,
                 .user_end = 0x80000000u,
+                .va_end = 0x100000000ull,
             },
         [VS_ARCH_RISCV64] =
             {
@@ -85,6 +90,7 @@ static const vs_arch arch_table[VS_ARCH_COUNT] =
                 .user_top = 0x0000003ffffff000ull,
                 .user_base = 0x1000u,
                 .user_end = 0x0000003ffffff000ull,
+                .va_end = 0x0000004000000000ull,
             },
 };
 

@@ -164,6 +164,9 @@ static vs_result map_args(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_b
     }
     *size = (uint64_t)n << size_bits;
     range_check rc = vs_range_check(vs, vaddr, *size);
+    if (rc.result == VS_OK && vaddr + *size > vs->arch->user_end) {
+        rc = (range_check){VS_ERR_OUT_OF_RANGE, "range reaches the kernel's part of the address space (user_end)"};
+    }
     return rc.result == VS_OK ? VS_OK : vs_fail(vs, rc.result, rc.reason, vaddr);
 }
 

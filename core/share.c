@@ -65,6 +65,9 @@ static vs_result share_pages(vs_space *dst, vs_addr dst_vaddr, const vs_space *s
         return vs_fail(dst, VS_ERR_INVALID_ARG, "vspaces are NULL, the same, or of different architectures", 0);
     }
     range_check rc = vs_range_check(dst, dst_vaddr, size);
+    if (rc.result == VS_OK && dst_vaddr + size > dst->arch->user_end) {
+        rc = (range_check){VS_ERR_OUT_OF_RANGE, "range reaches the kernel's part of the address space (user_end)"};
+    }
     if (rc.result != VS_OK) {
         return vs_fail(dst, rc.result, rc.reason, dst_vaddr);
     }

@@ -33,8 +33,8 @@ vs_result vs_config_check(const vs_config *c, const char **reason)
             why = "config range is not page aligned";
         } else if (c->range_base >= c->range_end) {
             why = "config range is empty or inverted (range_end <= range_base)";
-        } else if (c->range_end > c->arch->user_end) {
-            why = "config.range_end is beyond the architecture's user_end";
+        } else if (c->range_end > c->arch->va_end) {
+            why = "config.range_end is beyond the architecture's va_end (the end of the user half)";
         }
     }
     if (reason != NULL) {

@@ -186,13 +186,38 @@ static vs_result make_vspace(vs_process *p, const vs_spawn_opts *o, vs_spawn_err
                          k);
     }
     p->info.vspace_root = p->root.cap;
-    vs_config cfg = {p->arch, p->env.mem, vs_sel4_backend_kernel(p->env.be), p->root.cap, o->range_base, o->range_end};
+    /* By default the range reaches the end of the user half, so that the
+     * kernel's top of it can be reserved ("kernel", below). */
+    int whole = o->range_base == 0 && o->range_end == 0;
+    vs_config cfg = {p->arch,
+                     p->env.mem,
+                     vs_sel4_backend_kernel(p->env.be),
+                     p->root.cap,
+                     whole ? p->arch->user_base : o->range_base,
+                     whole ? p->arch->va_end : o->range_end};
     vs_result r = vs_create(&cfg, &p->vs);
     if (r != VS_OK) {
         p->vs = NULL;
         const char *why = "cannot create the child's vspace";
         vs_config_check(&cfg, &why);
         return proc_fail(err, r, VS_SPAWN_STAGE_VSPACE, why, 0, 0);
+    }
+    return VS_OK;
+}
+
+/* The kernel's top of the address space, [user_end, range end), as a
+ * reservation named "kernel" with no rights (the core never maps there). */
+static vs_result make_kernel_reservation(vs_process *p, const vs_spawn_opts *o, vs_spawn_error *err)
+{
+    int whole = o->range_base == 0 && o->range_end == 0;
+    vs_addr end = whole ? p->arch->va_end : o->range_end;
+    if (end <= p->arch->user_end) {
+        return VS_OK;
+    }
+    vs_attrs attrs = {"kernel", 0, VS_CACHE_DEFAULT};
+    vs_result r = vs_reserve_at(p->vs, p->arch->user_end, end - p->arch->user_end, &attrs, NULL);
+    if (r != VS_OK) {
+        return proc_fail_vs(err, p->vs, r, VS_SPAWN_STAGE_KERNEL_RESERVATION);
     }
     return VS_OK;
 }
@@ -396,6 +421,9 @@ vs_result vs_process_spawn(const vs_spawn_env *env, vs_arch_id arch, const void 
     p->info.arch = arch;
 
     r = make_vspace(p, o, err);
+    if (r == VS_OK) {
+        r = make_kernel_reservation(p, o, err);
+    }
     if (r == VS_OK) {
         r = load_elf(p, elf, elf_size, o, err);
     }

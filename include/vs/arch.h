@@ -48,6 +48,10 @@ typedef struct vs_arch {
     uint64_t user_top;                          /* seL4_UserTop: first address user level cannot use */
     uint64_t user_base;                         /* lowest address vspace hands out by default (page 0 stays unmapped) */
     uint64_t user_end; /* exclusive end of the default managed range: user_top rounded down to a page */
+    uint64_t va_end;   /* exclusive end of the user half of the address space: 2^32 on the 32-bit
+                          archs, 2^47 on x86_64 and aarch64 (the canonical lower half; seL4 lets
+                          user level no further), 2^38 on riscv64 (Sv39 lower half). [user_end,
+                          va_end) is the kernel's: a vspace may reserve it, never map it */
 } vs_arch;
 
 /* The descriptor for id, or NULL if id is not a vs_arch_id. */

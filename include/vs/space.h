@@ -91,7 +91,10 @@ typedef struct vs_page {
  * alloc/free or kernel ops; a kernel ops table missing any operation other
  * than the optional translate, map_frames and unmap_frames; root 0 (the
  * null cap); a range not page aligned, empty, inverted or beyond the arch's
- * user_end. */
+ * va_end. A range may reach past user_end (up to va_end) so that the
+ * kernel's top of the address space can be reserved and named; no page
+ * at or above user_end is ever mapped (vs_map, vs_map_new and vs_share
+ * refuse with OUT_OF_RANGE). */
 vs_result vs_config_check(const vs_config *config, const char **reason);
 
 /* Creates an empty vspace. Errors: INVALID_ARG (NULL out, or a config

@@ -185,7 +185,8 @@ static void check_registers(const vs_process_info *info)
 typedef struct names_ctx {
     const vs_space *vs;
     int unnamed_with_pages;
-    int have_stack, have_ipc, have_text;
+    int have_stack, have_ipc, have_text, have_kernel;
+    const vs_arch *arch;
 } names_ctx;
 
 static int visit_res(void *ctx, const vs_reservation *res)
@@ -198,6 +199,13 @@ static int visit_res(void *ctx, const vs_reservation *res)
     }
     n->have_stack += strcmp(i.name, "stack") == 0;
     n->have_ipc += strcmp(i.name, "ipc-buffer") == 0;
+    if (strcmp(i.name, "kernel") == 0) {
+        n->have_kernel++;
+        CHECK_EQ_U(i.start, n->arch->user_end);
+        CHECK_EQ_U(i.end, n->arch->va_end);
+        CHECK_EQ_U(i.mapped_pages, 0);
+        CHECK_EQ_U(i.rights, 0);
+    }
     n->have_text += (i.rights & VS_RIGHT_EXEC) != 0 && strcmp(i.name, "stack") != 0;
     return 0;
 }
@@ -212,8 +220,9 @@ static void check_counts(vs_space *vs)
     CHECK_EQ_U(s.kernel_pages, s.mapped_pages);
     CHECK_EQ_U(s.mapped_outside, 0);
     CHECK(s.mapped_pages > 0);
-    names_ctx n = {vs, 0, 0, 0, 0};
+    names_ctx n = {vs, 0, 0, 0, 0, 0, vs_get_arch(vs)};
     vs_for_each_reservation(vs, visit_res, &n);
+    CHECK_EQ_U(n.have_kernel, 1);
     CHECK_EQ_U(n.unnamed_with_pages, 0);
     CHECK_EQ_U(n.have_stack, 1);
     CHECK_EQ_U(n.have_ipc, 1);

@@ -61,7 +61,7 @@ static void test_create_invalid(const vs_arch *arch)
     expect_invalid(&s, c);
     c.range_base = 0x30000, c.range_end = 0x20000;
     expect_invalid(&s, c);
-    c.range_base = 0x10000, c.range_end = arch->user_end + PAGE_SIZE;
+    c.range_base = 0x10000, c.range_end = arch->va_end + PAGE_SIZE;
     expect_invalid(&s, c);
     vs_space *vs = NULL;
     CHECK_RES(vs_create(NULL, &vs), VS_ERR_INVALID_ARG);
@@ -256,6 +256,27 @@ static void test_create_ok(const vs_arch *arch)
     setup_fini(&s);
 }
 
+/* A range may reach past user_end up to va_end, the end of the user half:
+ * the kernel's top of the address space can then be reserved (named), but
+ * nothing is ever mapped there; below user_end mapping works as ever. */
+static void test_create_kernel_top(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, arch->va_end, FX_TABLES);
+    vs_attrs k = {"kernel", 0, VS_CACHE_DEFAULT};
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(fx.vs, arch->user_end, arch->va_end - arch->user_end, &k, NULL), VS_OK);
+    CHECK_RES(vs_map_new(fx.vs, arch->user_end, 1, 12), VS_ERR_OUT_OF_RANGE);
+    CHECK_RES(vs_reserve_at(fx.vs, arch->user_end - 2 * PAGE_SIZE, 2 * PAGE_SIZE, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map_new(fx.vs, arch->user_end - 2 * PAGE_SIZE, 2, 12), VS_OK);
+    vs_stats st;
+    vs_get_stats(fx.vs, &st);
+    CHECK_EQ_U(st.mapped_pages, 2);
+    CHECK_EQ_U(st.reserved_pages, 2 + (arch->va_end - arch->user_end) / PAGE_SIZE);
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 static void test_create_no_memory(const vs_arch *arch)
 {
     setup s;
@@ -271,6 +292,7 @@ int main(void)
 {
     run_all_archs("create_invalid", test_create_invalid);
     run_all_archs("create_ok", test_create_ok);
+    run_all_archs("create_kernel_top", test_create_kernel_top);
     run_all_archs("create_no_memory", test_create_no_memory);
     run_all_archs("create_hostile_config", test_create_hostile_config);
     run_all_archs("null_getters", test_null_getters);
