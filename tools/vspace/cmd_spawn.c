@@ -282,14 +282,27 @@ static void print_pages(const vs_space *vs, int json)
 
 /* ---- the run ---- */
 
+/* The registers as the TCB holds them; the process's own record if the
+ * kernel cannot be asked. */
+static machine_regs registers(const vs_process_info *info)
+{
+    machine_regs r;
+    if (machine_read_registers(info->arch, info->tcb, &r) != 0) {
+        r = (machine_regs){info->entry, info->sp, info->atexit_reg};
+    }
+    return r;
+}
+
 static void print_header(const spawn_args *a, const vs_process_info *info, const machine *m)
 {
     const vs_startstack_abi_info *abi = vs_startstack_abi(info->arch);
+    machine_regs regs = registers(info);
     printf("Spawned %s on a simulated seL4 (%s) as a child of the root task%s.\n", a->path, m->arch->name,
            a->legacy ? ", loading it like libsel4utils (ELF reservations dropped after loading)" : "");
-    printf("  entry (pc) 0x%llx, %s 0x%llx, %s 0x%llx; stack 0x%llx-0x%llx with guard page 0x%llx-0x%llx%s\n",
-           (unsigned long long)info->entry, abi->sp_reg, (unsigned long long)info->sp, abi->atexit_reg,
-           (unsigned long long)info->atexit_reg, (unsigned long long)info->stack_base,
+    printf("  entry 0x%llx; registers in the TCB: pc 0x%llx, %s 0x%llx, %s 0x%llx\n", (unsigned long long)info->entry,
+           (unsigned long long)regs.pc, abi->sp_reg, (unsigned long long)regs.sp, abi->atexit_reg,
+           (unsigned long long)regs.atexit);
+    printf("  stack 0x%llx-0x%llx with guard page 0x%llx-0x%llx%s\n", (unsigned long long)info->stack_base,
            (unsigned long long)info->stack_top, (unsigned long long)info->guard_base,
            (unsigned long long)info->stack_base, info->stack_exec ? " (executable)" : "");
     printf("  IPC buffer 0x%llx; AT_PHDR 0x%llx (%u entries of %u bytes); thread %s\n\n",
@@ -300,14 +313,15 @@ static void print_header(const spawn_args *a, const vs_process_info *info, const
 static void print_json_head(const spawn_args *a, const vs_process_info *info, const machine *m)
 {
     const vs_startstack_abi_info *abi = vs_startstack_abi(info->arch);
+    machine_regs regs = registers(info);
     printf("{\"tool\": \"vspace\", \"command\": \"spawn\", \"file\": ");
     vs_json_string(stdout, a->path);
     printf(", \"arch\": \"%s\", \"legacy_free_elf_reservations\": %s,\n\"entry\": \"0x%llx\", ", m->arch->name,
            a->legacy ? "true" : "false", (unsigned long long)info->entry);
-    printf("\"registers\": {\"pc\": \"0x%llx\", \"sp\": \"0x%llx\"", (unsigned long long)info->entry,
-           (unsigned long long)info->sp);
+    printf("\"registers\": {\"pc\": \"0x%llx\", \"sp\": \"0x%llx\"", (unsigned long long)regs.pc,
+           (unsigned long long)regs.sp);
     if (strcmp(abi->atexit_reg, "pc") != 0 && strcmp(abi->atexit_reg, "sp") != 0) {
-        printf(", \"%s\": \"0x%llx\"", abi->atexit_reg, (unsigned long long)info->atexit_reg);
+        printf(", \"%s\": \"0x%llx\"", abi->atexit_reg, (unsigned long long)regs.atexit);
     }
     printf("}");
 }

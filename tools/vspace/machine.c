@@ -89,3 +89,32 @@ int machine_virt_read(vs_cap root, vs_addr vaddr, void *buf, size_t len)
 {
     return sel4sim_vs_read(root, vaddr, buf, len);
 }
+
+int machine_read_registers(vs_arch_id arch, vs_cap tcb, machine_regs *out)
+{
+    seL4_UserContext r;
+    memset(&r, 0, sizeof r);
+    seL4_Error err = seL4_TCB_ReadRegisters((seL4_CPtr)tcb, 0, 0, sizeof r / sizeof(seL4_Word), &r);
+    if (err != seL4_NoError) {
+        return (int)err;
+    }
+    /* The simulator's seL4_UserContext carries every architecture's fields. */
+    switch (arch) {
+    case VS_ARCH_X86_64:
+        *out = (machine_regs){r.rip, r.rsp, r.rdx};
+        break;
+    case VS_ARCH_IA32:
+        *out = (machine_regs){r.eip, r.esp, r.edx};
+        break;
+    case VS_ARCH_AARCH32:
+        *out = (machine_regs){r.pc, r.sp, r.r0};
+        break;
+    case VS_ARCH_AARCH64:
+        *out = (machine_regs){r.pc, r.sp, r.x0};
+        break;
+    default:
+        *out = (machine_regs){r.pc, r.sp, r.a0};
+        break;
+    }
+    return 0;
+}

@@ -35,4 +35,13 @@ int machine_phys_read(vs_addr paddr, void *buf, size_t len);
  * walk): 0 or -1. */
 int machine_virt_read(vs_cap root, vs_addr vaddr, void *buf, size_t len);
 
+/* The registers the thread will start with, read back from the TCB (cap
+ * tcb in the root task's CSpace) with seL4_TCB_ReadRegisters: instruction
+ * pointer, stack pointer, and the psABI's atexit register. 0 or the
+ * seL4_Error. */
+typedef struct machine_regs {
+    vs_addr pc, sp, atexit;
+} machine_regs;
+int machine_read_registers(vs_arch_id arch, vs_cap tcb, machine_regs *out);
+
 #endif
