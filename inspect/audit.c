@@ -122,6 +122,14 @@ static void scan_kernel(auditor *a)
     vs_addr base;
     vs_addr end;
     vs_get_range(a->vs, &base, &end);
+    /* A range may reach past user_end to reserve the kernel's top of the
+     * address space; nothing there is ever the vspace's, and what the kernel
+     * maps there is its own (on ia32 and aarch32 its window in every
+     * address space). */
+    const vs_arch *arch = vs_get_arch(a->vs);
+    if (end > arch->user_end) {
+        end = arch->user_end;
+    }
     for (vs_addr va = base; va < end;) {
         vs_translation t;
         int err = translate(a, va, &t);

@@ -240,6 +240,7 @@ typedef struct spawn_case {
     unsigned stack_page_bits;
     uint64_t stack_size;
     unsigned flags;
+    int exec_stack; /* the image asks for an executable stack */
 } spawn_case;
 
 static void check_process(tenv *t, vs_process *p, const blob *img, const spawn_case *c)
@@ -389,7 +390,12 @@ static void check_process(tenv *t, vs_process *p, const blob *img, const spawn_c
     CHECK_EQ_U(sel4sim_translate((seL4_CPtr)root, (seL4_Word)info.stack_base, &tr), seL4_NoError);
     CHECK(tr.found && tr.write);
     CHECK_EQ_U(tr.size_bits, c->stack_page_bits ? c->stack_page_bits : 12);
-    CHECK(!(si.rights & VS_RIGHT_EXEC)); /* the images ask for a non-executable stack */
+    /* PT_GNU_STACK decides (the execstack image asks for PF_X). */
+    CHECK_EQ_U((si.rights & VS_RIGHT_EXEC) != 0, c->exec_stack);
+    CHECK_EQ_U(info.stack_exec, c->exec_stack);
+    if (arch->id != VS_ARCH_IA32 && arch->id != VS_ARCH_X86_64) { /* x86 libsel4 has no execute-never */
+        CHECK_EQ_U(tr.exec != 0, c->exec_stack);
+    }
     check_counts(vs);
 }
 
@@ -473,9 +479,9 @@ static void test_args(tenv *t, vs_arch_id arch, const blob *img, unsigned flags)
     memset(longenv + 5, 'e', sizeof longenv - 6);
     const char *argv[] = {"/bin/hello", "", "second", longarg, ""};
     const char *envp[] = {"HOME=/", "EMPTY=", "", longenv};
-    spawn_case c = {argv, 5, envp, 4, 0x1234, 0, 0, flags};
+    spawn_case c = {argv, 5, envp, 4, 0x1234, 0, 0, flags, 0};
     spawn_check_destroy(t, arch, img, &c);
-    spawn_case none = {NULL, 0, NULL, 0, 7, 0, 0, flags};
+    spawn_case none = {NULL, 0, NULL, 0, 7, 0, 0, flags, 0};
     spawn_check_destroy(t, arch, img, &none);
 }
 
@@ -498,7 +504,7 @@ static void test_high(tenv *t, vs_arch_id arch, const blob *img)
     const vs_arch *a = vs_arch_get(arch);
     const char *argv[] = {"hello-high", "x"};
     unsigned bits = large_bits(a);
-    spawn_case c = {argv, 2, NULL, 0, 99, bits, (uint64_t)1 << bits, 0};
+    spawn_case c = {argv, 2, NULL, 0, 99, bits, (uint64_t)1 << bits, 0, 0};
     warm_up(t, arch, img, &c);
     acct before;
     take(t, &before);
@@ -529,7 +535,7 @@ static void test_injection(tenv *t, vs_arch_id arch, const blob *img)
 {
     const char *argv[] = {"inj", "a"};
     const char *envp[] = {"K=V"};
-    spawn_case c = {argv, 2, envp, 1, 3, 0, 0, VS_SPAWN_FAULT_EP | VS_SPAWN_RESUME};
+    spawn_case c = {argv, 2, envp, 1, 3, 0, 0, VS_SPAWN_FAULT_EP | VS_SPAWN_RESUME, 0};
     warm_up(t, arch, img, &c);
     acct before;
     take(t, &before);
@@ -590,7 +596,7 @@ static void test_injection(tenv *t, vs_arch_id arch, const blob *img)
 static void test_loop(tenv *t, vs_arch_id arch, const blob *img, unsigned rounds)
 {
     const char *argv[] = {"loop"};
-    spawn_case c = {argv, 1, NULL, 0, 5, 0, 0, VS_SPAWN_FAULT_EP};
+    spawn_case c = {argv, 1, NULL, 0, 5, 0, 0, VS_SPAWN_FAULT_EP, 0};
     warm_up(t, arch, img, &c);
     acct before;
     take(t, &before);
@@ -609,6 +615,47 @@ static void test_loop(tenv *t, vs_arch_id arch, const blob *img, unsigned rounds
     same(t, &before, "after the spawn/destroy loop");
 }
 
+/* PT_GNU_STACK with PF_X: the stack is executable. */
+static void test_execstack(tenv *t, vs_arch_id arch, const blob *img)
+{
+    const char *argv[] = {"execstack"};
+    spawn_case c = {argv, 1, NULL, 0, 11, 0, 0, 0, 1};
+    spawn_check_destroy(t, arch, img, &c);
+}
+
+/* The legacy loader (libsel4utils without a region array): the ELF
+ * reservations are dropped after loading. The audit must see exactly the
+ * image's pages outside any reservation, and destroy must still return
+ * everything. */
+static void test_legacy(tenv *t, vs_arch_id arch, const blob *img)
+{
+    const char *argv[] = {"legacy"};
+    spawn_case c = {argv, 1, NULL, 0, 12, 0, 0, VS_SPAWN_FREE_ELF_RESERVATIONS, 0};
+    warm_up(t, arch, img, &c);
+    acct before;
+    take(t, &before);
+    vs_process *p = NULL;
+    vs_spawn_error err;
+    CHECK_RES(spawn(t, arch, img, &c, &p, &err), VS_OK);
+    if (p == NULL) {
+        return;
+    }
+    vs_space *vs = vs_process_space(p);
+    vs_process_info info;
+    vs_process_get_info(p, &info);
+    vs_audit_summary s;
+    CHECK_RES(vs_audit(vs, NULL, NULL, &s), VS_ERR_INCONSISTENT);
+    /* Outside: everything but the stack and the IPC buffer. */
+    uint64_t stack_pages = (info.stack_top - info.stack_base) / 4096;
+    CHECK(s.mapped_outside > 0);
+    CHECK_EQ_U(s.mapped_outside, s.mapped_pages - stack_pages - 1);
+    CHECK_EQ_U(s.kernel_pages, s.mapped_pages);
+    vs_reservation *res = NULL;
+    CHECK_RES(vs_find(vs, info.entry, &res), VS_ERR_NOT_RESERVED);
+    CHECK_RES(vs_process_destroy(p, NULL), VS_OK);
+    same(t, &before, "after destroying a legacy-loaded process");
+}
+
 /* Refusals: each leaves nothing behind. */
 static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
 {
@@ -620,12 +667,12 @@ static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
     static char big[40000];
     memset(big, 'b', sizeof big - 1);
     const char *argv[] = {"x", big};
-    spawn_case c = {argv, 2, NULL, 0, 1, 0, 16384, 0};
+    spawn_case c = {argv, 2, NULL, 0, 1, 0, 16384, 0, 0};
     CHECK_RES(spawn(t, arch, img, &c, &p, &err), VS_ERR_NO_SPACE);
     CHECK(err.stage == VS_SPAWN_STAGE_STACK);
     /* A truncated image. */
     blob half = {img->data, 40};
-    spawn_case ok = {argv, 1, NULL, 0, 1, 0, 0, 0};
+    spawn_case ok = {argv, 1, NULL, 0, 1, 0, 0, 0, 0};
     CHECK_RES(spawn(t, arch, &half, &ok, &p, &err), VS_ERR_INVALID_ARG);
     CHECK(err.stage == VS_SPAWN_STAGE_ELF);
     CHECK(err.elf_message[0] != '\0');
@@ -634,7 +681,7 @@ static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
     vs_spawn_opts o = {0};
     CHECK_RES(vs_process_spawn(&t->se, other, img->data, img->size, &o, &p, &err), VS_ERR_INVALID_ARG);
     /* A stack page size the arch does not have. */
-    spawn_case bad = {argv, 1, NULL, 0, 1, 13, 0, 0};
+    spawn_case bad = {argv, 1, NULL, 0, 1, 13, 0, 0, 0};
     CHECK_RES(spawn(t, arch, img, &bad, &p, &err), VS_ERR_INVALID_ARG);
     /* A CSpace too small for the fixed slots. */
     vs_spawn_opts tiny = {.argv = argv, .argc = 1, .cspace_bits = 2};
@@ -660,7 +707,9 @@ int main(int argc, char **argv)
     blob img = load_file(path);
     snprintf(path, sizeof path, "%s/hello-high-%s", argv[2], a->name);
     blob high = load_file(path);
-    if (img.size == 0 || high.size == 0) {
+    snprintf(path, sizeof path, "%s/hello-execstack-%s", argv[2], a->name);
+    blob xstack = load_file(path);
+    if (img.size == 0 || high.size == 0 || xstack.size == 0) {
         fprintf(stderr, "cannot read the test images in %s\n", argv[2]);
         return 2;
     }
@@ -674,6 +723,8 @@ int main(int argc, char **argv)
     test_args(&t, a->id, &img, VS_SPAWN_RESUME | VS_SPAWN_FAULT_EP);
     test_high(&t, a->id, &high);
     test_errors(&t, a->id, &img);
+    test_execstack(&t, a->id, &xstack);
+    test_legacy(&t, a->id, &img);
     test_injection(&t, a->id, &img);
     test_loop(&t, a->id, &img, a->id == VS_ARCH_X86_64 ? 1000 : 100);
     if (a->id == VS_ARCH_X86_64) {
@@ -681,7 +732,7 @@ int main(int argc, char **argv)
         if (bb.size > 0 && bb.data[4] == 2 && le(bb.data + 18, 2) == 62) {
             const char *bargv[] = {"busybox", "echo", "", "hello world"};
             const char *benv[] = {"PATH=/bin", "TERM="};
-            spawn_case c = {bargv, 4, benv, 2, 2024, 0, 0, VS_SPAWN_RESUME};
+            spawn_case c = {bargv, 4, benv, 2, 2024, 0, 0, VS_SPAWN_RESUME, 0};
             spawn_check_destroy(&t, a->id, &bb, &c);
         } else {
             test_fail(__FILE__, __LINE__, "/bin/busybox (busybox-static, x86_64) is missing");
@@ -691,6 +742,7 @@ int main(int argc, char **argv)
     down(&t);
     free(img.data);
     free(high.data);
+    free(xstack.data);
     if (test_failures) {
         fprintf(stderr, "%s: %u failures\n", ctx, test_failures);
         return 1;
