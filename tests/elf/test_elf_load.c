@@ -406,10 +406,10 @@ static void too_many_regions(void)
     enum { N = VS_ELF_MAX_REGIONS + 1 };
     static uint8_t buf[64 + 56 * N];
     memset(buf, 0, sizeof buf);
-    memcpy(buf,
-           "\x7f"
-           "ELF\x02\x01\x01",
-           7);
+    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2, 1, 1}; /* ELF64, little-endian, EV_CURRENT */
+    for (size_t i = 0; i < sizeof ident; i++) {
+        buf[i] = ident[i];
+    }
     buf[16] = 2;  /* ET_EXEC */
     buf[18] = 62; /* EM_X86_64 */
     buf[20] = 1;
@@ -423,8 +423,10 @@ static void too_many_regions(void)
         uint8_t *p = buf + 64 + 56 * i;
         uint32_t type = 1, flags = 4;
         uint64_t vaddr = 0x400000 + 0x2000 * (uint64_t)i, memsz = 0x10;
-        memcpy(p, &type, 4);
-        memcpy(p + 4, &flags, 4);
+        for (int b = 0; b < 4; b++) {
+            p[b] = (uint8_t)(type >> (8 * b));
+            p[4 + b] = (uint8_t)(flags >> (8 * b));
+        }
         memcpy(p + 16, &vaddr, 8);
         memcpy(p + 40, &memsz, 8);
     }
