@@ -615,6 +615,71 @@ static void test_loop(tenv *t, vs_arch_id arch, const blob *img, unsigned rounds
     same(t, &before, "after the spawn/destroy loop");
 }
 
+/* Pages of the root task shared into the child (boot info, init data):
+ * each lands in a reservation of the given name holding copies of the same
+ * frames (the child reads the root task's bytes), is announced in auxv when
+ * asked, and comes back on destroy. */
+static void test_shared(tenv *t, vs_arch_id arch, const blob *img)
+{
+    vs_space *root = t->fx.root_vs;
+    vs_attrs rw = {"init-src", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    vs_reservation *src = NULL;
+    CHECK_RES(vs_reserve(root, 3 * 4096, 0, &rw, &src), VS_OK);
+    vs_reservation_info si = {0};
+    vs_reservation_get_info(root, src, &si);
+    CHECK_RES(vs_map_new(root, si.start, 3, 12), VS_OK);
+    static const char msg[] = "init data from the root task";
+    CHECK_EQ_U(sel4sim_vs_write(seL4_CapInitThreadVSpace, si.start + 4096 + 100, msg, sizeof msg), 0);
+    const char *argv[] = {"shared"};
+    vs_spawn_shared sh[2] = {{"bootinfo", si.start, 4096, VS_RIGHT_READ, VS_AT_SEL4_BOOT_INFO},
+                             {"init-data", si.start + 4096, 2 * 4096, VS_RIGHT_READ | VS_RIGHT_WRITE, 0}};
+    vs_spawn_opts o = {.argv = argv, .argc = 1, .shared = sh, .num_shared = 2, .random_seed = 4};
+    vs_process *p = NULL;
+    vs_spawn_error err;
+    acct before;
+    CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &o, &p, &err), VS_OK); /* warm-up */
+    vs_process_destroy(p, NULL);
+    take(t, &before);
+    CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &o, &p, &err), VS_OK);
+    if (p == NULL) {
+        return;
+    }
+    vs_process_info info;
+    vs_process_get_info(p, &info);
+    vs_space *vs = vs_process_space(p);
+    vs_cap croot = info.vspace_root;
+    for (int i = 0; i < 2; i++) {
+        vs_reservation *res = NULL;
+        CHECK_RES(vs_find(vs, info.shared_vaddr[i], &res), VS_OK);
+        vs_reservation_info ri = {0};
+        vs_reservation_get_info(vs, res, &ri);
+        CHECK(strcmp(ri.name, sh[i].name) == 0);
+        CHECK_EQ_U(ri.end - ri.start, sh[i].size);
+        CHECK_EQ_U(ri.mapped_pages, sh[i].size / 4096);
+        for (uint64_t off = 0; off < sh[i].size; off += 4096) {
+            sel4sim_translation a, b;
+            CHECK_EQ_U(sel4sim_translate((seL4_CPtr)croot, (seL4_Word)(info.shared_vaddr[i] + off), &a), 0);
+            CHECK_EQ_U(sel4sim_translate(seL4_CapInitThreadVSpace, (seL4_Word)(sh[i].src_vaddr + off), &b), 0);
+            CHECK(a.found && b.found && a.paddr == b.paddr);
+            CHECK_EQ_U(a.write != 0, (sh[i].rights & VS_RIGHT_WRITE) != 0);
+        }
+    }
+    char got[sizeof msg];
+    CHECK_EQ_U(sel4sim_vs_read(croot, info.shared_vaddr[1] + 100, got, sizeof got), 0);
+    CHECK(memcmp(got, msg, sizeof msg) == 0);
+    vs_startstack_view v;
+    CHECK_RES(vs_startstack_decode(arch, info.sp, child_read, &croot, 4096, &v), VS_OK);
+    CHECK_EQ_U(aux_must(&v, &croot, VS_AT_SEL4_BOOT_INFO), info.shared_vaddr[0]);
+    check_counts(vs);
+    CHECK_RES(vs_process_destroy(p, NULL), VS_OK);
+    same(t, &before, "after destroying a process with shared pages");
+    /* The root task's pages are untouched by the child's teardown. */
+    char again[sizeof msg];
+    CHECK_EQ_U(sel4sim_vs_read(seL4_CapInitThreadVSpace, si.start + 4096 + 100, again, sizeof again), 0);
+    CHECK(memcmp(again, msg, sizeof msg) == 0);
+    CHECK_RES(vs_free(root, src, VS_FREE_UNMAP), VS_OK);
+}
+
 /* PT_GNU_STACK with PF_X: the stack is executable. */
 static void test_execstack(tenv *t, vs_arch_id arch, const blob *img)
 {
@@ -724,6 +789,7 @@ int main(int argc, char **argv)
     test_high(&t, a->id, &high);
     test_errors(&t, a->id, &img);
     test_execstack(&t, a->id, &xstack);
+    test_shared(&t, a->id, &img);
     test_legacy(&t, a->id, &img);
     test_injection(&t, a->id, &img);
     test_loop(&t, a->id, &img, a->id == VS_ARCH_X86_64 ? 1000 : 100);
