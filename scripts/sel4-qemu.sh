@@ -16,6 +16,11 @@ SEL4_SRC=${1:-}
 ARCH=${2:-x86_64}
 HOST_BUILD=${3:-build}
 TIMEOUT=${SEL4_QEMU_TIMEOUT:-120}
+# Run from `make sel4-qemu ARCH=...`, make hands ARCH=... to every make
+# below (MAKEFLAGS, environment), and musllibc's build has its own ARCH
+# (i386, not ia32): keep ours to ourselves.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+export -n ARCH SEL4_SRC BUILD 2>/dev/null
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 fail() {
