@@ -475,8 +475,8 @@ static void test_args(tenv *t, vs_arch_id arch, const blob *img, unsigned flags)
 {
     static char longarg[20000], longenv[9000];
     memset(longarg, 'a', sizeof longarg - 1);
-    memcpy(longenv, "LONG=", 5);
-    memset(longenv + 5, 'e', sizeof longenv - 6);
+    memset(longenv, 'e', sizeof longenv - 1);
+    longenv[0] = 'L', longenv[1] = 'O', longenv[2] = 'N', longenv[3] = 'G', longenv[4] = '=';
     const char *argv[] = {"/bin/hello", "", "second", longarg, ""};
     const char *envp[] = {"HOME=/", "EMPTY=", "", longenv};
     spawn_case c = {argv, 5, envp, 4, 0x1234, 0, 0, flags, 0};
