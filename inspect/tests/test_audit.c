@@ -182,6 +182,48 @@ static void test_unknown_page(be_fx *fx, be_child *c, const layout *l)
     CHECK_RES(audit(c->vs, &s), VS_OK);
 }
 
+/* A frame mapped far from everything the vspace holds, with the paging
+ * structures it needs created behind the vspace's back too: the scan of
+ * the managed range must still find it, stepping over unmapped spans. */
+static void test_unknown_far_page(be_fx *fx, be_child *c)
+{
+    vs_kernel k = vs_sel4_backend_kernel(fx->be);
+    const vs_arch *arch = vs_get_arch(c->vs);
+    vs_addr va = ((arch->user_end / 2) & ~(vs_addr)0xfffff) + 7 * PAGE_SIZE;
+    vs_object frame;
+    vs_object tables[VS_MAX_LEVELS];
+    unsigned levels[VS_MAX_LEVELS];
+    size_t ntables = 0;
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
+    vs_kstatus st;
+    while ((st = k.ops->map_frame(k.ctx, c->root.cap, frame.cap, va, 0, VS_RIGHT_READ, VS_CACHE_DEFAULT)).error != 0 &&
+           st.missing_level >= 1 && ntables < VS_MAX_LEVELS) {
+        unsigned level = (unsigned)st.missing_level;
+        CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_PAGING_TABLE, level, &tables[ntables]), 0);
+        vs_kstatus ts = k.ops->map_table(k.ctx, c->root.cap, tables[ntables].cap, level, va);
+        CHECK_EQ_U(ts.error, 0);
+        levels[ntables++] = level;
+    }
+    CHECK_EQ_U(st.error, 0);
+    vs_addr pa = 0;
+    CHECK_EQ_U(k.ops->frame_paddr(k.ctx, frame.cap, &pa), 0);
+    vs_audit_summary s;
+    CHECK_RES(audit(c->vs, &s), VS_ERR_INCONSISTENT);
+    CHECK_EQ_U(s.discrepancies, 1);
+    CHECK_EQ_U(count_at(VS_AUDIT_KERNEL_UNKNOWN, va), 1);
+    const vs_discrepancy *d = first_of(VS_AUDIT_KERNEL_UNKNOWN);
+    CHECK(d != NULL && d->expected == VS_PAGE_EMPTY && d->found == pa);
+    CHECK_EQ_U(s.kernel_pages, s.mapped_pages + 1);
+    CHECK(s.kernel_probes < 20000);
+    CHECK_EQ_U(k.ops->unmap_frame(k.ctx, frame.cap, 0), 0);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
+    while (ntables-- > 0) {
+        CHECK_EQ_U(k.ops->unmap_table(k.ctx, tables[ntables].cap, levels[ntables]), 0);
+        CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_PAGING_TABLE, levels[ntables], &tables[ntables]), 0);
+    }
+    CHECK_RES(audit(c->vs, &s), VS_OK);
+}
+
 /* A large frame's cap handed to vs_map as a base page: the kernel maps the
  * frame at its own size. The backend refuses frames its own allocator made
  * with another size, so the cap is a copy in a plain slot, as a caller's
@@ -317,6 +359,7 @@ int main(int argc, char **argv)
     test_clean(&fx, &c, &l);
     test_dropped_reservation(&c, &l);
     test_unknown_page(&fx, &c, &l);
+    test_unknown_far_page(&fx, &c);
     test_large_cap_as_small(&fx, &c, &l);
     test_wrong_rights(&c, &l);
     test_wrong_paddr(&fx, &c, &l);
