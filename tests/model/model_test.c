@@ -1054,3 +1054,25 @@ int model_test_run(const model_test_config *cfg)
     }
     return r.failed != 0;
 }
+
+void model_test_backend_args(int argc, char **argv, model_test_config *cfg)
+{
+    *cfg = (model_test_config){argc > 1 ? vs_arch_by_name(argv[1]) : NULL, 20240611, 20000, 0, 20, 20, 0, NULL, 0};
+    for (int i = 2; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : "0";
+        if (strcmp(argv[i], "-v") == 0) {
+            cfg->verbose = 1;
+            continue;
+        }
+        i++;
+        if (strcmp(argv[i - 1], "--ops") == 0) {
+            cfg->ops = strtoull(v, NULL, 0);
+        } else if (strcmp(argv[i - 1], "--seed") == 0) {
+            cfg->seed = strtoull(v, NULL, 0);
+        } else if (strcmp(argv[i - 1], "--kernel-fail") == 0) {
+            cfg->kernel_fail_permille = (unsigned)strtoul(v, NULL, 0);
+        } else if (strcmp(argv[i - 1], "--alloc-fail") == 0) {
+            cfg->alloc_fail_permille = (unsigned)strtoul(v, NULL, 0);
+        }
+    }
+}

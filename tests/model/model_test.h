@@ -63,6 +63,12 @@ typedef struct model_test_config {
     int verbose;
 } model_test_config;
 
+/* Fills cfg from a backend test's command line, `PROGRAM ARCH [--ops N]
+ * [--seed S] [--kernel-fail P] [--alloc-fail P] [-v]`: defaults seed
+ * 20240611, 20000 ops, 20 permille of each failure; cfg->arch is NULL if
+ * ARCH is missing or unknown (the caller prints its usage). */
+void model_test_backend_args(int argc, char **argv, model_test_config *cfg);
+
 /* Runs the test; returns 0 if every operation matched the model, else
  * prints the seed, operation index and operation and returns 1. */
 int model_test_run(const model_test_config *cfg);

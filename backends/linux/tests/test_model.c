@@ -111,25 +111,9 @@ static int mb_fired(void *ctx)
 
 int main(int argc, char **argv)
 {
-    const vs_arch *arch = argc > 1 ? vs_arch_by_name(argv[1]) : NULL;
-    model_test_config cfg = {arch, 20240611, 20000, 0, 20, 20, 0, NULL, 0};
-    for (int i = 2; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : "0";
-        if (strcmp(argv[i], "-v") == 0) {
-            cfg.verbose = 1;
-            continue;
-        }
-        i++;
-        if (strcmp(argv[i - 1], "--ops") == 0) {
-            cfg.ops = strtoull(v, NULL, 0);
-        } else if (strcmp(argv[i - 1], "--seed") == 0) {
-            cfg.seed = strtoull(v, NULL, 0);
-        } else if (strcmp(argv[i - 1], "--kernel-fail") == 0) {
-            cfg.kernel_fail_permille = (unsigned)strtoul(v, NULL, 0);
-        } else if (strcmp(argv[i - 1], "--alloc-fail") == 0) {
-            cfg.alloc_fail_permille = (unsigned)strtoul(v, NULL, 0);
-        }
-    }
+    model_test_config cfg;
+    model_test_backend_args(argc, argv, &cfg);
+    const vs_arch *arch = cfg.arch;
     if (arch == NULL) {
         fprintf(stderr, "usage: linuxbe_model ARCH [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v]\n");
         return 2;
