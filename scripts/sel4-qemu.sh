@@ -1,11 +1,15 @@
 #!/bin/bash
-# Builds examples/sel4 (both root tasks) for one architecture with seL4's
+# Builds examples/sel4 (each root task) for one architecture with seL4's
 # own tooling, runs each image in QEMU, and compares the root task's serial
 # transcript with the transcript of the same source on the simulator.
 #   scripts/sel4-qemu.sh [--check] SEL4_SRC ARCH HOST_BUILD_DIR
 # ARCH: ia32, x86_64, aarch64, riscv64. Lines the kernel prints itself
-# (starting with "<<seL4(CPU") are ignored. Exits non-zero, saying what is
-# missing, when the sources or a tool are not there.
+# (starting with "<<seL4(CPU") are ignored; so are spawnroot's "child| "
+# lines (the child runs only on seL4), which are checked on their own: the
+# arguments and environment the root task passed, a clean exit.
+# SEL4_QEMU_TASKS picks root tasks (default: roottask vsroot spawnroot).
+# Exits non-zero, saying what is missing, when the sources or a tool are
+# not there.
 set -u
 check_only=0
 if [ "${1:-}" = --check ]; then # only check sources and tools, build nothing
@@ -60,11 +64,32 @@ python3-six python3-future python3-lxml python3-pyelftools python3-libfdt)"
 
 [ $check_only = 1 ] && exit 0
 
+# spawnroot's child on seL4 (transcript $1): it printed each argument and
+# environment string the root task's "argv:"/"envp:" lines name, in order,
+# all its own checks passed, and the root task saw it exit with status 0.
+spawn_child_ok() {
+    local t=$1 ok=0 kind i item
+    for kind in argv envp; do
+        i=0
+        while IFS= read -r item; do
+            grep -aqxF "child| $kind[$i] = $item" "$t" || { echo "no child line \"child| $kind[$i] = $item\""; ok=1; }
+            i=$((i + 1))
+        done < <(grep -a "^   $kind:" "$t" | head -1 | sed -E 's/^   [a-z]+: //; s/^\[//; s/\]$//; s/\] \[/\n/g')
+        [ "$i" -gt 0 ] || { echo "no \"$kind:\" line from the root task"; ok=1; }
+    done
+    grep -aq '^child| .* : FAIL$' "$t" && { grep -a '^child| .* : FAIL$' "$t"; ok=1; }
+    grep -aqxF 'child| ended: exit(0), sent on its fault endpoint' "$t" || { echo "the child did not exit(0)"; ok=1; }
+    return $ok
+}
+
 out="$here/build-sel4/$ARCH"
 mkdir -p "$out"
 status=0
-for task in roottask vsroot; do
+for task in ${SEL4_QEMU_TASKS:-roottask vsroot spawnroot}; do
     host_exe="$HOST_BUILD/examples/$task/example_${task}_$ARCH"
+    # spawnroot on the simulator spawns the very child ELF built for seL4.
+    host_args=()
+    [ "$task" = spawnroot ] && host_args=("$out/cmake/spawnchild")
     [ -x "$host_exe" ] || fail "$host_exe not built (make build)"
     echo "== $ARCH $task: build ($out/cmake)"
     if ! cmake -G Ninja -S "$here/examples/sel4" -B "$out/cmake" \
@@ -83,7 +108,7 @@ for task in roottask vsroot; do
     (cd "$out/cmake" && exec setsid ./simulate) </dev/null >"$log" 2>"$out/$task.qemu.stderr" &
     pid=$!
     # The last line each root task prints.
-    end_re='^([0-9]+ calls, [0-9]+ mismatches|vsroot [a-z0-9_]+: [0-9]+ steps, [0-9]+ failures)$'
+    end_re='^([0-9]+ calls, [0-9]+ mismatches|(vs|spawn)root [a-z0-9_]+: [0-9]+ steps, [0-9]+ failures)$'
     for _ in $(seq 1 $((TIMEOUT * 2))); do
         tr -d '\r' <"$log" | grep -aqE "$end_re" && break
         kill -0 $pid 2>/dev/null || break
@@ -95,7 +120,24 @@ for task in roottask vsroot; do
     # The root task's lines: from its first line to its last, without the
     # kernel's own debug lines, their colour codes and carriage returns.
     tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;]*m//g' | sed -nE "/^$task $ARCH: /,/$end_re/p" | grep -av '^<<seL4(CPU' >"$out/$task.qemu.txt"
-    "$host_exe" >"$out/$task.sim.txt" 2>&1
+    "$host_exe" "${host_args[@]}" >"$out/$task.sim.txt" 2>&1
+    if [ "$task" = spawnroot ]; then
+        child_ok=1
+        if ! spawn_child_ok "$out/$task.qemu.txt"; then
+            echo "sel4-qemu: $ARCH $task: FAIL: the child's lines on seL4 are wrong (above)"
+            status=1 child_ok=0
+        fi
+        grep -av '^child| ' "$out/$task.sim.txt" >"$out/$task.sim.cmp"
+        grep -av '^child| ' "$out/$task.qemu.txt" >"$out/$task.qemu.cmp"
+        if [ -s "$out/$task.qemu.txt" ] && diff -u "$out/$task.sim.cmp" "$out/$task.qemu.cmp" && [ $child_ok = 1 ]; then
+            echo "sel4-qemu: $ARCH $task: PASS ($(wc -l <"$out/$task.qemu.cmp") lines equal to the simulator's," \
+                "$(grep -ac '^child| ' "$out/$task.qemu.txt") lines of the child's on seL4)"
+        else
+            echo "sel4-qemu: $ARCH $task: FAIL: transcript differs from the simulator's (above), or is empty ($log)"
+            status=1
+        fi
+        continue
+    fi
     if [ ! -s "$out/$task.qemu.txt" ]; then
         tail -20 "$log"
         echo "sel4-qemu: $ARCH $task: FAIL: no transcript on the serial console ($log)"

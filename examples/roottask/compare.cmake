@@ -1,11 +1,11 @@
 # Run one host build of the example root task and compare its transcript
 # with the golden one.
-#   cmake -DEXE=... -DEXPECTED=expected/<arch>.txt -DOUTPUT=<file> -P compare.cmake
+#   cmake -DEXE=... [-DARGS=...] -DEXPECTED=expected/<arch>.txt -DOUTPUT=<file> -P compare.cmake
 # Without EXPECTED (the self-checking vsroot example) only the exit status
 # counts; the transcript is still written to OUTPUT.
 # With -DUPDATE=ON the transcript replaces the golden file instead (only
 # after checking that every line says "ok").
-execute_process(COMMAND ${EXE} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+execute_process(COMMAND ${EXE} ${ARGS} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 file(WRITE ${OUTPUT} "${out}")
 message("${out}${err}")
 if(NOT rc EQUAL 0)
