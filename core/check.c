@@ -79,21 +79,23 @@ static void check_tree(checker *c, const res_node *n)
 
 /* ---- the shadow leaves ---- */
 
-/* A page of a large page must agree with the page's first base page. */
-static void check_large_page(checker *c, uint64_t page, const shadow_entry *e)
+/* Mappings never overlap: a base leaf's block, or a large page, must lie
+ * under no (larger) large page. */
+static void check_not_covered(checker *c, uint64_t page, unsigned smallest)
 {
-    const vs_space *vs = c->vs;
-    uint64_t head = page & ~(pages_in(vs, e->size_index) - 1);
-    shadow_entry h;
-    shadow_get(&vs->shadow, head, &h);
-    if (h.state != VS_PAGE_MAPPED || h.cap != e->cap || h.size_index != e->size_index) {
-        violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, e->cap, h.cap,
-                  "base page of a large page disagrees with its head");
+    const shadow *s = &c->vs->shadow;
+    for (unsigned k = smallest; k < s->num_sizes && s->large_total != 0; k++) {
+        const shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
+        unsigned i = shadow_index(s, k, page);
+        if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_EMPTY) {
+            violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, 0, (uint64_t)1 << (s->shift[k] + SHADOW_PAGE_BITS),
+                      "mapping overlaps a large page");
+        }
     }
 }
 
 /* Each mapped page lies in a reservation, whose slot counts it (I1). */
-static void count_in_reservation(checker *c, uint64_t page)
+static void count_in_reservation(checker *c, uint64_t page, uint64_t pages)
 {
     vs_addr vaddr = page << SHADOW_PAGE_BITS;
     const res_node *res = c->last;
@@ -101,19 +103,26 @@ static void count_in_reservation(checker *c, uint64_t page)
         res = restree_containing(&c->vs->tree, vaddr);
         c->last = res;
     }
-    if (res == NULL) {
+    if (res == NULL || page_of(res->end) - page < pages) {
         violation(c, VS_V_PAGE_OUTSIDE_RESERVATION, vaddr, VS_PAGE_EMPTY, VS_PAGE_MAPPED,
-                  "page is MAPPED in the shadow table but in no reservation");
+                  "page is MAPPED in the shadow table but not inside one reservation");
     } else if (c->per_slot != NULL && res->slot < c->slots) {
-        c->per_slot[res->slot]++;
+        c->per_slot[res->slot] += pages;
     }
 }
 
 static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
     checker *c = ctx;
+    const shadow *s = &c->vs->shadow;
+    unsigned k = shadow_key_size(key);
+    uint64_t first = shadow_key_page(s, key);
+    uint64_t pages = (uint64_t)1 << shadow_key_shift(s, key);
     int uses_ext = 0;
     int empty = 1;
+    if (k == 0) {
+        check_not_covered(c, first, 1);
+    }
     for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
         unsigned state = leaf->meta[i] & META_STATE_MASK;
         uses_ext |= (leaf->meta[i] & META_EXT) != 0;
@@ -121,22 +130,26 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
             continue;
         }
         empty = 0;
-        uint64_t page = (key << SHADOW_LEAF_BITS) + i;
+        uint64_t page = first + ((uint64_t)i << shadow_key_shift(s, key));
         if (state != VS_PAGE_MAPPED) {
             violation(c, VS_V_ACCOUNTING, page << SHADOW_PAGE_BITS, VS_PAGE_MAPPED, state,
                       "shadow page is neither EMPTY nor MAPPED");
             continue;
         }
-        c->shadow_mapped++;
-        count_in_reservation(c, page);
+        c->shadow_mapped += pages;
+        count_in_reservation(c, page, pages);
         shadow_entry e;
         shadow_decode(leaf, i, &e);
-        if (e.size_index != 0) {
-            check_large_page(c, page, &e);
+        if (e.size_index != k) {
+            violation(c, VS_V_LARGE_PAGE, page << SHADOW_PAGE_BITS, k, e.size_index,
+                      "page's size differs from the size its record is filed under");
+        }
+        if (k != 0) {
+            check_not_covered(c, page, k + 1);
         }
     }
     if (empty || uses_ext != (leaf->ext != NULL)) {
-        violation(c, VS_V_ACCOUNTING, key << (SHADOW_LEAF_BITS + SHADOW_PAGE_BITS), 0, empty,
+        violation(c, VS_V_ACCOUNTING, first << SHADOW_PAGE_BITS, 0, empty,
                   "shadow leaf is empty, or its side array is unused or missing");
     }
     return 0;

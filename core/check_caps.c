@@ -13,15 +13,16 @@ typedef struct cap_list {
     size_t count;
 } cap_list;
 
-/* Every mapped page once: a large page at its first base page. */
+/* Every mapped page once (a large page is one record). */
 static int collect(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
     cap_list *list = ctx;
+    const shadow *s = &list->vs->shadow;
     for (unsigned i = 0; i < SHADOW_LEAF_PAGES && list->count < list->vs->mapped_pages; i++) {
         shadow_entry e;
         shadow_decode(leaf, i, &e);
-        uint64_t page = (key << SHADOW_LEAF_BITS) + i;
-        if (e.state == VS_PAGE_MAPPED && (page & (pages_in(list->vs, e.size_index) - 1)) == 0) {
+        uint64_t page = shadow_key_page(s, key) + ((uint64_t)i << shadow_key_shift(s, key));
+        if (e.state == VS_PAGE_MAPPED) {
             list->items[list->count++] = (cap_at){e.cap, page << SHADOW_PAGE_BITS};
         }
     }

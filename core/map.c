@@ -80,14 +80,11 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     if (res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
-    if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != 0) {
+    if (res->mapped_pages != 0 && shadow_count_mapped(&vs->shadow, page_of(vaddr), page_of(size)) != 0) {
         return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vs_first_mapped(vs, vaddr, size));
     }
-    vs_result r = shadow_begin(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
-    if (r != VS_OK) {
-        shadow_end(&vs->shadow, &vs->alloc, 0);
-        return r;
-    }
+    vs_result r = VS_OK;
+    shadow_begin(&vs->shadow);
     uint64_t mark = tables_mark(&vs->tables);
     uint64_t offset = 0;
     while (offset < size) {
@@ -376,7 +373,7 @@ static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigne
     if (res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
-    if (shadow_count(&vs->shadow, page_of(vaddr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
+    if (shadow_count_mapped(&vs->shadow, page_of(vaddr), page_of(size)) != page_of(size)) {
         return vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vs_first_unmapped(vs, vaddr, size));
     }
     if (!vs_whole_pages(vs, vaddr, size)) {
@@ -443,11 +440,14 @@ vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
         return 0;
     }
     uint64_t page = page_of(vaddr);
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
     if (leaf == NULL) {
-        return 0;
+        leaf = vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
+        if (leaf == NULL) {
+            return 0;
+        }
     }
-    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     uint8_t meta = leaf->meta[i];
     if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
         return 0;

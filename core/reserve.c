@@ -180,7 +180,7 @@ static vs_result grow(vs_space *vs, res_node *res, vs_addr new_end)
 static vs_result shrink(vs_space *vs, res_node *res, vs_addr new_end)
 {
     uint64_t dropped = page_of(res->end - new_end);
-    if (res->mapped_pages != 0 && shadow_count(&vs->shadow, page_of(new_end), dropped, VS_PAGE_MAPPED) != 0) {
+    if (res->mapped_pages != 0 && shadow_count_mapped(&vs->shadow, page_of(new_end), dropped) != 0) {
         return has_mappings(vs, new_end, res->end - new_end);
     }
     vs->reserved_pages -= dropped;

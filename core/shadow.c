@@ -125,27 +125,24 @@ static void table_remove(shadow *s, uint64_t key)
     }
 }
 
-/* ---- growing the table for one call ---- */
+/* ---- growing the table within one call ---- */
 
-static uint64_t missing_leaves(const shadow *s, uint64_t first_key, uint64_t last_key)
-{
-    uint64_t missing = 0;
-    for (uint64_t key = first_key; key <= last_key; key++) {
-        missing += shadow_leaf_of(s, key << SHADOW_LEAF_BITS) == NULL;
-    }
-    return missing;
-}
-
-vs_result shadow_begin(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
+void shadow_begin(shadow *s)
 {
     s->spare = NULL;
     s->spare_capacity = s->capacity;
     s->pending = 1;
-    uint64_t missing = missing_leaves(s, first >> SHADOW_LEAF_BITS, (first + count - 1) >> SHADOW_LEAF_BITS);
-    if (missing > SIZE_MAX / 2 - s->leaves) {
+}
+
+/* Makes room for `more` leaves. Inside a call the table the call began
+ * with is kept (as spare) for shadow_end to return to; tables grown in
+ * between are freed as they are replaced. */
+static vs_result make_room(shadow *s, counted_alloc *a, uint64_t more)
+{
+    if (more > SIZE_MAX / 2 - s->leaves) {
         return VS_ERR_NO_MEMORY;
     }
-    size_t capacity = capacity_for(s->leaves + (size_t)missing, s->capacity);
+    size_t capacity = capacity_for(s->leaves + (size_t)more, s->capacity);
     if (capacity == s->capacity) {
         return VS_OK;
     }
@@ -157,8 +154,14 @@ vs_result shadow_begin(shadow *s, counted_alloc *a, uint64_t first, uint64_t cou
         return VS_ERR_NO_MEMORY;
     }
     memset(slots, 0, capacity * sizeof(shadow_slot));
-    s->spare = s->slots;
+    shadow_slot *old = s->slots;
+    size_t old_capacity = s->capacity;
     table_move(s, slots, capacity);
+    if (s->pending && old_capacity == s->spare_capacity && s->spare == NULL) {
+        s->spare = old;
+    } else {
+        counted_alloc_put(a, old, old_capacity * sizeof(shadow_slot));
+    }
     return VS_OK;
 }
 
@@ -204,44 +207,54 @@ static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *le
     }
 }
 
-/* Drops the leaves of keys [first_key, end_key) that hold no page. */
-static void drop_empty_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t end_key)
+/* Gives back a leaf's side array and the leaf itself once unused. */
+static void release_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
 {
-    for (uint64_t key = first_key; key < end_key; key++) {
-        shadow_leaf *leaf = shadow_leaf_of(s, key << SHADOW_LEAF_BITS);
-        if (leaf != NULL && leaf->ext == NULL && leaf_is_empty(leaf)) {
-            drop_leaf(s, a, key, leaf);
-        }
+    if (leaf == NULL) {
+        return;
+    }
+    release_ext_if_unused(s, a, leaf);
+    if (leaf->ext == NULL && leaf_is_empty(leaf)) {
+        drop_leaf(s, a, leaf->key, leaf);
     }
 }
 
-/* Sets pages [first, first + count) to meta and releases what that frees. */
-static void set_and_release(shadow *s, counted_alloc *a, uint64_t first, uint64_t count, uint8_t meta)
+/* ---- clearing ---- */
+
+static void clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, unsigned i)
 {
-    uint64_t page = first;
-    uint64_t end = first + count;
-    while (page < end) {
-        uint64_t key = page >> SHADOW_LEAF_BITS;
-        shadow_leaf *leaf = shadow_leaf_of(s, page);
-        unsigned i = leaf_index(page);
-        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
-            if (leaf != NULL) {
-                leaf->meta[i] = meta;
-            }
-        }
-        if (leaf == NULL) {
-            continue;
-        }
-        release_ext_if_unused(s, a, leaf);
-        if (leaf_is_empty(leaf)) {
-            drop_leaf(s, a, key, leaf);
-        }
-    }
+    shadow_leaf *leaf = shadow_leaf_by_key(s, found->key);
+    unsigned k = shadow_key_size(leaf->key);
+    leaf->meta[i] = 0;
+    s->large_pages[k]--;
+    s->large_total--;
+    release_if_unused(s, a, leaf);
 }
 
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
 {
-    set_and_release(s, a, first, count, VS_PAGE_EMPTY);
+    uint64_t page = first;
+    uint64_t end = first + count;
+    while (page < end) {
+        shadow_leaf *leaf = shadow_leaf_of(s, page);
+        unsigned i = leaf_index(page);
+        if (leaf != NULL) {
+            for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
+                leaf->meta[i] = 0;
+            }
+            release_if_unused(s, a, leaf);
+            continue;
+        }
+        unsigned j = 0;
+        const shadow_leaf *large = s->large_total != 0 ? shadow_find_large(s, page, &j) : NULL;
+        if (large != NULL) {
+            uint64_t pages = (uint64_t)1 << shadow_key_shift(s, large->key);
+            clear_large(s, a, large, j);
+            page = (page & ~(pages - 1)) + pages;
+        } else {
+            page += SHADOW_LEAF_PAGES - i;
+        }
+    }
 }
 
 /* ---- mapping ---- */
@@ -256,21 +269,35 @@ static int run_needs_ext(const shadow_run *run)
     return 0;
 }
 
-/* Allocates side arrays for the leaves of [page, page + pages) lacking one,
- * all or none. */
-static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_t pages)
+/* The keys of the leaves a run from base page `first` is written to. */
+static void run_keys(const shadow *s, uint64_t first, const shadow_run *run, uint64_t *first_key, uint64_t *last_key)
 {
-    uint64_t first_key = page >> SHADOW_LEAF_BITS;
-    uint64_t last_key = (page + pages - 1) >> SHADOW_LEAF_BITS;
+    uint64_t last = first + (run->count - 1) * run->pages_per;
+    *first_key = shadow_key(s, run->size_index, first);
+    *last_key = shadow_key(s, run->size_index, last);
+}
+
+/* Drops the leaves of keys [first_key, last_key] that hold no page. */
+static void drop_unused(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t last_key)
+{
     for (uint64_t key = first_key; key <= last_key; key++) {
-        shadow_leaf *leaf = shadow_leaf_of(s, key << SHADOW_LEAF_BITS);
+        release_if_unused(s, a, shadow_leaf_by_key(s, key));
+    }
+}
+
+/* Allocates side arrays for the leaves of keys [first_key, last_key]
+ * lacking one, all or none. */
+static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t last_key)
+{
+    for (uint64_t key = first_key; key <= last_key; key++) {
+        shadow_leaf *leaf = shadow_leaf_by_key(s, key);
         if (leaf->ext != NULL) {
             continue;
         }
         leaf->ext = counted_alloc_get(a, ext_bytes());
         if (leaf->ext == NULL) {
             for (uint64_t undo = first_key; undo < key; undo++) {
-                release_ext_if_unused(s, a, shadow_leaf_of(s, undo << SHADOW_LEAF_BITS));
+                release_ext_if_unused(s, a, shadow_leaf_by_key(s, undo));
             }
             return VS_ERR_NO_MEMORY;
         }
@@ -279,19 +306,25 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t page, uint64_
     return VS_OK;
 }
 
-/* Links an empty leaf in for every key of [first, first + count) lacking
- * one (the table has room: shadow_begin); all or none. */
-static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
+/* Links an empty leaf in for every key of [first_key, last_key] lacking
+ * one, growing the table first; all or none. */
+static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t last_key)
 {
-    uint64_t first_key = first >> SHADOW_LEAF_BITS;
-    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
+    uint64_t missing = 0;
     for (uint64_t key = first_key; key <= last_key; key++) {
-        if (shadow_leaf_of(s, key << SHADOW_LEAF_BITS) != NULL) {
+        missing += shadow_leaf_by_key(s, key) == NULL;
+    }
+    vs_result r = make_room(s, a, missing);
+    if (r != VS_OK) {
+        return r;
+    }
+    for (uint64_t key = first_key; key <= last_key && missing != 0; key++) {
+        if (shadow_leaf_by_key(s, key) != NULL) {
             continue;
         }
         shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
         if (leaf == NULL) {
-            drop_empty_leaves(s, a, first_key, key);
+            drop_unused(s, a, first_key, key);
             return VS_ERR_NO_MEMORY;
         }
         /* cap[] is written when a page is mapped and read only then. */
@@ -306,12 +339,14 @@ static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first, uint64_
  * entirely; mixing within a run would buy little and cost a branch. */
 vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
-    uint64_t pages = run->count * run->pages_per;
-    vs_result r = add_leaves(s, a, first, pages);
+    uint64_t first_key;
+    uint64_t last_key;
+    run_keys(s, first, run, &first_key, &last_key);
+    vs_result r = add_leaves(s, a, first_key, last_key);
     if (r == VS_OK && run_needs_ext(run)) {
-        r = prepare_ext(s, a, first, pages);
+        r = prepare_ext(s, a, first_key, last_key);
         if (r != VS_OK) {
-            drop_empty_leaves(s, a, first >> SHADOW_LEAF_BITS, ((first + pages - 1) >> SHADOW_LEAF_BITS) + 1);
+            drop_unused(s, a, first_key, last_key);
         }
     }
     return r;
@@ -319,54 +354,60 @@ vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const 
 
 void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
-    uint64_t last = first + run->count * run->pages_per - 1;
-    for (uint64_t key = first >> SHADOW_LEAF_BITS; key <= last >> SHADOW_LEAF_BITS; key++) {
-        release_ext_if_unused(s, a, shadow_leaf_of(s, key << SHADOW_LEAF_BITS));
-    }
-    drop_empty_leaves(s, a, first >> SHADOW_LEAF_BITS, (last >> SHADOW_LEAF_BITS) + 1);
+    uint64_t first_key;
+    uint64_t last_key;
+    run_keys(s, first, run, &first_key, &last_key);
+    drop_unused(s, a, first_key, last_key);
 }
 
+/* One entry per page of the run, in the key space of its size. */
 void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
 {
     int ext = run_needs_ext(run);
-    uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (run->size_index << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT) |
-                             (ext ? META_EXT : 0));
-    uint64_t page = first;
+    unsigned k = run->size_index;
+    uint8_t meta =
+        (uint8_t)(VS_PAGE_MAPPED | (k << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT) | (ext ? META_EXT : 0));
     uint64_t key = UINT64_MAX;
     shadow_leaf *leaf = NULL;
     for (uint64_t j = 0; j < run->count; j++) {
-        for (unsigned k = 0; k < run->pages_per; k++, page++) {
-            if (leaf == NULL || page >> SHADOW_LEAF_BITS != key) {
-                key = page >> SHADOW_LEAF_BITS;
-                leaf = shadow_leaf_of(s, page);
-            }
-            if (leaf == NULL) {
-                return; /* unreachable: every page of a run is RESERVED, so its leaf exists */
-            }
-            unsigned i = leaf_index(page);
-            leaf->meta[i] = meta;
-            if (ext) {
-                leaf->ext[i].cap = run->caps[j];
-                leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
-            } else {
-                leaf->cap[i] = (uint32_t)run->caps[j];
-            }
+        uint64_t page = first + j * run->pages_per;
+        if (leaf == NULL || shadow_key(s, k, page) != key) {
+            key = shadow_key(s, k, page);
+            leaf = shadow_leaf_by_key(s, key);
         }
+        if (leaf == NULL) {
+            return; /* unreachable: shadow_prepare_run linked every leaf in */
+        }
+        unsigned i = shadow_index(s, k, page);
+        leaf->meta[i] = meta;
+        if (ext) {
+            leaf->ext[i].cap = run->caps[j];
+            leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
+        } else {
+            leaf->cap[i] = (uint32_t)run->caps[j];
+        }
+    }
+    if (k != 0) {
+        s->large_pages[k] += run->count;
+        s->large_total += run->count;
     }
 }
 
-uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state)
+uint64_t shadow_count_mapped(const shadow *s, uint64_t first, uint64_t count)
 {
+    static const uint8_t no_shift[VS_MAX_PAGE_SIZES];
     uint64_t found = 0;
-    uint64_t page = first;
     uint64_t end = first + count;
-    while (page < end) {
-        const shadow_leaf *leaf = shadow_leaf_of(s, page);
-        unsigned i = leaf_index(page);
-        for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
-            uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
-            found += (meta & META_STATE_MASK) == state;
-        }
+    shadow_cursor c;
+    uint64_t page;
+    shadow_entry e;
+    shadow_cursor_init(&c, s, first, count, s->num_sizes != 0 ? s->shift : no_shift);
+    while (shadow_cursor_peek(&c, &page, &e)) {
+        uint64_t pages = (uint64_t)1 << s->shift[e.size_index];
+        uint64_t head = page & ~(pages - 1);
+        uint64_t stop = head + pages < end ? head + pages : end;
+        found += stop - (head > first ? head : first);
+        shadow_cursor_skip(&c, &e);
     }
     return found;
 }

@@ -3,7 +3,15 @@
  * Pages are grouped in leaves of SHADOW_LEAF_PAGES, found through an
  * open-addressing hash table keyed by page number / SHADOW_LEAF_PAGES. A
  * leaf exists exactly when one of its pages is MAPPED, so bookkeeping grows
- * with what is mapped, not with what is reserved or with the address range. Large pages are recorded in every base page
+ * with what is mapped, not with what is reserved or with the address range.
+ *
+ * A large page is one record however large: pages of size index k > 0 live
+ * in leaves of their own key space (k in the key's top bits), 16 large pages
+ * a leaf, indexed by page number >> shift[k]. A lookup probes the base
+ * leaf first; only where no base leaf exists, and only while large pages
+ * are mapped, does it probe the large key spaces. Mappings never overlap,
+ * and a large page (at least 16 base pages, aligned) covers whole base
+ * leaves, so a block with a base leaf holds no large page. Large pages are recorded in every base page
  * they cover, so a lookup anywhere inside one is a single probe.
  *
  * Per page: one meta byte and a 32-bit cap, side by side in the leaf so a
@@ -67,7 +75,13 @@ typedef struct shadow {
     shadow_slot *spare;
     size_t spare_capacity;
     int pending;
+    unsigned num_sizes;
+    uint8_t shift[VS_MAX_PAGE_SIZES];        /* log2 base pages per page of size index k */
+    uint64_t large_pages[VS_MAX_PAGE_SIZES]; /* mapped pages of size index k > 0 */
+    uint64_t large_total;
 } shadow;
+
+enum { SHADOW_SIZE_KEY_SHIFT = 60 };
 
 /* A decoded page entry. */
 typedef struct shadow_entry {
@@ -83,10 +97,9 @@ static inline uint64_t shadow_hash(const shadow *s, uint64_t key)
     return (key * 0x9e3779b97f4a7c15ull) >> s->hash_shift;
 }
 
-/* The leaf holding page, or NULL when all its pages are EMPTY. */
-static inline shadow_leaf *shadow_leaf_of(const shadow *s, uint64_t page)
+/* The leaf with this key, or NULL. */
+static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
 {
-    uint64_t key = page >> SHADOW_LEAF_BITS;
     if (s->capacity == 0) {
         return NULL;
     }
@@ -96,6 +109,71 @@ static inline shadow_leaf *shadow_leaf_of(const shadow *s, uint64_t page)
             return slot->leaf;
         }
     }
+}
+
+/* The base leaf holding page, or NULL when none of its pages is mapped. */
+static inline shadow_leaf *shadow_leaf_of(const shadow *s, uint64_t page)
+{
+    return shadow_leaf_by_key(s, page >> SHADOW_LEAF_BITS);
+}
+
+/* The key of the leaf of size index k holding the page containing `page`,
+ * and the page's index in it. */
+static inline uint64_t shadow_key(const shadow *s, unsigned k, uint64_t page)
+{
+    return ((uint64_t)k << SHADOW_SIZE_KEY_SHIFT) | (page >> s->shift[k] >> SHADOW_LEAF_BITS);
+}
+
+static inline unsigned shadow_index(const shadow *s, unsigned k, uint64_t page)
+{
+    return (unsigned)((page >> s->shift[k]) & (SHADOW_LEAF_PAGES - 1));
+}
+
+/* Size index of a key's leaf, its first base page, and log2 of the base
+ * pages each of its entries covers. */
+static inline unsigned shadow_key_size(uint64_t key)
+{
+    return (unsigned)(key >> SHADOW_SIZE_KEY_SHIFT);
+}
+
+static inline unsigned shadow_key_shift(const shadow *s, uint64_t key)
+{
+    return s->shift[shadow_key_size(key)];
+}
+
+static inline uint64_t shadow_key_page(const shadow *s, uint64_t key)
+{
+    uint64_t index = key & (((uint64_t)1 << SHADOW_SIZE_KEY_SHIFT) - 1);
+    return index << (SHADOW_LEAF_BITS + shadow_key_shift(s, key));
+}
+
+/* The large page mapped over `page`: its leaf (and *index), or NULL. */
+static inline const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
+{
+    for (unsigned k = 1; k < s->num_sizes && s->large_total != 0; k++) {
+        if (s->large_pages[k] == 0) {
+            continue;
+        }
+        const shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
+        unsigned i = shadow_index(s, k, page);
+        if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) != 0) {
+            *index = i;
+            return leaf;
+        }
+    }
+    return NULL;
+}
+
+/* The leaf whose entry *index describes `page`: its base leaf if it has
+ * one, else the large page over it; NULL if nothing maps it. */
+static inline const shadow_leaf *shadow_find(const shadow *s, uint64_t page, unsigned *index)
+{
+    const shadow_leaf *leaf = shadow_leaf_of(s, page);
+    if (leaf != NULL) {
+        *index = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+        return leaf;
+    }
+    return s->large_total != 0 ? shadow_find_large(s, page, index) : NULL;
 }
 
 static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
@@ -113,15 +191,16 @@ static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow
 
 static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
 {
-    shadow_decode(shadow_leaf_of(s, page), (unsigned)(page & (SHADOW_LEAF_PAGES - 1)), out);
+    unsigned index = 0;
+    const shadow_leaf *leaf = shadow_find(s, page, &index);
+    shadow_decode(leaf, index, out);
 }
 
-/* Starts a call that may map pages in [first, first + count): grows the
- * table for every leaf the range may add. shadow_end then commits or, if
- * the call was undone (its leaves dropped again), returns to the table the
- * call began with, without allocating. NO_MEMORY: nothing changed (end
- * must still be called). */
-vs_result shadow_begin(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
+/* Starts a call that maps pages: the table may grow while its runs are
+ * prepared; shadow_end then commits or, if the call was undone (its leaves
+ * dropped again), returns to the table the call began with, without
+ * allocating. */
+void shadow_begin(shadow *s);
 void shadow_end(shadow *s, counted_alloc *a, int commit);
 
 /* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
@@ -184,6 +263,13 @@ static inline int shadow_cursor_peek(shadow_cursor *c, uint64_t *page, shadow_en
         }
         unsigned i = (unsigned)(c->page & (SHADOW_LEAF_PAGES - 1));
         if (c->leaf == NULL) {
+            unsigned j = 0;
+            const shadow_leaf *large = c->s->large_total != 0 ? shadow_find_large(c->s, c->page, &j) : NULL;
+            if (large != NULL) {
+                shadow_decode(large, j, e);
+                *page = c->page;
+                return 1;
+            }
             c->page += SHADOW_LEAF_PAGES - i;
         } else if ((c->leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
             c->page++;
@@ -214,32 +300,11 @@ static inline int shadow_cursor_next(shadow_cursor *c, uint64_t *page, shadow_en
     return 1;
 }
 
-/* Starts loading the first leaves of [first, first + count), so their
- * misses overlap with other work before the range is used. Stage 0 loads
- * the hash slots; stage 1, once the slots are likely cached, the leaves in
- * the slots the keys hash to (a prefetch of a wrong or stale pointer is
- * harmless: prefetches do not fault). */
-static inline void shadow_prefetch(const shadow *s, uint64_t first, uint64_t count, int stage)
-{
-    enum { MAX_PREFETCH = 8 };
-    if (s->capacity == 0) {
-        return;
-    }
-    uint64_t last_key = (first + count - 1) >> SHADOW_LEAF_BITS;
-    for (uint64_t key = first >> SHADOW_LEAF_BITS, n = 0; key <= last_key && n < MAX_PREFETCH; key++, n++) {
-        const shadow_slot *slot = &s->slots[shadow_hash(s, key)];
-        if (stage == 0) {
-            __builtin_prefetch(slot);
-        } else {
-            __builtin_prefetch(slot->leaf);
-        }
-    }
-}
+/* Number of base pages in [first, first + count) that are mapped. */
+uint64_t shadow_count_mapped(const shadow *s, uint64_t first, uint64_t count);
 
-/* Number of pages in [first, first + count) in the given vs_page_state. */
-uint64_t shadow_count(const shadow *s, uint64_t first, uint64_t count, unsigned state);
-
-/* Visits every leaf (in hash order) with its key until fn returns non-zero. */
+/* Visits every leaf (in hash order) with its key until fn returns non-zero;
+ * shadow_key_page and shadow_key_shift say which pages a key's leaf holds. */
 int shadow_for_each_leaf(const shadow *s, int (*fn)(void *ctx, uint64_t key, const shadow_leaf *leaf), void *ctx);
 
 /* Bytes the shadow holds: leaves, their arrays and the table. */

@@ -50,7 +50,7 @@ static vs_result source_ok(vs_space *dst, const vs_space *src, vs_addr addr, uin
     if (rc.result != VS_OK) {
         return vs_fail(dst, rc.result, rc.reason, addr);
     }
-    if (shadow_count(&src->shadow, page_of(addr), page_of(size), VS_PAGE_MAPPED) != page_of(size)) {
+    if (shadow_count_mapped(&src->shadow, page_of(addr), page_of(size)) != page_of(size)) {
         return vs_fail(dst, VS_ERR_NOT_MAPPED, "source page is not mapped", vs_first_unmapped(src, addr, size));
     }
     if (!vs_whole_pages(src, addr, size)) {

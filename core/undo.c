@@ -13,6 +13,7 @@ uint64_t vs_table_mark(const vs_space *vs)
 }
 
 typedef struct span {
+    const shadow *shadow;
     uint64_t first, end; /* pages */
     uint64_t found;      /* first mapped page + 1, or 0 */
 } span;
@@ -20,14 +21,16 @@ typedef struct span {
 static int leaf_maps_in_span(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
     span *s = ctx;
-    uint64_t p0 = key << SHADOW_LEAF_BITS;
-    if (p0 + SHADOW_LEAF_PAGES <= s->first || p0 >= s->end) {
+    unsigned shift = shadow_key_shift(s->shadow, key);
+    uint64_t p0 = shadow_key_page(s->shadow, key);
+    if (p0 + ((uint64_t)SHADOW_LEAF_PAGES << shift) <= s->first || p0 >= s->end) {
         return 0;
     }
     for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
-        uint64_t page = p0 + i;
-        if (page >= s->first && page < s->end && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
-            s->found = page + 1;
+        uint64_t page = p0 + ((uint64_t)i << shift);
+        uint64_t end = page + ((uint64_t)1 << shift);
+        if (end > s->first && page < s->end && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+            s->found = (page > s->first ? page : s->first) + 1;
             return 1;
         }
     }
@@ -41,7 +44,8 @@ static vs_result rollback(vs_space *vs, uint64_t mark)
     }
     for (const table_rec *rec = vs->tables.head; rec != NULL && rec->seq >= mark; rec = rec->next) {
         unsigned shift = vs->arch->levels[rec->level - 1].shift;
-        span s = {page_of(rec->vaddr), page_of(rec->vaddr) + ((uint64_t)1 << (shift - SHADOW_PAGE_BITS)), 0};
+        span s = {&vs->shadow, page_of(rec->vaddr), page_of(rec->vaddr) + ((uint64_t)1 << (shift - SHADOW_PAGE_BITS)),
+                  0};
         shadow_for_each_leaf(&vs->shadow, leaf_maps_in_span, &s);
         if (s.found != 0) {
             return vs_fail(vs, VS_ERR_HAS_MAPPINGS, "a paging structure to remove still maps a page",

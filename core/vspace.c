@@ -63,8 +63,10 @@ vs_result vs_create(const vs_config *config, vs_space **out)
     vs->base = whole ? config->arch->user_base : config->range_base;
     vs->end = whole ? config->arch->user_end : config->range_end;
     handles_init(&vs->handles, (uintptr_t)(((uint64_t)(uintptr_t)vs >> 4) * 0x9e3779b97f4a7c15ull));
+    vs->shadow.num_sizes = config->arch->num_page_sizes;
     for (unsigned i = 0; i < config->arch->num_page_sizes; i++) {
         vs->size_shift[i] = (uint8_t)(config->arch->page_sizes[i].bits - SHADOW_PAGE_BITS);
+        vs->shadow.shift[i] = vs->size_shift[i];
     }
     *out = vs;
     return VS_OK;

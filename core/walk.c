@@ -1,6 +1,7 @@
 /* Address-ordered walks over the bookkeeping (include/vs/walk.h). The
  * shadow's leaves sit in a hash table, so a walk first collects their keys
- * and sorts them; everything after that is one pass in address order. */
+ * and sorts them (which groups them by page size, each size in address
+ * order); a merge of the sizes is then one pass in address order. */
 #include <vs/walk.h>
 
 #include "internal.h"
@@ -75,46 +76,86 @@ static void keys_fini(leaf_keys *k)
     }
 }
 
-/* Visits the mapped pages leaf by leaf in key order. A large page spans
- * several leaves; it is reported once, from the leaf holding its head. */
-static void visit_pages(const vs_space *vs, const leaf_keys *k, vs_mapping_fn fn, void *ctx)
+/* The mapped pages of one key space (one page size) in address order:
+ * its keys are a sorted run of the sorted key array. */
+typedef struct space_iter {
+    const shadow *s;
+    const uint64_t *keys;
+    size_t count;
+    size_t pos;
+    unsigned slot;
+    const shadow_leaf *leaf;
+    uint64_t page; /* first base page of the current entry, valid while has */
+    int has;
+} space_iter;
+
+static void iter_settle(space_iter *it)
 {
-    uint64_t next_page = 0; /* first base page not yet reported */
-    const res_node *res = NULL;
-    for (size_t i = 0; i < k->count; i++) {
-        uint64_t first = k->keys[i] << SHADOW_LEAF_BITS;
-        uint64_t end = first + SHADOW_LEAF_PAGES;
-        uint64_t from = first > next_page ? first : next_page;
-        if (from >= end) {
-            continue;
+    it->has = 0;
+    while (it->pos < it->count) {
+        if (it->leaf == NULL) {
+            it->leaf = shadow_leaf_by_key(it->s, it->keys[it->pos]);
         }
-        shadow_cursor c;
-        shadow_cursor_init(&c, &vs->shadow, from, end - from, vs->size_shift);
-        uint64_t page;
-        shadow_entry e;
-        while (shadow_cursor_peek(&c, &page, &e)) {
-            uint64_t pages = pages_in(vs, e.size_index);
-            uint64_t head = page & ~(pages - 1);
-            head = head >= next_page ? head : page; /* a misaligned large page: from where it shows */
-            next_page = head + pages;
-            shadow_cursor_skip(&c, &e);
-            vs_addr vaddr = head << SHADOW_PAGE_BITS;
-            if (res == NULL || vaddr < res->start || vaddr >= res->end) {
-                res = restree_containing(&vs->tree, vaddr);
-            }
-            vs_mapping m = {
-                .vaddr = vaddr,
-                .size_bits = (uint8_t)(vs->size_shift[e.size_index] + SHADOW_PAGE_BITS),
-                .rights = res != NULL ? res->rights : 0,
-                .cache = res != NULL ? (vs_cache)res->cache : VS_CACHE_DEFAULT,
-                .owner = (vs_page_owner)e.owner,
-                .cap = e.cap,
-                .cookie = e.cookie,
-                .res = res != NULL ? handles_of(&vs->handles, res) : NULL,
-            };
-            if (fn(ctx, &m) != 0) {
+        for (; it->leaf != NULL && it->slot < SHADOW_LEAF_PAGES; it->slot++) {
+            if ((it->leaf->meta[it->slot] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+                uint64_t key = it->keys[it->pos];
+                it->page = shadow_key_page(it->s, key) + ((uint64_t)it->slot << shadow_key_shift(it->s, key));
+                it->has = 1;
                 return;
             }
+        }
+        it->pos++;
+        it->slot = 0;
+        it->leaf = NULL;
+    }
+}
+
+/* Visits the mapped pages in address order: a merge of the key spaces,
+ * each walked leaf by leaf in key order. */
+static void visit_pages(const vs_space *vs, const leaf_keys *k, vs_mapping_fn fn, void *ctx)
+{
+    space_iter its[VS_MAX_PAGE_SIZES];
+    size_t n = 0;
+    for (size_t i = 0; i < k->count && n < VS_MAX_PAGE_SIZES; n++) {
+        size_t j = i;
+        while (j < k->count && shadow_key_size(k->keys[j]) == shadow_key_size(k->keys[i])) {
+            j++;
+        }
+        its[n] = (space_iter){&vs->shadow, k->keys + i, j - i, 0, 0, NULL, 0, 0};
+        iter_settle(&its[n]);
+        i = j;
+    }
+    const res_node *res = NULL;
+    for (;;) {
+        space_iter *best = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (its[i].has && (best == NULL || its[i].page < best->page)) {
+                best = &its[i];
+            }
+        }
+        if (best == NULL) {
+            return;
+        }
+        shadow_entry e;
+        shadow_decode(best->leaf, best->slot, &e);
+        vs_addr vaddr = best->page << SHADOW_PAGE_BITS;
+        best->slot++;
+        iter_settle(best);
+        if (res == NULL || vaddr < res->start || vaddr >= res->end) {
+            res = restree_containing(&vs->tree, vaddr);
+        }
+        vs_mapping m = {
+            .vaddr = vaddr,
+            .size_bits = (uint8_t)(vs->size_shift[e.size_index] + SHADOW_PAGE_BITS),
+            .rights = res != NULL ? res->rights : 0,
+            .cache = res != NULL ? (vs_cache)res->cache : VS_CACHE_DEFAULT,
+            .owner = (vs_page_owner)e.owner,
+            .cap = e.cap,
+            .cookie = e.cookie,
+            .res = res != NULL ? handles_of(&vs->handles, res) : NULL,
+        };
+        if (fn(ctx, &m) != 0) {
+            return;
         }
     }
 }

@@ -117,6 +117,32 @@ static void test_cap_mapped_twice(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A large page's record filed under another size. (Its base pages cannot
+ * disagree any more: a large page is one record.) */
+static void test_large_page(const vs_arch *arch)
+{
+    fixture fx;
+    healthy(&fx, arch);
+    unsigned bits = arch->page_sizes[1].bits;
+    vs_attrs a = attrs_rw("big");
+    vs_reservation *big = NULL;
+    CHECK_RES(vs_reserve(fx.vs, 1ull << bits, 1ull << bits, &a, &big), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(fx.vs, big, &info), VS_OK);
+    CHECK_RES(vs_map_new(fx.vs, info.start, 1, bits), VS_OK);
+    fx_check(&fx, fx.vs);
+    unsigned i = 0;
+    shadow_leaf *leaf = (shadow_leaf *)shadow_find_large(&fx.vs->shadow, page_of(info.start), &i);
+    CHECK(leaf != NULL);
+    if (leaf != NULL) {
+        uint8_t saved = leaf->meta[i];
+        leaf->meta[i] = (uint8_t)(saved & ~META_SIZE_MASK);
+        expect_violation(fx.vs, VS_V_LARGE_PAGE, info.start);
+        leaf->meta[i] = saved;
+    }
+    fx_fini(&fx, 0);
+}
+
 static void test_tree_augmentation(const vs_arch *arch)
 {
     fixture fx;
@@ -353,6 +379,7 @@ int main(void)
     run_all_archs("mapped_page_lost", test_mapped_page_lost);
     run_all_archs("mapped_count", test_mapped_count);
     run_all_archs("cap_mapped_twice", test_cap_mapped_twice);
+    run_all_archs("large_page", test_large_page);
     run_all_archs("tree_augmentation", test_tree_augmentation);
     run_all_archs("page_count", test_page_count);
     run_all_archs("mapped_count_global", test_mapped_count_global);

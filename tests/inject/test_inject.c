@@ -329,7 +329,8 @@ static void test_refusals_change_nothing(const vs_arch *arch)
 }
 
 /* BUGS.md B3: an allocation fails after the kernel mapped a large page (the
- * shadow needs new leaves), and the kernel call that should undo the mapping
+ * shadow needed new leaves; since large pages are one record, allocated
+ * before the kernel is called, and here not needed at all), and the kernel call that should undo the mapping
  * fails too. The call must not leave the kernel mapping a page the shadow
  * does not know about: either nothing changed, or the shadow still says
  * MAPPED; and the result must be an error. */
@@ -343,10 +344,17 @@ static void test_double_fault_map(const vs_arch *arch)
     fk_fail_nth(w.fx.fk, 2, FK_FAIL_ERROR); /* call 1 maps the frame, call 2 is the undo */
     vs_result r = op_map_big(&w);
     int both = w.fx.ta.fired && w.fx.fk->fired;
+    int any = w.fx.ta.fired || w.fx.fk->fired;
     arm(&w, INJ_NONE, 0);
-    CHECK(r != VS_OK);
     vs_page p;
     CHECK_RES(vs_lookup(w.fx.vs, va, &p), VS_OK);
+    if (r == VS_OK) {
+        /* A large page is one record now: its leaf exists already, so the
+         * call allocates nothing and the injected faults never happen. */
+        CHECK(!any && p.state == VS_PAGE_MAPPED);
+        world_fini(&w);
+        return;
+    }
     vs_translation t = fk_translate_now(w.fx.fk, w.fx.root, va);
     if (both && t.mapped != (p.state == VS_PAGE_MAPPED)) {
         test_fail(__FILE__, __LINE__, "kernel maps %#llx: %d, shadow state %d (result %s)", (unsigned long long)va,

@@ -84,14 +84,10 @@ static uint64_t verify_page(verify_walk *w, vs_addr va, uint8_t rights)
     return 1ull << p.size_bits;
 }
 
-static int verify_res(void *ctx, const vs_reservation *res)
+static int verify_point(void *ctx, vs_addr va, unsigned rights)
 {
     verify_walk *w = ctx;
-    vs_reservation_info info;
-    vs_reservation_get_info(w->vs, res, &info);
-    for (vs_addr va = info.start; va < info.end && !w->bad;) {
-        va += verify_page(w, va, info.rights);
-    }
+    verify_page(w, va, (uint8_t)rights);
     return w->bad;
 }
 
@@ -99,7 +95,7 @@ static int fb_verify(void *ctx, const vs_space *vs, vs_cap root, char *msg, size
 {
     fakek *fk = ((fake_ctx *)ctx)->fk;
     verify_walk w = {fk, vs, root, 0, msg, len, 0};
-    vs_for_each_reservation(vs, verify_res, &w);
+    model_verify_points(vs, verify_point, &w);
     size_t kernel_frames = 0;
     for (vs_cap c = 1; c < fk->ncaps; c++) {
         const fk_cap *k = fk_cap_get(fk, c);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vs/walk.h>
+
 #include "../support/talloc.h"
 #include "model.h"
 
@@ -1022,15 +1024,74 @@ static int run_epoch(runner *r, uint64_t count)
     return r->failed;
 }
 
-static unsigned largest_modelled_size(const vs_arch *a)
+typedef struct verify_points {
+    const vs_space *vs;
+    vs_addr *mapped; /* first byte of every mapped page, ascending */
+    size_t count;
+    size_t cap;
+    int (*fn)(void *ctx, vs_addr va, unsigned rights);
+    void *ctx;
+} verify_points;
+
+static int collect_mapped(void *ctx, const vs_mapping *m)
 {
-    unsigned i = 0;
-    /* Pages above 16 MiB are left to the unit tests: a 1 GiB page is 2^18
-     * shadow entries, which would make every per-operation audit slow. */
-    while (i + 1u < a->num_page_sizes && a->page_sizes[i + 1].bits <= 24) {
+    verify_points *v = ctx;
+    if (v->count == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 256;
+        v->mapped = realloc(v->mapped, v->cap * sizeof *v->mapped);
+        if (v->mapped == NULL) {
+            abort();
+        }
+    }
+    v->mapped[v->count++] = m->vaddr;
+    return 0;
+}
+
+static int points_in(void *ctx, const vs_reservation *res)
+{
+    verify_points *v = ctx;
+    vs_reservation_info info;
+    vs_reservation_get_info(v->vs, res, &info);
+    size_t i = 0;
+    while (i < v->count && v->mapped[i] < info.start) {
         i++;
     }
-    return i;
+    int r = 0;
+    for (vs_addr va = info.start; va < info.end && r == 0;) {
+        vs_addr next = i < v->count && v->mapped[i] < info.end ? v->mapped[i] : info.end;
+        if (va < next) {
+            r = v->fn(v->ctx, va, info.rights);
+            if (r == 0 && next - va > 4096) {
+                r = v->fn(v->ctx, next - 4096, info.rights);
+            }
+            va = next;
+            continue;
+        }
+        r = v->fn(v->ctx, va, info.rights);
+        vs_page p;
+        vs_lookup(v->vs, va, &p);
+        va = p.state == VS_PAGE_MAPPED ? p.page_vaddr + (1ull << p.size_bits) : va + 4096;
+        i++;
+    }
+    return r;
+}
+
+int model_verify_points(const vs_space *vs, int (*fn)(void *ctx, vs_addr va, unsigned rights), void *ctx)
+{
+    verify_points v = {vs, NULL, 0, 0, fn, ctx};
+    if (vs_walk_pages(vs, collect_mapped, &v) != VS_OK) {
+        abort();
+    }
+    int r = vs_for_each_reservation(vs, points_in, &v);
+    free(v.mapped);
+    return r;
+}
+
+/* Every page size of the arch, 1 GiB included: a large page is one record
+ * in the shadow, so it costs an audit no more than a base page. */
+static unsigned largest_modelled_size(const vs_arch *a)
+{
+    return a->num_page_sizes - 1u;
 }
 
 int model_test_run(const model_test_config *cfg)

@@ -73,4 +73,11 @@ void model_test_backend_args(int argc, char **argv, model_test_config *cfg);
  * prints the seed, operation index and operation and returns 1. */
 int model_test_run(const model_test_config *cfg);
 
+/* For a backend's verify: calls fn(ctx, va, rights) at the first byte of
+ * every mapped page of every reservation of vs, and at both ends of every
+ * unmapped stretch (page by page would be 2^18 calls per 1 GiB; a stray
+ * kernel mapping elsewhere must show in the backend's own frame count).
+ * Stops at, and returns, the first non-zero fn result. */
+int model_verify_points(const vs_space *vs, int (*fn)(void *ctx, vs_addr va, unsigned rights), void *ctx);
+
 #endif

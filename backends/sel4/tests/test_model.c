@@ -247,14 +247,10 @@ static uint64_t verify_page(walk *w, vs_addr va, unsigned rights)
     return (1ull << p.size_bits) - ((va - p.page_vaddr) & ((1ull << p.size_bits) - 1));
 }
 
-static int verify_res(void *ctx, const vs_reservation *res)
+static int verify_point(void *ctx, vs_addr va, unsigned rights)
 {
     walk *w = ctx;
-    vs_reservation_info info;
-    vs_reservation_get_info(w->vs, res, &info);
-    for (vs_addr va = info.start; va < info.end && !w->bad;) {
-        va += verify_page(w, va, info.rights);
-    }
+    verify_page(w, va, rights);
     return w->bad;
 }
 
@@ -286,7 +282,7 @@ static int mb_verify(void *ctx, const vs_space *vs, vs_cap root, char *msg, size
 {
     (void)ctx;
     walk w = {vs, root, msg, len, 0};
-    vs_for_each_reservation(vs, verify_res, &w);
+    model_verify_points(vs, verify_point, &w);
     if (!w.bad) {
         verify_seen(&w);
     }
