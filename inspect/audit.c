@@ -117,7 +117,11 @@ static int check_page(void *ctx, const vs_mapping *m)
 
 /* ---- I2: the kernel's whole managed range, against the shadow ---- */
 
-static void scan_kernel(auditor *a)
+/* Scans the managed range through the kernel, stepping over the spans
+ * it reports unmapped. Returns 0, or -1 if the kernel reported an unmapped
+ * address without its span: a page-by-page scan of a 64-bit range would take
+ * years, so the scan stops there. */
+static int scan_kernel(auditor *a)
 {
     vs_addr base;
     vs_addr end;
@@ -146,25 +150,23 @@ static void scan_kernel(auditor *a)
                 found(a, 2, VS_AUDIT_KERNEL_UNKNOWN, -1, va, p.state, t.paddr,
                       "the kernel maps a page here that the shadow does not know");
             }
+        } else if (t.size_bits >= 12) {
+            next = (va | (((vs_addr)1 << t.size_bits) - 1)) + 1;
         } else {
-            /* The span the kernel reports unmapped (vs_audit only scans when
-             * it reports one), at least a base page. */
-            unsigned bits = t.size_bits >= 12 ? t.size_bits : 12;
-            next = (va | (((vs_addr)1 << bits) - 1)) + 1;
+            return -1;
         }
         if (next <= va) {
             break; /* wrapped past the top of the address space */
         }
         va = next;
     }
+    return 0;
 }
 
-/* Does the kernel answer translate, and say how far an unmapped span goes?
- * Probed at the managed range's first page (never mapped by vspace: page 0
- * is kept free, but any answer will do). */
-static void probe_kernel(auditor *a, int *spans)
+/* Does the kernel answer translate? Asked at the managed range's first
+ * page (any answer will do). */
+static void probe_kernel(auditor *a)
 {
-    *spans = 0;
     if (a->k.ops == NULL || a->k.ops->translate == NULL) {
         return;
     }
@@ -172,13 +174,7 @@ static void probe_kernel(auditor *a, int *spans)
     vs_addr end;
     vs_get_range(a->vs, &base, &end);
     vs_translation t;
-    if (translate(a, base, &t) != 0) {
-        return;
-    }
-    a->translate_ok = 1;
-    /* A kernel that reports spans reports one for an unmapped address;
-     * scanning page by page without it would take years on 64-bit. */
-    *spans = t.mapped || t.size_bits != 0;
+    a->translate_ok = translate(a, base, &t) == 0;
 }
 
 vs_result vs_audit(const vs_space *vs, vs_discrepancy_fn report, void *ctx, vs_audit_summary *out)
@@ -199,8 +195,7 @@ vs_result vs_audit(const vs_space *vs, vs_discrepancy_fn report, void *ctx, vs_a
     sum->checks_run |= VS_AUDIT_CHECK_BOOKKEEPING;
     vs_for_each_reservation(vs, count_reservation, &a);
 
-    int spans = 0;
-    probe_kernel(&a, &spans);
+    probe_kernel(&a);
     r = vs_walk_pages(vs, check_page, &a);
     if (r != VS_OK) {
         return r;
@@ -213,8 +208,7 @@ vs_result vs_audit(const vs_space *vs, vs_discrepancy_fn report, void *ctx, vs_a
                            "were not compared with the kernel's page tables";
     } else {
         sum->checks_run |= VS_AUDIT_CHECK_TRANSLATE;
-        if (spans) {
-            scan_kernel(&a);
+        if (scan_kernel(&a) == 0) {
             sum->checks_run |= VS_AUDIT_CHECK_UNKNOWN;
         } else {
             sum->checks_skipped |= VS_AUDIT_CHECK_UNKNOWN;
