@@ -278,44 +278,6 @@ static void test_tree_foreign_node(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
-/* One base page of a large page names another cap; and a large page whose
- * head is not aligned to its size. */
-static void test_large_page(const vs_arch *arch)
-{
-    fixture fx;
-    fx_init(&fx, arch, 0, 0, 0);
-    unsigned bits = arch->page_sizes[1].bits;
-    uint64_t size = (uint64_t)1 << bits;
-    vs_attrs a = attrs_rw("large");
-    vs_reservation *r = NULL;
-    CHECK_RES(vs_reserve(fx.vs, 2 * size, size, &a, &r), VS_OK);
-    vs_addr start = handles_resolve(&fx.vs->handles, r)->start;
-    vs_cap cap = fx_frame(&fx, bits);
-    CHECK_RES(vs_map(fx.vs, start, &cap, NULL, 1, bits), VS_OK);
-    fx_check(&fx, fx.vs);
-    uint64_t page = page_of(start) + 5;
-    shadow_leaf *l = shadow_leaf_of(&fx.vs->shadow, page);
-    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    CHECK(l != NULL && !(l->meta[i] & META_EXT));
-    uint32_t saved = l->cap[i];
-    l->cap[i] = saved + 1000;
-    expect_violation(fx.vs, VS_V_LARGE_PAGE, page << 12);
-    l->cap[i] = saved;
-    fx_check(&fx, fx.vs);
-    /* Head misaligned: the large page's record is shifted one base page up
-     * by making its first page look like a base page mapped on its own. */
-    uint64_t head = page_of(start);
-    shadow_leaf *hl = shadow_leaf_of(&fx.vs->shadow, head);
-    unsigned hi = (unsigned)(head & (SHADOW_LEAF_PAGES - 1));
-    uint8_t saved_meta = hl->meta[hi];
-    hl->meta[hi] = (uint8_t)((saved_meta & ~META_SIZE_MASK) | 0); /* size index 0: a 4K page */
-    expect_violation(fx.vs, VS_V_LARGE_PAGE, (head + 1) << 12);
-    hl->meta[hi] = saved_meta;
-    fx_check(&fx, fx.vs);
-    CHECK_RES(vs_unmap(fx.vs, start, size, 0), VS_OK);
-    fx_fini(&fx, 0);
-}
-
 /* Bookkeeping bytes, the table count and the reservation count each
  * disagree with the structures; and a shadow leaf left with no page. */
 static void test_accounting(const vs_arch *arch)
@@ -387,7 +349,6 @@ int main(void)
     run_all_archs("reservation_outside_range", test_reservation_outside_range);
     run_all_archs("tree_balance", test_tree_balance);
     run_all_archs("tree_foreign_node", test_tree_foreign_node);
-    run_all_archs("large_page", test_large_page);
     run_all_archs("accounting", test_accounting);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);
     return test_summary("core_check_detects");
