@@ -21,13 +21,13 @@ banner() {
     printf '\n==== %s\n\n' "$*"
 }
 
-banner "vspace spawn --env HOME=/home/seL4 $hello hello world"
-"$vspace" spawn --env HOME=/home/seL4 "$hello" hello world
+banner "vspace spawn --env HOME=/home/seL4 --svg $build/hello-ia32.svg $hello hello world"
+"$vspace" spawn --env HOME=/home/seL4 --svg "$build/hello-ia32.svg" "$hello" hello world
 clean=$?
 
-banner "vspace spawn --free-elf-reservations $hello hello world   (the legacy loader: expect the audit to fail)"
-"$vspace" spawn --free-elf-reservations "$hello" hello world
+banner "vspace spawn --free-elf-reservations --svg $build/hello-ia32-legacy.svg $hello hello world   (the legacy loader: expect the audit to fail)"
+"$vspace" spawn --free-elf-reservations --svg "$build/hello-ia32-legacy.svg" "$hello" hello world
 legacy=$?
 
-banner "exit statuses: $clean (clean audit: 0 expected), $legacy (legacy loader: 1 expected)"
+banner "exit statuses: $clean (clean audit: 0 expected), $legacy (legacy loader: 1 expected); pictures: $build/hello-ia32.svg, $build/hello-ia32-legacy.svg"
 [ "$clean" = 0 ] && [ "$legacy" = 1 ]
