@@ -115,8 +115,10 @@ static void reservation_row(svg *s, const ins_space *sp, size_t ri, size_t *run)
              (unsigned long long)pages, (unsigned long long)r->mapped_pages);
     labels(s, r->name[0] ? r->name : "(unnamed)", r->start, r->end, detail);
     (void)size;
-    fprintf(s->f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f4f4f4\" stroke=\"#555555\"/>\n", BAR_X,
-            s->y + 4, BAR_W, ROW_H - 10);
+    /* A reservation with no rights can never hold a mapping (the kernel's
+     * top of the address space): grey, like the kernel window. */
+    fprintf(s->f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#555555\"/>\n", BAR_X,
+            s->y + 4, BAR_W, ROW_H - 10, r->rights == 0 ? "#999999" : "#f4f4f4");
     int first_mapped = 0;
     for (; *run < sp->nruns && sp->runs[*run].start < r->end; (*run)++) {
         const vs_mapped_run *m = &sp->runs[*run];

@@ -378,7 +378,15 @@ static int report(const spawn_args *a, const machine *m, vs_process *p, FILE *sv
         }
     }
     if (svg != NULL) {
-        vs_svg_opts o = {a->path, m->arch->user_top, kernel_window_end(m->arch)};
+        /* The kernel window, unless a reservation already holds it. */
+        vs_addr base;
+        vs_addr end;
+        vs_get_range(vs, &base, &end);
+        vs_svg_opts o = {a->path, 0, 0};
+        if (end <= m->arch->user_top) {
+            o.kernel_start = m->arch->user_top;
+            o.kernel_end = kernel_window_end(m->arch);
+        }
         vs_report_svg(svg, vs, &o);
     }
     vs_audit_result_free(&audit);

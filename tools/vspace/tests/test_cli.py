@@ -307,7 +307,7 @@ def group_svg():
         import xml.etree.ElementTree as ET
         root = ET.parse(svg).getroot()
         texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
-        for s in ["stack", "guard", "ipc-buffer", "kernel window"]:
+        for s in ["stack", "guard", "ipc-buffer", "kernel"]:
             if s not in texts:
                 fail(f"svg: lacks {s!r}")
         if legacy and "NO RESERVATION" not in texts:
