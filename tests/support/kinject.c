@@ -20,10 +20,25 @@ static int ki_alloc_object(void *ctx, vs_object_kind kind, unsigned size, vs_obj
     return now(k) ? k->error : REAL(k)->alloc_object(k->real.ctx, kind, size, out);
 }
 
+enum { PEND_NONE, PEND_FREE, PEND_DELETE, PEND_UNMAP_FRAME, PEND_UNMAP_TABLE };
+
+/* Fails this release call if it is the one, remembering it for reclaim. */
+static int refuse(kinject *k, int which, vs_object_kind kind, unsigned size, vs_object obj)
+{
+    if (!now(k)) {
+        return 0;
+    }
+    k->pending = which;
+    k->pending_kind = kind;
+    k->pending_size = size;
+    k->pending_obj = obj;
+    return 1;
+}
+
 static int ki_free_object(void *ctx, vs_object_kind kind, unsigned size, const vs_object *obj)
 {
     kinject *k = ctx;
-    return now(k) ? k->error : REAL(k)->free_object(k->real.ctx, kind, size, obj);
+    return refuse(k, PEND_FREE, kind, size, *obj) ? k->error : REAL(k)->free_object(k->real.ctx, kind, size, obj);
 }
 
 static vs_kstatus ki_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
@@ -49,13 +64,17 @@ static vs_kstatus ki_map_table(void *ctx, vs_cap root, vs_cap table, unsigned le
 static int ki_unmap_frame(void *ctx, vs_cap frame, unsigned page_size)
 {
     kinject *k = ctx;
-    return now(k) ? k->error : REAL(k)->unmap_frame(k->real.ctx, frame, page_size);
+    return refuse(k, PEND_UNMAP_FRAME, VS_OBJ_FRAME, page_size, (vs_object){frame, 0})
+               ? k->error
+               : REAL(k)->unmap_frame(k->real.ctx, frame, page_size);
 }
 
 static int ki_unmap_table(void *ctx, vs_cap table, unsigned level)
 {
     kinject *k = ctx;
-    return now(k) ? k->error : REAL(k)->unmap_table(k->real.ctx, table, level);
+    return refuse(k, PEND_UNMAP_TABLE, VS_OBJ_PAGING_TABLE, level, (vs_object){table, 0})
+               ? k->error
+               : REAL(k)->unmap_table(k->real.ctx, table, level);
 }
 
 static int ki_copy_cap(void *ctx, vs_cap src, vs_cap *out)
@@ -67,7 +86,8 @@ static int ki_copy_cap(void *ctx, vs_cap src, vs_cap *out)
 static int ki_delete_cap(void *ctx, vs_cap cap)
 {
     kinject *k = ctx;
-    return now(k) ? k->error : REAL(k)->delete_cap(k->real.ctx, cap);
+    return refuse(k, PEND_DELETE, VS_OBJ_FRAME, 0, (vs_object){cap, 0}) ? k->error
+                                                                        : REAL(k)->delete_cap(k->real.ctx, cap);
 }
 
 static int ki_frame_paddr(void *ctx, vs_cap frame, vs_addr *paddr)
@@ -100,8 +120,8 @@ static vs_kstatus ki_map_frames(void *ctx, vs_cap root, const vs_cap *frames, un
 static int ki_unmap_frames(void *ctx, const vs_cap *frames, unsigned n, unsigned page_size, unsigned *done)
 {
     kinject *k = ctx;
-    if (now(k)) {
-        *done = 0;
+    if (n > 0 && refuse(k, PEND_UNMAP_FRAME, VS_OBJ_FRAME, page_size, (vs_object){frames[0], 0})) {
+        *done = 0; /* frames[0] refused, the rest untouched */
         return k->error;
     }
     return REAL(k)->unmap_frames(k->real.ctx, frames, n, page_size, done);
@@ -139,4 +159,27 @@ void kinject_arm(kinject *k, uint64_t n)
 {
     k->fail_in = n;
     k->fired = 0;
+    if (n != 0) {
+        k->pending = PEND_NONE;
+    }
+}
+
+int kinject_reclaim(kinject *k)
+{
+    const vs_kernel_ops *r = REAL(k);
+    void *c = k->real.ctx;
+    int which = k->pending;
+    k->pending = PEND_NONE;
+    switch (which) {
+    case PEND_FREE:
+        return r->free_object(c, k->pending_kind, k->pending_size, &k->pending_obj) == 0;
+    case PEND_DELETE:
+        return r->delete_cap(c, k->pending_obj.cap) == 0;
+    case PEND_UNMAP_FRAME:
+        return r->unmap_frame(c, k->pending_obj.cap, k->pending_size) == 0;
+    case PEND_UNMAP_TABLE:
+        return r->unmap_table(c, k->pending_obj.cap, k->pending_size) == 0;
+    default:
+        return 0;
+    }
 }

@@ -17,13 +17,25 @@ typedef struct kinject {
     void (*on_map)(void *ctx, vs_cap root, vs_addr vaddr);
     void *on_map_ctx;
     vs_kernel_ops ops; /* filled by kinject_kernel */
+    /* The release call (free_object, delete_cap, unmap_frame(s),
+     * unmap_table) the last injection refused, for kinject_reclaim. */
+    int pending; /* 0: none; else which (internal) */
+    vs_object_kind pending_kind;
+    unsigned pending_size;
+    vs_object pending_obj;
 } kinject;
 
 /* The forwarding kernel (k must outlive it). Optional ops are offered iff
  * real offers them. */
 vs_kernel kinject_kernel(kinject *k);
 
-/* Fails the nth call from now (0: disarm) and clears fired. */
+/* Fails the nth call from now (0: disarm) and clears fired; arming (n > 0)
+ * also forgets a refused call not reclaimed. */
 void kinject_arm(kinject *k, uint64_t n);
+
+/* Carries out the release call the last injection refused (the core
+ * counted it as a leak and went on); returns 1 if there was one and it
+ * succeeded now, else 0. */
+int kinject_reclaim(kinject *k);
 
 #endif

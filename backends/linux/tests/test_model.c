@@ -103,6 +103,12 @@ static void mb_inject(void *ctx, uint64_t n)
     kinject_arm(&S.ki, n);
 }
 
+static int mb_reclaim(void *ctx)
+{
+    (void)ctx;
+    return kinject_reclaim(&S.ki);
+}
+
 static int mb_fired(void *ctx)
 {
     (void)ctx;
@@ -119,7 +125,7 @@ int main(int argc, char **argv)
         return 2;
     }
     HI = LO + (16ull << 30) < arch->user_end ? LO + (16ull << 30) : arch->user_end & ~((16ull << 20) - 1);
-    vs_linux_config lc = {arch, 4ull << 30, 0};
+    vs_linux_config lc = {arch, 16ull << 30, 0}; /* sparse: room for the model's 1 GiB frames */
     int e = vs_linux_create(&lc, &S.be);
     if (e != 0) {
         fprintf(stderr, "vs_linux_create: %s\n", strerror(e));
@@ -140,6 +146,7 @@ int main(int argc, char **argv)
         .injected_error = EIO,
         .range_base = LO,
         .range_end = HI,
+        .reclaim = mb_reclaim,
     };
     cfg.backend = &mb;
     int rc = model_test_run(&cfg);
