@@ -5,21 +5,7 @@
 #include <stdio.h>
 #include <sel4sim/sim.h>
 
-#if defined(CONFIG_ARCH_X86_64)
-#define ROOTTASK_ARCH VS_ARCH_X86_64
-#elif defined(CONFIG_ARCH_IA32)
-#define ROOTTASK_ARCH VS_ARCH_IA32
-#elif defined(CONFIG_ARCH_AARCH64)
-#define ROOTTASK_ARCH VS_ARCH_AARCH64
-#elif defined(CONFIG_ARCH_AARCH32)
-#define ROOTTASK_ARCH VS_ARCH_AARCH32
-#elif defined(CONFIG_ARCH_RISCV64)
-#define ROOTTASK_ARCH VS_ARCH_RISCV64
-#elif defined(CONFIG_ARCH_RISCV32)
-#define ROOTTASK_ARCH VS_ARCH_RISCV32
-#else
-#error "define one of CONFIG_ARCH_X86_64, _IA32, _AARCH64, _AARCH32, _RISCV64, _RISCV32"
-#endif
+#include "../common/example_arch.h"
 
 #define ROOTTASK_RAM (64ull << 20)
 
@@ -28,7 +14,7 @@ int roottask_main(void);
 int main(void)
 {
     int rc;
-    if (sel4sim_boot(ROOTTASK_ARCH, ROOTTASK_RAM) == NULL) {
+    if (sel4sim_boot(EXAMPLE_ARCH_ID, ROOTTASK_RAM) == NULL) {
         fprintf(stderr, "host_launcher: cannot boot the simulator\n");
         return 2;
     }

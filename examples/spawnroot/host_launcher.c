@@ -14,25 +14,10 @@
 
 #include <vs/sel4_backend.h>
 
-#if defined(CONFIG_ARCH_X86_64)
-#define ROOTTASK_ARCH VS_ARCH_X86_64
-#elif defined(CONFIG_ARCH_IA32)
-#define ROOTTASK_ARCH VS_ARCH_IA32
-#elif defined(CONFIG_ARCH_AARCH64)
-#define ROOTTASK_ARCH VS_ARCH_AARCH64
-#elif defined(CONFIG_ARCH_AARCH32)
-#define ROOTTASK_ARCH VS_ARCH_AARCH32
-#elif defined(CONFIG_ARCH_RISCV64)
-#define ROOTTASK_ARCH VS_ARCH_RISCV64
-#elif defined(CONFIG_ARCH_RISCV32)
-#define ROOTTASK_ARCH VS_ARCH_RISCV32
-#else
-#error "define one of CONFIG_ARCH_X86_64, _IA32, _AARCH64, _AARCH32, _RISCV64, _RISCV32"
-#endif
+#include "../common/example_arch.h"
 
 #define ROOTTASK_RAM (128ull << 20)
 
-int spawnroot_layout(const seL4_BootInfo *bi, vs_sel4_root_layout *out);
 const vs_sel4_window_ops *spawnroot_window(void);
 const void *spawnroot_child_image(size_t *size);
 int spawnroot_run_child(vs_cap fault_ep);
@@ -40,14 +25,6 @@ int spawnroot_main(void);
 
 static unsigned char *child_elf;
 static size_t child_size;
-
-int spawnroot_layout(const seL4_BootInfo *bi, vs_sel4_root_layout *out)
-{
-    return vs_sel4_root_layout_from_bootinfo_at(bi, sel4sim_bootinfo_vaddr(), sel4sim_ipc_buffer_vaddr(), 0, 0, out) ==
-                   VS_OK
-               ? 0
-               : -1;
-}
 
 static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close};
 
@@ -94,7 +71,7 @@ int main(int argc, char **argv)
                 argc == 2 ? ": cannot read " : "", argc == 2 ? argv[1] : "");
         return 2;
     }
-    if (sel4sim_boot(ROOTTASK_ARCH, ROOTTASK_RAM) == NULL) {
+    if (sel4sim_boot(EXAMPLE_ARCH_ID, ROOTTASK_RAM) == NULL) {
         fprintf(stderr, "host_launcher: cannot boot the simulator\n");
         return 2;
     }

@@ -31,33 +31,14 @@
 #include <vs/space.h>
 
 #include "../common/arena.h"
+#include "../common/example_arch.h"
+#include "../common/root_layout.h"
+#include "../common/transcript.h"
 #include "protocol.h"
 
-#if defined(CONFIG_ARCH_X86_64)
-#define ARCH_NAME "x86_64"
-#define ARCH_ID VS_ARCH_X86_64
-#elif defined(CONFIG_ARCH_IA32)
-#define ARCH_NAME "ia32"
-#define ARCH_ID VS_ARCH_IA32
-#elif defined(CONFIG_ARCH_AARCH64)
-#define ARCH_NAME "aarch64"
-#define ARCH_ID VS_ARCH_AARCH64
-#elif defined(CONFIG_ARCH_AARCH32)
-#define ARCH_NAME "aarch32"
-#define ARCH_ID VS_ARCH_AARCH32
-#elif defined(CONFIG_ARCH_RISCV64)
-#define ARCH_NAME "riscv64"
-#define ARCH_ID VS_ARCH_RISCV64
-#elif defined(CONFIG_ARCH_RISCV32)
-#define ARCH_NAME "riscv32"
-#define ARCH_ID VS_ARCH_RISCV32
-#else
-#error "define one of CONFIG_ARCH_X86_64, _IA32, _AARCH64, _AARCH32, _RISCV64, _RISCV32"
-#endif
-
 /* What differs between seL4 and the simulator (defined at the end of this
- * file for seL4, in host_launcher.c for the simulator). */
-int spawnroot_layout(const seL4_BootInfo *bi, vs_sel4_root_layout *out);
+ * file for seL4, in host_launcher.c for the simulator; the boot layout:
+ * ../common/root_layout.h). */
 const vs_sel4_window_ops *spawnroot_window(void);
 const void *spawnroot_child_image(size_t *size);
 /* Lets the child run until it ends; prints the "child| " lines (on seL4
@@ -69,28 +50,7 @@ int spawnroot_main(void);
 #define LOOP_SPAWNS 100
 
 static const char *const child_argv[] = {SPAWNROOT_CHILD_NAME, "--greeting", "hello from vspace"};
-static const char *const child_envp[] = {"HOME=/", "SPAWNED_BY=spawnroot " ARCH_NAME};
-
-/* ---- the transcript ---- */
-
-static int steps, failures;
-
-static int step(int ok, const char *what)
-{
-    steps++;
-    if (!ok) {
-        failures++;
-    }
-    printf("%02d %s : %s\n", steps, what, ok ? "ok" : "FAIL");
-    return ok;
-}
-
-static int step_res(vs_result r, vs_result want, const char *what)
-{
-    char line[200];
-    snprintf(line, sizeof(line), "%s -> %s", what, vs_result_name(r));
-    return step(r == want, line);
-}
+static const char *const child_envp[] = {"HOME=/", "SPAWNED_BY=spawnroot " EXAMPLE_ARCH_NAME};
 
 /* ---- the oracle: the child ELF's own program headers ---- */
 
@@ -235,7 +195,7 @@ static vs_result spawn(const vs_spawn_env *env, const void *elf, size_t size, un
     o.envc = sizeof(child_envp) / sizeof(child_envp[0]);
     o.flags = flags | VS_SPAWN_FAULT_EP;
     o.random_seed = 13;
-    vs_result r = vs_process_spawn(env, ARCH_ID, elf, size, &o, out, &err);
+    vs_result r = vs_process_spawn(env, EXAMPLE_ARCH_ID, elf, size, &o, out, &err);
     if (r != VS_OK) {
         printf("   spawn failed at stage %s: %s (vaddr 0x%llx, kernel error %d%s%s)\n", vs_spawn_stage_name(err.stage),
                err.reason, (unsigned long long)err.vaddr, err.kernel_error, err.elf_message[0] != '\0' ? ", " : "",
@@ -265,7 +225,7 @@ static void spawn_steps(const vs_spawn_env *env, vs_sel4_alloc *alloc, const uns
 
     take(&start, alloc, env->root_vs);
     snprintf(what, sizeof(what), "the child ELF's PT_LOAD segments cover %llu pages", (unsigned long long)load_pages);
-    step(load_pages > 0, what);
+    example_step(load_pages > 0, what);
 
     printf("   argv:");
     for (size_t i = 0; i < sizeof(child_argv) / sizeof(child_argv[0]); i++) {
@@ -276,24 +236,27 @@ static void spawn_steps(const vs_spawn_env *env, vs_sel4_alloc *alloc, const uns
         printf(" [%s]", child_envp[i]);
     }
     printf("\n");
-    if (step_res(spawn(env, elf, size, VS_SPAWN_RESUME, &p), VS_OK,
-                 "vs_process_spawn(child, argv, envp, fault endpoint, resumed)")) {
+    if (example_step_res(spawn(env, elf, size, VS_SPAWN_RESUME, &p), VS_OK,
+                         "vs_process_spawn(child, argv, envp, fault endpoint, resumed)")) {
         show_process(p);
         vs_process_info info;
         vs_process_get_info(p, &info);
-        step(spawnroot_run_child(info.fault_ep) == 0, "the child ran to its end (exit status 0, or no CPU to run on)");
+        example_step(spawnroot_run_child(info.fault_ep) == 0,
+                     "the child ran to its end (exit status 0, or no CPU to run on)");
         vs_result r = audit(vs_process_space(p), &sum);
-        step_res(r, VS_OK, "vs_audit(child)");
-        step((sum.checks_run & VS_AUDIT_CHECK_FRAME_ADDR) != 0 && (sum.checks_run & VS_AUDIT_CHECK_BOOKKEEPING) != 0,
-             "the audit checked the bookkeeping and every mapped frame's address (GetAddress)");
-        step(sum.mapped_outside == 0 && sum.mapped_in_reservations == sum.mapped_pages,
-             "every page the shadow maps lies in a reservation");
-        step_res(vs_process_destroy(p, NULL), VS_OK, "vs_process_destroy(child)");
+        example_step_res(r, VS_OK, "vs_audit(child)");
+        example_step((sum.checks_run & VS_AUDIT_CHECK_FRAME_ADDR) != 0 &&
+                         (sum.checks_run & VS_AUDIT_CHECK_BOOKKEEPING) != 0,
+                     "the audit checked the bookkeeping and every mapped frame's address (GetAddress)");
+        example_step(sum.mapped_outside == 0 && sum.mapped_in_reservations == sum.mapped_pages,
+                     "every page the shadow maps lies in a reservation");
+        example_step_res(vs_process_destroy(p, NULL), VS_OK, "vs_process_destroy(child)");
     }
     take(&now, alloc, env->root_vs);
-    step(same_alloc(&start, &now), "object allocator back at its start (slots, objects, copies, untypeds)");
-    step(same_root(&start, &now), "root vspace back at its start (reservations, pages, paging tables, bookkeeping)");
-    step(now.arena == start.arena, "bookkeeping memory back at its start");
+    example_step(same_alloc(&start, &now), "object allocator back at its start (slots, objects, copies, untypeds)");
+    example_step(same_root(&start, &now),
+                 "root vspace back at its start (reservations, pages, paging tables, bookkeeping)");
+    example_step(now.arena == start.arena, "bookkeeping memory back at its start");
 
     /* Spawned suspended: the child's output once is enough. */
     int all = 1, grew = 0;
@@ -305,28 +268,29 @@ static void spawn_steps(const vs_spawn_env *env, vs_sel4_alloc *alloc, const uns
         grew += !same_alloc(&start, &now) || !same_root(&start, &now) || now.arena != start.arena;
     }
     snprintf(what, sizeof(what), "%d x spawn + destroy: all succeeded, nothing grew after any of them", LOOP_SPAWNS);
-    step(all && grew == 0, what);
+    example_step(all && grew == 0, what);
 
     /* The seed: the legacy loader drops the ELF reservations after loading. */
     p = NULL;
-    if (step_res(spawn(env, elf, size, VS_SPAWN_FREE_ELF_RESERVATIONS, &p), VS_OK,
-                 "vs_process_spawn(child, legacy: ELF reservations dropped)")) {
+    if (example_step_res(spawn(env, elf, size, VS_SPAWN_FREE_ELF_RESERVATIONS, &p), VS_OK,
+                         "vs_process_spawn(child, legacy: ELF reservations dropped)")) {
         vs_result r = audit(vs_process_space(p), &sum);
-        step_res(r, VS_ERR_INCONSISTENT, "vs_audit(legacy child)");
+        example_step_res(r, VS_ERR_INCONSISTENT, "vs_audit(legacy child)");
         snprintf(what, sizeof(what), "the %llu pages mapped outside any reservation are the ELF's %llu loaded pages",
                  (unsigned long long)sum.mapped_outside, (unsigned long long)load_pages);
-        step(sum.mapped_outside == load_pages && sum.mapped_pages == sum.mapped_in_reservations + load_pages, what);
-        step_res(vs_process_destroy(p, NULL), VS_OK, "vs_process_destroy(legacy child)");
+        example_step(sum.mapped_outside == load_pages && sum.mapped_pages == sum.mapped_in_reservations + load_pages,
+                     what);
+        example_step_res(vs_process_destroy(p, NULL), VS_OK, "vs_process_destroy(legacy child)");
     }
     take(&now, alloc, env->root_vs);
-    step(same_alloc(&start, &now) && same_root(&start, &now) && now.arena == start.arena,
-         "allocator, root vspace and bookkeeping back at their start");
+    example_step(same_alloc(&start, &now) && same_root(&start, &now) && now.arena == start.arena,
+                 "allocator, root vspace and bookkeeping back at their start");
 }
 
 int spawnroot_main(void)
 {
     seL4_BootInfo *bi = sel4runtime_bootinfo();
-    const vs_arch *arch = vs_arch_get(ARCH_ID);
+    const vs_arch *arch = vs_arch_get(EXAMPLE_ARCH_ID);
     vs_allocator mem = example_arena();
     vs_sel4_alloc *alloc = NULL;
     vs_sel4_backend *be = NULL;
@@ -335,40 +299,43 @@ int spawnroot_main(void)
     vs_sel4_root_layout layout;
     vs_sel4_alloc_stats start, now;
 
-    printf("spawnroot " ARCH_NAME ": spawn a program with vspace's process layer, audit it\n");
+    printf("spawnroot " EXAMPLE_ARCH_NAME ": spawn a program with vspace's process layer, audit it\n");
     if (bi == NULL || arch == NULL) {
         printf("no bootinfo or architecture\n");
         return 1;
     }
     size_t elf_size = 0;
     const unsigned char *elf = spawnroot_child_image(&elf_size);
-    if (step(elf != NULL && elf_size > 0, "the child ELF \"" SPAWNROOT_CHILD_NAME "\" found") &&
-        step_res(vs_sel4_alloc_create(bi, mem, &alloc), VS_OK, "vs_sel4_alloc_create(bootinfo)")) {
+    if (example_step(elf != NULL && elf_size > 0, "the child ELF \"" SPAWNROOT_CHILD_NAME "\" found") &&
+        example_step_res(vs_sel4_alloc_create(bi, mem, &alloc), VS_OK, "vs_sel4_alloc_create(bootinfo)")) {
         vs_sel4_alloc_get_stats(alloc, &start);
-        if (step_res(vs_sel4_backend_create(arch, alloc, mem, &be), VS_OK, "vs_sel4_backend_create(" ARCH_NAME ")")) {
-            step(spawnroot_layout(bi, &layout) == 0, "vs_sel4_root_layout_from_bootinfo(bootinfo, image symbols)");
-            if (step_res(vs_sel4_root_vspace_create(be, mem, &layout, &root_vs), VS_OK, "vs_sel4_root_vspace_create")) {
-                if (step_res(vs_sel4_frame_access_create(be, root_vs, mem, spawnroot_window(), NULL, 0, &fa), VS_OK,
-                             "vs_sel4_frame_access_create")) {
+        if (example_step_res(vs_sel4_backend_create(arch, alloc, mem, &be), VS_OK,
+                             "vs_sel4_backend_create(" EXAMPLE_ARCH_NAME ")")) {
+            example_step(example_root_layout(bi, &layout) == 0,
+                         "vs_sel4_root_layout_from_bootinfo(bootinfo, image symbols)");
+            if (example_step_res(vs_sel4_root_vspace_create(be, mem, &layout, &root_vs), VS_OK,
+                                 "vs_sel4_root_vspace_create")) {
+                if (example_step_res(vs_sel4_frame_access_create(be, root_vs, mem, spawnroot_window(), NULL, 0, &fa),
+                                     VS_OK, "vs_sel4_frame_access_create")) {
                     vs_frame_access fai = vs_sel4_frame_access_get(fa);
                     vs_spawn_env env = {be, root_vs, mem, &fai};
                     spawn_steps(&env, alloc, elf, elf_size);
                     vs_sel4_frame_access_destroy(fa);
                 }
-                step_res(vs_check(root_vs, NULL, NULL, NULL), VS_OK, "vs_check(root vspace)");
-                step_res(vs_destroy(root_vs, 0, NULL), VS_OK, "vs_destroy(root vspace)");
+                example_step_res(vs_check(root_vs, NULL, NULL, NULL), VS_OK, "vs_check(root vspace)");
+                example_step_res(vs_destroy(root_vs, 0, NULL), VS_OK, "vs_destroy(root vspace)");
             }
             vs_sel4_backend_destroy(be);
         }
         vs_sel4_alloc_get_stats(alloc, &now);
-        step(start.free_slots == now.free_slots && start.objects == now.objects && start.copies == now.copies &&
-                 start.busy_untypeds == now.busy_untypeds,
-             "object allocator back at its boot state");
+        example_step(start.free_slots == now.free_slots && start.objects == now.objects && start.copies == now.copies &&
+                         start.busy_untypeds == now.busy_untypeds,
+                     "object allocator back at its boot state");
         vs_sel4_alloc_destroy(alloc);
     }
-    step(example_arena_live() == 0, "every byte of bookkeeping memory returned");
-    printf("spawnroot " ARCH_NAME ": %d steps, %d failures\n", steps, failures);
-    return failures != 0;
+    example_step(example_arena_live() == 0, "every byte of bookkeeping memory returned");
+    printf("spawnroot " EXAMPLE_ARCH_NAME ": %d steps, %d failures\n", example_steps(), example_failures());
+    return example_failures() != 0;
 }
 
 #ifndef ROOTTASK_HOST_LAUNCHER
@@ -377,7 +344,6 @@ int spawnroot_main(void)
 /* The child ELF: in the CPIO archive the build links into this image
  * (seL4's MakeCPIO, between _cpio_archive and _cpio_archive_end). */
 extern char _cpio_archive[], _cpio_archive_end[];
-extern char __executable_start[], _end[];
 
 const void *spawnroot_child_image(size_t *size)
 {
@@ -386,14 +352,6 @@ const void *spawnroot_child_image(size_t *size)
         cpio_get_file(_cpio_archive, (unsigned long)(_cpio_archive_end - _cpio_archive), SPAWNROOT_CHILD_NAME, &n);
     *size = f != NULL ? (size_t)n : 0;
     return f;
-}
-
-int spawnroot_layout(const seL4_BootInfo *bi, vs_sel4_root_layout *out)
-{
-    return vs_sel4_root_layout_from_bootinfo(bi, (vs_addr)(uintptr_t)__executable_start, (vs_addr)(uintptr_t)_end,
-                                             out) == VS_OK
-               ? 0
-               : -1;
 }
 
 /* The root task reaches its own memory directly. */
