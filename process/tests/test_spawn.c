@@ -680,6 +680,59 @@ static void test_shared(tenv *t, vs_arch_id arch, const blob *img)
     CHECK_RES(vs_free(root, src, VS_FREE_UNMAP), VS_OK);
 }
 
+/* A child range of the caller's choosing that stops below user_end: no
+ * "kernel" reservation, and the stack where the caller puts it. */
+static int count_named(void *ctx, const vs_reservation *res)
+{
+    names_ctx *n = ctx;
+    vs_reservation_info i;
+    vs_reservation_get_info(n->vs, res, &i);
+    n->have_kernel += strcmp(i.name, "kernel") == 0;
+    n->have_stack += strcmp(i.name, "stack") == 0;
+    return 0;
+}
+
+static void test_custom_range(tenv *t, vs_arch_id arch, const blob *img)
+{
+    const char *argv[] = {"ranged"};
+    vs_spawn_opts o = {.argv = argv,
+                       .argc = 1,
+                       .range_base = 0x1000,
+                       .range_end = 0x40000000,
+                       .stack_top = 0x30000000,
+                       .stack_size = 8192,
+                       .random_seed = 9};
+    vs_process *p = NULL;
+    vs_spawn_error err;
+    CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &o, &p, &err), VS_OK);
+    vs_process_destroy(p, NULL);
+    acct before;
+    take(t, &before);
+    CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &o, &p, &err), VS_OK);
+    if (p == NULL) {
+        return;
+    }
+    vs_process_info info;
+    vs_process_get_info(p, &info);
+    CHECK_EQ_U(info.stack_top, 0x30000000);
+    CHECK_EQ_U(info.stack_base, 0x30000000 - 8192);
+    CHECK_EQ_U(info.ipc_buffer, 0x30000000 - 8192 - 2 * 4096);
+    names_ctx n = {vs_process_space(p), 0, 0, 0, 0, 0, vs_get_arch(vs_process_space(p))};
+    vs_for_each_reservation(n.vs, count_named, &n);
+    CHECK_EQ_U(n.have_kernel, 0);
+    CHECK_EQ_U(n.have_stack, 1);
+    vs_addr base = 0, end = 0;
+    vs_get_range(n.vs, &base, &end);
+    CHECK_EQ_U(end, 0x40000000);
+    CHECK_RES(vs_process_destroy(p, NULL), VS_OK);
+    same(t, &before, "after destroying a process in a custom range");
+    /* A stack top outside that range is refused, leaving nothing. */
+    o.stack_top = 0x50000000;
+    CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &o, &p, &err), VS_ERR_OUT_OF_RANGE);
+    CHECK(err.stage == VS_SPAWN_STAGE_STACK);
+    same(t, &before, "after a stack outside the range");
+}
+
 /* PT_GNU_STACK with PF_X: the stack is executable. */
 static void test_execstack(tenv *t, vs_arch_id arch, const blob *img)
 {
@@ -790,6 +843,7 @@ int main(int argc, char **argv)
     test_errors(&t, a->id, &img);
     test_execstack(&t, a->id, &xstack);
     test_shared(&t, a->id, &img);
+    test_custom_range(&t, a->id, &img);
     test_legacy(&t, a->id, &img);
     test_injection(&t, a->id, &img);
     test_loop(&t, a->id, &img, a->id == VS_ARCH_X86_64 ? 1000 : 100);
