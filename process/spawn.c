@@ -161,12 +161,6 @@ static vs_result load_elf(vs_process *p, const void *elf, size_t elf_size, const
     if (e != VS_ELF_OK) {
         return fail_elf(err, &d);
     }
-    /* seL4 on aarch32 keeps only the condition flags of a CPSR written with
-     * TCB_WriteRegisters, so a thread cannot start in Thumb state. */
-    if (p->arch->id == VS_ARCH_AARCH32 && (img.entry & 1) != 0) {
-        return proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_ELF,
-                         "Thumb entry point (e_entry bit 0): seL4 starts aarch32 threads in ARM state", img.entry, 0);
-    }
     vs_elf_load_opts lopts = {0, 0};
     if (o->flags & VS_SPAWN_FREE_ELF_RESERVATIONS) {
         lopts.flags |= VS_ELF_LOAD_FREE_RESERVATIONS;

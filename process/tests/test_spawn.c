@@ -806,16 +806,6 @@ static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
     CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &tiny, &p, &err), VS_ERR_INVALID_ARG);
     CHECK(err.stage == VS_SPAWN_STAGE_CSPACE);
     CHECK_RES(vs_process_spawn(NULL, arch, img->data, img->size, &o, &p, &err), VS_ERR_INVALID_ARG);
-    if (arch == VS_ARCH_AARCH32) {
-        /* A Thumb entry (bit 0 of e_entry) cannot be started on seL4. */
-        uint8_t *thumb = malloc(img->size);
-        memcpy(thumb, img->data, img->size);
-        thumb[24] |= 1;
-        blob tb = {thumb, img->size};
-        CHECK_RES(spawn(t, arch, &tb, &ok, &p, &err), VS_ERR_INVALID_ARG);
-        CHECK(err.stage == VS_SPAWN_STAGE_ELF && strstr(err.reason, "Thumb") != NULL);
-        free(thumb);
-    }
     same(t, &before, "after refused spawns");
 }
 
