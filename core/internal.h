@@ -77,10 +77,9 @@ vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr va
 /* The reservation wholly containing [addr, addr + size), or NULL. */
 res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size);
 
-/* Tears down the kernel side of the mapped page whose entry is e: unmaps
- * the frame and, as the owner and `free_frames` say, frees it or
- * deletes the copy. Returns the unmap status; release failures are counted. */
-int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames);
+/* Frees the frame or deletes the copy behind a mapped page (entry e), as
+ * its owner and `free_frames` say; a kernel refusal is counted. */
+void vs_release_frame(vs_space *vs, const shadow_entry *e, int free_frames);
 
 /* Unmaps every MAPPED page in [addr, addr + size): kernel first, all or
  * nothing, then releases frames and returns the pages to RESERVED. The
@@ -111,6 +110,7 @@ typedef struct page_run {
     unsigned not_callers; /* pages whose owner is not the caller (gather only) */
     vs_cap cap_buf[RUN_MAX];
     uintptr_t cookie_buf[RUN_MAX];
+    uint8_t owner_buf[RUN_MAX]; /* gather only */
 } page_run;
 
 /* Where the frames of a mapping come from: the caller's caps, new frames,
@@ -130,6 +130,11 @@ static inline void vs_cursor(const vs_space *vs, shadow_cursor *c, vs_addr addr,
 {
     shadow_cursor_init(c, &vs->shadow, page_of(addr), page_of(size), vs->size_shift);
 }
+
+/* Gathers up to RUN_MAX mapped pages of one size from the cursor into run
+ * (a page of another size is left for the next call). Returns 0 when the
+ * cursor is exhausted. */
+int vs_gather(shadow_cursor *c, page_run *run);
 
 /* Maps [vaddr, vaddr + size), a valid range, page by page from src: all
  * pages must be RESERVED in one reservation. All or nothing. */

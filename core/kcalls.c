@@ -47,14 +47,18 @@ int kcall_unmap_frames(const struct vs_space *vs, const vs_cap *caps, unsigned n
     return 0;
 }
 
-size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index)
+size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, int *last_error)
 {
     size_t failures = 0;
     unsigned done = 0;
     while (done < n) {
         unsigned ok = 0;
-        if (kcall_unmap_frames(vs, caps + done, n - done, size_index, &ok) != 0) {
+        int error = kcall_unmap_frames(vs, caps + done, n - done, size_index, &ok);
+        if (error != 0) {
             failures++;
+            if (last_error != NULL) {
+                *last_error = error;
+            }
             ok++; /* skip the frame the kernel refused */
         }
         done += ok;

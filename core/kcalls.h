@@ -25,7 +25,8 @@ vs_kstatus kcall_map_frames(const struct vs_space *vs, const frame_batch *b, uns
 /* Unmaps caps[0..n); *done succeeded; returns the error of caps[*done]. */
 int kcall_unmap_frames(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done);
 
-/* Unmaps caps[0..n) for clean-up, going on past failures; returns their number. */
-size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index);
+/* Unmaps caps[0..n) for clean-up, going on past failures; returns their
+ * number and stores the last one's error in *last_error (if non-NULL). */
+size_t kcall_unmap_all(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, int *last_error);
 
 #endif

@@ -8,7 +8,7 @@
 /* Gathers up to RUN_MAX mapped pages of one size from the cursor into run
  * (a page of another size is left for the next call). Returns 0 when the
  * cursor is exhausted. */
-static int gather(shadow_cursor *c, page_run *run)
+int vs_gather(shadow_cursor *c, page_run *run)
 {
     uint64_t page;
     shadow_entry e;
@@ -23,6 +23,7 @@ static int gather(shadow_cursor *c, page_run *run)
         run->size_index = e.size_index;
         run->cap_buf[run->count] = e.cap;
         run->cookie_buf[run->count] = e.cookie;
+        run->owner_buf[run->count] = (uint8_t)e.owner;
         run->not_callers += e.owner != VS_OWNER_CALLER;
         run->count++;
         shadow_cursor_skip(c, &e);
@@ -36,8 +37,8 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     shadow_cursor c;
     page_run run;
     vs_cursor(vs, &c, vaddr, size);
-    while (gather(&c, &run)) {
-        vs->release_failures += kcall_unmap_all(vs, run.caps, run.count, run.size_index);
+    while (vs_gather(&c, &run)) {
+        vs->release_failures += kcall_unmap_all(vs, run.caps, run.count, run.size_index, NULL);
         src->put(vs, src->ctx, &run);
     }
     if (size != 0) {
@@ -259,7 +260,7 @@ vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits)
 
 /* Frees the frame or deletes the copy behind a page, as its owner says. A
  * failure is counted, not undone: the unmap it follows is committed. */
-static void release_frame(vs_space *vs, const shadow_entry *e, int free_frames)
+void vs_release_frame(vs_space *vs, const shadow_entry *e, int free_frames)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
     vs_object obj = {e->cap, e->cookie};
@@ -270,13 +271,6 @@ static void release_frame(vs_space *vs, const shadow_entry *e, int free_frames)
         error = ops->free_object(vs->kernel.ctx, VS_OBJ_FRAME, e->size_index, &obj);
     }
     vs_release_failed(vs, error);
-}
-
-int vs_release_page(vs_space *vs, const shadow_entry *e, int free_frames)
-{
-    int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, e->cap, e->size_index);
-    release_frame(vs, e, free_frames);
-    return error;
 }
 
 /* Re-maps the pages of [addr, until) unmapped before a kernel failure. */
@@ -300,7 +294,7 @@ static vs_result kernel_unmap_range(vs_space *vs, const res_node *res, vs_addr a
     shadow_cursor c;
     page_run run;
     vs_cursor(vs, &c, addr, size);
-    for (shadow_cursor run_start = c; gather(&c, &run); run_start = c) {
+    for (shadow_cursor run_start = c; vs_gather(&c, &run); run_start = c) {
         unsigned done = 0;
         int error = kcall_unmap_frames(vs, run.caps, run.count, run.size_index, &done);
         if (error != 0) {
@@ -328,7 +322,7 @@ static void release_range(vs_space *vs, vs_addr addr, uint64_t size, int free_fr
     shadow_entry e;
     vs_cursor(vs, &c, addr, size);
     while (shadow_cursor_next(&c, &page, &e)) {
-        release_frame(vs, &e, free_frames);
+        vs_release_frame(vs, &e, free_frames);
     }
 }
 

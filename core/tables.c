@@ -87,7 +87,8 @@ vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
                           ? add_table(vs, (unsigned)st.missing_level, rest.vaddr)
                           : vs_kernel_failed(vs, st.error, "map_frame", rest.vaddr);
         if (r != VS_OK) {
-            vs->release_failures += kcall_unmap_all(vs, batch->caps, batch->count - rest.count, batch->size_index);
+            vs->release_failures +=
+                kcall_unmap_all(vs, batch->caps, batch->count - rest.count, batch->size_index, NULL);
             tables_rollback(vs, mark);
             return r;
         }

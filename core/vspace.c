@@ -195,21 +195,29 @@ typedef struct destroy_ctx {
     unsigned flags;
 } destroy_ctx;
 
-/* Teardown visits each reservation's mapped pages; nodes are freed only
- * after the walk, since the walk reads the tree. */
+/* Teardown visits each reservation's mapped pages in runs: one (batch)
+ * kernel unmap per run, going on past refusals, then the frames and copies
+ * are released. Nodes are freed only after the walk, since it reads the
+ * tree. */
 static int destroy_mappings(void *ctx, const res_node *res)
 {
     const destroy_ctx *d = ctx;
     vs_space *vs = d->vs;
-    shadow_cursor c;
-    uint64_t page;
-    shadow_entry e;
     if (res->mapped_pages == 0) {
         return 0;
     }
+    shadow_cursor c;
+    page_run run;
     vs_cursor(vs, &c, res->start, res->end - res->start);
-    while (shadow_cursor_next(&c, &page, &e)) {
-        vs_release_failed(vs, vs_release_page(vs, &e, (d->flags & VS_DESTROY_FREE_CALLER_FRAMES) != 0));
+    while (vs_gather(&c, &run)) {
+        int error = 0;
+        for (size_t n = kcall_unmap_all(vs, run.caps, run.count, run.size_index, &error); n > 0; n--) {
+            vs_release_failed(vs, error);
+        }
+        for (unsigned i = 0; i < run.count; i++) {
+            shadow_entry e = {VS_PAGE_MAPPED, run.size_index, run.owner_buf[i], run.caps[i], run.cookies[i]};
+            vs_release_frame(vs, &e, (d->flags & VS_DESTROY_FREE_CALLER_FRAMES) != 0);
+        }
     }
     return 0;
 }
