@@ -231,6 +231,15 @@ static void clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, u
     release_if_unused(s, a, leaf);
 }
 
+void shadow_clear_entry(shadow *s, counted_alloc *a, uint64_t page)
+{
+    shadow_leaf *leaf = shadow_leaf_of(s, page);
+    if (leaf != NULL) {
+        leaf->meta[leaf_index(page)] = 0;
+        release_if_unused(s, a, leaf);
+    }
+}
+
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
 {
     uint64_t page = first;

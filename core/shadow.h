@@ -203,6 +203,10 @@ static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
 void shadow_begin(shadow *s);
 void shadow_end(shadow *s, counted_alloc *a, int commit);
 
+/* Makes the mapped base page `page` (of a base leaf) not mapped, freeing
+ * what that empties. */
+void shadow_clear_entry(shadow *s, counted_alloc *a, uint64_t page);
+
 /* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
 
