@@ -111,6 +111,41 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     return VS_OK;
 }
 
+/* One base page of the caller's: the steps of vs_map_pages and map_run
+ * without the page source and with one probe for the already-mapped test
+ * instead of a cursor. */
+static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+{
+    res_node *res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
+    if (res == NULL) {
+        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
+    }
+    uint64_t page = page_of(vaddr);
+    unsigned i = 0;
+    const shadow_leaf *leaf = shadow_find(&vs->shadow, page, &i);
+    if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
+    }
+    shadow_begin(&vs->shadow);
+    shadow_run record = {cap, cookie, 1, 1, 0, VS_OWNER_CALLER};
+    vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
+    if (r == VS_OK) {
+        frame_batch batch = {cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
+        r = tables_map_frames(vs, &batch);
+        if (r == VS_OK) {
+            shadow_write_run(&vs->shadow, page, &record);
+        } else {
+            shadow_unprepare_run(&vs->shadow, &vs->alloc, page, &record);
+        }
+    }
+    shadow_end(&vs->shadow, &vs->alloc, r == VS_OK);
+    if (r == VS_OK) {
+        res->mapped_pages++;
+        vs->mapped_pages++;
+    }
+    return r;
+}
+
 /* ---- vs_map: the caller's caps ---- */
 
 typedef struct cap_array {
@@ -185,6 +220,9 @@ static vs_result map_caps(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const
             return vs_fail(vs, VS_ERR_CAP_RANGE, "cap is null or wider than the architecture's word",
                            vaddr + ((vs_addr)i << size_bits));
         }
+    }
+    if (n == 1 && size_index == 0) {
+        return map_one(vs, vaddr, caps, cookies);
     }
     cap_array a = {caps, cookies, (unsigned)size_index, size_bits};
     page_source src = {cap_array_get, cap_array_put, &a, VS_OWNER_CALLER};
