@@ -55,7 +55,8 @@ static vs_reservation *healthy(fixture *fx, const vs_arch *arch)
 static void test_page_outside_reservation(const vs_arch *arch)
 {
     fixture fx;
-    res_node *r = handles_resolve(&fx.vs->handles, healthy(&fx, arch));
+    vs_reservation *h = healthy(&fx, arch); /* before fx.vs is read */
+    res_node *r = handles_resolve(&fx.vs->handles, h);
     restree_remove(&fx.vs->tree, r);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base + PAGE_SIZE);
@@ -84,7 +85,8 @@ static void test_mapped_page_lost(const vs_arch *arch)
 static void test_mapped_count(const vs_arch *arch)
 {
     fixture fx;
-    res_node *r = handles_resolve(&fx.vs->handles, healthy(&fx, arch));
+    vs_reservation *h = healthy(&fx, arch); /* before fx.vs is read */
+    res_node *r = handles_resolve(&fx.vs->handles, h);
     r->mapped_pages += 1;
     expect_violation(fx.vs, VS_V_MAPPED_COUNT, r->start);
     r->mapped_pages -= 1;
