@@ -517,5 +517,5 @@ vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
     if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
         return 0;
     }
-    return (meta & META_EXT) ? leaf->ext[i].cap : leaf->cap[i];
+    return (meta & META_EXT) ? leaf->ext[i].cap : ((vs_cap)leaf->cap_hi << 32 | leaf->cap[i]);
 }

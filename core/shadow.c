@@ -268,14 +268,41 @@ void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
 
 /* ---- mapping ---- */
 
-static int run_needs_ext(const shadow_run *run)
+/* Entries [*j0, *j1) of a run whose first entry (page >> shift) is e0 fall
+ * into the leaf of `key`. */
+static void segment_of(uint64_t key, uint64_t e0, uint64_t count, uint64_t *j0, uint64_t *j1)
 {
-    for (uint64_t j = 0; j < run->count; j++) {
-        if (run->caps[j] > UINT32_MAX || (run->cookies != NULL && run->cookies[j] != 0)) {
+    uint64_t lo = (key & (((uint64_t)1 << SHADOW_SIZE_KEY_SHIFT) - 1)) << SHADOW_LEAF_BITS;
+    uint64_t hi = lo + SHADOW_LEAF_PAGES;
+    *j0 = (lo > e0 ? lo : e0) - e0;
+    *j1 = (hi < e0 + count ? hi : e0 + count) - e0;
+}
+
+static int leaf_has_inline(const shadow_leaf *leaf)
+{
+    for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
+        if ((leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED && !(leaf->meta[i] & META_EXT)) {
             return 1;
         }
     }
     return 0;
+}
+
+/* Whether the run's entries [j0, j1), all in `leaf`, can be inline: no
+ * cookie, and caps sharing their high half with each other and with the
+ * leaf's other inline caps. Otherwise they go to the side array. */
+static int segment_inline(const shadow_leaf *leaf, const shadow_run *run, uint64_t j0, uint64_t j1)
+{
+    uint32_t hi = (uint32_t)(run->caps[j0] >> 32);
+    if (leaf_has_inline(leaf) && leaf->cap_hi != hi) {
+        return 0;
+    }
+    for (uint64_t j = j0; j < j1; j++) {
+        if ((uint32_t)(run->caps[j] >> 32) != hi || (run->cookies != NULL && run->cookies[j] != 0)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* The keys of the leaves a run from base page `first` is written to. */
@@ -294,13 +321,20 @@ static void drop_unused(shadow *s, counted_alloc *a, uint64_t first_key, uint64_
     }
 }
 
-/* Allocates side arrays for the leaves of keys [first_key, last_key]
- * lacking one, all or none. */
-static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t last_key)
+/* Allocates side arrays for the leaves of the run's keys whose entries
+ * cannot be inline and lack one, all or none. */
+static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
+    uint64_t first_key;
+    uint64_t last_key;
+    run_keys(s, first, run, &first_key, &last_key);
+    uint64_t e0 = first >> s->shift[run->size_index];
     for (uint64_t key = first_key; key <= last_key; key++) {
         shadow_leaf *leaf = shadow_leaf_by_key(s, key);
-        if (leaf->ext != NULL) {
+        uint64_t j0;
+        uint64_t j1;
+        segment_of(key, e0, run->count, &j0, &j1);
+        if (leaf->ext != NULL || segment_inline(leaf, run, j0, j1)) {
             continue;
         }
         leaf->ext = counted_alloc_get(a, ext_bytes());
@@ -344,16 +378,16 @@ static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uin
     return VS_OK;
 }
 
-/* A run either fits the inline 32-bit caps entirely or uses side arrays
- * entirely; mixing within a run would buy little and cost a branch. */
+/* Per leaf, a run's entries are either all inline (a 32-bit cap under the
+ * leaf's high half, no cookie) or all in the side array. */
 vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run)
 {
     uint64_t first_key;
     uint64_t last_key;
     run_keys(s, first, run, &first_key, &last_key);
     vs_result r = add_leaves(s, a, first_key, last_key);
-    if (r == VS_OK && run_needs_ext(run)) {
-        r = prepare_ext(s, a, first_key, last_key);
+    if (r == VS_OK) {
+        r = prepare_ext(s, a, first, run);
         if (r != VS_OK) {
             drop_unused(s, a, first_key, last_key);
         }
@@ -369,31 +403,36 @@ void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const sha
     drop_unused(s, a, first_key, last_key);
 }
 
-/* One entry per page of the run, in the key space of its size. */
+/* One entry per page of the run, in the key space of its size, decided
+ * leaf by leaf as shadow_prepare_run did. */
 void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
 {
-    int ext = run_needs_ext(run);
     unsigned k = run->size_index;
-    uint8_t meta =
-        (uint8_t)(VS_PAGE_MAPPED | (k << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT) | (ext ? META_EXT : 0));
-    uint64_t key = UINT64_MAX;
-    shadow_leaf *leaf = NULL;
-    for (uint64_t j = 0; j < run->count; j++) {
-        uint64_t page = first + j * run->pages_per;
-        if (leaf == NULL || shadow_key(s, k, page) != key) {
-            key = shadow_key(s, k, page);
-            leaf = shadow_leaf_by_key(s, key);
-        }
+    uint8_t meta = (uint8_t)(VS_PAGE_MAPPED | (k << META_SIZE_SHIFT) | (run->owner << META_OWNER_SHIFT));
+    uint64_t e0 = first >> s->shift[k];
+    for (uint64_t j = 0; j < run->count;) {
+        uint64_t key = shadow_key(s, k, first + j * run->pages_per);
+        shadow_leaf *leaf = shadow_leaf_by_key(s, key);
         if (leaf == NULL) {
             return; /* unreachable: shadow_prepare_run linked every leaf in */
         }
-        unsigned i = shadow_index(s, k, page);
-        leaf->meta[i] = meta;
-        if (ext) {
-            leaf->ext[i].cap = run->caps[j];
-            leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
-        } else {
-            leaf->cap[i] = (uint32_t)run->caps[j];
+        uint64_t j0;
+        uint64_t j1;
+        segment_of(key, e0, run->count, &j0, &j1);
+        int inline_caps = segment_inline(leaf, run, j0, j1);
+        if (inline_caps) {
+            leaf->cap_hi = (uint32_t)(run->caps[j0] >> 32);
+        }
+        for (; j < j1; j++) {
+            unsigned i = (unsigned)((e0 + j) & (SHADOW_LEAF_PAGES - 1));
+            if (inline_caps) {
+                leaf->meta[i] = meta;
+                leaf->cap[i] = (uint32_t)run->caps[j];
+            } else {
+                leaf->meta[i] = (uint8_t)(meta | META_EXT);
+                leaf->ext[i].cap = run->caps[j];
+                leaf->ext[i].cookie = run->cookies != NULL ? run->cookies[j] : 0;
+            }
         }
     }
     if (k != 0) {

@@ -54,6 +54,7 @@ typedef struct shadow_leaf {
     uint64_t key;    /* page number >> SHADOW_LEAF_BITS */
     shadow_ext *ext; /* SHADOW_LEAF_PAGES entries; NULL unless a page has META_EXT */
     uint8_t meta[SHADOW_LEAF_PAGES];
+    uint32_t cap_hi;                 /* high half of every inline cap of the leaf */
     uint32_t cap[SHADOW_LEAF_PAGES]; /* meaningful only for pages MAPPED without META_EXT */
 } shadow_leaf;
 
@@ -185,7 +186,7 @@ static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow
     /* Caps and cookies mean something only while MAPPED; they are not
      * cleared when a page stops being mapped, nor initialised before. */
     int mapped = out->state == VS_PAGE_MAPPED;
-    out->cap = !mapped ? 0 : (meta & META_EXT) ? leaf->ext[index].cap : leaf->cap[index];
+    out->cap = !mapped ? 0 : (meta & META_EXT) ? leaf->ext[index].cap : ((vs_cap)leaf->cap_hi << 32 | leaf->cap[index]);
     out->cookie = mapped && (meta & META_EXT) ? leaf->ext[index].cookie : 0;
 }
 
