@@ -11,25 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sel4sim/sim.h>
-#include <sel4sim/vs_host.h>
 #include <vs/elf.h>
-#include <vs/sel4_backend.h>
 
 #include "bench.h"
-
-static void *m_alloc(void *ctx, size_t size)
-{
-    (void)ctx;
-    return malloc(size);
-}
-
-static void m_free(void *ctx, void *p, size_t size)
-{
-    (void)ctx;
-    (void)size;
-    free(p);
-}
+#include "simroot.h"
 
 typedef struct timed_fa {
     vs_frame_access inner;
@@ -53,25 +38,6 @@ static int t_unmap(void *ctx, vs_frame_window *w)
 
 static const vs_frame_access_ops timed_ops = {t_map, t_unmap};
 
-static unsigned char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = n > 0 ? bench_xmalloc((size_t)n) : NULL;
-    if (b != NULL && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 /* memcpy of every PT_LOAD's file bytes to a destination of the image's
  * size, as the loader copies them (same sizes, same order). */
 static uint64_t plain_copy_ns(const vs_elf_image *img, unsigned char *dst, uint64_t *bytes)
@@ -93,38 +59,18 @@ static uint64_t plain_copy_ns(const vs_elf_image *img, unsigned char *dst, uint6
 void bench_elf(const bench_config *cfg)
 {
     size_t size = 0;
-    unsigned char *file = read_all("/bin/busybox", &size);
+    unsigned char *file = bench_read_file("/bin/busybox", &size);
     if (file == NULL) {
         fprintf(stderr, "vspace-bench: elf: /bin/busybox (busybox-static) not readable; skipped\n");
         return;
     }
-    vs_allocator mem = {m_alloc, m_free, NULL};
-    const vs_arch *arch = vs_arch_get(VS_ARCH_X86_64);
-    seL4_BootInfo *bi = sel4sim_boot(VS_ARCH_X86_64, 256ull << 20);
-    vs_sel4_alloc *alloc = NULL;
-    vs_sel4_backend *be = NULL;
-    vs_space *root_vs = NULL;
-    vs_sel4_frame_access *sfa = NULL;
-    vs_result r = bi != NULL ? vs_sel4_alloc_create(bi, mem, &alloc) : VS_ERR_NO_MEMORY;
-    if (r == VS_OK) {
-        r = vs_sel4_backend_create(arch, alloc, mem, &be);
-    }
-    if (r == VS_OK) {
-        vs_sel4_backend_set_translate(be, sel4sim_vs_translate, NULL);
-        vs_sel4_root_layout layout = {0};
-        layout.ipc_buffer = sel4sim_ipc_buffer_vaddr();
-        layout.bootinfo = sel4sim_bootinfo_vaddr();
-        layout.bootinfo_size = seL4_BootInfoFrameSize;
-        r = vs_sel4_root_vspace_create(be, mem, &layout, &root_vs);
-    }
-    static const vs_sel4_window_ops win = {sel4sim_vs_window_open, sel4sim_vs_window_close};
-    if (r == VS_OK) {
-        r = vs_sel4_frame_access_create(be, root_vs, mem, &win, NULL, 0, &sfa);
-    }
-    if (r != VS_OK) {
-        bench_fail("elf", "set-up", r);
-    }
-    timed_fa tfa = {vs_sel4_frame_access_get(sfa), 0, 0};
+    bench_simroot sr;
+    bench_simroot_up("elf", &sr);
+    vs_sel4_backend *be = sr.be;
+    vs_allocator mem = sr.mem;
+    const vs_arch *arch = sr.arch;
+    vs_result r;
+    timed_fa tfa = {sr.fa, 0, 0};
     vs_frame_access fa = {&timed_ops, &tfa, 0};
     const int samples = cfg->quick ? 10 : 100;
     double best_load = 1e30, best_ratio = 0, best_copy_mbs = 0, best_memcpy_mbs = 0;
@@ -188,10 +134,6 @@ void bench_elf(const bench_config *cfg)
     rec->verdict = best_ratio >= 0.5 ? BENCH_PASS : BENCH_MISS;
     rec->note = note_copy;
     free(dst);
-    vs_sel4_frame_access_destroy(sfa);
-    vs_destroy(root_vs, 0, NULL);
-    vs_sel4_backend_destroy(be);
-    vs_sel4_alloc_destroy(alloc);
-    sel4sim_shutdown();
+    bench_simroot_down(&sr);
     free(file);
 }
