@@ -257,22 +257,22 @@ vs_result vs_find(const vs_space *vs, vs_addr vaddr, vs_reservation **out)
     return VS_OK;
 }
 
-vs_result vs_reservation_get_info(const vs_space *vs, const vs_reservation *handle, vs_reservation_info *out)
+vs_result vs_reservation_get_info(const vs_space *vs, const vs_reservation *res, vs_reservation_info *out)
 {
     if (out == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    const res_node *res = vs != NULL ? handles_resolve(&vs->handles, handle) : NULL;
-    if (res == NULL) {
+    const res_node *node = vs != NULL ? handles_resolve(&vs->handles, res) : NULL;
+    if (node == NULL) {
         memset(out, 0, sizeof *out);
         return VS_ERR_INVALID_ARG;
     }
-    out->start = res->start;
-    out->end = res->end;
-    memcpy(out->name, res->name, VS_NAME_MAX);
-    out->rights = res->rights;
-    out->cache = (vs_cache)res->cache;
-    out->mapped_pages = res->mapped_pages;
+    out->start = node->start;
+    out->end = node->end;
+    memcpy(out->name, node->name, VS_NAME_MAX);
+    out->rights = node->rights;
+    out->cache = (vs_cache)node->cache;
+    out->mapped_pages = node->mapped_pages;
     return VS_OK;
 }
 

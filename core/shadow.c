@@ -110,6 +110,9 @@ static void table_move(shadow *s, shadow_slot *slots, size_t capacity)
 /* Backward-shift deletion keeps every probe chain unbroken. */
 static void table_remove(shadow *s, uint64_t key)
 {
+    if (s->slots == NULL) {
+        return; /* unreachable: a leaf to remove means a table holds it */
+    }
     size_t mask = s->capacity - 1;
     size_t hole = slot_of(s, key);
     s->slots[hole].leaf = NULL;
