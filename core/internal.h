@@ -50,21 +50,50 @@ static inline int is_aligned(uint64_t value, uint64_t align)
 }
 
 /* VS_OK if [addr, addr + size) is a non-empty page-aligned range inside
- * the managed range; else INVALID_ARG or OUT_OF_RANGE and why. */
+ * the managed range; else INVALID_ARG or OUT_OF_RANGE and why. Inline, as
+ * the next few helpers: every public call runs them, and single-page calls
+ * are short enough that a call per helper was a fifth of their cost. */
 typedef struct range_check {
     vs_result result;
     const char *reason;
 } range_check;
 
-range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size);
+static inline range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size)
+{
+    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
+    if (size == 0 || !is_aligned(size, page)) {
+        return (range_check){VS_ERR_INVALID_ARG, "size is zero or not a multiple of the page size"};
+    }
+    if (!is_aligned(addr, page)) {
+        return (range_check){VS_ERR_INVALID_ARG, "address is not page aligned"};
+    }
+    if (addr + size < addr) {
+        return (range_check){VS_ERR_INVALID_ARG, "range wraps around the end of the address space"};
+    }
+    if (addr < vs->base || addr + size > vs->end) {
+        return (range_check){VS_ERR_OUT_OF_RANGE, "range leaves the vspace's managed range"};
+    }
+    return (range_check){VS_OK, NULL};
+}
 
 /* Every mutating public call is bracketed by these: vs_begin starts a call;
  * vs_fail records why it fails (and returns r); vs_end returns r, recording
  * a generic reason at `vaddr` if the call failed without saying why. vs may
  * be NULL. */
-void vs_begin(vs_space *vs);
+static inline void vs_begin(vs_space *vs)
+{
+    if (vs != NULL) {
+        vs->calls++;
+    }
+}
+
 vs_result vs_fail(vs_space *vs, vs_result r, const char *reason, vs_addr vaddr);
-vs_result vs_end(vs_space *vs, vs_result r, vs_addr vaddr);
+vs_result vs_end_failed(vs_space *vs, vs_result r, vs_addr vaddr);
+
+static inline vs_result vs_end(vs_space *vs, vs_result r, vs_addr vaddr)
+{
+    return r == VS_OK ? VS_OK : vs_end_failed(vs, r, vaddr);
+}
 
 /* Counts a kernel refusal to free or delete after a committed change (a
  * leak the caller sees in vs_stats); error 0 is no failure. */
@@ -75,7 +104,14 @@ void vs_release_failed(vs_space *vs, int error);
 vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr vaddr);
 
 /* The reservation wholly containing [addr, addr + size), or NULL. */
-res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size);
+static inline res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
+{
+    res_node *res = restree_containing(&vs->tree, addr);
+    if (res == NULL || addr + size > res->end || addr + size < addr) {
+        return NULL;
+    }
+    return res;
+}
 
 /* Frees the frame or deletes the copy behind a mapped page (entry e), as
  * its owner and `free_frames` say; a kernel refusal is counted. */

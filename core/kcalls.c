@@ -3,7 +3,7 @@
 vs_kstatus kcall_map_frames(const struct vs_space *vs, const frame_batch *b, unsigned *done)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
-    if (ops->map_frames != NULL) {
+    if (ops->map_frames != NULL && b->count > 1) {
         *done = 0;
         vs_kstatus st = ops->map_frames(vs->kernel.ctx, vs->root, b->caps, b->count, b->vaddr, b->size_index, b->rights,
                                         b->cache, done);
@@ -28,7 +28,7 @@ vs_kstatus kcall_map_frames(const struct vs_space *vs, const frame_batch *b, uns
 int kcall_unmap_frames(const struct vs_space *vs, const vs_cap *caps, unsigned n, unsigned size_index, unsigned *done)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
-    if (ops->unmap_frames != NULL) {
+    if (ops->unmap_frames != NULL && n > 1) {
         *done = 0;
         int error = ops->unmap_frames(vs->kernel.ctx, caps, n, size_index, done);
         if (error == 0) {

@@ -1,5 +1,6 @@
 /* Batched kernel frame calls, falling back to one call per frame when the
- * backend offers no batch form. */
+ * backend offers no batch form. A single frame always takes the per-frame
+ * call: the batch form buys nothing for one and costs its extra arguments. */
 #ifndef VSPACE_CORE_KCALLS_H
 #define VSPACE_CORE_KCALLS_H
 

@@ -111,27 +111,15 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     return VS_OK;
 }
 
-/* One base page of the caller's: the steps of vs_map_pages and map_run
- * without the page source and with one probe for the already-mapped test
- * instead of a cursor. */
-static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+/* One page through the generic run machinery: a cap that goes to the
+ * side array (a cookie, or a high half other than the leaf's). */
+static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch *batch, const uintptr_t *cookie)
 {
-    res_node *res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
-    if (res == NULL) {
-        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
-    }
-    uint64_t page = page_of(vaddr);
-    unsigned i = 0;
-    const shadow_leaf *leaf = shadow_find(&vs->shadow, page, &i);
-    if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
-        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
-    }
     shadow_begin(&vs->shadow);
-    shadow_run record = {cap, cookie, 1, 1, 0, VS_OWNER_CALLER};
+    shadow_run record = {batch->caps, cookie, 1, 1, 0, VS_OWNER_CALLER};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
     if (r == VS_OK) {
-        frame_batch batch = {cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
-        r = tables_map_frames(vs, &batch);
+        r = tables_map_frames(vs, batch);
         if (r == VS_OK) {
             shadow_write_run(&vs->shadow, page, &record);
         } else {
@@ -139,6 +127,59 @@ static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const u
         }
     }
     shadow_end(&vs->shadow, &vs->alloc, r == VS_OK);
+    return r;
+}
+
+/* One base page of the caller's: the steps of vs_map_pages and map_run
+ * without the page source, with one probe of the shadow and the kernel
+ * called directly. Most pages find their leaf ready (fifteen of sixteen
+ * mapped in sequence), or need only a new empty one, and are recorded in
+ * place: inline cap, no side array. */
+static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+{
+    res_node *res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
+    if (res == NULL) {
+        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
+    }
+    uint64_t page = page_of(vaddr);
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+    shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    if (leaf == NULL && vs->shadow.large_total != 0 && shadow_find_large(&vs->shadow, page, &i) != NULL) {
+        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
+    }
+    if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
+    }
+    frame_batch batch = {cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
+    int has_cookie = cookie != NULL && *cookie != 0;
+    int in_place =
+        !has_cookie && (leaf == NULL || leaf->cap_hi == (uint32_t)(*cap >> 32) || !shadow_leaf_has_inline(leaf));
+    vs_result r = VS_OK;
+    if (!in_place) {
+        r = map_one_recorded(vs, page, &batch, cookie);
+    } else {
+        int fresh = leaf == NULL;
+        if (fresh) {
+            shadow_begin(&vs->shadow);
+            leaf = shadow_add_base_leaf(&vs->shadow, &vs->alloc, page);
+            r = leaf != NULL ? VS_OK : VS_ERR_NO_MEMORY;
+        }
+        if (r == VS_OK) {
+            vs_kstatus st =
+                vs->kernel.ops->map_frame(vs->kernel.ctx, vs->root, *cap, vaddr, 0, res->rights, (vs_cache)res->cache);
+            r = st.error == 0 ? VS_OK : tables_map_failed(vs, &batch, st, 0);
+        }
+        if (r == VS_OK) {
+            leaf->cap_hi = (uint32_t)(*cap >> 32);
+            leaf->cap[i] = (uint32_t)*cap;
+            leaf->meta[i] = VS_PAGE_MAPPED | (VS_OWNER_CALLER << META_OWNER_SHIFT);
+        } else if (fresh && leaf != NULL) {
+            shadow_drop_base_leaf(&vs->shadow, &vs->alloc, leaf);
+        }
+        if (fresh) {
+            shadow_end(&vs->shadow, &vs->alloc, r == VS_OK);
+        }
+    }
     if (r == VS_OK) {
         res->mapped_pages++;
         vs->mapped_pages++;
@@ -398,25 +439,24 @@ int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size)
 static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_frames)
 {
     uint64_t page = page_of(vaddr);
-    unsigned i = 0;
-    const shadow_leaf *leaf = shadow_find(&vs->shadow, page, &i);
-    shadow_entry e;
-    shadow_decode(leaf, i, &e);
-    if (e.state != VS_PAGE_MAPPED) {
-        return vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+    shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
+        /* No base page is mapped here; a large page over it is cut. */
+        const shadow_leaf *large = leaf == NULL ? shadow_find(&vs->shadow, page, &i) : NULL;
+        return large != NULL ? vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr)
+                             : vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
     }
-    if (e.size_index != 0) {
-        return vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr);
-    }
-    unsigned done = 0;
-    int error = kcall_unmap_frames(vs, &e.cap, 1, 0, &done);
+    int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, shadow_leaf_cap(leaf, i), 0);
     if (error != 0) {
         return vs_kernel_failed(vs, error, "unmap_frame", vaddr);
     }
-    if (e.owner != VS_OWNER_CALLER || free_frames) {
+    if ((leaf->meta[i] & META_OWNER_MASK) != (VS_OWNER_CALLER << META_OWNER_SHIFT) || free_frames) {
+        shadow_entry e;
+        shadow_decode(leaf, i, &e);
         vs_release_frame(vs, &e, free_frames);
     }
-    shadow_clear_entry(&vs->shadow, &vs->alloc, page);
+    shadow_clear_entry(&vs->shadow, &vs->alloc, leaf, i);
     res->mapped_pages--;
     vs->mapped_pages--;
     return VS_OK;
@@ -474,6 +514,17 @@ vs_addr vs_first_unmapped(const vs_space *vs, vs_addr addr, uint64_t size)
     return addr + size;
 }
 
+/* A page nothing maps: RESERVED or EMPTY, as the reservation tree says.
+ * Kept out of line so that the mapped case needs no stack frame. */
+static __attribute__((noinline)) vs_result lookup_unmapped(const vs_space *vs, vs_addr vaddr, vs_page *out)
+{
+    int reserved = restree_containing(&vs->tree, vaddr) != NULL;
+    *out = (vs_page){.state = reserved ? VS_PAGE_RESERVED : VS_PAGE_EMPTY};
+    return VS_OK;
+}
+
+/* A mapped page is answered from its leaf alone; only a page nothing maps
+ * asks the reservation tree. */
 vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
 {
     if (vs == NULL || out == NULL) {
@@ -482,20 +533,23 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     if (vaddr < vs->base || vaddr >= vs->end) {
         return VS_ERR_OUT_OF_RANGE;
     }
-    shadow_entry e;
-    shadow_get(&vs->shadow, page_of(vaddr), &e);
-    if (e.state != VS_PAGE_MAPPED && restree_containing(&vs->tree, vaddr) != NULL) {
-        e.state = VS_PAGE_RESERVED;
+    uint64_t page = page_of(vaddr);
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+    const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    if (leaf == NULL && vs->shadow.large_total != 0) {
+        leaf = shadow_find_large(&vs->shadow, page, &i);
     }
-    unsigned bits = e.state == VS_PAGE_MAPPED ? vs->size_shift[e.size_index] + SHADOW_PAGE_BITS : 0;
-    *out = (vs_page){
-        .state = (vs_page_state)e.state,
-        .cap = e.cap,
-        .cookie = e.cookie,
-        .size_bits = (uint8_t)bits,
-        .page_vaddr = bits != 0 ? vaddr & ~(((vs_addr)1 << bits) - 1) : 0,
-        .owner = (vs_page_owner)e.owner,
-    };
+    uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
+    if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
+        return lookup_unmapped(vs, vaddr, out);
+    }
+    unsigned bits = vs->size_shift[(meta & META_SIZE_MASK) >> META_SIZE_SHIFT] + SHADOW_PAGE_BITS;
+    out->state = VS_PAGE_MAPPED;
+    out->cap = shadow_leaf_cap(leaf, i);
+    out->cookie = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
+    out->size_bits = (uint8_t)bits;
+    out->page_vaddr = vaddr & ~(((vs_addr)1 << bits) - 1);
+    out->owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
     return VS_OK;
 }
 
@@ -513,9 +567,5 @@ vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
             return 0;
         }
     }
-    uint8_t meta = leaf->meta[i];
-    if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
-        return 0;
-    }
-    return (meta & META_EXT) ? leaf->ext[i].cap : ((vs_cap)leaf->cap_hi << 32 | leaf->cap[i]);
+    return (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED ? shadow_leaf_cap(leaf, i) : 0;
 }

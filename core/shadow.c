@@ -13,22 +13,6 @@ static unsigned leaf_index(uint64_t page)
     return (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
 }
 
-static int leaf_is_empty(const shadow_leaf *leaf)
-{
-    static const uint8_t zero[SHADOW_LEAF_PAGES];
-    return memcmp(leaf->meta, zero, sizeof zero) == 0;
-}
-
-static int leaf_uses_ext(const shadow_leaf *leaf)
-{
-    for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
-        if (leaf->meta[i] & META_EXT) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static size_t ext_bytes(void)
 {
     return SHADOW_LEAF_PAGES * sizeof(shadow_ext);
@@ -37,7 +21,7 @@ static size_t ext_bytes(void)
 /* The side array exists exactly while a page of the leaf uses it. */
 static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
 {
-    if (leaf->ext != NULL && !leaf_uses_ext(leaf)) {
+    if (leaf->ext != NULL && !shadow_leaf_uses_ext(leaf)) {
         counted_alloc_put(a, leaf->ext, ext_bytes());
         leaf->ext = NULL;
         s->ext_arrays--;
@@ -47,6 +31,22 @@ static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf
 size_t shadow_bytes(const shadow *s)
 {
     return s->leaves * sizeof(shadow_leaf) + s->ext_arrays * ext_bytes() + s->capacity * sizeof(shadow_slot);
+}
+
+const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
+{
+    for (unsigned k = 1; k < s->num_sizes && s->large_total != 0; k++) {
+        if (s->large_pages[k] == 0) {
+            continue;
+        }
+        const shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
+        unsigned i = shadow_index(s, k, page);
+        if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) != 0) {
+            *index = i;
+            return leaf;
+        }
+    }
+    return NULL;
 }
 
 /* ---- the hash table ---- */
@@ -217,7 +217,7 @@ static void release_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
         return;
     }
     release_ext_if_unused(s, a, leaf);
-    if (leaf->ext == NULL && leaf_is_empty(leaf)) {
+    if (leaf->ext == NULL && shadow_leaf_is_empty(leaf)) {
         drop_leaf(s, a, leaf->key, leaf);
     }
 }
@@ -234,13 +234,10 @@ static void clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, u
     release_if_unused(s, a, leaf);
 }
 
-void shadow_clear_entry(shadow *s, counted_alloc *a, uint64_t page)
+void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned index)
 {
-    shadow_leaf *leaf = shadow_leaf_of(s, page);
-    if (leaf != NULL) {
-        leaf->meta[leaf_index(page)] = 0;
-        release_if_unused(s, a, leaf);
-    }
+    leaf->meta[index] = 0;
+    release_if_unused(s, a, leaf);
 }
 
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
@@ -281,23 +278,13 @@ static void segment_of(uint64_t key, uint64_t e0, uint64_t count, uint64_t *j0, 
     *j1 = (hi < e0 + count ? hi : e0 + count) - e0;
 }
 
-static int leaf_has_inline(const shadow_leaf *leaf)
-{
-    for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
-        if ((leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED && !(leaf->meta[i] & META_EXT)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Whether the run's entries [j0, j1), all in `leaf`, can be inline: no
  * cookie, and caps sharing their high half with each other and with the
  * leaf's other inline caps. Otherwise they go to the side array. */
 static int segment_inline(const shadow_leaf *leaf, const shadow_run *run, uint64_t j0, uint64_t j1)
 {
     uint32_t hi = (uint32_t)(run->caps[j0] >> 32);
-    if (leaf_has_inline(leaf) && leaf->cap_hi != hi) {
+    if (shadow_leaf_has_inline(leaf) && leaf->cap_hi != hi) {
         return 0;
     }
     for (uint64_t j = j0; j < j1; j++) {
@@ -352,6 +339,28 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t first, const 
     return VS_OK;
 }
 
+static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
+{
+    shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
+    if (leaf != NULL) {
+        /* cap[] is written when a page is mapped and read only then. */
+        memset(leaf, 0, offsetof(shadow_leaf, cap));
+        table_put(s, key, leaf);
+        s->leaves++;
+    }
+    return leaf;
+}
+
+shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page)
+{
+    return make_room(s, a, 1) == VS_OK ? new_leaf(s, a, page >> SHADOW_LEAF_BITS) : NULL;
+}
+
+void shadow_drop_base_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf)
+{
+    release_if_unused(s, a, leaf);
+}
+
 /* Links an empty leaf in for every key of [first_key, last_key] lacking
  * one, growing the table first; all or none. */
 static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uint64_t last_key)
@@ -368,15 +377,10 @@ static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uin
         if (shadow_leaf_by_key(s, key) != NULL) {
             continue;
         }
-        shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
-        if (leaf == NULL) {
+        if (new_leaf(s, a, key) == NULL) {
             drop_unused(s, a, first_key, key);
             return VS_ERR_NO_MEMORY;
         }
-        /* cap[] is written when a page is mapped and read only then. */
-        memset(leaf, 0, offsetof(shadow_leaf, cap));
-        table_put(s, key, leaf);
-        s->leaves++;
     }
     return VS_OK;
 }
@@ -446,19 +450,28 @@ void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
 
 uint64_t shadow_count_mapped(const shadow *s, uint64_t first, uint64_t count)
 {
-    static const uint8_t no_shift[VS_MAX_PAGE_SIZES];
     uint64_t found = 0;
     uint64_t end = first + count;
-    shadow_cursor c;
-    uint64_t page;
-    shadow_entry e;
-    shadow_cursor_init(&c, s, first, count, s->num_sizes != 0 ? s->shift : no_shift);
-    while (shadow_cursor_peek(&c, &page, &e)) {
-        uint64_t pages = (uint64_t)1 << s->shift[e.size_index];
-        uint64_t head = page & ~(pages - 1);
-        uint64_t stop = head + pages < end ? head + pages : end;
-        found += stop - (head > first ? head : first);
-        shadow_cursor_skip(&c, &e);
+    for (uint64_t page = first; page < end;) {
+        unsigned from = leaf_index(page);
+        unsigned to = end - page < SHADOW_LEAF_PAGES - from ? from + (unsigned)(end - page) : SHADOW_LEAF_PAGES;
+        const shadow_leaf *leaf = shadow_leaf_of(s, page);
+        if (leaf != NULL) {
+            found += shadow_leaf_count_mapped(leaf, from, to);
+            page += to - from;
+            continue;
+        }
+        unsigned j = 0;
+        const shadow_leaf *large = s->large_total != 0 ? shadow_find_large(s, page, &j) : NULL;
+        if (large == NULL) {
+            page += to - from;
+            continue;
+        }
+        uint64_t pages = (uint64_t)1 << shadow_key_shift(s, large->key);
+        uint64_t stop = (page & ~(pages - 1)) + pages;
+        stop = stop < end ? stop : end;
+        found += stop - page;
+        page = stop;
     }
     return found;
 }

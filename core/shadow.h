@@ -148,22 +148,10 @@ static inline uint64_t shadow_key_page(const shadow *s, uint64_t key)
     return index << (SHADOW_LEAF_BITS + shadow_key_shift(s, key));
 }
 
-/* The large page mapped over `page`: its leaf (and *index), or NULL. */
-static inline const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
-{
-    for (unsigned k = 1; k < s->num_sizes && s->large_total != 0; k++) {
-        if (s->large_pages[k] == 0) {
-            continue;
-        }
-        const shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
-        unsigned i = shadow_index(s, k, page);
-        if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) != 0) {
-            *index = i;
-            return leaf;
-        }
-    }
-    return NULL;
-}
+/* The large page mapped over `page`: its leaf (and *index), or NULL. Out
+ * of line: it is the rare case, and inlined its loop cost the common
+ * lookup a stack frame. */
+const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index);
 
 /* The leaf whose entry *index describes `page`: its base leaf if it has
  * one, else the large page over it; NULL if nothing maps it. */
@@ -177,6 +165,12 @@ static inline const shadow_leaf *shadow_find(const shadow *s, uint64_t page, uns
     return s->large_total != 0 ? shadow_find_large(s, page, index) : NULL;
 }
 
+/* The cap of entry `index`, which is MAPPED. */
+static inline vs_cap shadow_leaf_cap(const shadow_leaf *leaf, unsigned index)
+{
+    return (leaf->meta[index] & META_EXT) ? leaf->ext[index].cap : ((vs_cap)leaf->cap_hi << 32 | leaf->cap[index]);
+}
+
 static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow_entry *out)
 {
     uint8_t meta = leaf != NULL ? leaf->meta[index] : 0;
@@ -186,8 +180,103 @@ static inline void shadow_decode(const shadow_leaf *leaf, unsigned index, shadow
     /* Caps and cookies mean something only while MAPPED; they are not
      * cleared when a page stops being mapped, nor initialised before. */
     int mapped = out->state == VS_PAGE_MAPPED;
-    out->cap = !mapped ? 0 : (meta & META_EXT) ? leaf->ext[index].cap : ((vs_cap)leaf->cap_hi << 32 | leaf->cap[index]);
+    out->cap = mapped ? shadow_leaf_cap(leaf, index) : 0;
     out->cookie = mapped && (meta & META_EXT) ? leaf->ext[index].cookie : 0;
+}
+
+/* Sixteen meta bytes tested at once (SWAR): the single-page paths ask
+ * these per call, where a byte loop was a measurable part of the cost. */
+static inline void shadow_meta_words(const shadow_leaf *leaf, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t w[2];
+    _Static_assert(sizeof leaf->meta == sizeof w, "a leaf's meta bytes are two words");
+    __builtin_memcpy(w, leaf->meta, sizeof w);
+    *lo = w[0];
+    *hi = w[1];
+}
+
+static inline uint64_t shadow_bytes_of(uint8_t byte)
+{
+    return 0x0101010101010101ull * byte;
+}
+
+/* Non-zero if some byte of w, masked, equals value (exact: the classic
+ * zero-byte test has no false positives on the question "is there one"). */
+static inline uint64_t shadow_has_byte(uint64_t w, uint8_t mask, uint8_t value)
+{
+    uint64_t x = (w & shadow_bytes_of(mask)) ^ shadow_bytes_of(value);
+    return (x - shadow_bytes_of(0x01)) & ~x & shadow_bytes_of(0x80);
+}
+
+/* One bit (the byte's top bit) per byte of w that, masked, equals value;
+ * exact in every byte, unlike shadow_has_byte. */
+static inline uint64_t shadow_bytes_equal(uint64_t w, uint8_t mask, uint8_t value)
+{
+    uint64_t x = (w & shadow_bytes_of(mask)) ^ shadow_bytes_of(value);
+    uint64_t low7 = shadow_bytes_of(0x7f);
+    return ~(((x & low7) + low7) | x) & shadow_bytes_of(0x80);
+}
+
+/* Number of flags (top bits of bytes) in w: the bytes, as 0 or 1, summed
+ * into the top byte by one multiplication (no popcount: the freestanding
+ * build has no libgcc to call). */
+static inline unsigned shadow_count_flags(uint64_t flags)
+{
+    return (unsigned)(((flags >> 7) * shadow_bytes_of(0x01)) >> 56);
+}
+
+/* The bytes [0, n) of a word read from memory (all of it from n = 8 on). */
+static inline uint64_t shadow_bytes_below(unsigned n)
+{
+    if (n >= 8) {
+        return ~0ull;
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return ~(~0ull >> (8 * n));
+#else
+    return ((uint64_t)1 << (8 * n)) - 1;
+#endif
+}
+
+/* Number of MAPPED entries of the leaf among indices [from, to). */
+static inline unsigned shadow_leaf_count_mapped(const shadow_leaf *leaf, unsigned from, unsigned to)
+{
+    uint64_t lo;
+    uint64_t hi;
+    shadow_meta_words(leaf, &lo, &hi);
+    lo = shadow_bytes_equal(lo, META_STATE_MASK, VS_PAGE_MAPPED);
+    hi = shadow_bytes_equal(hi, META_STATE_MASK, VS_PAGE_MAPPED);
+    /* Index k is byte k % 8 of word k / 8 (the words were read in memory order). */
+    uint64_t keep_lo = shadow_bytes_below(to) & ~shadow_bytes_below(from);
+    uint64_t keep_hi = shadow_bytes_below(to > 8 ? to - 8 : 0) & ~shadow_bytes_below(from > 8 ? from - 8 : 0);
+    return shadow_count_flags(lo & keep_lo) + shadow_count_flags(hi & keep_hi);
+}
+
+/* Whether a page of the leaf is mapped with its cap inline (the leaf's
+ * cap_hi then is in use). */
+static inline int shadow_leaf_has_inline(const shadow_leaf *leaf)
+{
+    uint64_t lo;
+    uint64_t hi;
+    shadow_meta_words(leaf, &lo, &hi);
+    uint8_t mask = META_STATE_MASK | META_EXT;
+    return (shadow_has_byte(lo, mask, VS_PAGE_MAPPED) | shadow_has_byte(hi, mask, VS_PAGE_MAPPED)) != 0;
+}
+
+static inline int shadow_leaf_uses_ext(const shadow_leaf *leaf)
+{
+    uint64_t lo;
+    uint64_t hi;
+    shadow_meta_words(leaf, &lo, &hi);
+    return ((lo | hi) & shadow_bytes_of(META_EXT)) != 0;
+}
+
+static inline int shadow_leaf_is_empty(const shadow_leaf *leaf)
+{
+    uint64_t lo;
+    uint64_t hi;
+    shadow_meta_words(leaf, &lo, &hi);
+    return (lo | hi) == 0;
 }
 
 static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
@@ -204,9 +293,16 @@ static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
 void shadow_begin(shadow *s);
 void shadow_end(shadow *s, counted_alloc *a, int commit);
 
-/* Makes the mapped base page `page` (of a base leaf) not mapped, freeing
- * what that empties. */
-void shadow_clear_entry(shadow *s, counted_alloc *a, uint64_t page);
+/* Links in an empty base leaf for `page`, which has none, growing the
+ * table (inside shadow_begin/shadow_end); NULL (NO_MEMORY) leaves the
+ * shadow unchanged. The single-page map fills it in place; if that map
+ * fails, shadow_drop_base_leaf gives it back while it is still empty. */
+shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page);
+void shadow_drop_base_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf);
+
+/* Makes entry `index` of `leaf` (found by the caller) not mapped, freeing
+ * what that empties; `leaf` may be gone afterwards. */
+void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned index);
 
 /* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);

@@ -66,19 +66,14 @@ static vs_result map_table(struct vs_space *vs, vs_cap table, unsigned level, vs
     }
 }
 
-vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
+vs_result tables_map_failed(struct vs_space *vs, const frame_batch *batch, vs_kstatus st, unsigned done)
 {
     uint64_t mark = tables_mark(&vs->tables);
     unsigned bits = vs->arch->page_sizes[batch->size_index].bits;
     unsigned entry_level = vs->arch->page_sizes[batch->size_index].level;
     frame_batch rest = *batch;
     unsigned retries = 0;
-    for (;;) {
-        unsigned n = 0;
-        vs_kstatus st = kcall_map_frames(vs, &rest, &n);
-        if (st.error == 0) {
-            return VS_OK;
-        }
+    for (unsigned n = done;;) {
         rest.caps += n;
         rest.count -= n;
         rest.vaddr += (vs_addr)n << bits;
@@ -92,7 +87,18 @@ vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
             tables_rollback(vs, mark);
             return r;
         }
+        st = kcall_map_frames(vs, &rest, &n);
+        if (st.error == 0) {
+            return VS_OK;
+        }
     }
+}
+
+vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
+{
+    unsigned done = 0;
+    vs_kstatus st = kcall_map_frames(vs, batch, &done);
+    return st.error == 0 ? VS_OK : tables_map_failed(vs, batch, st, done);
 }
 
 void tables_rollback(struct vs_space *vs, uint64_t mark)

@@ -33,6 +33,12 @@ typedef struct table_list {
  * the tables this call created are removed. */
 vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch);
 
+/* Goes on with a batch whose kernel call mapped its first `done` frames
+ * and then returned st (an error): creates the missing table st names and
+ * maps the rest, or undoes the batch. Lets a caller make the first kernel
+ * call itself (the single-page path calls map_frame directly). */
+vs_result tables_map_failed(struct vs_space *vs, const frame_batch *batch, vs_kstatus st, unsigned done);
+
 /* A mark for tables_rollback: tables created after it are newer. */
 static inline uint64_t tables_mark(const table_list *list)
 {

@@ -112,26 +112,11 @@ const vs_error_info *vs_last_error(const vs_space *vs)
     return vs != NULL ? &vs->error : &no_vspace;
 }
 
-void vs_begin(vs_space *vs)
-{
-    if (vs != NULL) {
-        vs->calls++;
-    }
-}
-
 vs_result vs_fail(vs_space *vs, vs_result r, const char *reason, vs_addr vaddr)
 {
     if (vs != NULL) {
         vs->error = (vs_error_info){r, reason, vaddr, 0, NULL};
         vs->error_call = vs->calls;
-    }
-    return r;
-}
-
-vs_result vs_end(vs_space *vs, vs_result r, vs_addr vaddr)
-{
-    if (vs != NULL && r != VS_OK && vs->error_call != vs->calls) {
-        vs_fail(vs, r, vs_strerror(r), vaddr);
     }
     return r;
 }
@@ -145,31 +130,12 @@ vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr va
     return VS_ERR_KERNEL;
 }
 
-range_check vs_range_check(const vs_space *vs, vs_addr addr, uint64_t size)
+vs_result vs_end_failed(vs_space *vs, vs_result r, vs_addr vaddr)
 {
-    uint64_t page = (uint64_t)1 << SHADOW_PAGE_BITS;
-    if (size == 0 || !is_aligned(size, page)) {
-        return (range_check){VS_ERR_INVALID_ARG, "size is zero or not a multiple of the page size"};
+    if (vs != NULL && vs->error_call != vs->calls) {
+        vs_fail(vs, r, vs_strerror(r), vaddr);
     }
-    if (!is_aligned(addr, page)) {
-        return (range_check){VS_ERR_INVALID_ARG, "address is not page aligned"};
-    }
-    if (addr + size < addr) {
-        return (range_check){VS_ERR_INVALID_ARG, "range wraps around the end of the address space"};
-    }
-    if (addr < vs->base || addr + size > vs->end) {
-        return (range_check){VS_ERR_OUT_OF_RANGE, "range leaves the vspace's managed range"};
-    }
-    return (range_check){VS_OK, NULL};
-}
-
-res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
-{
-    res_node *res = restree_containing(&vs->tree, addr);
-    if (res == NULL || addr + size > res->end || addr + size < addr) {
-        return NULL;
-    }
-    return res;
+    return r;
 }
 
 vs_result vs_get_stats(const vs_space *vs, vs_stats *out)
