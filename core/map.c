@@ -21,6 +21,15 @@ int vs_gather(shadow_cursor *c, page_run *run)
             break;
         }
         run->size_index = e.size_index;
+        if (e.size_index == 0) {
+            unsigned n = run->count;
+            run->count +=
+                shadow_cursor_take_base(c, run->cap_buf + n, run->cookie_buf + n, run->owner_buf + n, RUN_MAX - n);
+            for (; n < run->count; n++) {
+                run->not_callers += run->owner_buf[n] != VS_OWNER_CALLER;
+            }
+            continue;
+        }
         run->cap_buf[run->count] = e.cap;
         run->cookie_buf[run->count] = e.cookie;
         run->owner_buf[run->count] = (uint8_t)e.owner;

@@ -448,6 +448,26 @@ void shadow_write_run(shadow *s, uint64_t first, const shadow_run *run)
     }
 }
 
+unsigned shadow_cursor_take_base(shadow_cursor *c, vs_cap *caps, uintptr_t *cookies, uint8_t *owners, unsigned max)
+{
+    const shadow_leaf *leaf = c->leaf;
+    unsigned i = leaf_index(c->page);
+    unsigned stop = c->end - c->page < SHADOW_LEAF_PAGES - i ? i + (unsigned)(c->end - c->page) : SHADOW_LEAF_PAGES;
+    unsigned taken = 0;
+    for (; i < stop && taken < max; i++) {
+        uint8_t meta = leaf->meta[i];
+        if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
+            continue;
+        }
+        caps[taken] = shadow_leaf_cap(leaf, i);
+        cookies[taken] = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
+        owners[taken] = (uint8_t)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+        taken++;
+    }
+    c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + i;
+    return taken;
+}
+
 uint64_t shadow_count_mapped(const shadow *s, uint64_t first, uint64_t count)
 {
     uint64_t found = 0;

@@ -401,6 +401,13 @@ static inline int shadow_cursor_next(shadow_cursor *c, uint64_t *page, shadow_en
     return 1;
 }
 
+/* After shadow_cursor_peek found a base page: takes the MAPPED pages of
+ * its leaf from the cursor on, up to max of them and not past the range,
+ * into caps, cookies and owners, and moves the cursor past them (and past
+ * the unmapped pages between them). Returns how many were taken; one leaf
+ * read in one loop instead of a peek per page. */
+unsigned shadow_cursor_take_base(shadow_cursor *c, vs_cap *caps, uintptr_t *cookies, uint8_t *owners, unsigned max);
+
 /* Number of base pages in [first, first + count) that are mapped. */
 uint64_t shadow_count_mapped(const shadow *s, uint64_t first, uint64_t count);
 
