@@ -523,17 +523,38 @@ vs_addr vs_first_unmapped(const vs_space *vs, vs_addr addr, uint64_t size)
     return addr + size;
 }
 
-/* A page nothing maps: RESERVED or EMPTY, as the reservation tree says.
- * Kept out of line so that the mapped case needs no stack frame. */
-static __attribute__((noinline)) vs_result lookup_unmapped(const vs_space *vs, vs_addr vaddr, vs_page *out)
+/* Fills *out for entry i of leaf, MAPPED, whose pages are 2^bits bytes. */
+static inline void lookup_mapped(const shadow_leaf *leaf, unsigned i, unsigned bits, vs_addr vaddr, vs_page *out)
 {
-    int reserved = restree_containing(&vs->tree, vaddr) != NULL;
-    *out = (vs_page){.state = reserved ? VS_PAGE_RESERVED : VS_PAGE_EMPTY};
+    uint8_t meta = leaf->meta[i];
+    out->state = VS_PAGE_MAPPED;
+    out->cap = shadow_leaf_cap(leaf, i);
+    out->cookie = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
+    out->size_bits = (uint8_t)bits;
+    out->page_vaddr = vaddr & ~(((vs_addr)1 << bits) - 1);
+    out->owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+}
+
+/* A page no base leaf maps: a large page, or RESERVED or EMPTY as the
+ * reservation tree says. Out of line, so that the common case needs no
+ * stack frame. */
+static __attribute__((noinline)) vs_result lookup_rest(const vs_space *vs, vs_addr vaddr, vs_page *out)
+{
+    uint64_t page = page_of(vaddr);
+    unsigned i = 0;
+    const shadow_leaf *large = shadow_leaf_of(&vs->shadow, page) == NULL && vs->shadow.large_total != 0
+                                   ? shadow_find_large(&vs->shadow, page, &i)
+                                   : NULL;
+    if (large != NULL) {
+        unsigned size_index = (large->meta[i] & META_SIZE_MASK) >> META_SIZE_SHIFT;
+        lookup_mapped(large, i, vs->size_shift[size_index] + SHADOW_PAGE_BITS, vaddr, out);
+    } else {
+        int reserved = restree_containing(&vs->tree, vaddr) != NULL;
+        *out = (vs_page){.state = reserved ? VS_PAGE_RESERVED : VS_PAGE_EMPTY};
+    }
     return VS_OK;
 }
 
-/* A mapped page is answered from its leaf alone; only a page nothing maps
- * asks the reservation tree. */
 vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
 {
     if (vs == NULL || out == NULL) {
@@ -545,20 +566,10 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
-    if (leaf == NULL && vs->shadow.large_total != 0) {
-        leaf = shadow_find_large(&vs->shadow, page, &i);
+    if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
+        return lookup_rest(vs, vaddr, out);
     }
-    uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
-    if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
-        return lookup_unmapped(vs, vaddr, out);
-    }
-    unsigned bits = vs->size_shift[(meta & META_SIZE_MASK) >> META_SIZE_SHIFT] + SHADOW_PAGE_BITS;
-    out->state = VS_PAGE_MAPPED;
-    out->cap = shadow_leaf_cap(leaf, i);
-    out->cookie = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
-    out->size_bits = (uint8_t)bits;
-    out->page_vaddr = vaddr & ~(((vs_addr)1 << bits) - 1);
-    out->owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+    lookup_mapped(leaf, i, SHADOW_PAGE_BITS, vaddr, out); /* a base leaf holds base pages only */
     return VS_OK;
 }
 
