@@ -122,10 +122,11 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
 
 /* One page through the generic run machinery: a cap that goes to the
  * side array (a cookie, or a high half other than the leaf's). */
-static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch *batch, const uintptr_t *cookie)
+static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch *batch, const uintptr_t *cookie,
+                                  vs_page_owner owner)
 {
     shadow_begin(&vs->shadow);
-    shadow_run record = {batch->caps, cookie, 1, 1, 0, VS_OWNER_CALLER};
+    shadow_run record = {batch->caps, cookie, 1, 1, 0, owner};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
     if (r == VS_OK) {
         r = tables_map_frames(vs, batch);
@@ -139,33 +140,52 @@ static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch
     return r;
 }
 
-/* One base page of the caller's: the steps of vs_map_pages and map_run
+/* Where one base page is to be mapped: its reservation, and its leaf if it
+ * has one. */
+typedef struct free_page {
+    res_node *res;
+    shadow_leaf *leaf;
+    uint64_t page;
+    unsigned index;
+} free_page;
+
+/* Finds where vaddr's base page goes; refuses one outside a reservation
+ * or already mapped. Changes nothing. */
+static vs_result find_free_page(vs_space *vs, vs_addr vaddr, free_page *out)
+{
+    out->res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
+    if (out->res == NULL) {
+        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
+    }
+    out->page = page_of(vaddr);
+    out->index = (unsigned)(out->page & (SHADOW_LEAF_PAGES - 1));
+    out->leaf = shadow_leaf_of(&vs->shadow, out->page);
+    unsigned large_index = 0;
+    int mapped = out->leaf != NULL
+                     ? (out->leaf->meta[out->index] & META_STATE_MASK) == VS_PAGE_MAPPED
+                     : vs->shadow.large_total != 0 && shadow_find_large(&vs->shadow, out->page, &large_index) != NULL;
+    return mapped ? vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr) : VS_OK;
+}
+
+/* One base page at a free page: the steps of vs_map_pages and map_run
  * without the page source, with one probe of the shadow and the kernel
  * called directly. Most pages find their leaf ready (fifteen of sixteen
  * mapped in sequence), or need only a new empty one, and are recorded in
  * place: inline cap, no side array. */
-static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, const vs_cap *cap,
+                            const uintptr_t *cookie, vs_page_owner owner)
 {
-    res_node *res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
-    if (res == NULL) {
-        return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
-    }
-    uint64_t page = page_of(vaddr);
-    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
-    if (leaf == NULL && vs->shadow.large_total != 0 && shadow_find_large(&vs->shadow, page, &i) != NULL) {
-        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
-    }
-    if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
-        return vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr);
-    }
+    res_node *res = at->res;
+    shadow_leaf *leaf = at->leaf;
+    uint64_t page = at->page;
+    unsigned i = at->index;
     frame_batch batch = {cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
     int has_cookie = cookie != NULL && *cookie != 0;
     int in_place =
         !has_cookie && (leaf == NULL || leaf->cap_hi == (uint32_t)(*cap >> 32) || !shadow_leaf_has_inline(leaf));
     vs_result r = VS_OK;
     if (!in_place) {
-        r = map_one_recorded(vs, page, &batch, cookie);
+        r = map_one_recorded(vs, page, &batch, cookie, owner);
     } else {
         int fresh = leaf == NULL;
         if (fresh) {
@@ -181,7 +201,7 @@ static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const u
         if (r == VS_OK) {
             leaf->cap_hi = (uint32_t)(*cap >> 32);
             leaf->cap[i] = (uint32_t)*cap;
-            leaf->meta[i] = VS_PAGE_MAPPED | (VS_OWNER_CALLER << META_OWNER_SHIFT);
+            leaf->meta[i] = (uint8_t)(VS_PAGE_MAPPED | (owner << META_OWNER_SHIFT));
         } else if (fresh && leaf != NULL) {
             shadow_drop_base_leaf(&vs->shadow, &vs->alloc, leaf);
         }
@@ -194,6 +214,13 @@ static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const u
         vs->mapped_pages++;
     }
     return r;
+}
+
+static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+{
+    free_page at;
+    vs_result r = find_free_page(vs, vaddr, &at);
+    return r == VS_OK ? map_one_at(vs, &at, vaddr, cap, cookie, VS_OWNER_CALLER) : r;
 }
 
 /* ---- vs_map: the caller's caps ---- */
@@ -335,7 +362,24 @@ static vs_result map_new_frames(vs_space *vs, vs_addr vaddr, size_t n, unsigned 
     }
     unsigned index = (unsigned)size_index;
     page_source src = {new_frames_get, new_frames_put, &index, VS_OWNER_VSPACE};
-    return vs_map_pages(vs, vaddr, size, &src);
+    if (n > 1 || size_index != 0) {
+        return vs_map_pages(vs, vaddr, size, &src);
+    }
+    /* One base page: checked first, as vs_map_pages does, so a refused
+     * call allocates nothing; then a frame, mapped as vs_map maps one. */
+    free_page at;
+    page_run run;
+    r = find_free_page(vs, vaddr, &at);
+    if (r == VS_OK) {
+        r = new_frames_get(vs, &index, 0, size, &run);
+    }
+    if (r == VS_OK) {
+        r = map_one_at(vs, &at, vaddr, run.caps, run.cookies, VS_OWNER_VSPACE);
+        if (r != VS_OK) {
+            new_frames_put(vs, &index, &run);
+        }
+    }
+    return r;
 }
 
 vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits)
