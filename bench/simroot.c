@@ -38,7 +38,7 @@ void bench_simroot_up(const char *workload, bench_simroot *s)
         layout.bootinfo_size = seL4_BootInfoFrameSize;
         r = vs_sel4_root_vspace_create(s->be, s->mem, &layout, &s->root_vs);
     }
-    static const vs_sel4_window_ops win = {sel4sim_vs_window_open, sel4sim_vs_window_close};
+    static const vs_sel4_window_ops win = {sel4sim_vs_window_open, sel4sim_vs_window_close, sel4sim_vs_window_span};
     if (r == VS_OK) {
         r = vs_sel4_frame_access_create(s->be, s->root_vs, s->mem, &win, NULL, 0, &s->sfa);
     }

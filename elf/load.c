@@ -234,7 +234,6 @@ static vs_elf_error copy_bytes(load_ctx *c)
         while (lo < end) {
             size_t n = (size_t)((end - lo) / ELF_PAGE);
             n = n < run ? n : run;
-            vs_addr hi = lo + (vs_addr)n * ELF_PAGE;
             for (size_t k = 0; k < n; k++) {
                 caps[k] = vs_get_cap(c->child, lo + (vs_addr)k * ELF_PAGE);
             }
@@ -243,13 +242,18 @@ static vs_elf_error copy_bytes(load_ctx *c)
             if (err != 0) {
                 return access_fail(c, "map", err, lo);
             }
+            /* The window may show only the first frames asked for: fill
+             * those, ask again for the rest. A window of no whole frame
+             * would never end the loop; it is refused after its unmap. */
+            vs_addr shown = w.size < (vs_addr)n * ELF_PAGE ? w.size & ~(vs_addr)ELF_PAGE_MASK : (vs_addr)n * ELF_PAGE;
+            vs_addr hi = lo + shown;
             copy_into(c, w.host, lo, hi);
             err = fa->ops->unmap(fa->ctx, &w);
             for (int t = 1; err != 0 && t < UNDO_TRIES; t++) {
                 err = fa->ops->unmap(fa->ctx, &w);
             }
-            if (err != 0) {
-                return access_fail(c, "unmap", err, lo);
+            if (err != 0 || shown == 0) {
+                return access_fail(c, err != 0 ? "unmap" : "map", err != 0 ? err : -1, lo);
             }
             lo = hi;
         }

@@ -57,26 +57,31 @@ static vs_result write_child(vs_process *p, const vs_cap *caps, vs_addr first_pa
     const vs_frame_access *fa = p->env.fa;
     const unsigned bits = p->info.stack_page_bits;
     const size_t max_run = fa->max_run != 0 ? fa->max_run : n;
-    for (size_t i = 0; i < n; i += max_run) {
-        size_t run = n - i < max_run ? n - i : max_run;
+    for (size_t i = 0, run = 0; i < n; i += run) {
+        run = n - i < max_run ? n - i : max_run;
         vs_addr lo = first_page + ((vs_addr)i << bits);
-        vs_addr hi = lo + ((vs_addr)run << bits);
         vs_frame_window w;
         int e = fa->ops->map(fa->ctx, caps + i, run, bits, &w);
         if (e != 0) {
             return proc_fail(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK, "frame access could not map stack frames", lo,
                              e);
         }
+        /* The window may show only the first frames asked for. */
+        run = (size_t)(w.size >> bits) < run ? (size_t)(w.size >> bits) : run;
+        vs_addr hi = lo + ((vs_addr)run << bits);
         vs_addr a = from > lo ? from : lo;
         vs_addr b = to < hi ? to : hi;
-        memcpy(w.host + (a - lo), src + (a - from), (size_t)(b - a));
+        if (b > a) {
+            memcpy(w.host + (a - lo), src + (a - from), (size_t)(b - a));
+        }
         e = fa->ops->unmap(fa->ctx, &w);
         if (e != 0) {
             e = fa->ops->unmap(fa->ctx, &w);
         }
-        if (e != 0) {
-            return proc_fail(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK, "frame access could not unmap stack frames", lo,
-                             e);
+        if (e != 0 || run == 0) {
+            return proc_fail(
+                err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK,
+                e != 0 ? "frame access could not unmap stack frames" : "frame access showed no whole frame", lo, e);
         }
     }
     return VS_OK;

@@ -31,6 +31,10 @@ static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits,
         n > (SIZE_MAX - sizeof(window_state)) / sizeof(vs_cap)) {
         return VS_ERR_INVALID_ARG;
     }
+    if (fa->win != NULL && fa->win->span != NULL) {
+        size_t shown = fa->win->span(fa->win_ctx, frames, n, size_bits);
+        n = shown >= 1 && shown < n ? shown : n;
+    }
     size_t bytes = state_bytes(n);
     window_state *st = fa->mem.alloc(fa->mem.ctx, bytes);
     if (st == NULL) {

@@ -26,7 +26,7 @@ int spawnroot_main(void);
 static unsigned char *child_elf;
 static size_t child_size;
 
-static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close};
+static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close, sel4sim_vs_window_span};
 
 const vs_sel4_window_ops *spawnroot_window(void)
 {

@@ -23,14 +23,17 @@ extern "C" {
 /* A run of frames made visible in the loader's own address space. */
 typedef struct vs_frame_window {
     uint8_t *host; /* first byte of frames[0]; frames[i] starts at host + (i << size_bits) */
-    uint64_t size; /* bytes visible: n << size_bits */
+    uint64_t size; /* bytes visible: m << size_bits, for the m frames shown */
     void *state;   /* the implementation's own, for unmap */
 } vs_frame_window;
 
 typedef struct vs_frame_access_ops {
-    /* Makes frames[0..n) (caps as the child's vspace holds them, each
+    /* Makes frames[0..m) (caps as the child's vspace holds them, each
      * 2^size_bits bytes, n >= 1) readable and writable as one contiguous
-     * byte range at out->host, showing their current contents. Returns 0,
+     * byte range at out->host, showing their current contents, for some
+     * 1 <= m <= n: all of them, or a first part if the implementation can
+     * show only that many at once cheaply (out->size = m << size_bits says
+     * how many; the caller maps frames[m..n) with further calls). Returns 0,
      * or a non-zero code of the implementation's own (for seL4: a vs_result
      * of the temporary mapping; see the implementation's header); on error
      * nothing is left mapped or allocated and *out is untouched. */

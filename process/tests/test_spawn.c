@@ -24,7 +24,7 @@ typedef struct tenv {
     vs_spawn_env se;
 } tenv;
 
-static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close};
+static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close, sel4sim_vs_window_span};
 
 static void up(tenv *t, vs_arch_id arch)
 {

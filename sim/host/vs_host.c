@@ -68,14 +68,23 @@ int sel4sim_vs_read(vs_cap root, vs_addr vaddr, void *buf, size_t len)
     return vcopy(root, vaddr, buf, len, 0);
 }
 
-/* The root task's view of its own vspace for a loader on the host: a host
- * buffer filled from, and written back to, the root task's pages through
- * the MMU walk of seL4_CapInitThreadVSpace. */
+/* The root task's view of its own vspace for a loader on the host. Where
+ * its page tables map the range writable onto physically contiguous RAM
+ * (sel4sim_vs_window_span keeps the frame access's runs so), the window is
+ * that RAM: the loader's stores are the root task's stores through the
+ * mapping, and nothing is copied. Elsewhere it is a host buffer filled
+ * from, and written back to, the root task's pages through the MMU walk of
+ * seL4_CapInitThreadVSpace. */
 int sel4sim_vs_window_open(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host)
 {
     (void)ctx;
     if (size == 0 || size > SIZE_MAX) {
         return -1;
+    }
+    uint8_t *ram = sel4sim_user_window(seL4_CapInitThreadVSpace, (seL4_Word)vaddr, (size_t)size, 1);
+    if (ram != NULL) {
+        *host = ram;
+        return 0;
     }
     uint8_t *buf = malloc((size_t)size);
     if (buf == NULL) {
@@ -92,9 +101,29 @@ int sel4sim_vs_window_open(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **ho
 int sel4sim_vs_window_close(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host)
 {
     (void)ctx;
+    if (sel4sim_is_ram(host)) {
+        return 0; /* the stores went to the frames already */
+    }
     if (sel4sim_vs_write(seL4_CapInitThreadVSpace, vaddr, host, (size_t)size) != 0) {
         return -1;
     }
     free(host);
     return 0;
+}
+
+size_t sel4sim_vs_window_span(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits)
+{
+    (void)ctx;
+    seL4_Word first = 0;
+    if (n == 0 || sel4sim_cap_paddr((seL4_CPtr)frames[0], &first) != seL4_NoError) {
+        return n != 0;
+    }
+    size_t i = 1;
+    for (seL4_Word paddr = 0; i < n; i++) {
+        if (sel4sim_cap_paddr((seL4_CPtr)frames[i], &paddr) != seL4_NoError ||
+            paddr != first + ((seL4_Word)i << size_bits)) {
+            break;
+        }
+    }
+    return i;
 }

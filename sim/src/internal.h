@@ -144,8 +144,10 @@ typedef struct sim_machine {
     const sim_arch *sa;
     seL4_Word ram_base;
     uint64_t ram_bytes;
-    uint8_t **pages; /* 4 KiB host pages of RAM; NULL reads as zero */
-    size_t npages;
+    uint8_t *ram;       /* host mapping of all of RAM (phys.c): paddr is at ram + (paddr - ram_base) */
+    uint64_t *touched;  /* bit per 4 KiB page: ever written since last handed back to the host */
+    size_t npages;      /* pages of RAM */
+    size_t resident;    /* bits set in touched */
     sim_obj *live; /* every live object */
     sim_obj *dead; /* destroyed in this call; freed by sim_collect */
     size_t nlive;
@@ -183,6 +185,11 @@ bool sim_phys_init(seL4_Word base, uint64_t bytes);
 void sim_phys_fini(void);
 bool sim_phys_contains(seL4_Word paddr, uint64_t len);
 void sim_phys_zero(seL4_Word paddr, uint64_t len);
+/* The host address of RAM byte paddr ([paddr, paddr + len) must be RAM);
+ * `write`: the caller may write there, so the pages count as touched. */
+uint8_t *sim_phys_host(seL4_Word paddr, uint64_t len, bool write);
+/* Whether p points into the host mapping of RAM. */
+bool sim_phys_is_host(const void *p);
 uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes);
 void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
 

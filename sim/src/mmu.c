@@ -63,3 +63,34 @@ seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_tra
     }
     return seL4_NoError;
 }
+
+void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, int write)
+{
+    sim_slot *s = sim.booted ? sim_lookup_slot(vspace_root) : NULL;
+    if (s == NULL || !root_cap(&s->cap) || len == 0 || len - 1 > ~vaddr) {
+        return NULL;
+    }
+    seL4_Word first = 0;
+    for (seL4_Word off = 0; off < len;) {
+        seL4_Word va = vaddr + off;
+        sel4sim_translation t = {0};
+        if (va >> sim.sa->va_bits == 0) {
+            walk(s->cap.obj->paddr, va, &t);
+        }
+        if (!t.found || !t.read || (write && !t.write)) {
+            return NULL;
+        }
+        if (off == 0) {
+            first = t.paddr;
+        } else if (t.paddr != first + off) {
+            return NULL; /* physically discontiguous: no one host range shows it */
+        }
+        off += sim_mask(t.size_bits) - (va & sim_mask(t.size_bits)) + 1;
+    }
+    return sim_phys_contains(first, len) ? sim_phys_host(first, len, write != 0) : NULL;
+}
+
+int sel4sim_is_ram(const void *p)
+{
+    return sim_phys_is_host(p);
+}

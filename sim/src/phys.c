@@ -1,59 +1,50 @@
-/* Simulated physical memory: RAM from sim.ram_base, held as 4 KiB host
- * pages allocated on first write, so a machine with gigabytes of RAM costs
- * only what is touched. Entries of paging structures are little-endian, as
- * on every architecture modelled. */
+/* Simulated physical memory: RAM from sim.ram_base is one contiguous host
+ * mapping reserved without backing (MAP_NORESERVE), so the host gives a
+ * page memory only when it is first written and a machine with gigabytes of
+ * RAM costs what is touched, while a physically contiguous range of RAM is
+ * one host byte range (sel4sim_user_window_open hands such ranges out). A
+ * bitmap records the pages ever written: zeroing skips the others, and
+ * reads of them answer zero without the host mapping anything. Entries of
+ * paging structures are little-endian, as on every architecture modelled. */
+#define _DEFAULT_SOURCE /* MAP_NORESERVE, madvise */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
-enum { PAGE = 4096, POOL_MAX = 8192 };
-
-/* Host pages released by sim_phys_zero, kept for reuse (up to 32 MiB), so a
- * workload that retypes and frees the same memory over and over does not
- * hand pages back and forth to the host allocator (and the host kernel). */
-static uint8_t *pool[POOL_MAX];
-static size_t pool_n;
-
-static uint8_t *page_get(void)
-{
-    if (pool_n > 0) {
-        uint8_t *p = pool[--pool_n];
-        memset(p, 0, PAGE);
-        return p;
-    }
-    return calloc(1, PAGE);
-}
-
-static void page_put(uint8_t *p)
-{
-    if (p != NULL && pool_n < POOL_MAX) {
-        pool[pool_n++] = p;
-    } else {
-        free(p);
-    }
-}
+enum {
+    PAGE_BITS = 12,
+    PAGE = 1 << PAGE_BITS,
+    /* Zeroed pages stay with the machine (zeroed in place, reused without a
+     * host page fault) while it holds at most this many written pages
+     * (32 MiB); above it zeroing hands them back to the host. */
+    RESIDENT_KEEP = 8192
+};
 
 bool sim_phys_init(seL4_Word base, uint64_t bytes)
 {
     sim.ram_base = base;
     sim.ram_bytes = bytes;
     sim.npages = (size_t)(bytes / PAGE);
-    sim.pages = calloc(sim.npages, sizeof(*sim.pages));
-    return sim.pages != NULL;
+    sim.resident = 0;
+    sim.touched = calloc((sim.npages + 63) / 64, sizeof(*sim.touched));
+    void *ram = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    sim.ram = ram != MAP_FAILED ? ram : NULL;
+    return sim.touched != NULL && sim.ram != NULL;
 }
 
+/* Runs after a failed sim_phys_init too. */
 void sim_phys_fini(void)
 {
-    for (size_t i = 0; sim.pages != NULL && i < sim.npages; i++) {
-        free(sim.pages[i]);
+    if (sim.ram != NULL) {
+        munmap(sim.ram, (size_t)sim.ram_bytes);
     }
-    free(sim.pages);
-    sim.pages = NULL;
+    free(sim.touched);
+    sim.ram = NULL;
+    sim.touched = NULL;
     sim.npages = 0;
-    while (pool_n > 0) {
-        free(pool[--pool_n]);
-    }
+    sim.resident = 0;
 }
 
 bool sim_phys_contains(seL4_Word paddr, uint64_t len)
@@ -65,42 +56,43 @@ bool sim_phys_contains(seL4_Word paddr, uint64_t len)
     return off <= sim.ram_bytes && len <= sim.ram_bytes - off;
 }
 
-/* The host page holding paddr; allocated (zeroed) if `create`, else NULL
- * for a page never written. */
-static uint8_t *phys_page(seL4_Word paddr, bool create)
+static size_t page_of(seL4_Word paddr)
 {
-    size_t i = (size_t)((paddr - sim.ram_base) / PAGE);
-    if (sim.pages[i] == NULL && create) {
-        sim.pages[i] = page_get();
-    }
-    return sim.pages[i];
+    return (size_t)((paddr - sim.ram_base) >> PAGE_BITS);
 }
 
-/* Copy between RAM and buf a page-bounded piece at a time. to_ram selects
- * the direction. Returns false if the host ran out of memory. */
-static bool phys_copy(seL4_Word paddr, void *buf, size_t len, bool to_ram)
+static bool touched(size_t page)
 {
-    uint8_t *b = buf;
-    while (len > 0) {
-        size_t in_page = PAGE - (size_t)((paddr - sim.ram_base) % PAGE);
-        size_t n = len < in_page ? len : in_page;
-        uint8_t *page = phys_page(paddr, to_ram);
-        size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
-        if (to_ram && page == NULL) {
-            return false;
-        }
-        if (to_ram) {
-            memcpy(page + off, b, n);
-        } else if (page != NULL) {
-            memcpy(b, page + off, n);
-        } else {
-            memset(b, 0, n);
-        }
-        paddr += n;
-        b += n;
-        len -= n;
+    return (sim.touched[page / 64] >> (page % 64)) & 1;
+}
+
+/* Records that the pages of [paddr, paddr + len) may hold non-zero bytes. */
+static void mark_touched(seL4_Word paddr, uint64_t len)
+{
+    if (len == 0) {
+        return;
     }
-    return true;
+    for (size_t p = page_of(paddr), last = page_of(paddr + len - 1); p <= last; p++) {
+        uint64_t bit = (uint64_t)1 << (p % 64);
+        if (!(sim.touched[p / 64] & bit)) {
+            sim.touched[p / 64] |= bit;
+            sim.resident++;
+        }
+    }
+}
+
+uint8_t *sim_phys_host(seL4_Word paddr, uint64_t len, bool write)
+{
+    if (write) {
+        mark_touched(paddr, len);
+    }
+    return sim.ram + (paddr - sim.ram_base);
+}
+
+bool sim_phys_is_host(const void *p)
+{
+    uintptr_t a = (uintptr_t)p, ram = (uintptr_t)sim.ram;
+    return sim.ram != NULL && a >= ram && a - ram < sim.ram_bytes;
 }
 
 int sel4sim_phys_read(seL4_Word paddr, void *buf, size_t len)
@@ -108,7 +100,19 @@ int sel4sim_phys_read(seL4_Word paddr, void *buf, size_t len)
     if (!sim.booted || !sim_phys_contains(paddr, len)) {
         return -1;
     }
-    phys_copy(paddr, buf, len, false);
+    uint8_t *b = buf;
+    while (len > 0) {
+        size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
+        size_t n = len < PAGE - off ? len : PAGE - off;
+        if (touched(page_of(paddr))) {
+            memcpy(b, sim_phys_host(paddr, n, false), n);
+        } else {
+            memset(b, 0, n);
+        }
+        paddr += n;
+        b += n;
+        len -= n;
+    }
     return 0;
 }
 
@@ -117,47 +121,93 @@ int sel4sim_phys_write(seL4_Word paddr, const void *buf, size_t len)
     if (!sim.booted || !sim_phys_contains(paddr, len)) {
         return -1;
     }
-    return phys_copy(paddr, (void *)(uintptr_t)buf, len, true) ? 0 : -1;
+    if (len > 0) {
+        memcpy(sim_phys_host(paddr, len, true), buf, len);
+    }
+    return 0;
 }
 
-/* Zero [paddr, paddr + len): whole pages are released back to the host. */
+/* Zeroes the written pages of a whole-page range [first, first + count):
+ * in place while the machine holds few written pages, else handed back to
+ * the host (they read as zero afterwards, at no cost). */
+static void zero_pages(size_t first, size_t count)
+{
+    for (size_t p = first; p < first + count;) {
+        if (!touched(p)) {
+            p++;
+            continue;
+        }
+        size_t end = p;
+        while (end < first + count && touched(end)) {
+            end++;
+        }
+        uint8_t *host = sim.ram + ((uint64_t)p << PAGE_BITS);
+        size_t bytes = (end - p) << PAGE_BITS;
+        if (sim.resident <= RESIDENT_KEEP || madvise(host, bytes, MADV_DONTNEED) != 0) {
+            memset(host, 0, bytes);
+        } else {
+            for (size_t q = p; q < end; q++) {
+                sim.touched[q / 64] &= ~((uint64_t)1 << (q % 64));
+            }
+            sim.resident -= end - p;
+        }
+        p = end;
+    }
+}
+
+/* Zero [paddr, paddr + len). */
 void sim_phys_zero(seL4_Word paddr, uint64_t len)
 {
     while (len > 0) {
         size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
+        if (off == 0 && len >= PAGE) {
+            uint64_t whole = len & ~(uint64_t)(PAGE - 1);
+            zero_pages(page_of(paddr), (size_t)(whole >> PAGE_BITS));
+            paddr += whole;
+            len -= whole;
+            continue;
+        }
         uint64_t n = len < (uint64_t)(PAGE - off) ? len : (uint64_t)(PAGE - off);
-        size_t i = (size_t)((paddr - sim.ram_base) / PAGE);
-        if (n == PAGE) {
-            page_put(sim.pages[i]);
-            sim.pages[i] = NULL;
-        } else if (sim.pages[i] != NULL) {
-            memset(sim.pages[i] + off, 0, (size_t)n);
+        if (touched(page_of(paddr))) {
+            memset(sim_phys_host(paddr, n, false), 0, (size_t)n);
         }
         paddr += n;
         len -= n;
     }
 }
 
+/* Entries are naturally aligned 4- or 8-byte words, never across a page.
+ * On a little-endian host they are plain loads and stores. A page never
+ * written reads as zero without the host allocating it. */
 uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes)
 {
-    uint8_t b[8] = {0};
+    if (!touched(page_of(paddr))) {
+        return 0;
+    }
+    const uint8_t *p = sim_phys_host(paddr, bytes, false);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bytes == 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    if (bytes == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+#endif
     uint64_t v = 0;
-    phys_copy(paddr, b, bytes, false);
     for (unsigned i = bytes; i-- > 0;) {
-        v = v << 8 | b[i];
+        v = v << 8 | p[i];
     }
     return v;
 }
 
-/* A failed host allocation here would lose a kernel write; abort rather
- * than let the model silently diverge from what it reports. */
 void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
 {
-    uint8_t b[8];
+    uint8_t *p = sim_phys_host(paddr, bytes, true);
     for (unsigned i = 0; i < bytes; i++) {
-        b[i] = (uint8_t)(value >> (8 * i));
-    }
-    if (!phys_copy(paddr, b, bytes, true)) {
-        abort();
+        p[i] = (uint8_t)(value >> (8 * i));
     }
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close};
+static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close, sel4sim_vs_window_span};
 
 static void child_up(elf_sim *s)
 {

@@ -25,7 +25,7 @@ vs_allocator machine_mem(void)
     return (vs_allocator){mem_alloc, mem_free, NULL};
 }
 
-static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close};
+static const vs_sel4_window_ops sim_window = {sel4sim_vs_window_open, sel4sim_vs_window_close, sel4sim_vs_window_span};
 
 int machine_up(machine *m, const vs_arch *arch, uint64_t mem_bytes)
 {

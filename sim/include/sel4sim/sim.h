@@ -58,6 +58,22 @@ typedef struct sel4sim_translation {
  * not name a vspace root object. */
 seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_translation *out);
 
+/* Where the loads and stores a thread running in the vspace vspace_root
+ * (named as for sel4sim_translate) makes to [vaddr, vaddr + len) land in
+ * host memory: if the MMU maps every page of the range user-readable (and
+ * writable if `write`) onto one physically contiguous range of RAM, the
+ * host address of that RAM, so reading and writing there is what the
+ * thread does through the mapping. NULL if len is 0, a page would fault,
+ * the rights fall short, or the range is physically discontiguous (then
+ * copy page by page, e.g. with sel4sim_vs_read / sel4sim_vs_write). The
+ * pointer shows RAM, not the mapping: valid until shutdown whatever is
+ * mapped later, so to be used only while the mapping lasts. */
+void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, int write);
+
+/* 1 if p points into the host memory holding RAM (what
+ * sel4sim_user_window returns), 0 otherwise. */
+int sel4sim_is_ram(const void *p);
+
 /* An untyped cap's memory and watermark. */
 typedef struct sel4sim_untyped_info {
     seL4_Word paddr;

@@ -22,13 +22,21 @@ int sel4sim_vs_translate(void *ctx, vs_cap root, vs_addr vaddr, vs_translation *
 int sel4sim_vs_write(vs_cap root, vs_addr vaddr, const void *buf, size_t len);
 int sel4sim_vs_read(vs_cap root, vs_addr vaddr, void *buf, size_t len);
 
-/* A vs_sel4_window_ops pair for loaders on the host: open gives a host
- * buffer showing [vaddr, vaddr + size) of the root task's vspace
- * (seL4_CapInitThreadVSpace) as its page tables map it; close writes the
- * buffer back through those page tables and frees it. 0 on success, -1 if
- * a page is not mapped writable for user mode or host memory ran out (open
- * leaves nothing behind; close changes nothing and may be called again). */
+/* A vs_sel4_window_ops triple for loaders on the host. open gives host
+ * memory showing [vaddr, vaddr + size) of the root task's vspace
+ * (seL4_CapInitThreadVSpace) as its page tables map it: where they map it
+ * writable onto physically contiguous RAM, the frames themselves
+ * (sel4sim_user_window: the bytes written are in the frames at once, close
+ * has nothing to do), elsewhere a host buffer read through the page tables
+ * and written back through them by close, which frees it. 0 on success, -1
+ * if a page is not mapped writable for user mode (open; close for a
+ * buffer) or host memory ran out (open leaves nothing behind; close
+ * changes nothing and may be called again). span tells how many of
+ * frames[0..n) (caps in the root CNode, 2^size_bits bytes each) from the
+ * first lie one after another in RAM, at least 1 for n >= 1, so the
+ * frame access maps runs that open can show without a copy. */
 int sel4sim_vs_window_open(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host);
 int sel4sim_vs_window_close(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host);
+size_t sel4sim_vs_window_span(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits);
 
 #endif

@@ -179,13 +179,17 @@ vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4
 
 /* How the root task reaches its own virtual addresses. On seL4 a mapped
  * address is simply dereferenced (pass NULL ops: identity). A host build
- * on the simulator supplies these: open gives a host buffer showing
- * [vaddr, vaddr + size) of the root task's vspace, close writes it back
- * through the root task's page tables and releases it. Both return 0 or
- * non-zero; on error open leaves nothing behind and close changes nothing. */
+ * on the simulator supplies these: open gives host memory showing
+ * [vaddr, vaddr + size) of the root task's vspace, close makes what was
+ * written there reach the frames and releases it. Both return 0 or
+ * non-zero; on error open leaves nothing behind and close changes nothing.
+ * span is optional (NULL: all n): how many of frames[0..n) from the first
+ * (at least 1 for n >= 1) open can show cheaply as one range, e.g. without
+ * copying; the frame access then makes a window of just those. */
 typedef struct vs_sel4_window_ops {
     int (*open)(void *ctx, vs_addr vaddr, uint64_t size, uint8_t **host);
     int (*close)(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *host);
+    size_t (*span)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits);
 } vs_sel4_window_ops;
 
 typedef struct vs_sel4_frame_access vs_sel4_frame_access; /* opaque */
@@ -194,7 +198,9 @@ typedef struct vs_sel4_frame_access vs_sel4_frame_access; /* opaque */
  * in root_vs (a vspace from vs_sel4_root_vspace_create on be) and whose
  * unmap removes it. Per window it takes sizeof(state) + n cap slots from
  * mem. max_run bounds the frames per window (0: no bound). win may be NULL
- * (identity: the temporary mapping's address is the pointer). Map errors
+ * (identity: the temporary mapping's address is the pointer); with a
+ * win->span, a window covers the first win->span(frames, n) frames only
+ * (out->size says so) and the caller asks again for the rest. Map errors
  * are vs_result values (NO_MEMORY, NO_SPACE, KERNEL, ...) or -1 for a
  * failed window open; unmap errors likewise. Errors of create:
  * INVALID_ARG, NO_MEMORY. */
