@@ -233,11 +233,6 @@ const sim_objtype *sim_objtype_find(seL4_Word type)
     return NULL;
 }
 
-seL4_Word sim_mask(unsigned bits)
-{
-    return bits >= 64 ? ~(seL4_Word)0 : ((seL4_Word)1 << bits) - 1;
-}
-
 /* seL4's maskVMRights applied to a frame cap's rights: write access needs
  * read access too; write-only is kernel-only. */
 sim_vm_rights sim_vm_rights_of(unsigned rights)

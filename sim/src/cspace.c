@@ -15,27 +15,28 @@ static sim_fault depth_mismatch(seL4_Word bits_left, seL4_Word bits_found)
 
 /* Translate the top nbits of cptr starting at the CNode node names. Each
  * CNode consumes its guard then its radix; resolution stops when the bits
- * run out or a slot holds anything but a CNode cap. */
-sim_resolve_ret sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits)
+ * run out or a slot holds anything but a CNode cap: returns that slot and
+ * the bits left in *bits_remaining, or NULL with *fault filled. (Results go
+ * through pointers rather than a returned struct: every invocation starts
+ * here, and the copy of a struct built field by field stalls the CPU.) */
+sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining, sim_fault *fault)
 {
-    sim_resolve_ret r = {0};
     for (;;) {
         unsigned radix = node->obj->radix, gbits = node->guard_size, level = radix + gbits;
         seL4_Word guard = (gbits > 0 && gbits <= nbits) ? (cptr >> (nbits - gbits)) & sim_mask(gbits) : 0;
         if (gbits > nbits || guard != node->guard) {
-            r.fault = guard_mismatch(nbits, guard, gbits);
-            return r;
+            *fault = guard_mismatch(nbits, guard, gbits);
+            return NULL;
         }
         if (level > nbits) {
-            r.fault = depth_mismatch(nbits, level);
-            return r;
+            *fault = depth_mismatch(nbits, level);
+            return NULL;
         }
         sim_slot *s = &node->obj->slots[(cptr >> (nbits - level)) & sim_mask(radix)];
         nbits -= level;
         if (nbits == 0 || s->cap.kind != K_CNODE) {
-            r.slot = s;
-            r.bits_remaining = nbits;
-            return r;
+            *bits_remaining = nbits;
+            return s;
         }
         node = &s->cap;
     }
@@ -51,7 +52,9 @@ sim_slot *sim_lookup_slot(seL4_CPtr cptr)
     if (root->kind != K_CNODE) {
         return NULL;
     }
-    return sim_resolve(root, cptr, seL4_WordBits).slot;
+    seL4_Word bits_remaining;
+    sim_fault fault;
+    return sim_resolve(root, cptr, seL4_WordBits, &bits_remaining, &fault);
 }
 
 /* lookupSlotForCNodeOp: the slot (index, depth) names under root, exactly
@@ -64,14 +67,16 @@ seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word de
     if (depth < 1 || depth > seL4_WordBits) {
         return sim_err_range(1, seL4_WordBits);
     }
-    sim_resolve_ret r = sim_resolve(root, index, (unsigned)depth);
-    if (r.slot == NULL) {
-        return sim_err_lookup(source, r.fault);
+    seL4_Word bits_remaining = 0;
+    sim_fault fault;
+    sim_slot *slot = sim_resolve(root, index, (unsigned)depth, &bits_remaining, &fault);
+    if (slot == NULL) {
+        return sim_err_lookup(source, fault);
     }
-    if (r.bits_remaining != 0) {
-        return sim_err_lookup(source, depth_mismatch(r.bits_remaining, 0));
+    if (bits_remaining != 0) {
+        return sim_err_lookup(source, depth_mismatch(bits_remaining, 0));
     }
-    *out = r.slot;
+    *out = slot;
     return seL4_NoError;
 }
 

@@ -177,7 +177,11 @@ const sim_objtype *sim_objtype_find(seL4_Word type);
 extern const sim_pte_format sim_pte_x86_32, sim_pte_x86_64, sim_pte_armv7, sim_pte_armv8, sim_pte_sv32, sim_pte_sv39;
 
 /* ---- util */
-seL4_Word sim_mask(unsigned bits);
+/* The low `bits` bits set; inline, as every address computation uses it. */
+static inline seL4_Word sim_mask(unsigned bits)
+{
+    return bits >= 64 ? ~(seL4_Word)0 : ((seL4_Word)1 << bits) - 1;
+}
 sim_vm_rights sim_vm_rights_of(unsigned rights);
 
 /* ---- phys.c */
@@ -270,13 +274,7 @@ void sim_slot_revoke(sim_slot *slot);
 bool sim_slot_has_children(const sim_slot *slot);
 
 /* ---- cspace.c */
-typedef struct sim_resolve_ret {
-    sim_slot *slot; /* NULL on failure */
-    seL4_Word bits_remaining;
-    sim_fault fault;
-} sim_resolve_ret;
-
-sim_resolve_ret sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits);
+sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining, sim_fault *fault);
 sim_slot *sim_lookup_slot(seL4_CPtr cptr);
 seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word depth, bool source, sim_slot **out);
 seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out);

@@ -3,6 +3,8 @@
  * short descriptors and D8.3 VMSAv8-64 4K granule; RISC-V privileged spec
  * 4.3/4.4), then entries edited by hand in simulated physical memory must
  * change what the MMU walk reports exactly as the hardware would. */
+#include <string.h>
+
 #include "simtest.h"
 
 #define VADDR 0x00403000u
@@ -118,10 +120,52 @@ static void test_execute_never(vs_arch_id arch, seL4_Word xn_attr)
     CHECK_EQ(sel4sim_translate(seL4_CapInitThreadTCB, VADDR, &t), seL4_InvalidCapability);
 }
 
+/* sel4sim_user_window: host memory that is the frames a range maps, only
+ * for a range the MMU maps (with the rights asked) onto contiguous RAM. */
+static void test_user_window(vs_arch_id arch)
+{
+    if (t_boot(arch, 32u << 20) == NULL) {
+        return;
+    }
+    const seL4_Word w = 0x00800000u;
+    seL4_CPtr vs = t_new_vspace();
+    seL4_CPtr f0 = t_retype(t_frame_type(0), 0), f1 = t_retype(t_frame_type(0), 0);
+    seL4_CPtr f2 = t_retype(t_frame_type(0), 0);
+    seL4_Word p0 = t_frame_paddr(f0), p1 = t_frame_paddr(f1), p2 = t_frame_paddr(f2);
+    CHECK(p1 == p0 + 4096 && p2 == p1 + 4096); /* consecutive retypes: consecutive frames */
+    CHECK_EQ(t_map_tables(vs, w, t_page_level(0)), t_page_level(0));
+    CHECK_EQ(t_map_frame(f0, vs, w, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_map_frame(f1, vs, w + 0x1000, seL4_ReadWrite), seL4_NoError);
+    uint8_t *win = sel4sim_user_window(vs, w, 8192, 1);
+    CHECK(win != NULL && sel4sim_is_ram(win) && sel4sim_is_ram(win + 8191));
+    if (win != NULL) {
+        memcpy(win + 4094, "abcd", 4); /* across the two frames */
+        char back[4];
+        CHECK_EQ(sel4sim_phys_read(p0 + 4094, back, 4), 0);
+        CHECK(memcmp(back, "abcd", 4) == 0);
+        CHECK(sel4sim_user_window(vs, w + 4094, 4, 1) == win + 4094);
+    }
+    char local[4];
+    CHECK(!sel4sim_is_ram(local));
+    /* Physically discontiguous: f2 after f0 in the vspace, f1 after f2. */
+    CHECK_EQ(t_unmap_frame(f1), seL4_NoError);
+    CHECK_EQ(t_map_frame(f2, vs, w + 0x1000, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_map_frame(f1, vs, w + 0x2000, seL4_CanRead), seL4_NoError);
+    CHECK(sel4sim_user_window(vs, w, 8192, 0) == NULL);
+    CHECK(sel4sim_user_window(vs, w + 0x1000, 4096, 1) != NULL);
+    /* Rights: f1 is read-only; nothing is mapped at w + 0x3000. */
+    CHECK(sel4sim_user_window(vs, w + 0x2000, 4096, 1) == NULL);
+    CHECK(sel4sim_user_window(vs, w + 0x2000, 4096, 0) != NULL);
+    CHECK(sel4sim_user_window(vs, w + 0x2000, 8192, 0) == NULL);
+    CHECK(sel4sim_user_window(vs, w, 0, 0) == NULL);
+    CHECK(sel4sim_user_window(seL4_CapInitThreadTCB, w, 4096, 0) == NULL);
+}
+
 int main(void)
 {
     for (int i = 0; i < VS_ARCH_COUNT; i++) {
         test_arch(simtest_archs[i]);
+        test_user_window(simtest_archs[i]);
     }
     test_execute_never(VS_ARCH_AARCH32, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);
     test_execute_never(VS_ARCH_AARCH64, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);

@@ -3,6 +3,8 @@
  * architecture, alignment to the object size above the watermark,
  * seL4_NotEnoughMemory with the bytes left, argument and range errors, and
  * the watermark back to zero once the children are gone. */
+#include <string.h>
+
 #include "simtest.h"
 
 #define ROOT seL4_CapInitThreadCNode
@@ -128,6 +130,85 @@ static void test_revoke(const seL4_BootInfo *bi)
     CHECK_EQ(sel4sim_free_slots(), bi->empty.end - bi->empty.start + (sel4sim_arch() <= VS_ARCH_X86_64 ? 6 : 7));
 }
 
+/* The largest boot untyped (the first of that size). */
+static seL4_CPtr largest_untyped(const seL4_BootInfo *bi, sel4sim_untyped_info *info)
+{
+    seL4_CPtr best = 0;
+    for (seL4_CPtr u = bi->untyped.start; u < bi->untyped.end; u++) {
+        sel4sim_untyped_info i;
+        CHECK_EQ(sel4sim_untyped(u, &i), seL4_NoError);
+        if (best == 0 || i.size_bits > info->size_bits) {
+            best = u;
+            *info = i;
+        }
+    }
+    return best;
+}
+
+/* Fills [paddr, paddr + bytes) with 0xa5, a MiB at a time. */
+static void scribble(seL4_Word paddr, uint64_t bytes)
+{
+    static uint8_t mib[1u << 20];
+    memset(mib, 0xa5, sizeof mib);
+    for (uint64_t off = 0; off < bytes; off += sizeof mib) {
+        uint64_t n = bytes - off < sizeof mib ? bytes - off : sizeof mib;
+        CHECK_EQ(sel4sim_phys_write(paddr + off, mib, (size_t)n), 0);
+    }
+}
+
+/* After one byte is written into it (so every page of the object counts as
+ * written), [paddr, paddr + bytes) holds zero but for that byte. */
+static void check_zeroed(seL4_Word paddr, uint64_t bytes)
+{
+    static uint8_t page[4096];
+    const uint8_t one = 1;
+    uint64_t nonzero = 0;
+    for (uint64_t off = 0; off < bytes; off += 4096) {
+        CHECK_EQ(sel4sim_phys_write(paddr + off + 8, &one, 1), 0);
+        size_t n = bytes - off < sizeof page ? (size_t)(bytes - off) : sizeof page;
+        CHECK_EQ(sel4sim_phys_read(paddr + off, page, n), 0);
+        for (size_t i = 0; i < n; i++) {
+            nonzero += page[i] != (i == 8 ? 1 : 0);
+        }
+    }
+    CHECK_EQ(nonzero, 0);
+}
+
+/* New objects are zero over memory written before, whether the simulator
+ * zeroes it in place (a machine holding little written memory) or hands it
+ * back to the host (one holding more than 32 MiB): an endpoint (part of a
+ * page), small frames, then large frames over 40 MiB written. */
+static void test_zeroed(void)
+{
+    const seL4_BootInfo *bi = t_boot(VS_ARCH_X86_64, 256u << 20);
+    if (bi == NULL) {
+        return;
+    }
+    sel4sim_untyped_info info = {0};
+    seL4_CPtr ut = largest_untyped(bi, &info);
+    CHECK(info.size_bits >= 26);
+    scribble(info.paddr, 1u << 20);
+    seL4_CPtr slot = t_slot();
+    CHECK_EQ(seL4_Untyped_Retype(ut, seL4_EndpointObject, 0, ROOT, 0, 0, slot, 1), seL4_NoError);
+    check_zeroed(info.paddr, 16);
+    for (int i = 0; i < 8; i++) {
+        slot = t_slot();
+        CHECK_EQ(seL4_Untyped_Retype(ut, seL4_X86_4K, 0, ROOT, 0, 0, slot, 1), seL4_NoError);
+        seL4_Word paddr = 0;
+        CHECK_EQ(sel4sim_cap_paddr(slot, &paddr), seL4_NoError);
+        check_zeroed(paddr, 4096);
+    }
+    CHECK_EQ(seL4_CNode_Revoke(ROOT, ut, seL4_WordBits), seL4_NoError);
+    scribble(info.paddr, 40u << 20);
+    for (int i = 0; i < 20; i++) {
+        slot = t_slot();
+        CHECK_EQ(seL4_Untyped_Retype(ut, seL4_X86_LargePageObject, 0, ROOT, 0, 0, slot, 1), seL4_NoError);
+        seL4_Word paddr = 0;
+        CHECK_EQ(sel4sim_cap_paddr(slot, &paddr), seL4_NoError);
+        check_zeroed(paddr, 2u << 20);
+    }
+}
+
 int main(void)
 {
     for (int i = 0; i < VS_ARCH_COUNT; i++) {
@@ -140,5 +221,6 @@ int main(void)
         test_errors();
         test_revoke(bi);
     }
+    test_zeroed();
     return simtest_done("sim_retype");
 }
