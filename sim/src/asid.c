@@ -109,7 +109,8 @@ static seL4_Error make_pool(sim_slot *ut, sim_slot *dest, int index)
     }
     p->asid_base = (seL4_Word)index << sim.sa->asid_low_bits;
     ut->cap.free_index = (seL4_Word)1 << seL4_ASIDPoolBits;
-    sim_slot_insert(dest, sim_cap_new(p), ut);
+    sim_cap cap = sim_cap_new(p);
+    sim_slot_insert(dest, &cap, ut);
     sim.asid_table[index] = p;
     return sim_ok(0, 0);
 }

@@ -48,14 +48,15 @@ static sim_obj *boot_obj(boot_state *b, sim_kind kind, seL4_Word type, unsigned 
 {
     sim_obj *o = sim_obj_new(kind, type, boot_alloc(b, bits), bits, radix);
     if (o != NULL && sim.root_cnode != NULL) {
-        sim_slot_insert(&sim.root_cnode->slots[slot], sim_cap_new(o), NULL);
+        sim_cap cap = sim_cap_new(o);
+        sim_slot_insert(&sim.root_cnode->slots[slot], &cap, NULL);
     }
     return o;
 }
 
 static void control_cap(sim_kind kind, seL4_Word slot)
 {
-    sim_slot_insert(&sim.root_cnode->slots[slot], (sim_cap){.kind = kind, .rights = R_ALL}, NULL);
+    sim_slot_insert(&sim.root_cnode->slots[slot], &(sim_cap){.kind = kind, .rights = R_ALL}, NULL);
 }
 
 /* Root CNode with a guard that makes CPtrs resolve at seL4_WordBits depth,
@@ -71,12 +72,12 @@ static bool boot_cspace(boot_state *b)
     sim.root_cnode = cn;
     sim_cap cap = sim_cap_new(cn);
     cap.guard_size = seL4_WordBits - ROOT_CNODE_BITS;
-    sim_slot_insert(&cn->slots[seL4_CapInitThreadCNode], cap, NULL);
+    sim_slot_insert(&cn->slots[seL4_CapInitThreadCNode], &cap, NULL);
     sim.init_tcb = boot_obj(b, K_TCB, seL4_TCBObject, sim.sa->tcb_bits, 0, seL4_CapInitThreadTCB);
     if (sim.init_tcb == NULL) {
         return false;
     }
-    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_CSPACE], cap, &cn->slots[seL4_CapInitThreadCNode]);
+    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_CSPACE], &cap, &cn->slots[seL4_CapInitThreadCNode]);
     return true;
 }
 
@@ -161,9 +162,9 @@ static void boot_thread(void)
     sim_cap buf = rs[seL4_CapInitThreadIPCBuffer].cap;
     buf.mapped = false;
     buf.mapped_asid = buf.mapped_vaddr = 0;
-    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_VSPACE], rs[seL4_CapInitThreadVSpace].cap,
+    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_VSPACE], &rs[seL4_CapInitThreadVSpace].cap,
                     &rs[seL4_CapInitThreadVSpace]);
-    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_BUFFER], buf, &rs[seL4_CapInitThreadIPCBuffer]);
+    sim_slot_insert(&sim.init_tcb->slots[TCB_SLOT_BUFFER], &buf, &rs[seL4_CapInitThreadIPCBuffer]);
     sim.init_tcb->tcb->ipc_buffer = sim.ipc_vaddr;
 }
 

@@ -38,48 +38,52 @@ static seL4_Error two_slots(seL4_CPtr service, seL4_Word di, seL4_Word dd, seL4_
     return err;
 }
 
+/* The helpers below change a cap in place rather than take and return it
+ * by value: Copy runs for every page a loader maps, and copying a cap
+ * struct right after a field of it was written stalls the CPU. */
+
 /* maskCapRights: only caps whose rights mean something are reduced. */
-static sim_cap mask_rights(sim_cap cap, seL4_CapRights_t rights)
+static void mask_rights(sim_cap *cap, seL4_CapRights_t rights)
 {
-    if (cap.kind == K_FRAME || cap.kind == K_ENDPOINT || cap.kind == K_NOTIFICATION) {
-        cap.rights &= (uint8_t)(rights.words[0] & R_ALL);
+    if (cap->kind == K_FRAME || cap->kind == K_ENDPOINT || cap->kind == K_NOTIFICATION) {
+        cap->rights &= (uint8_t)(rights.words[0] & R_ALL);
     }
-    return cap;
 }
 
 /* updateCapData: a badge for an unbadged endpoint or notification, a guard
- * for a CNode; NULL kind if the data cannot apply. */
-static sim_cap update_data(bool preserve, seL4_Word data, sim_cap cap)
+ * for a CNode; the null cap if the data cannot apply. */
+static void update_data(bool preserve, seL4_Word data, sim_cap *cap)
 {
-    if (cap.kind == K_ENDPOINT || cap.kind == K_NOTIFICATION) {
-        if (preserve || cap.badge != 0) {
-            return (sim_cap){.kind = K_NULL};
+    if (cap->kind == K_ENDPOINT || cap->kind == K_NOTIFICATION) {
+        if (preserve || cap->badge != 0) {
+            *cap = (sim_cap){.kind = K_NULL};
+            return;
         }
-        cap.badge = data;
-    } else if (cap.kind == K_CNODE) {
+        cap->badge = data;
+    } else if (cap->kind == K_CNODE) {
         unsigned gsize = (unsigned)(data & 0x3f);
-        if (gsize + cap.obj->radix > seL4_WordBits) {
-            return (sim_cap){.kind = K_NULL};
+        if (gsize + cap->obj->radix > seL4_WordBits) {
+            *cap = (sim_cap){.kind = K_NULL};
+            return;
         }
-        cap.guard_size = (uint8_t)gsize;
-        cap.guard = (data >> 6) & sim_mask(gsize);
+        cap->guard_size = (uint8_t)gsize;
+        cap->guard = (data >> 6) & sim_mask(gsize);
     }
-    return cap;
 }
 
 /* deriveCap: what a copy of cap may be. Frame copies start unmapped;
  * unmapped paging structures and vspace roots without an ASID cannot be
  * copied; an untyped with children cannot be copied; IRQ control never. */
-static seL4_Error derive(const sim_slot *src, sim_cap cap, sim_cap *out)
+static seL4_Error derive(const sim_slot *src, sim_cap *cap)
 {
-    switch (cap.kind) {
+    switch (cap->kind) {
     case K_FRAME:
-        cap.mapped = false;
-        cap.mapped_asid = cap.mapped_vaddr = 0;
+        cap->mapped = false;
+        cap->mapped_asid = cap->mapped_vaddr = 0;
         break;
     case K_TABLE:
     case K_ROOT:
-        if (!cap.mapped) {
+        if (!cap->mapped) {
             return sim_err(seL4_IllegalOperation);
         }
         break;
@@ -89,26 +93,24 @@ static seL4_Error derive(const sim_slot *src, sim_cap cap, sim_cap *out)
         }
         break;
     case K_IRQ_CONTROL:
-        cap = (sim_cap){.kind = K_NULL};
+        *cap = (sim_cap){.kind = K_NULL};
         break;
     default:
         break;
     }
-    *out = cap;
     return seL4_NoError;
 }
 
-static seL4_Error insert_derived(sim_slot *src, sim_cap cap, sim_slot *dest)
+static seL4_Error insert_derived(sim_slot *src, sim_cap *cap, sim_slot *dest)
 {
-    sim_cap copy;
-    seL4_Error err = derive(src, cap, &copy);
+    seL4_Error err = derive(src, cap);
     if (err != seL4_NoError) {
         return err;
     }
-    if (copy.kind == K_NULL) {
+    if (cap->kind == K_NULL) {
         return sim_err(seL4_IllegalOperation);
     }
-    sim_slot_insert(dest, copy, src);
+    sim_slot_insert(dest, cap, src);
     return sim_ok(0, 0);
 }
 
@@ -120,7 +122,9 @@ seL4_Error seL4_CNode_Copy(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8
     if (err != seL4_NoError) {
         return err;
     }
-    return insert_derived(src, mask_rights(src->cap, rights), dest);
+    sim_cap cap = src->cap;
+    mask_rights(&cap, rights);
+    return insert_derived(src, &cap, dest);
 }
 
 seL4_Error seL4_CNode_Mint(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8 dest_depth, seL4_CNode src_root,
@@ -131,16 +135,20 @@ seL4_Error seL4_CNode_Mint(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8
     if (err != seL4_NoError) {
         return err;
     }
-    return insert_derived(src, update_data(false, badge, mask_rights(src->cap, rights)), dest);
+    sim_cap cap = src->cap;
+    mask_rights(&cap, rights);
+    update_data(false, badge, &cap);
+    return insert_derived(src, &cap, dest);
 }
 
-static seL4_Error move(sim_slot *src, sim_cap cap, sim_slot *dest)
+static seL4_Error move(sim_slot *src, const sim_cap *cap, sim_slot *dest)
 {
-    if (cap.kind == K_NULL) {
+    if (cap->kind == K_NULL) {
         return sim_err(seL4_IllegalOperation);
     }
+    sim_cap moved = *cap; /* cap may be src's own, which the move empties */
     sim_slot_move(src, dest);
-    dest->cap = cap;
+    dest->cap = moved;
     return sim_ok(0, 0);
 }
 
@@ -149,7 +157,7 @@ seL4_Error seL4_CNode_Move(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8
 {
     sim_slot *dest, *src;
     seL4_Error err = two_slots(_service, dest_index, dest_depth, src_root, src_index, src_depth, &dest, &src);
-    return err != seL4_NoError ? err : move(src, src->cap, dest);
+    return err != seL4_NoError ? err : move(src, &src->cap, dest);
 }
 
 seL4_Error seL4_CNode_Mutate(seL4_CNode _service, seL4_Word dest_index, seL4_Uint8 dest_depth, seL4_CNode src_root,
@@ -157,7 +165,12 @@ seL4_Error seL4_CNode_Mutate(seL4_CNode _service, seL4_Word dest_index, seL4_Uin
 {
     sim_slot *dest, *src;
     seL4_Error err = two_slots(_service, dest_index, dest_depth, src_root, src_index, src_depth, &dest, &src);
-    return err != seL4_NoError ? err : move(src, update_data(true, badge, src->cap), dest);
+    if (err != seL4_NoError) {
+        return err;
+    }
+    sim_cap cap = src->cap;
+    update_data(true, badge, &cap);
+    return move(src, &cap, dest);
 }
 
 static seL4_Error one_slot(seL4_CNode service, seL4_Word index, seL4_Word depth, sim_slot **out)

@@ -144,12 +144,12 @@ typedef struct sim_machine {
     const sim_arch *sa;
     seL4_Word ram_base;
     uint64_t ram_bytes;
-    uint8_t *ram;       /* host mapping of all of RAM (phys.c): paddr is at ram + (paddr - ram_base) */
-    uint64_t *touched;  /* bit per 4 KiB page: ever written since last handed back to the host */
-    size_t npages;      /* pages of RAM */
-    size_t resident;    /* bits set in touched */
-    sim_obj *live; /* every live object */
-    sim_obj *dead; /* destroyed in this call; freed by sim_collect */
+    uint8_t *ram;      /* host mapping of all of RAM (phys.c): paddr is at ram + (paddr - ram_base) */
+    uint64_t *touched; /* bit per 4 KiB page: ever written since last handed back to the host */
+    size_t npages;     /* pages of RAM */
+    size_t resident;   /* bits set in touched */
+    sim_obj *live;     /* every live object */
+    sim_obj *dead;     /* destroyed in this call; freed by sim_collect */
     size_t nlive;
     sim_obj *asid_table[MAX_ASID_POOLS];
     sim_obj *init_tcb;
@@ -267,7 +267,7 @@ sim_cap sim_cap_new(sim_obj *o);
 sim_kind sim_kind_of_type(seL4_Word type);
 
 /* ---- mdb.c: the derivation tree */
-void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent);
+void sim_slot_insert(sim_slot *dest, const sim_cap *cap, sim_slot *parent);
 void sim_slot_move(sim_slot *src, sim_slot *dest);
 void sim_slot_delete(sim_slot *slot);
 void sim_slot_revoke(sim_slot *slot);
@@ -295,7 +295,7 @@ typedef struct sim_walk {
     sim_pte pte;    /* its contents */
 } sim_walk;
 
-sim_walk sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target);
+void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w);
 seL4_Word sim_entry_addr(seL4_Word table, int level, seL4_Word vaddr);
 void sim_unmap_page(const sim_cap *frame);
 void sim_unmap_table(const sim_cap *table);

@@ -53,16 +53,17 @@ bool sim_slot_has_children(const sim_slot *slot)
 /* Insert cap into the empty slot dest as a child of parent. An untyped cap
  * copied from an untyped cap of the same region marks the source full, so
  * the two can never hand out the same memory (seL4's setUntypedCapAsFull). */
-void sim_slot_insert(sim_slot *dest, sim_cap cap, sim_slot *parent)
+void sim_slot_insert(sim_slot *dest, const sim_cap *cap, sim_slot *parent)
 {
-    dest->cap = cap;
+    dest->cap = *cap;
     link_child(dest, parent);
-    if (cap.obj == NULL) {
+    sim_obj *obj = dest->cap.obj;
+    if (obj == NULL) {
         return; /* a cap without an object (null, the control caps): nothing to count */
     }
-    cap.obj->ncaps++;
-    if (parent != NULL && cap.kind == K_UNTYPED && parent->cap.kind == K_UNTYPED && parent->cap.obj == cap.obj) {
-        parent->cap.free_index = (seL4_Word)1 << cap.obj->size_bits;
+    obj->ncaps++;
+    if (parent != NULL && dest->cap.kind == K_UNTYPED && parent->cap.kind == K_UNTYPED && parent->cap.obj == obj) {
+        parent->cap.free_index = (seL4_Word)1 << obj->size_bits;
     }
 }
 

@@ -53,7 +53,7 @@ static void set_slot(sim_obj *tcb, int i, sim_slot *src, sim_cap cap)
             cap.mapped = false;
             cap.mapped_asid = cap.mapped_vaddr = 0;
         }
-        sim_slot_insert(&tcb->slots[i], cap, src);
+        sim_slot_insert(&tcb->slots[i], &cap, src);
     }
 }
 

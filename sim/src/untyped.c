@@ -111,7 +111,8 @@ static seL4_Error create(sim_slot *ut, const retype_args *a, seL4_Word first)
         made[i]->is_device = ut->cap.obj->is_device;
     }
     for (seL4_Word i = 0; i < a->count; i++) {
-        sim_slot_insert(&a->cnode->slots[a->offset + i], sim_cap_new(made[i]), ut);
+        sim_cap cap = sim_cap_new(made[i]);
+        sim_slot_insert(&a->cnode->slots[a->offset + i], &cap, ut);
     }
     return seL4_NoError;
 }

@@ -117,7 +117,7 @@ static seL4_Error check_leaf_entries(const frame_req *r, const sim_walk *w)
 static seL4_Error find_leaf_slot(const frame_req *r, sim_walk *w)
 {
     int level = r->size->level;
-    *w = sim_walk_to(r->root->paddr, r->vaddr, sim.sa->generic_walk ? (int)last_level() : level);
+    sim_walk_to(r->root->paddr, r->vaddr, sim.sa->generic_walk ? (int)last_level() : level, w);
     if (w->level != level) {
         return sim_err_lookup(false, sim_fault_missing(sim.arch->levels[w->level].shift));
     }
@@ -217,7 +217,7 @@ static seL4_Error table_service(sim_family fam, seL4_Word type, seL4_CPtr cptr, 
  * down; an entry already there, or reaching the last level, is DeleteFirst. */
 static seL4_Error place_generic(sim_obj *root, seL4_Word vaddr, sim_walk *w)
 {
-    *w = sim_walk_to(root->paddr, vaddr, (int)last_level());
+    sim_walk_to(root->paddr, vaddr, (int)last_level(), w);
     if (w->level == (int)last_level() || w->pte.kind != PTE_INVALID) {
         return sim_err(seL4_DeleteFirst);
     }
@@ -228,7 +228,7 @@ static seL4_Error place_generic(sim_obj *root, seL4_Word vaddr, sim_walk *w)
  * be reachable (else FailedLookup) and empty (else DeleteFirst). */
 static seL4_Error place_typed(sim_obj *root, int level, seL4_Word vaddr, sim_walk *w)
 {
-    *w = sim_walk_to(root->paddr, vaddr, level - 1);
+    sim_walk_to(root->paddr, vaddr, level - 1, w);
     if (w->level != level - 1) {
         return sim_err_lookup(false, sim_fault_missing(sim.arch->levels[w->level].shift));
     }

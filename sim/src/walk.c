@@ -16,17 +16,20 @@ static sim_pte read_entry(seL4_Word slot, int level)
 }
 
 /* Follow table entries from the root; stop at level target or at the first
- * entry that is not a table, whichever comes first. */
-sim_walk sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target)
+ * entry that is not a table, whichever comes first. The result goes to *w
+ * once, at the end: every map and unmap walks, and copying a freshly
+ * decoded entry at each level stalls the CPU. */
+void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
 {
     seL4_Word table = root_paddr;
     for (int level = 0;; level++) {
-        sim_walk w = {.level = level, .slot = sim_entry_addr(table, level, vaddr)};
-        w.pte = read_entry(w.slot, level);
-        if (level == target || w.pte.kind != PTE_TABLE) {
-            return w;
+        seL4_Word slot = sim_entry_addr(table, level, vaddr);
+        sim_pte pte = read_entry(slot, level);
+        if (level == target || pte.kind != PTE_TABLE) {
+            *w = (sim_walk){.level = level, .slot = slot, .pte = pte};
+            return;
         }
-        table = w.pte.addr;
+        table = pte.addr;
     }
 }
 
@@ -53,7 +56,8 @@ void sim_unmap_page(const sim_cap *frame)
     if (root == NULL) {
         return;
     }
-    sim_walk w = sim_walk_to(root->paddr, frame->mapped_vaddr, ps->level);
+    sim_walk w;
+    sim_walk_to(root->paddr, frame->mapped_vaddr, ps->level, &w);
     if (w.level == ps->level && w.pte.kind == PTE_LEAF && w.pte.addr == frame->obj->paddr) {
         clear_entries(w.slot, w.level, ps->entries);
     }
@@ -70,7 +74,8 @@ void sim_unmap_table(const sim_cap *table)
     if (root == NULL || parent < 0) {
         return;
     }
-    sim_walk w = sim_walk_to(root->paddr, table->mapped_vaddr, parent);
+    sim_walk w;
+    sim_walk_to(root->paddr, table->mapped_vaddr, parent, &w);
     if (w.level == parent && w.pte.kind == PTE_TABLE && w.pte.addr == table->obj->paddr) {
         clear_entries(w.slot, w.level, 1);
     }
