@@ -26,7 +26,17 @@ static void leaf_result(const sim_pte *p, const mmu_limits *lim, seL4_Word vaddr
     out->exec = out->user && p->exec && !lim->deny_exec;
 }
 
-static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out)
+/* Where a walk found its leaf: the table holding the entry, its level, and
+ * what the tables above withheld. */
+typedef struct leaf_place {
+    bool found;
+    seL4_Word table, vaddr;
+    int level;
+    mmu_limits lim;
+} leaf_place;
+
+/* leaf, if not NULL, receives where the leaf was (if one was found). */
+static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out, leaf_place *leaf)
 {
     mmu_limits lim = {false, false, false};
     for (int level = 0; level < sim.arch->num_levels; level++) {
@@ -38,6 +48,9 @@ static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out)
         sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, bytes), level);
         if (p.kind == PTE_LEAF) {
             leaf_result(&p, &lim, vaddr, out);
+            if (leaf != NULL) {
+                *leaf = (leaf_place){true, table, vaddr, level, lim};
+            }
         }
         if (p.kind != PTE_TABLE) {
             /* An invalid entry: the whole span it translates is unmapped. */
@@ -51,6 +64,27 @@ static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out)
     }
 }
 
+/* vaddr as the walk would translate it, knowing that the walk for
+ * leaf->vaddr ended at a leaf in leaf->table: an address that table also
+ * covers is translated from its entry there when that entry is a leaf (the
+ * tables above are the same), else by a full walk. Scans of consecutive
+ * pages read one entry per page this way. */
+static void walk_near(seL4_Word root, seL4_Word vaddr, sel4sim_translation *out, leaf_place *leaf)
+{
+    const vs_paging_level *l = &sim.arch->levels[leaf->level];
+    unsigned reach = l->shift + l->index_bits;
+    if (leaf->found && reach < 64 && vaddr >> reach == leaf->vaddr >> reach) {
+        seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, vaddr);
+        sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, l->entry_bytes), leaf->level);
+        if (p.kind == PTE_LEAF) {
+            leaf_result(&p, &leaf->lim, vaddr, out);
+            return;
+        }
+    }
+    *leaf = (leaf_place){0};
+    walk(root, vaddr, out, leaf);
+}
+
 seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_translation *out)
 {
     *out = (sel4sim_translation){0};
@@ -59,7 +93,7 @@ seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_tra
         return seL4_InvalidCapability;
     }
     if (vaddr >> sim.sa->va_bits == 0) {
-        walk(s->cap.obj->paddr, vaddr, out);
+        walk(s->cap.obj->paddr, vaddr, out, NULL);
     }
     return seL4_NoError;
 }
@@ -71,11 +105,12 @@ void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, in
         return NULL;
     }
     seL4_Word first = 0;
+    leaf_place leaf = {0};
     for (seL4_Word off = 0; off < len;) {
         seL4_Word va = vaddr + off;
         sel4sim_translation t = {0};
         if (va >> sim.sa->va_bits == 0) {
-            walk(s->cap.obj->paddr, va, &t);
+            walk_near(s->cap.obj->paddr, va, &t, &leaf);
         }
         if (!t.found || !t.read || (write && !t.write)) {
             return NULL;

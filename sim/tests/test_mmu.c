@@ -159,6 +159,20 @@ static void test_user_window(vs_arch_id arch)
     CHECK(sel4sim_user_window(vs, w + 0x2000, 8192, 0) == NULL);
     CHECK(sel4sim_user_window(vs, w, 0, 0) == NULL);
     CHECK(sel4sim_user_window(seL4_CapInitThreadTCB, w, 4096, 0) == NULL);
+    /* Across two leaf tables. */
+    const seL4_Word w2 = 0x01000000u;
+    CHECK_EQ(t_unmap_frame(f0), seL4_NoError);
+    CHECK_EQ(t_unmap_frame(f2), seL4_NoError);
+    CHECK(t_map_tables(vs, w2 - 0x1000, t_page_level(0)) >= 0);
+    CHECK(t_map_tables(vs, w2, t_page_level(0)) >= 0);
+    CHECK_EQ(t_map_frame(f0, vs, w2 - 0x1000, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_map_frame(f2, vs, w2, seL4_ReadWrite), seL4_NoError);
+    CHECK(sel4sim_user_window(vs, w2 - 0x1000, 8192, 1) == NULL); /* f0, f2: a frame apart */
+    CHECK_EQ(t_unmap_frame(f1), seL4_NoError);
+    CHECK_EQ(t_unmap_frame(f2), seL4_NoError);
+    CHECK_EQ(t_map_frame(f1, vs, w2, seL4_ReadWrite), seL4_NoError);
+    uint8_t *across = sel4sim_user_window(vs, w2 - 0x1000, 8192, 1);
+    CHECK(across != NULL && (win == NULL || across == win));
 }
 
 int main(void)
