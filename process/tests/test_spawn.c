@@ -485,6 +485,61 @@ static void test_args(tenv *t, vs_arch_id arch, const blob *img, unsigned flags)
     spawn_check_destroy(t, arch, img, &none);
 }
 
+/* A frame access over the simulator's that shows one frame per window,
+ * whatever was asked: the stack writer must fill what each window shows and
+ * ask again for the rest. The window is a buffer as large as was asked for,
+ * of which only the frame shown is written back, so bytes meant for the
+ * frames not shown are lost rather than landing in the next frame of RAM. */
+typedef struct one_frame_fa {
+    vs_frame_access inner;
+    unsigned cut; /* windows asked for more than one frame */
+} one_frame_fa;
+
+typedef struct one_frame_window {
+    vs_frame_window inner;
+    uint8_t buf[];
+} one_frame_window;
+
+static int one_frame_map(void *ctx, const vs_cap *frames, size_t n, unsigned bits, vs_frame_window *w)
+{
+    one_frame_fa *f = ctx;
+    one_frame_window *ow = malloc(sizeof *ow + (n << bits));
+    if (ow == NULL) {
+        return -1;
+    }
+    int e = f->inner.ops->map(f->inner.ctx, frames, 1, bits, &ow->inner);
+    if (e != 0) {
+        free(ow);
+        return e;
+    }
+    f->cut += n > 1;
+    memcpy(ow->buf, ow->inner.host, (size_t)ow->inner.size);
+    *w = (vs_frame_window){ow->buf, ow->inner.size, ow};
+    return 0;
+}
+
+static int one_frame_unmap(void *ctx, vs_frame_window *w)
+{
+    one_frame_fa *f = ctx;
+    one_frame_window *ow = w->state;
+    memcpy(ow->inner.host, ow->buf, (size_t)ow->inner.size);
+    int e = f->inner.ops->unmap(f->inner.ctx, &ow->inner);
+    if (e == 0) {
+        free(ow);
+    }
+    return e;
+}
+
+static void test_one_frame_windows(tenv *t, vs_arch_id arch, const blob *img)
+{
+    static const vs_frame_access_ops ops = {one_frame_map, one_frame_unmap};
+    one_frame_fa f = {t->fai, 0};
+    t->fai = (vs_frame_access){&ops, &f, 0};
+    test_args(t, arch, img, 0); /* 29 KB of arguments and environment: several stack pages */
+    t->fai = f.inner;
+    CHECK(f.cut > 0);
+}
+
 /* The largest page size of the arch below 1 GiB, for the stack. */
 static unsigned large_bits(const vs_arch *a)
 {
@@ -839,6 +894,7 @@ int main(int argc, char **argv)
     up(&t, a->id);
     test_args(&t, a->id, &img, 0);
     test_args(&t, a->id, &img, VS_SPAWN_RESUME | VS_SPAWN_FAULT_EP);
+    test_one_frame_windows(&t, a->id, &img);
     test_high(&t, a->id, &high);
     test_errors(&t, a->id, &img);
     test_execstack(&t, a->id, &xstack);
