@@ -571,12 +571,14 @@ vs_addr vs_first_unmapped(const vs_space *vs, vs_addr addr, uint64_t size)
 static inline void lookup_mapped(const shadow_leaf *leaf, unsigned i, unsigned bits, vs_addr vaddr, vs_page *out)
 {
     uint8_t meta = leaf->meta[i];
-    out->state = VS_PAGE_MAPPED;
-    out->cap = shadow_leaf_cap(leaf, i);
-    out->cookie = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
-    out->size_bits = (uint8_t)bits;
-    out->page_vaddr = vaddr & ~(((vs_addr)1 << bits) - 1);
-    out->owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+    *out = (vs_page){
+        .state = VS_PAGE_MAPPED,
+        .cap = shadow_leaf_cap(leaf, i),
+        .cookie = (meta & META_EXT) ? leaf->ext[i].cookie : 0,
+        .size_bits = (uint8_t)bits,
+        .page_vaddr = vaddr & ~(((vs_addr)1 << bits) - 1),
+        .owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT),
+    };
 }
 
 /* A page no base leaf maps: a large page, or RESERVED or EMPTY as the
