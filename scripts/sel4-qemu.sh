@@ -58,9 +58,13 @@ export PYTHONPATH="$SEL4_SRC/tools/pyfdt${PYTHONPATH:+:$PYTHONPATH}"
 command -v "$qemu" >/dev/null || fail "$qemu not found (Debian: qemu-system-x86 / qemu-system-arm / qemu-system-misc)"
 command -v "${prefix}gcc" >/dev/null || fail "${prefix}gcc not found"
 command -v ninja >/dev/null || fail "ninja not found (Debian: ninja-build)"
-python3 -c 'import jinja2, ply, yaml, six, future, lxml, elftools, libfdt' 2>/dev/null ||
+python3 -c 'import jinja2, ply, yaml, six, future, lxml, elftools, libfdt, libarchive' 2>/dev/null ||
     fail "python3 lacks a module the kernel build needs (Debian: python3-jinja2 python3-ply python3-yaml \
-python3-six python3-future python3-lxml python3-pyelftools python3-libfdt)"
+python3-six python3-future python3-lxml python3-pyelftools python3-libfdt python3-libarchive-c)"
+command -v cpio >/dev/null || fail "cpio not found (Debian: cpio; packs spawnroot's child into the root task)"
+case "$ARCH" in aarch64 | riscv64)
+    command -v dtc >/dev/null || fail "dtc not found (Debian: device-tree-compiler)" ;;
+esac
 
 [ $check_only = 1 ] && exit 0
 
@@ -99,7 +103,9 @@ for task in ${SEL4_QEMU_TASKS:-roottask vsroot spawnroot}; do
         fail "configure failed ($out/$task.configure.log)"
     fi
     if ! ninja -C "$out/cmake" >"$out/$task.build.log" 2>&1; then
-        grep -B2 -A8 -m5 "error" "$out/$task.build.log" | head -60
+        # ninja's FAILED: line and what follows it (a compiler error or a
+        # generator's traceback); not musllibc's -Werror configure probes.
+        grep -A25 -m3 "^FAILED: " "$out/$task.build.log" | head -80
         fail "build failed ($out/$task.build.log)"
     fi
     echo "== $ARCH $task: run in $qemu (timeout ${TIMEOUT}s)"
