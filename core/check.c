@@ -12,8 +12,11 @@ typedef struct checker {
     size_t count;
     uint64_t shadow_mapped; /* MAPPED pages seen through the leaves */
     uint64_t tree_pages;    /* pages seen through the reservations */
-    size_t nodes;
+    size_t nodes;           /* reservations */
+    size_t tree_nodes;      /* restree_nodes in the tree */
+    size_t spares;          /* and in its pool */
     vs_addr prev_end;
+    int tree_sound;       /* its structure can be navigated */
     const res_node *last; /* the reservation the last mapped page was in */
     uint64_t *per_slot;   /* MAPPED pages counted per handle slot */
     size_t slots;
@@ -31,17 +34,13 @@ static void violation(checker *c, vs_violation_kind kind, vs_addr vaddr, uint64_
 
 /* ---- the reservation tree ---- */
 
-static void check_node_shape(checker *c, const res_node *n)
+/* The tree's record of a reservation agrees with the reservation, which
+ * is the one its handle names. */
+static void check_reservation(checker *c, const restree_node *leaf, uint32_t i)
 {
-    res_node copy = *n;
-    restree_pull(&copy);
-    if (copy.height != n->height || copy.sub_min != n->sub_min || copy.sub_max != n->sub_max ||
-        copy.sub_gap != n->sub_gap) {
-        violation(c, VS_V_TREE, n->start, copy.sub_gap, n->sub_gap, "stale height or free-gap augmentation");
-    }
-    int balance = (int)(n->child[1] ? n->child[1]->height : 0) - (int)(n->child[0] ? n->child[0]->height : 0);
-    if (balance > 1 || balance < -1) {
-        violation(c, VS_V_TREE, n->start, 1, (uint64_t)(balance < 0 ? -balance : balance), "tree out of balance");
+    const res_node *n = leaf->ref[i].res;
+    if (leaf->start[i] != n->start || leaf->end[i] != n->end) {
+        violation(c, VS_V_TREE, n->start, n->end, leaf->end[i], "tree's copy of a reservation's range is stale");
     }
     const handle_table *h = &c->vs->handles;
     if (n->slot >= h->capacity || h->slots[n->slot].node != n) {
@@ -61,20 +60,69 @@ static void check_node_range(checker *c, const res_node *n)
     }
     c->prev_end = n->end;
     c->nodes++;
-}
-
-static void check_tree(checker *c, const res_node *n)
-{
-    if (n == NULL) {
-        return;
-    }
-    check_tree(c, n->child[0]);
-    check_node_shape(c, n);
-    check_node_range(c, n);
     if (n->end > n->start) {
         c->tree_pages += page_of(n->end - n->start);
     }
-    check_tree(c, n->child[1]);
+}
+
+/* A B-tree node: on the level its depth says (so all leaves are equally
+ * deep), filled at least half (the root: one entry), and summarized right
+ * in its parent. `level` is the level the parent expects. */
+static int check_node_shape(checker *c, const restree_node *n, uint32_t level, int is_root)
+{
+    vs_addr at = n->count > 0 ? n->start[0] : 0;
+    if (n->level != level) {
+        violation(c, VS_V_TREE, at, level, n->level, "tree node on the wrong level: leaves at different depths");
+        return 0;
+    }
+    uint32_t least = is_root ? 1 : RESTREE_MIN_FILL;
+    if (n->count < least || n->count > RESTREE_FANOUT) {
+        violation(c, VS_V_TREE, at, least, n->count, "tree node under- or overfull");
+    }
+    return n->count > 0 && n->count <= RESTREE_FANOUT;
+}
+
+/* Returns 0 if the tree cannot be navigated (a node on the wrong level or
+ * with no room for its count), so nothing else should read through it. */
+static int check_subtree(checker *c, const restree_node *n, uint32_t level, int is_root)
+{
+    c->tree_nodes++;
+    if (!check_node_shape(c, n, level, is_root)) {
+        return 0;
+    }
+    int sound = 1;
+    for (uint32_t i = 0; i < n->count; i++) {
+        if (level == 0) {
+            check_reservation(c, n, i);
+            check_node_range(c, n->ref[i].res);
+            continue;
+        }
+        const restree_node *child = n->ref[i].child;
+        if (!check_subtree(c, child, level - 1, 0)) {
+            sound = 0;
+            continue;
+        }
+        restree_summary s = restree_summarize(child);
+        if (s.start != n->start[i] || s.end != n->end[i] || s.gap != n->gap[i]) {
+            violation(c, VS_V_TREE, n->start[i], s.gap, n->gap[i],
+                      "stale subtree summary (lowest start, highest end, widest gap)");
+        }
+    }
+    return sound;
+}
+
+static int check_tree(checker *c)
+{
+    const restree *t = &c->vs->tree;
+    int sound = t->root == NULL || check_subtree(c, t->root, (uint32_t)t->height - 1, 1);
+    if ((t->root == NULL) != (t->height == 0)) {
+        violation(c, VS_V_TREE, 0, 0, t->height, "tree height disagrees with its root");
+        sound = 0;
+    }
+    for (const restree_node *n = t->spares; n != NULL && c->spares <= t->spare_count; n = n->ref[0].child) {
+        c->spares++;
+    }
+    return sound;
 }
 
 /* ---- the shadow leaves ---- */
@@ -99,6 +147,9 @@ static void count_in_reservation(checker *c, uint64_t page, uint64_t pages)
 {
     vs_addr vaddr = page << SHADOW_PAGE_BITS;
     const res_node *res = c->last;
+    if (!c->tree_sound) {
+        return; /* already reported: a lookup through it could go astray */
+    }
     if (res == NULL || vaddr < res->start || vaddr >= res->end) {
         res = restree_containing(&c->vs->tree, vaddr);
         c->last = res;
@@ -182,11 +233,12 @@ static void check_counts(checker *c)
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
     }
-    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + shadow_bytes(&vs->shadow) +
-                   tables * sizeof(table_rec) + handles_bytes(&vs->handles);
-    if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count) {
+    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + (c->tree_nodes + c->spares) * sizeof(restree_node) +
+                   shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) + handles_bytes(&vs->handles);
+    if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count ||
+        c->tree_nodes != vs->tree.nodes || c->spares != vs->tree.spare_count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,
-                  "bookkeeping bytes, table count or reservation count disagree with the structures");
+                  "bookkeeping bytes, table count, reservation or tree node count disagree with the structures");
     }
 }
 
@@ -208,7 +260,7 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    checker c = {vs, report, ctx, 0, 0, 0, 0, 0, NULL, NULL, 0};
+    checker c = {vs, report, ctx, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0};
     const vs_allocator *a = &vs->alloc.base;
     size_t slots = vs->handles.capacity;
     if (slots != 0) {
@@ -219,9 +271,11 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
         memset(c.per_slot, 0, slots * sizeof(uint64_t));
         c.slots = slots;
     }
-    check_tree(&c, vs->tree.root);
+    c.tree_sound = check_tree(&c);
     shadow_for_each_leaf(&vs->shadow, check_leaf, &c);
-    restree_for_each(&vs->tree, check_mapped_count, &c);
+    if (c.tree_sound) {
+        restree_for_each(&vs->tree, check_mapped_count, &c);
+    }
     if (c.per_slot != NULL) {
         a->free(a->ctx, c.per_slot, slots * sizeof(uint64_t));
     }

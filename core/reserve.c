@@ -36,7 +36,13 @@ static res_node *new_node(vs_space *vs, const vs_attrs *attrs)
  * shadow is not involved: it holds mapped pages only. */
 static vs_result install(vs_space *vs, res_node *res, vs_addr start, uint64_t size, vs_reservation **out)
 {
-    vs_result r = handles_prepare(&vs->handles, &vs->alloc);
+    vs_result r = restree_prepare(&vs->tree);
+    if (r == VS_OK) {
+        r = handles_prepare(&vs->handles, &vs->alloc);
+        if (r != VS_OK) {
+            restree_unprepare(&vs->tree);
+        }
+    }
     if (r != VS_OK) {
         counted_alloc_put(&vs->alloc, res, sizeof *res);
         return r;
@@ -83,12 +89,26 @@ vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs
     return vs_end(vs, reserve_anywhere(vs, size, align, attrs, out), 0);
 }
 
+static const char OVERLAP_REASON[] = "range overlaps the reservation that starts";
+
 /* OVERLAP, naming the reservation that overlaps a range ending at `end`
  * (the one with the greatest start below `end`). */
 static vs_result overlap(vs_space *vs, vs_addr end)
 {
     const res_node *hit = restree_last_below(&vs->tree, end);
-    return vs_fail(vs, VS_ERR_OVERLAP, "range overlaps the reservation that starts", hit->start);
+    return vs_fail(vs, VS_ERR_OVERLAP, OVERLAP_REASON, hit->start);
+}
+
+/* The reservation other than res with the greatest start below end, if it
+ * overlaps [start, end); else NULL. Lets a move be refused before res
+ * leaves the tree, so a refused move changes nothing. */
+static const res_node *other_overlapping(const vs_space *vs, const res_node *res, vs_addr start, vs_addr end)
+{
+    const res_node *hit = restree_last_below(&vs->tree, end);
+    if (hit == res) {
+        hit = restree_last_below(&vs->tree, res->start);
+    }
+    return hit != NULL && hit->end > start ? hit : NULL;
 }
 
 static vs_result reserve_fixed(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
@@ -226,12 +246,15 @@ static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr 
     if (res->mapped_pages != 0) {
         return has_mappings(vs, res->start, res->end - res->start);
     }
-    restree_remove(&vs->tree, res);
-    if (!restree_is_free(&vs->tree, new_vaddr, new_vaddr + (res->end - res->start))) {
-        r = overlap(vs, new_vaddr + (res->end - res->start));
-        restree_insert(&vs->tree, res);
+    const res_node *hit = other_overlapping(vs, res, new_vaddr, new_vaddr + (res->end - res->start));
+    if (hit != NULL) {
+        return vs_fail(vs, VS_ERR_OVERLAP, OVERLAP_REASON, hit->start);
+    }
+    r = restree_prepare(&vs->tree);
+    if (r != VS_OK) {
         return r;
     }
+    restree_remove(&vs->tree, res);
     res->end = new_vaddr + (res->end - res->start);
     res->start = new_vaddr;
     restree_insert(&vs->tree, res);

@@ -1,161 +1,401 @@
-/* AVL tree of reservations with free-gap augmentation. Recursive: the depth
- * is at most 1.44 log2(n), so the recursion is bounded and small. */
+/* The B+-tree of reservations (restree.h). Updates go down one path, kept
+ * in a `path`, and come back up it fixing the parents' summaries of the
+ * children that changed; they stop early once a summary comes out as it
+ * was, since nothing above it can change then. Recursion (search, visit,
+ * destroy) is bounded by the height, log16 n. */
 #include "restree.h"
-
-static unsigned height_of(const res_node *n)
-{
-    return n != NULL ? n->height : 0;
-}
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
     return a > b ? a : b;
 }
 
-void restree_pull(res_node *n)
-{
-    const res_node *left = n->child[0];
-    const res_node *right = n->child[1];
-    uint64_t gap = 0;
+/* ---- nodes and the pool of spares ---- */
 
-    n->height = (uint8_t)(1 + (height_of(left) > height_of(right) ? height_of(left) : height_of(right)));
-    n->sub_min = left != NULL ? left->sub_min : n->start;
-    n->sub_max = right != NULL ? right->sub_max : n->end;
-    if (left != NULL) {
-        gap = max_u64(left->sub_gap, n->start - left->sub_max);
-    }
-    if (right != NULL) {
-        gap = max_u64(gap, max_u64(right->sub_gap, right->sub_min - n->end));
-    }
-    n->sub_gap = gap;
+void restree_init(restree *tree, counted_alloc *alloc)
+{
+    *tree = (restree){NULL, 0, 0, 0, NULL, 0, 0, alloc};
 }
 
-/* Rotates so that child[dir] becomes the subtree root. */
-static res_node *rotate(res_node *n, int dir)
+size_t restree_bytes(const restree *tree)
 {
-    res_node *up = n->child[dir];
-    n->child[dir] = up->child[!dir];
-    up->child[!dir] = n;
-    restree_pull(n);
-    restree_pull(up);
-    return up;
+    return (tree->nodes + tree->spare_count) * sizeof(restree_node);
 }
 
-static int balance_of(const res_node *n)
+static void push_spare(restree *tree, restree_node *n)
 {
-    return (int)height_of(n->child[1]) - (int)height_of(n->child[0]);
+    n->ref[0].child = tree->spares;
+    tree->spares = n;
+    tree->spare_count++;
 }
 
-/* Pulls n and rotates it back into balance. *changed says on entry whether
- * anything below n changed, and on return whether n's summary (height and
- * augmentation) did: once a summary stops changing, the ancestors need no
- * pull, which saves reading their other children. */
-static res_node *rebalance(res_node *n, int *changed)
+static restree_node *pop_spare(restree *tree)
 {
-    if (!*changed) {
-        return n;
-    }
-    uint8_t height = n->height;
-    vs_addr sub_min = n->sub_min;
-    vs_addr sub_max = n->sub_max;
-    uint64_t sub_gap = n->sub_gap;
-    restree_pull(n);
-    int balance = balance_of(n);
-    if (balance > 1 || balance < -1) {
-        int dir = balance > 0;
-        /* A child leaning the other way needs a double rotation. */
-        if (balance_of(n->child[dir]) == (dir ? -1 : 1)) {
-            n->child[dir] = rotate(n->child[dir], !dir);
-        }
-        return rotate(n, dir);
-    }
-    *changed = height != n->height || sub_min != n->sub_min || sub_max != n->sub_max || sub_gap != n->sub_gap;
+    restree_node *n = tree->spares;
+    tree->spares = n->ref[0].child;
+    tree->spare_count--;
     return n;
 }
 
-static res_node *insert_at(res_node *n, res_node *node, int *changed)
+/* What one insert may take: a node per level split, and a new root. */
+static size_t spares_needed(const restree *tree)
 {
-    if (n == NULL) {
-        node->child[0] = node->child[1] = NULL;
-        restree_pull(node);
-        *changed = 1;
-        return node;
+    return (size_t)tree->height + 1;
+}
+
+vs_result restree_prepare(restree *tree)
+{
+    size_t added = 0;
+    while (tree->spare_count < spares_needed(tree)) {
+        restree_node *n = counted_alloc_get(tree->alloc, sizeof *n);
+        if (n == NULL) {
+            tree->prepared = added;
+            restree_unprepare(tree);
+            return VS_ERR_NO_MEMORY;
+        }
+        push_spare(tree, n);
+        added++;
     }
-    int dir = node->start > n->start;
-    n->child[dir] = insert_at(n->child[dir], node, changed);
-    return rebalance(n, changed);
+    tree->prepared = added;
+    return VS_OK;
+}
+
+void restree_unprepare(restree *tree)
+{
+    for (; tree->prepared > 0; tree->prepared--) {
+        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
+    }
+}
+
+static restree_node *new_node(restree *tree, uint32_t level)
+{
+    restree_node *n = pop_spare(tree);
+    n->count = 0;
+    n->level = level;
+    tree->nodes++;
+    return n;
+}
+
+/* A node leaving the tree is kept as a spare while the next insert could
+ * need it, so churn around a node boundary does not call the allocator. */
+static void release_node(restree *tree, restree_node *n)
+{
+    tree->nodes--;
+    if (tree->spare_count < spares_needed(tree)) {
+        push_spare(tree, n);
+    } else {
+        counted_alloc_put(tree->alloc, n, sizeof *n);
+    }
+}
+
+static void free_subtree(restree *tree, restree_node *n, void (*drop)(void *ctx, res_node *res), void *ctx)
+{
+    for (uint32_t i = 0; i < n->count; i++) {
+        if (n->level == 0) {
+            drop(ctx, n->ref[i].res);
+        } else {
+            free_subtree(tree, n->ref[i].child, drop, ctx);
+        }
+    }
+    counted_alloc_put(tree->alloc, n, sizeof *n);
+}
+
+void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void *ctx)
+{
+    if (tree->root != NULL) {
+        free_subtree(tree, tree->root, drop, ctx);
+    }
+    while (tree->spare_count > 0) {
+        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
+    }
+    restree_init(tree, tree->alloc);
+}
+
+/* ---- entries ---- */
+
+static void copy_entry(restree_node *dst, uint32_t to, const restree_node *src, uint32_t from)
+{
+    dst->start[to] = src->start[from];
+    dst->end[to] = src->end[from];
+    dst->gap[to] = src->gap[from];
+    dst->ref[to] = src->ref[from];
+}
+
+/* Moves entries [at, count) of n one place up (by > 0) or down (by < 0). */
+static void shift_entries(restree_node *n, uint32_t at, int by)
+{
+    if (by > 0) {
+        for (uint32_t i = n->count; i > at; i--) {
+            copy_entry(n, i, n, i - 1);
+        }
+    } else {
+        for (uint32_t i = at; i < n->count; i++) {
+            copy_entry(n, i - 1, n, i);
+        }
+    }
+    n->count = (uint32_t)((int)n->count + by);
+}
+
+/* Appends entries [from, src->count) of src to dst; src keeps `from`. */
+static void move_tail(restree_node *dst, restree_node *src, uint32_t from)
+{
+    for (uint32_t i = from; i < src->count; i++) {
+        copy_entry(dst, dst->count++, src, i);
+    }
+    src->count = from;
+}
+
+restree_summary restree_summarize(const restree_node *n)
+{
+    restree_summary s = {n->start[0], n->end[n->count - 1], 0};
+    for (uint32_t i = 1; i < n->count; i++) {
+        s.gap = max_u64(s.gap, n->start[i] - n->end[i - 1]);
+    }
+    for (uint32_t i = 0; n->level != 0 && i < n->count; i++) {
+        s.gap = max_u64(s.gap, n->gap[i]);
+    }
+    return s;
+}
+
+/* Writes child's summary into entry i of parent; 1 if that changed it. */
+static int update_entry(restree_node *parent, uint32_t i, restree_node *child)
+{
+    restree_summary s = restree_summarize(child);
+    int changed = s.start != parent->start[i] || s.end != parent->end[i] || s.gap != parent->gap[i];
+    parent->start[i] = s.start;
+    parent->end[i] = s.end;
+    parent->gap[i] = s.gap;
+    parent->ref[i].child = child;
+    return changed;
+}
+
+/* Entries of n whose start is at most key: starts are sorted, so this is
+ * the index just past the last such entry. Counted without a branch per
+ * entry, which the compiler turns into vector compares. */
+static uint32_t count_up_to(const restree_node *n, vs_addr key)
+{
+    uint32_t below = 0;
+    for (uint32_t i = 0; i < n->count; i++) {
+        below += n->start[i] <= key;
+    }
+    return below;
+}
+
+/* ---- one path down ---- */
+
+/* Asks for every cache line of n at once. A descent needs the keys first
+ * and then, once it knows the index, the child link, which lives lines
+ * away: fetched on demand those are two misses in a row per level, a
+ * prefetch makes them one. */
+static void prefetch_node(const restree_node *n)
+{
+    for (size_t line = 0; line < sizeof *n; line += 64) {
+        __builtin_prefetch((const char *)n + line);
+    }
+}
+
+/* node[k] is the node on level height-1-k, index[k] the entry taken in
+ * it: the child holding the key (the first child if the key is below all
+ * of them), or in the leaf the last entry at or below the key. */
+typedef struct path {
+    restree_node *node[RESTREE_MAX_LEVELS];
+    uint32_t index[RESTREE_MAX_LEVELS];
+} path;
+
+static void descend(const restree *tree, vs_addr key, path *p)
+{
+    restree_node *n = tree->root;
+    for (unsigned k = 0; k < tree->height; k++) {
+        uint32_t below = count_up_to(n, key);
+        p->node[k] = n;
+        p->index[k] = below > 0 ? below - 1 : 0;
+        if (n->level != 0) {
+            n = n->ref[p->index[k]].child;
+            prefetch_node(n);
+        }
+    }
+}
+
+/* Leaf and entry of the reservation with the greatest start below addr;
+ * leaf NULL if there is none. */
+typedef struct leaf_pos {
+    const restree_node *leaf;
+    uint32_t index;
+} leaf_pos;
+
+static leaf_pos last_below(const restree *tree, vs_addr addr)
+{
+    const restree_node *n = addr > 0 ? tree->root : NULL;
+    while (n != NULL) {
+        uint32_t below = count_up_to(n, addr - 1);
+        if (below == 0) {
+            break; /* only at the root: below every subtree's lowest start */
+        }
+        if (n->level == 0) {
+            return (leaf_pos){n, below - 1};
+        }
+        n = n->ref[below - 1].child;
+        prefetch_node(n);
+    }
+    return (leaf_pos){NULL, 0};
+}
+
+/* Fixes the summaries on levels above `level` of p, where the node changed;
+ * stops where a summary comes out unchanged. */
+static void update_up(path *p, unsigned level)
+{
+    for (unsigned k = level; k > 0; k--) {
+        if (!update_entry(p->node[k - 1], p->index[k - 1], p->node[k])) {
+            return;
+        }
+    }
+}
+
+/* ---- insert ---- */
+
+/* Puts entry e of src at `at` in n; if n is full, splits it in halves and
+ * returns the new right half (else NULL). */
+static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, const restree_node *src, uint32_t e)
+{
+    restree_node *right = NULL;
+    if (n->count == RESTREE_FANOUT) {
+        right = new_node(tree, n->level);
+        move_tail(right, n, RESTREE_FANOUT / 2);
+        if (at > RESTREE_FANOUT / 2) {
+            n = right;
+            at -= RESTREE_FANOUT / 2;
+        }
+    }
+    shift_entries(n, at, 1);
+    copy_entry(n, at, src, e);
+    return right;
+}
+
+static void grow_root(restree *tree, restree_node *right)
+{
+    restree_node *left = tree->root;
+    restree_node *root = new_node(tree, left->level + 1);
+    root->count = 2;
+    update_entry(root, 0, left);
+    update_entry(root, 1, right);
+    tree->root = root;
+    tree->height++;
 }
 
 void restree_insert(restree *tree, res_node *node)
 {
-    int changed = 0;
-    tree->root = insert_at(tree->root, node, &changed);
+    restree_node entry;
+    entry.start[0] = node->start;
+    entry.end[0] = node->end;
+    entry.gap[0] = 0;
+    entry.ref[0].res = node;
+    tree->prepared = 0;
     tree->count++;
+    if (tree->root == NULL) {
+        tree->root = new_node(tree, 0);
+        tree->height = 1;
+        insert_entry(tree, tree->root, 0, &entry, 0);
+        return;
+    }
+    path p;
+    descend(tree, node->start, &p);
+    unsigned k = tree->height - 1;
+    restree_node *leaf = p.node[k];
+    uint32_t at = leaf->start[0] < node->start ? p.index[k] + 1 : 0;
+    restree_node *split = insert_entry(tree, leaf, at, &entry, 0);
+    /* Invariant: p.node[k] (the left half if split) needs its summary
+     * updated in its parent, and split, if set, an entry after it. */
+    for (; k > 0 && split != NULL; k--) {
+        restree_node *parent = p.node[k - 1];
+        uint32_t i = p.index[k - 1];
+        update_entry(parent, i, p.node[k]);
+        restree_summary s = restree_summarize(split);
+        entry = (restree_node){.start = {s.start}, .end = {s.end}, .gap = {s.gap}};
+        entry.ref[0].child = split;
+        split = insert_entry(tree, parent, i + 1, &entry, 0);
+    }
+    if (split != NULL) {
+        grow_root(tree, split);
+    } else {
+        update_up(&p, k);
+    }
 }
 
-static res_node *remove_min(res_node *n, res_node **min, int *changed)
+/* ---- remove ---- */
+
+/* Child i of parent has one entry too few: takes one from a sibling that
+ * can spare it, else merges it with a sibling (parent loses an entry). */
+static void refill(restree *tree, restree_node *parent, uint32_t i)
 {
-    if (n->child[0] == NULL) {
-        *min = n;
-        *changed = 1;
-        return n->child[1];
+    restree_node *n = parent->ref[i].child;
+    restree_node *left = i > 0 ? parent->ref[i - 1].child : NULL;
+    restree_node *right = i + 1 < parent->count ? parent->ref[i + 1].child : NULL;
+    if (left != NULL && left->count > RESTREE_MIN_FILL) {
+        shift_entries(n, 0, 1);
+        copy_entry(n, 0, left, --left->count);
+        update_entry(parent, i - 1, left);
+    } else if (right != NULL && right->count > RESTREE_MIN_FILL) {
+        copy_entry(n, n->count++, right, 0);
+        shift_entries(right, 1, -1);
+        update_entry(parent, i + 1, right);
+    } else {
+        uint32_t keep = left != NULL ? i - 1 : i;
+        restree_node *into = parent->ref[keep].child;
+        restree_node *gone = parent->ref[keep + 1].child;
+        move_tail(into, gone, 0);
+        shift_entries(parent, keep + 2, -1);
+        release_node(tree, gone);
+        i = keep;
     }
-    n->child[0] = remove_min(n->child[0], min, changed);
-    return rebalance(n, changed);
+    update_entry(parent, i, parent->ref[i].child);
 }
 
-static res_node *remove_at(res_node *n, const res_node *node, int *changed)
+static void shrink_root(restree *tree)
 {
-    if (n == node) {
-        *changed = 1;
-        if (n->child[0] == NULL || n->child[1] == NULL) {
-            return n->child[n->child[0] == NULL];
-        }
-        /* Splice the successor node in, so handles to it stay valid. */
-        res_node *successor = NULL;
-        res_node *right = remove_min(n->child[1], &successor, changed);
-        successor->child[0] = n->child[0];
-        successor->child[1] = right;
-        *changed = 1;
-        return rebalance(successor, changed);
+    restree_node *root = tree->root;
+    if (root->level != 0 && root->count == 1) {
+        tree->root = root->ref[0].child;
+        tree->height--;
+        release_node(tree, root);
+    } else if (root->count == 0) {
+        tree->root = NULL;
+        tree->height = 0;
+        release_node(tree, root);
     }
-    int dir = node->start > n->start;
-    n->child[dir] = remove_at(n->child[dir], node, changed);
-    return rebalance(n, changed);
 }
 
 void restree_remove(restree *tree, res_node *node)
 {
-    int changed = 0;
-    tree->root = remove_at(tree->root, node, &changed);
+    path p;
+    descend(tree, node->start, &p);
+    unsigned k = tree->height - 1;
+    shift_entries(p.node[k], p.index[k] + 1, -1);
+    tree->prepared = 0;
     tree->count--;
-}
-
-static void refresh_at(res_node *n, const res_node *node)
-{
-    if (n != node) {
-        refresh_at(n->child[node->start > n->start], node);
+    /* Invariant: levels below k are sound and summarized in their parents;
+     * p.node[k] lost an entry or changed, and may be short of one. */
+    for (; k > 0 && p.node[k]->count < RESTREE_MIN_FILL; k--) {
+        refill(tree, p.node[k - 1], p.index[k - 1]);
     }
-    restree_pull(n);
+    update_up(&p, k);
+    shrink_root(tree);
 }
 
 void restree_refresh(restree *tree, const res_node *node)
 {
-    refresh_at(tree->root, node);
+    path p;
+    descend(tree, node->start, &p);
+    unsigned k = tree->height - 1;
+    p.node[k]->end[p.index[k]] = node->end;
+    update_up(&p, k);
 }
+
+/* ---- queries ---- */
 
 res_node *restree_last_below(const restree *tree, vs_addr addr)
 {
-    res_node *best = NULL;
-    for (res_node *n = tree->root; n != NULL;) {
-        if (n->start < addr) {
-            best = n;
-            n = n->child[1];
-        } else {
-            n = n->child[0];
-        }
-    }
-    return best;
+    leaf_pos at = last_below(tree, addr);
+    return at.leaf != NULL ? at.leaf->ref[at.index].res : NULL;
 }
 
 res_node *restree_containing(const restree *tree, vs_addr addr)
@@ -163,14 +403,14 @@ res_node *restree_containing(const restree *tree, vs_addr addr)
     if (addr == UINT64_MAX) {
         return NULL;
     }
-    res_node *n = restree_last_below(tree, addr + 1);
-    return n != NULL && addr < n->end ? n : NULL;
+    leaf_pos at = last_below(tree, addr + 1);
+    return at.leaf != NULL && addr < at.leaf->end[at.index] ? at.leaf->ref[at.index].res : NULL;
 }
 
 int restree_is_free(const restree *tree, vs_addr start, vs_addr end)
 {
-    const res_node *below = restree_last_below(tree, end);
-    return below == NULL || below->end <= start;
+    leaf_pos at = last_below(tree, end);
+    return at.leaf == NULL || at.leaf->end[at.index] <= start;
 }
 
 typedef struct gap_query {
@@ -189,42 +429,45 @@ static int gap_fits(const gap_query *q, vs_addr from, vs_addr to)
     return 1;
 }
 
-/* Searches the free space between `before` and `after`, which contains
- * exactly the reservations of subtree n, lowest address first. */
-static int search_gap(const res_node *n, vs_addr before, vs_addr after, const gap_query *q)
+/* Searches the gaps between the reservations of subtree n, lowest address
+ * first: before each entry lies the gap from the previous one's end, then
+ * (in an inner node) the gaps inside the entry's subtree. A subtree whose
+ * widest gap is too small is skipped unread; with an alignment larger
+ * than a page a wide-enough gap can still fail, and the search goes on. */
+static int search_inside(const restree_node *n, const gap_query *q)
 {
-    if (n == NULL) {
-        return gap_fits(q, before, after);
+    for (uint32_t i = 0; i < n->count; i++) {
+        if (i > 0 && n->start[i] - n->end[i - 1] >= q->size && gap_fits(q, n->end[i - 1], n->start[i])) {
+            return 1;
+        }
+        if (n->level != 0 && n->gap[i] >= q->size && search_inside(n->ref[i].child, q)) {
+            return 1;
+        }
     }
-    uint64_t widest = max_u64(n->sub_gap, max_u64(n->sub_min - before, after - n->sub_max));
-    if (widest < q->size) {
-        return 0;
-    }
-    return search_gap(n->child[0], before, n->start, q) || search_gap(n->child[1], n->end, after, q);
+    return 0;
 }
 
 int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size, uint64_t align, vs_addr *out)
 {
     gap_query q = {size, align, out};
-    return search_gap(tree->root, lo, hi, &q);
+    if (tree->root == NULL) {
+        return gap_fits(&q, lo, hi);
+    }
+    restree_summary all = restree_summarize(tree->root);
+    return gap_fits(&q, lo, all.start) || (all.gap >= size && search_inside(tree->root, &q)) ||
+           gap_fits(&q, all.end, hi);
 }
 
-static int visit(const res_node *n, int (*fn)(void *ctx, const res_node *res), void *ctx)
+static int visit(const restree_node *n, int (*fn)(void *ctx, const res_node *res), void *ctx)
 {
-    if (n == NULL) {
-        return 0;
-    }
-    int r = visit(n->child[0], fn, ctx);
-    if (r == 0) {
-        r = fn(ctx, n);
-    }
-    if (r == 0) {
-        r = visit(n->child[1], fn, ctx);
+    int r = 0;
+    for (uint32_t i = 0; r == 0 && i < n->count; i++) {
+        r = n->level == 0 ? fn(ctx, n->ref[i].res) : visit(n->ref[i].child, fn, ctx);
     }
     return r;
 }
 
 int restree_for_each(const restree *tree, int (*fn)(void *ctx, const res_node *res), void *ctx)
 {
-    return visit(tree->root, fn, ctx);
+    return tree->root != NULL ? visit(tree->root, fn, ctx) : 0;
 }

@@ -1,7 +1,23 @@
-/* The reservation tree: an AVL tree of reservations keyed by start address,
- * augmented per subtree with its lowest start, highest end and the largest
- * free gap between two of its reservations, so that the lowest free range of
- * a given size is found on one path down the tree. */
+/* The reservation tree: a B+-tree of reservations keyed by start address.
+ *
+ * Leaves hold up to RESTREE_FANOUT reservations as (start, end, res_node *),
+ * the range copied next to the pointer so that lookups and the free-range
+ * search read whole arrays of a node and never the res_node itself. Inner
+ * nodes hold, per child, that child's lowest start, highest end and largest
+ * free gap between two of its reservations, so that the lowest free range
+ * of a given size is found on one path down the tree, one node (a few cache
+ * lines, read in order) per level: about log16(n) levels instead of the
+ * 1.44 log2(n) scattered nodes of the AVL tree it replaces.
+ *
+ * A res_node is the stable record of a reservation: the tree points at it
+ * and never moves it, so callers keep res_node pointers across calls.
+ *
+ * Memory: an insert can split a node on every level and add a root. Those
+ * nodes are taken from a pool of spares that restree_prepare fills from the
+ * counted allocator beforehand, so that restree_insert never fails and a
+ * caller can get NO_MEMORY before it changes anything. Removal never needs
+ * memory: merged-away nodes go back to the pool (up to what the next insert
+ * may need) or to the allocator. */
 #ifndef VSPACE_CORE_RESTREE_H
 #define VSPACE_CORE_RESTREE_H
 
@@ -10,35 +26,90 @@
 
 #include <vs/space.h>
 
+#include "counted.h"
+
 typedef struct res_node res_node;
 
 struct res_node {
-    struct res_node *child[2];
     vs_addr start;
-    vs_addr end;      /* exclusive */
-    vs_addr sub_min;  /* lowest start in this subtree */
-    vs_addr sub_max;  /* highest end in this subtree */
-    uint64_t sub_gap; /* largest gap between consecutive reservations of this subtree */
-    uint8_t height;   /* with the fields above: what a tree walk reads */
-    uint8_t rights;
-    uint8_t cache;
+    vs_addr end;           /* exclusive */
     uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
     uint32_t slot;         /* index in the handle table (handles.h) */
+    uint8_t rights;
+    uint8_t cache;
     char name[VS_NAME_MAX];
+    res_node *next_dropped; /* vs_legacy_drop_reservation's list (internal.h), never in the tree */
+};
+
+enum {
+    RESTREE_FANOUT = 16,                   /* entries per node, chosen by measuring W1c (docs/core.md) */
+    RESTREE_MIN_FILL = RESTREE_FANOUT / 2, /* entries of every node but the root */
+    RESTREE_MAX_LEVELS = 32,               /* 8^32 reservations: never reached */
+};
+
+typedef struct restree_node restree_node;
+
+/* Entry i of a leaf (level 0) is a reservation: start[i], end[i] copy
+ * res[i]'s range. Entry i of an inner node is a subtree: start[i] is its
+ * lowest start, end[i] its highest end, gap[i] its largest gap between
+ * consecutive reservations (0 if it holds one). Entries are in address
+ * order and do not overlap. */
+struct restree_node {
+    uint32_t count;
+    uint32_t level; /* 0: a leaf; the root's is the tree's height - 1 */
+    vs_addr start[RESTREE_FANOUT];
+    vs_addr end[RESTREE_FANOUT];
+    uint64_t gap[RESTREE_FANOUT]; /* inner nodes only */
+    union {
+        restree_node *child;
+        res_node *res;
+    } ref[RESTREE_FANOUT];
 };
 
 typedef struct restree {
-    res_node *root;
-    size_t count;
+    restree_node *root;   /* NULL when empty */
+    size_t count;         /* reservations */
+    unsigned height;      /* levels; 0 when empty */
+    size_t nodes;         /* restree_nodes in the tree */
+    restree_node *spares; /* the pool, linked through ref[0].child */
+    size_t spare_count;
+    size_t prepared; /* spares the last restree_prepare added, for restree_unprepare */
+    counted_alloc *alloc;
 } restree;
 
-/* Inserts node, whose [start, end) overlaps no reservation in the tree. */
+/* What an inner node records of a child: see restree_node. */
+typedef struct restree_summary {
+    vs_addr start;
+    vs_addr end;
+    uint64_t gap;
+} restree_summary;
+
+/* An empty tree whose nodes come from alloc, which must outlive it. */
+void restree_init(restree *tree, counted_alloc *alloc);
+
+/* Frees every node and spare, and hands each reservation to drop (which
+ * may free it). The tree is empty afterwards. */
+void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void *ctx);
+
+/* Fills the pool so that the next restree_insert needs no memory. VS_OK,
+ * or VS_ERR_NO_MEMORY with nothing changed. */
+vs_result restree_prepare(restree *tree);
+
+/* Gives back what the last restree_prepare allocated, for a caller whose
+ * later step failed; nothing may have been inserted or removed since. */
+void restree_unprepare(restree *tree);
+
+/* Inserts node, whose [start, end) is non-empty and overlaps no
+ * reservation in the tree. restree_prepare must have succeeded since the
+ * last insert. Never fails. */
 void restree_insert(restree *tree, res_node *node);
 
-/* Removes node, which is in the tree. Other nodes keep their addresses. */
+/* Removes node, which is in the tree. Never fails; other res_nodes keep
+ * their addresses. */
 void restree_remove(restree *tree, res_node *node);
 
-/* Recomputes the augmentation on the path to node after its end changed. */
+/* Takes node's new end (its start unchanged, [start, end) still free of
+ * other reservations) into the tree. */
 void restree_refresh(restree *tree, const res_node *node);
 
 /* The reservation with the greatest start below addr, or NULL. */
@@ -58,7 +129,11 @@ int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size,
 /* In-order visit; stops at and returns the first non-zero fn result. */
 int restree_for_each(const restree *tree, int (*fn)(void *ctx, const res_node *res), void *ctx);
 
-/* Recomputes height and augmentation of a single node from its children. */
-void restree_pull(res_node *node);
+/* The summary of a node (count >= 1) from its own entries: what its
+ * parent's entry for it must say. */
+restree_summary restree_summarize(const restree_node *node);
+
+/* Bytes the tree holds: its nodes and its spares. */
+size_t restree_bytes(const restree *tree);
 
 #endif

@@ -57,6 +57,7 @@ vs_result vs_create(const vs_config *config, vs_space **out)
     vs->error = (vs_error_info){VS_OK, "no call has failed", 0, 0, NULL};
     vs->arch = config->arch;
     vs->alloc = alloc;
+    restree_init(&vs->tree, &vs->alloc);
     vs->kernel = config->kernel;
     vs->root = config->root;
     int whole = config->range_base == 0 && config->range_end == 0;
@@ -188,13 +189,10 @@ static int destroy_mappings(void *ctx, const res_node *res)
     return 0;
 }
 
-static void free_nodes(vs_space *vs, res_node *n)
+static void free_node(void *ctx, res_node *n)
 {
-    if (n != NULL) {
-        free_nodes(vs, n->child[0]);
-        free_nodes(vs, n->child[1]);
-        counted_alloc_put(&vs->alloc, n, sizeof *n);
-    }
+    vs_space *vs = ctx;
+    counted_alloc_put(&vs->alloc, n, sizeof *n);
 }
 
 vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
@@ -207,13 +205,13 @@ vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
     restree_for_each(&vs->tree, destroy_mappings, &ctx);
     while (vs->dropped != NULL) {
         res_node *n = vs->dropped;
-        vs->dropped = n->child[0];
+        vs->dropped = n->next_dropped;
         destroy_mappings(&ctx, n);
-        counted_alloc_put(&vs->alloc, n, sizeof *n);
+        free_node(vs, n);
     }
     tables_destroy(vs);
     shadow_destroy(&vs->shadow, &vs->alloc);
-    free_nodes(vs, vs->tree.root);
+    restree_destroy(&vs->tree, free_node, vs);
     handles_destroy(&vs->handles, &vs->alloc);
     int failed = vs->release_failures != failures_before;
     if (last_kernel_error != NULL) {

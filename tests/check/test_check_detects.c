@@ -60,6 +60,7 @@ static void test_page_outside_reservation(const vs_arch *arch)
     restree_remove(&fx.vs->tree, r);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base + PAGE_SIZE);
+    CHECK_RES(restree_prepare(&fx.vs->tree), VS_OK);
     restree_insert(&fx.vs->tree, r);
     fx_fini(&fx, 0);
 }
@@ -145,19 +146,52 @@ static void test_large_page(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
-static void test_tree_augmentation(const vs_arch *arch)
+/* A tree of two levels: 40 one-page reservations, one page apart (so
+ * every gap between them is one page). Inserted in address order, the
+ * leaves fill to 8, 8, 8, 16. */
+static restree_node *two_levels(fixture *fx, const vs_arch *arch)
+{
+    fx_init(fx, arch, 0, 0, 0);
+    vs_attrs a = attrs_rw("t");
+    for (vs_addr i = 0; i < 40; i++) {
+        CHECK_RES(vs_reserve_at(fx->vs, arch->user_base + 2 * i * PAGE_SIZE, PAGE_SIZE, &a, NULL), VS_OK);
+    }
+    fx_check(fx, fx->vs);
+    restree_node *root = fx->vs->tree.root;
+    CHECK(fx->vs->tree.height == 2 && root->count == 4 && root->ref[0].child->count == RESTREE_MIN_FILL);
+    return root;
+}
+
+/* Each of a child's lowest start, highest end and widest gap, as its
+ * parent records them, made wrong in turn. */
+static void test_tree_summary(const vs_arch *arch)
 {
     fixture fx;
-    vs_reservation *r = healthy(&fx, arch);
-    vs_attrs a = attrs_rw("t");
-    vs_reservation *r2 = NULL;
-    CHECK_RES(vs_reserve_at(fx.vs, arch->user_base + 32 * PAGE_SIZE, PAGE_SIZE, &a, &r2), VS_OK);
-    res_node *top = fx.vs->tree.root;
-    uint64_t saved = top->sub_gap;
-    top->sub_gap += PAGE_SIZE;
-    expect_violation(fx.vs, VS_V_TREE, top->start);
-    top->sub_gap = saved;
-    (void)r;
+    restree_node *root = two_levels(&fx, arch);
+    vs_addr at = root->start[1];
+    root->gap[1] += PAGE_SIZE;
+    expect_violation(fx.vs, VS_V_TREE, at);
+    root->gap[1] -= PAGE_SIZE;
+    root->end[1] += PAGE_SIZE;
+    expect_violation(fx.vs, VS_V_TREE, at);
+    root->end[1] -= PAGE_SIZE;
+    root->start[1] -= PAGE_SIZE;
+    expect_violation(fx.vs, VS_V_TREE, at - PAGE_SIZE);
+    root->start[1] += PAGE_SIZE;
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
+/* A leaf's copy of a reservation's end disagrees with the reservation
+ * (the leaf's summary, its widest gap, unchanged). */
+static void test_tree_stale_copy(const vs_arch *arch)
+{
+    fixture fx;
+    restree_node *leaf = two_levels(&fx, arch)->ref[0].child;
+    leaf->end[2] += PAGE_SIZE / 2;
+    expect_violation(fx.vs, VS_V_TREE, leaf->start[2]);
+    leaf->end[2] -= PAGE_SIZE / 2;
+    fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
 
@@ -222,38 +256,50 @@ static void test_reservation_outside_range(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
-/* A tree out of balance but otherwise sound: three reservations a < b < c
- * rearranged into the chain c -> b -> a (left children), every height and
- * augmentation recomputed, so only the balance at c is wrong. */
-static void set_children(res_node *n, res_node *left, res_node *right)
+/* Moves the last entry of child i of root to the front of child i + 1,
+ * or back (`back`), and summarizes both anew in root: the tree stays
+ * sorted and summarized, only the nodes' fill changes. */
+static void shift_one(restree_node *root, uint32_t i, int back)
 {
-    n->child[0] = left;
-    n->child[1] = right;
-    restree_pull(n);
+    restree_node *left = root->ref[i].child, *right = root->ref[i + 1].child;
+    restree_node *from = back ? right : left, *to = back ? left : right;
+    uint32_t fi = back ? 0 : from->count - 1, ti = back ? to->count : 0;
+    restree_node entry = *from;
+    for (uint32_t j = fi; j + 1 < from->count; j++) {
+        from->start[j] = from->start[j + 1], from->end[j] = from->end[j + 1], from->ref[j] = from->ref[j + 1];
+    }
+    from->count--;
+    for (uint32_t j = to->count; j > ti; j--) {
+        to->start[j] = to->start[j - 1], to->end[j] = to->end[j - 1], to->ref[j] = to->ref[j - 1];
+    }
+    to->start[ti] = entry.start[fi], to->end[ti] = entry.end[fi], to->ref[ti] = entry.ref[fi], to->gap[ti] = 0;
+    to->count++;
+    for (uint32_t k = i; k <= i + 1; k++) {
+        restree_summary s = restree_summarize(root->ref[k].child);
+        root->start[k] = s.start, root->end[k] = s.end, root->gap[k] = s.gap;
+    }
 }
 
-static void test_tree_balance(const vs_arch *arch)
+/* A leaf left with one entry fewer than half, otherwise sound. */
+static void test_tree_underfull(const vs_arch *arch)
 {
     fixture fx;
-    fx_init(&fx, arch, 0, 0, 0);
-    vs_attrs at = attrs_rw("b");
-    for (int i = 0; i < 3; i++) {
-        CHECK_RES(vs_reserve_at(fx.vs, arch->user_base + (vs_addr)(4 * i) * PAGE_SIZE, PAGE_SIZE, &at, NULL), VS_OK);
-    }
+    restree_node *root = two_levels(&fx, arch);
+    shift_one(root, 0, 0);
+    expect_violation(fx.vs, VS_V_TREE, arch->user_base);
+    shift_one(root, 0, 1);
     fx_check(&fx, fx.vs);
-    const handle_table *h = &fx.vs->handles;
-    res_node *a = handles_resolve(h, fx_nth_reservation(fx.vs, 0));
-    res_node *b = handles_resolve(h, fx_nth_reservation(fx.vs, 1));
-    res_node *c = handles_resolve(h, fx_nth_reservation(fx.vs, 2));
-    CHECK(fx.vs->tree.root == b && b->child[0] == a && b->child[1] == c);
-    set_children(a, NULL, NULL);
-    set_children(b, a, NULL);
-    set_children(c, b, NULL);
-    fx.vs->tree.root = c;
-    expect_violation(fx.vs, VS_V_TREE, c->start);
-    set_children(c, NULL, NULL);
-    set_children(b, a, c);
-    fx.vs->tree.root = b;
+    fx_fini(&fx, 0);
+}
+
+/* A leaf that claims to be an inner node: leaves at different depths. */
+static void test_tree_depth(const vs_arch *arch)
+{
+    fixture fx;
+    restree_node *leaf = two_levels(&fx, arch)->ref[1].child;
+    leaf->level = 1;
+    expect_violation(fx.vs, VS_V_TREE, leaf->start[0]);
+    leaf->level = 0;
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
@@ -271,6 +317,7 @@ static void test_tree_foreign_node(const vs_arch *arch)
     CHECK_RES(vs_reserve_at(other, at, PAGE_SIZE, &a, &h), VS_OK);
     res_node *n = handles_resolve(&other->handles, h);
     CHECK(n != NULL);
+    CHECK_RES(restree_prepare(&fx.vs->tree), VS_OK);
     restree_insert(&fx.vs->tree, n);
     expect_violation(fx.vs, VS_V_TREE, at);
     restree_remove(&fx.vs->tree, n);
@@ -344,12 +391,14 @@ int main(void)
     run_all_archs("mapped_count", test_mapped_count);
     run_all_archs("cap_mapped_twice", test_cap_mapped_twice);
     run_all_archs("large_page", test_large_page);
-    run_all_archs("tree_augmentation", test_tree_augmentation);
+    run_all_archs("tree_summary", test_tree_summary);
+    run_all_archs("tree_stale_copy", test_tree_stale_copy);
     run_all_archs("page_count", test_page_count);
     run_all_archs("mapped_count_global", test_mapped_count_global);
     run_all_archs("reservation_overlap", test_reservation_overlap);
     run_all_archs("reservation_outside_range", test_reservation_outside_range);
-    run_all_archs("tree_balance", test_tree_balance);
+    run_all_archs("tree_underfull", test_tree_underfull);
+    run_all_archs("tree_depth", test_tree_depth);
     run_all_archs("tree_foreign_node", test_tree_foreign_node);
     run_all_archs("accounting", test_accounting);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);
