@@ -42,6 +42,9 @@ static void check_reservation(checker *c, const restree_node *leaf, uint32_t i)
     if (leaf->start[i] != n->start || leaf->end[i] != n->end) {
         violation(c, VS_V_TREE, n->start, n->end, leaf->end[i], "tree's copy of a reservation's range is stale");
     }
+    if (n->leaf != leaf) {
+        violation(c, VS_V_TREE, n->start, 0, 0, "reservation's link to its leaf names another node");
+    }
     const handle_table *h = &c->vs->handles;
     if (n->slot >= h->capacity || h->slots[n->slot].node != n) {
         violation(c, VS_V_TREE, n->start, n->slot, h->capacity, "reservation node is not the one its handle names");
@@ -98,6 +101,9 @@ static int check_subtree(checker *c, const restree_node *n, uint32_t level, int 
             continue;
         }
         const restree_node *child = n->ref[i].child;
+        if (child->parent != n) {
+            violation(c, VS_V_TREE, n->start[i], 0, 0, "tree node's link to its parent names another node");
+        }
         if (!check_subtree(c, child, level - 1, 0)) {
             sound = 0;
             continue;
@@ -115,6 +121,9 @@ static int check_tree(checker *c)
 {
     const restree *t = &c->vs->tree;
     int sound = t->root == NULL || check_subtree(c, t->root, (uint32_t)t->height - 1, 1);
+    if (t->root != NULL && t->root->parent != NULL) {
+        violation(c, VS_V_TREE, t->root->start[0], 0, 0, "tree's root has a parent");
+    }
     if ((t->root == NULL) != (t->height == 0)) {
         violation(c, VS_V_TREE, 0, 0, t->height, "tree height disagrees with its root");
         sound = 0;

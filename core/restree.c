@@ -72,6 +72,7 @@ static restree_node *new_node(restree *tree, uint32_t level)
     restree_node *n = pop_spare(tree);
     n->count = 0;
     n->level = level;
+    n->parent = NULL;
     tree->nodes++;
     return n;
 }
@@ -113,6 +114,14 @@ void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void
 
 /* ---- entries ---- */
 
+/* One entry, on its way into a node. */
+typedef struct entry {
+    vs_addr start;
+    vs_addr end;
+    uint64_t gap;
+    restree_ref ref;
+} entry;
+
 static void copy_entry(restree_node *dst, uint32_t to, const restree_node *src, uint32_t from)
 {
     dst->start[to] = src->start[from];
@@ -136,11 +145,23 @@ static void shift_entries(restree_node *n, uint32_t at, int by)
     n->count = (uint32_t)((int)n->count + by);
 }
 
+/* Points entry i of n back at n: the reservation's leaf link, or the
+ * child's parent link. Every entry that lands in another node needs it. */
+static void adopt(restree_node *n, uint32_t i)
+{
+    if (n->level == 0) {
+        n->ref[i].res->leaf = n;
+    } else {
+        n->ref[i].child->parent = n;
+    }
+}
+
 /* Appends entries [from, src->count) of src to dst; src keeps `from`. */
 static void move_tail(restree_node *dst, restree_node *src, uint32_t from)
 {
     for (uint32_t i = from; i < src->count; i++) {
-        copy_entry(dst, dst->count++, src, i);
+        copy_entry(dst, dst->count, src, i);
+        adopt(dst, dst->count++);
     }
     src->count = from;
 }
@@ -157,26 +178,47 @@ restree_summary restree_summarize(const restree_node *n)
     return s;
 }
 
-/* Writes child's summary into entry i of parent; 1 if that changed it. */
-static int update_entry(restree_node *parent, uint32_t i, restree_node *child)
+/* Writes the summary of child i into its entry in parent; 1 if that
+ * changed the entry. */
+static int update_entry(restree_node *parent, uint32_t i)
 {
-    restree_summary s = restree_summarize(child);
+    restree_summary s = restree_summarize(parent->ref[i].child);
     int changed = s.start != parent->start[i] || s.end != parent->end[i] || s.gap != parent->gap[i];
     parent->start[i] = s.start;
     parent->end[i] = s.end;
     parent->gap[i] = s.gap;
-    parent->ref[i].child = child;
     return changed;
 }
 
+/* Where n is among its parent's children. */
+static uint32_t index_in_parent(const restree_node *n)
+{
+    uint32_t i = 0;
+    while (n->parent->ref[i].child != n) {
+        i++;
+    }
+    return i;
+}
+
+/* Fixes the summaries above n, which changed, up to where one comes out
+ * unchanged: nothing above that can change. */
+static void update_up(restree_node *n)
+{
+    for (; n->parent != NULL && update_entry(n->parent, index_in_parent(n)); n = n->parent) {
+    }
+}
+
 /* Entries of n whose start is at most key: starts are sorted, so this is
- * the index just past the last such entry. Counted without a branch per
- * entry, which the compiler turns into vector compares. */
+ * the index just past the last such entry. A binary search whose halving
+ * step the compiler turns into conditional moves, not branches. */
 static uint32_t count_up_to(const restree_node *n, vs_addr key)
 {
     uint32_t below = 0;
-    for (uint32_t i = 0; i < n->count; i++) {
-        below += n->start[i] <= key;
+    for (uint32_t len = n->count; len > 0;) {
+        uint32_t half = len / 2;
+        int right = n->start[below + half] <= key;
+        below = right ? below + half + 1 : below;
+        len = right ? len - half - 1 : half;
     }
     return below;
 }
@@ -194,26 +236,17 @@ static void prefetch_node(const restree_node *n)
     }
 }
 
-/* node[k] is the node on level height-1-k, index[k] the entry taken in
- * it: the child holding the key (the first child if the key is below all
- * of them), or in the leaf the last entry at or below the key. */
-typedef struct path {
-    restree_node *node[RESTREE_MAX_LEVELS];
-    uint32_t index[RESTREE_MAX_LEVELS];
-} path;
-
-static void descend(const restree *tree, vs_addr key, path *p)
+/* The leaf where key belongs: in each node, the child holding key, or the
+ * first child if key is below all of them. */
+static restree_node *leaf_for(const restree *tree, vs_addr key)
 {
     restree_node *n = tree->root;
-    for (unsigned k = 0; k < tree->height; k++) {
+    while (n->level != 0) {
         uint32_t below = count_up_to(n, key);
-        p->node[k] = n;
-        p->index[k] = below > 0 ? below - 1 : 0;
-        if (n->level != 0) {
-            n = n->ref[p->index[k]].child;
-            prefetch_node(n);
-        }
+        n = n->ref[below > 0 ? below - 1 : 0].child;
+        prefetch_node(n);
     }
+    return n;
 }
 
 /* Leaf and entry of the reservation with the greatest start below addr;
@@ -240,22 +273,11 @@ static leaf_pos last_below(const restree *tree, vs_addr addr)
     return (leaf_pos){NULL, 0};
 }
 
-/* Fixes the summaries on levels above `level` of p, where the node changed;
- * stops where a summary comes out unchanged. */
-static void update_up(path *p, unsigned level)
-{
-    for (unsigned k = level; k > 0; k--) {
-        if (!update_entry(p->node[k - 1], p->index[k - 1], p->node[k])) {
-            return;
-        }
-    }
-}
-
 /* ---- insert ---- */
 
-/* Puts entry e of src at `at` in n; if n is full, splits it in halves and
- * returns the new right half (else NULL). */
-static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, const restree_node *src, uint32_t e)
+/* Puts e at `at` in n; if n is full, splits it in halves and returns the
+ * new right half (else NULL). */
+static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, const entry *e)
 {
     restree_node *right = NULL;
     if (n->count == RESTREE_FANOUT) {
@@ -267,7 +289,11 @@ static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, c
         }
     }
     shift_entries(n, at, 1);
-    copy_entry(n, at, src, e);
+    n->start[at] = e->start;
+    n->end[at] = e->end;
+    n->gap[at] = e->gap;
+    n->ref[at] = e->ref;
+    adopt(n, at);
     return right;
 }
 
@@ -276,48 +302,51 @@ static void grow_root(restree *tree, restree_node *right)
     restree_node *left = tree->root;
     restree_node *root = new_node(tree, left->level + 1);
     root->count = 2;
-    update_entry(root, 0, left);
-    update_entry(root, 1, right);
+    root->ref[0].child = left;
+    root->ref[1].child = right;
+    for (uint32_t i = 0; i < 2; i++) {
+        adopt(root, i);
+        update_entry(root, i);
+    }
     tree->root = root;
     tree->height++;
 }
 
 void restree_insert(restree *tree, res_node *node)
 {
-    restree_node entry;
-    entry.start[0] = node->start;
-    entry.end[0] = node->end;
-    entry.gap[0] = 0;
-    entry.ref[0].res = node;
+    entry e = {node->start, node->end, 0, {.res = node}};
     tree->prepared = 0;
     tree->count++;
     if (tree->root == NULL) {
         tree->root = new_node(tree, 0);
         tree->height = 1;
-        insert_entry(tree, tree->root, 0, &entry, 0);
+        insert_entry(tree, tree->root, 0, &e);
         return;
     }
-    path p;
-    descend(tree, node->start, &p);
-    unsigned k = tree->height - 1;
-    restree_node *leaf = p.node[k];
-    uint32_t at = leaf->start[0] < node->start ? p.index[k] + 1 : 0;
-    restree_node *split = insert_entry(tree, leaf, at, &entry, 0);
-    /* Invariant: p.node[k] (the left half if split) needs its summary
-     * updated in its parent, and split, if set, an entry after it. */
-    for (; k > 0 && split != NULL; k--) {
-        restree_node *parent = p.node[k - 1];
-        uint32_t i = p.index[k - 1];
-        update_entry(parent, i, p.node[k]);
-        restree_summary s = restree_summarize(split);
-        entry = (restree_node){.start = {s.start}, .end = {s.end}, .gap = {s.gap}};
-        entry.ref[0].child = split;
-        split = insert_entry(tree, parent, i + 1, &entry, 0);
+    restree_node *n = leaf_for(tree, node->start);
+    uint32_t at = count_up_to(n, node->start);
+    /* Splitting a gap narrower than the leaf's widest, between two of its
+     * reservations, changes no summary: the common case, checked in O(1). */
+    uint64_t split_gap = at > 0 && at < n->count ? n->start[at] - n->end[at - 1] : UINT64_MAX;
+    restree_node *right = insert_entry(tree, n, at, &e);
+    if (right == NULL && n->parent != NULL && n->parent->gap[index_in_parent(n)] > split_gap) {
+        return;
     }
-    if (split != NULL) {
-        grow_root(tree, split);
+    /* Invariant: n (the left half if split) needs its summary updated in
+     * its parent, and right, if set, an entry after it there. */
+    while (right != NULL && n->parent != NULL) {
+        restree_node *parent = n->parent; /* the left half, if it splits (n may move to the right one) */
+        uint32_t i = index_in_parent(n);
+        update_entry(parent, i);
+        restree_summary s = restree_summarize(right);
+        entry up = {s.start, s.end, s.gap, {.child = right}};
+        right = insert_entry(tree, parent, i + 1, &up);
+        n = parent;
+    }
+    if (right != NULL) {
+        grow_root(tree, right);
     } else {
-        update_up(&p, k);
+        update_up(n);
     }
 }
 
@@ -333,11 +362,13 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
     if (left != NULL && left->count > RESTREE_MIN_FILL) {
         shift_entries(n, 0, 1);
         copy_entry(n, 0, left, --left->count);
-        update_entry(parent, i - 1, left);
+        adopt(n, 0);
+        update_entry(parent, i - 1);
     } else if (right != NULL && right->count > RESTREE_MIN_FILL) {
-        copy_entry(n, n->count++, right, 0);
+        copy_entry(n, n->count, right, 0);
+        adopt(n, n->count++);
         shift_entries(right, 1, -1);
-        update_entry(parent, i + 1, right);
+        update_entry(parent, i + 1);
     } else {
         uint32_t keep = left != NULL ? i - 1 : i;
         restree_node *into = parent->ref[keep].child;
@@ -347,47 +378,79 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
         release_node(tree, gone);
         i = keep;
     }
-    update_entry(parent, i, parent->ref[i].child);
+    update_entry(parent, i);
 }
 
+/* Takes out a root left with one child, or no entry; the pool then keeps
+ * only what the lower tree's next insert may need. */
 static void shrink_root(restree *tree)
 {
     restree_node *root = tree->root;
     if (root->level != 0 && root->count == 1) {
         tree->root = root->ref[0].child;
+        tree->root->parent = NULL;
         tree->height--;
-        release_node(tree, root);
     } else if (root->count == 0) {
         tree->root = NULL;
         tree->height = 0;
-        release_node(tree, root);
+    } else {
+        return;
+    }
+    release_node(tree, root);
+    while (tree->spare_count > spares_needed(tree)) {
+        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
     }
 }
 
+/* A gap inside n became `gap` wide, no other changed, and n's range is
+ * the same: each ancestor's widest gap becomes at least that, in O(1) a
+ * level, up to the first that already had one as wide. */
+static void widen_up(restree_node *n, uint64_t gap)
+{
+    for (; n->parent != NULL; n = n->parent) {
+        uint64_t *widest = &n->parent->gap[index_in_parent(n)];
+        if (*widest >= gap) {
+            return;
+        }
+        *widest = gap;
+    }
+}
+
+/* Removal starts at the reservation's leaf, not at the root: the caller
+ * has just read node, and going down would wait on each level in turn. */
 void restree_remove(restree *tree, res_node *node)
 {
-    path p;
-    descend(tree, node->start, &p);
-    unsigned k = tree->height - 1;
-    shift_entries(p.node[k], p.index[k] + 1, -1);
+    restree_node *n = node->leaf;
+    if (n->parent != NULL) {
+        prefetch_node(n->parent); /* most removals change the leaf's summary */
+    }
+    uint32_t at = count_up_to(n, node->start) - 1;
+    int inside = at > 0 && at + 1 < n->count;
+    uint64_t merged = inside ? n->start[at + 1] - n->end[at - 1] : 0;
+    shift_entries(n, at + 1, -1);
     tree->prepared = 0;
     tree->count--;
-    /* Invariant: levels below k are sound and summarized in their parents;
-     * p.node[k] lost an entry or changed, and may be short of one. */
-    for (; k > 0 && p.node[k]->count < RESTREE_MIN_FILL; k--) {
-        refill(tree, p.node[k - 1], p.index[k - 1]);
+    if (inside && (n->count >= RESTREE_MIN_FILL || n->parent == NULL)) {
+        widen_up(n, merged);
+        return;
     }
-    update_up(&p, k);
+    /* Invariant: nodes below n are sound and summarized in their parents;
+     * n lost an entry or changed, and may be short of one. */
+    while (n->count < RESTREE_MIN_FILL && n->parent != NULL) {
+        restree_node *parent = n->parent;
+        refill(tree, parent, index_in_parent(n)); /* may free n */
+        n = parent;
+    }
+    update_up(n);
     shrink_root(tree);
 }
 
 void restree_refresh(restree *tree, const res_node *node)
 {
-    path p;
-    descend(tree, node->start, &p);
-    unsigned k = tree->height - 1;
-    p.node[k]->end[p.index[k]] = node->end;
-    update_up(&p, k);
+    (void)tree;
+    restree_node *leaf = node->leaf;
+    leaf->end[count_up_to(leaf, node->start) - 1] = node->end;
+    update_up(leaf);
 }
 
 /* ---- queries ---- */
@@ -453,9 +516,8 @@ int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size,
     if (tree->root == NULL) {
         return gap_fits(&q, lo, hi);
     }
-    restree_summary all = restree_summarize(tree->root);
-    return gap_fits(&q, lo, all.start) || (all.gap >= size && search_inside(tree->root, &q)) ||
-           gap_fits(&q, all.end, hi);
+    const restree_node *root = tree->root;
+    return gap_fits(&q, lo, root->start[0]) || search_inside(root, &q) || gap_fits(&q, root->end[root->count - 1], hi);
 }
 
 static int visit(const restree_node *n, int (*fn)(void *ctx, const res_node *res), void *ctx)

@@ -29,6 +29,7 @@
 #include "counted.h"
 
 typedef struct res_node res_node;
+typedef struct restree_node restree_node;
 
 struct res_node {
     vs_addr start;
@@ -38,6 +39,7 @@ struct res_node {
     uint8_t rights;
     uint8_t cache;
     char name[VS_NAME_MAX];
+    restree_node *leaf;     /* the tree's: the leaf holding it, so removal starts there */
     res_node *next_dropped; /* vs_legacy_drop_reservation's list (internal.h), never in the tree */
 };
 
@@ -47,7 +49,10 @@ enum {
     RESTREE_MAX_LEVELS = 32,               /* 8^32 reservations: never reached */
 };
 
-typedef struct restree_node restree_node;
+typedef union restree_ref {
+    restree_node *child;
+    res_node *res;
+} restree_ref;
 
 /* Entry i of a leaf (level 0) is a reservation: start[i], end[i] copy
  * res[i]'s range. Entry i of an inner node is a subtree: start[i] is its
@@ -56,14 +61,12 @@ typedef struct restree_node restree_node;
  * order and do not overlap. */
 struct restree_node {
     uint32_t count;
-    uint32_t level; /* 0: a leaf; the root's is the tree's height - 1 */
+    uint32_t level;       /* 0: a leaf; the root's is the tree's height - 1 */
+    restree_node *parent; /* NULL at the root */
     vs_addr start[RESTREE_FANOUT];
     vs_addr end[RESTREE_FANOUT];
     uint64_t gap[RESTREE_FANOUT]; /* inner nodes only */
-    union {
-        restree_node *child;
-        res_node *res;
-    } ref[RESTREE_FANOUT];
+    restree_ref ref[RESTREE_FANOUT];
 };
 
 typedef struct restree {

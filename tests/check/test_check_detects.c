@@ -292,6 +292,24 @@ static void test_tree_underfull(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A reservation's link to its leaf, and a leaf's link to its parent, name
+ * a sibling. */
+static void test_tree_links(const vs_arch *arch)
+{
+    fixture fx;
+    restree_node *root = two_levels(&fx, arch);
+    restree_node *leaf = root->ref[1].child, *sibling = root->ref[2].child;
+    res_node *res = leaf->ref[3].res;
+    res->leaf = sibling;
+    expect_violation(fx.vs, VS_V_TREE, res->start);
+    res->leaf = leaf;
+    leaf->parent = sibling;
+    expect_violation(fx.vs, VS_V_TREE, leaf->start[0]);
+    leaf->parent = root;
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 /* A leaf that claims to be an inner node: leaves at different depths. */
 static void test_tree_depth(const vs_arch *arch)
 {
@@ -317,10 +335,12 @@ static void test_tree_foreign_node(const vs_arch *arch)
     CHECK_RES(vs_reserve_at(other, at, PAGE_SIZE, &a, &h), VS_OK);
     res_node *n = handles_resolve(&other->handles, h);
     CHECK(n != NULL);
+    restree_node *home = n->leaf; /* the insert points it at this vspace's leaf */
     CHECK_RES(restree_prepare(&fx.vs->tree), VS_OK);
     restree_insert(&fx.vs->tree, n);
     expect_violation(fx.vs, VS_V_TREE, at);
     restree_remove(&fx.vs->tree, n);
+    n->leaf = home;
     fx_check(&fx, fx.vs);
     fx_check(&fx, other);
     CHECK_RES(vs_destroy(other, 0, NULL), VS_OK);
@@ -399,6 +419,7 @@ int main(void)
     run_all_archs("reservation_outside_range", test_reservation_outside_range);
     run_all_archs("tree_underfull", test_tree_underfull);
     run_all_archs("tree_depth", test_tree_depth);
+    run_all_archs("tree_links", test_tree_links);
     run_all_archs("tree_foreign_node", test_tree_foreign_node);
     run_all_archs("accounting", test_accounting);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);

@@ -1,0 +1,331 @@
+/* The reservation B+-tree on its own, against a sorted array of the same
+ * reservations: random inserts, removals, resizes and queries (lowest fit
+ * with alignment included), tree sizes around each fan-out boundary, and
+ * allocation failure at every point of restree_prepare. After every change
+ * the tree's shape, links and summaries are checked here, recomputed from
+ * the array, not with the tree's own code. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/harness.h"
+#include "restree.h"
+
+enum { PAGE = 4096, MAX_RES = 4000 };
+
+static const vs_addr LO = 0x10000;
+static const vs_addr HI = 0x10000 + (vs_addr)PAGE * 20000;
+
+typedef struct oracle {
+    res_node *res[MAX_RES]; /* sorted by start */
+    size_t n;
+} oracle;
+
+typedef struct world {
+    talloc ta;
+    counted_alloc alloc;
+    restree tree;
+    oracle o;
+    uint64_t rng;
+} world;
+
+static uint64_t next(world *w)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return w->rng;
+}
+
+static uint64_t below(world *w, uint64_t n)
+{
+    return next(w) % n;
+}
+
+static void world_init(world *w, uint64_t seed)
+{
+    memset(w, 0, sizeof *w);
+    talloc_init(&w->ta);
+    w->alloc.base = talloc_allocator(&w->ta);
+    restree_init(&w->tree, &w->alloc);
+    w->rng = seed;
+}
+
+static void drop(void *ctx, res_node *res)
+{
+    (void)ctx;
+    free(res);
+}
+
+static void world_fini(world *w)
+{
+    restree_destroy(&w->tree, drop, NULL);
+    CHECK_EQ_U(w->alloc.bytes, 0);
+    CHECK_EQ_U(w->ta.live_bytes, 0);
+    CHECK_EQ_U(w->ta.errors, 0);
+    talloc_fini(&w->ta);
+}
+
+/* ---- the oracle ---- */
+
+/* Index of the first reservation starting at or after addr. */
+static size_t oracle_at(const oracle *o, vs_addr addr)
+{
+    size_t i = 0;
+    while (i < o->n && o->res[i]->start < addr) {
+        i++;
+    }
+    return i;
+}
+
+static int oracle_free(const oracle *o, vs_addr start, vs_addr end)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->res[i]->start < end && start < o->res[i]->end) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const res_node *oracle_containing(const oracle *o, vs_addr addr)
+{
+    for (size_t i = 0; i < o->n; i++) {
+        if (o->res[i]->start <= addr && addr < o->res[i]->end) {
+            return o->res[i];
+        }
+    }
+    return NULL;
+}
+
+static int oracle_gap(const oracle *o, uint64_t size, uint64_t align, vs_addr *out)
+{
+    for (size_t i = 0; i <= o->n; i++) {
+        vs_addr from = i == 0 ? LO : o->res[i - 1]->end;
+        vs_addr to = i == o->n ? HI : o->res[i]->start;
+        vs_addr a = (from + align - 1) / align * align;
+        if (a <= to && to - a >= size) {
+            *out = a;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the tree's shape, checked from the oracle ---- */
+
+typedef struct walk {
+    const oracle *o;
+    size_t next; /* oracle index of the next reservation expected */
+    size_t nodes;
+} walk;
+
+/* Checks subtree n on `level` whose parent is `parent`; returns its lowest
+ * start, highest end and widest gap, computed from the oracle's
+ * reservations it holds. */
+static restree_summary check_node(walk *k, const restree_node *n, uint32_t level, const restree_node *parent)
+{
+    k->nodes++;
+    CHECK_EQ_U(n->level, level);
+    CHECK(n->parent == parent);
+    CHECK(n->count >= (parent == NULL ? 1u : (unsigned)RESTREE_MIN_FILL) && n->count <= RESTREE_FANOUT);
+    size_t first = k->next;
+    for (uint32_t i = 0; i < n->count; i++) {
+        if (level == 0) {
+            CHECK(k->next < k->o->n && n->ref[i].res == k->o->res[k->next]);
+            CHECK(n->ref[i].res->leaf == n);
+            CHECK_EQ_U(n->start[i], n->ref[i].res->start);
+            CHECK_EQ_U(n->end[i], n->ref[i].res->end);
+            k->next++;
+            continue;
+        }
+        restree_summary s = check_node(k, n->ref[i].child, level - 1, n);
+        CHECK_EQ_U(n->start[i], s.start);
+        CHECK_EQ_U(n->end[i], s.end);
+        CHECK_EQ_U(n->gap[i], s.gap);
+    }
+    restree_summary s = {k->o->res[first]->start, k->o->res[k->next - 1]->end, 0};
+    for (size_t i = first + 1; i < k->next; i++) {
+        uint64_t gap = k->o->res[i]->start - k->o->res[i - 1]->end;
+        s.gap = gap > s.gap ? gap : s.gap;
+    }
+    return s;
+}
+
+static void check_tree(const world *w)
+{
+    const restree *t = &w->tree;
+    walk k = {&w->o, 0, 0};
+    CHECK_EQ_U(t->count, w->o.n);
+    if (t->root != NULL) {
+        check_node(&k, t->root, (uint32_t)t->height - 1, NULL);
+    } else {
+        CHECK_EQ_U(t->height, 0);
+    }
+    CHECK_EQ_U(k.next, w->o.n);
+    CHECK_EQ_U(k.nodes, t->nodes);
+    CHECK_EQ_U(w->alloc.bytes, restree_bytes(t));
+    CHECK(t->spare_count <= (size_t)t->height + 1);
+}
+
+/* ---- operations on both ---- */
+
+/* Inserts [start, start + size) into both; the tree's pool is prepared. */
+static void add_prepared(world *w, vs_addr start, uint64_t size)
+{
+    res_node *r = calloc(1, sizeof *r);
+    r->start = start;
+    r->end = start + size;
+    restree_insert(&w->tree, r);
+    size_t i = oracle_at(&w->o, start);
+    memmove(&w->o.res[i + 1], &w->o.res[i], (w->o.n - i) * sizeof r);
+    w->o.res[i] = r;
+    w->o.n++;
+}
+
+static void add(world *w, vs_addr start, uint64_t size)
+{
+    CHECK_RES(restree_prepare(&w->tree), VS_OK);
+    add_prepared(w, start, size);
+}
+
+static void drop_at(world *w, size_t i)
+{
+    res_node *r = w->o.res[i];
+    restree_remove(&w->tree, r);
+    memmove(&w->o.res[i], &w->o.res[i + 1], (w->o.n - i - 1) * sizeof r);
+    w->o.n--;
+    free(r);
+}
+
+/* Resizes reservation i to a random size that keeps it clear of the next. */
+static void resize_at(world *w, size_t i)
+{
+    res_node *r = w->o.res[i];
+    vs_addr limit = i + 1 < w->o.n ? w->o.res[i + 1]->start : HI;
+    uint64_t room = (limit - r->start) / PAGE;
+    r->end = r->start + (1 + below(w, room < 64 ? room : 64)) * PAGE;
+    restree_refresh(&w->tree, r);
+}
+
+static void probe(world *w)
+{
+    vs_addr addr = LO - PAGE + below(w, (HI - LO) / PAGE + 2) * PAGE + below(w, 2) * (PAGE - 1);
+    CHECK(restree_containing(&w->tree, addr) == oracle_containing(&w->o, addr));
+    size_t i = oracle_at(&w->o, addr);
+    CHECK(restree_last_below(&w->tree, addr) == (i > 0 ? w->o.res[i - 1] : NULL));
+    uint64_t len = (1 + below(w, 80)) * PAGE;
+    CHECK_EQ_U(restree_is_free(&w->tree, addr, addr + len), oracle_free(&w->o, addr, addr + len));
+    uint64_t align = (uint64_t)PAGE << below(w, 6);
+    vs_addr got = 0, want = 0;
+    int found = restree_find_gap(&w->tree, LO, HI, len, align, &got);
+    CHECK_EQ_U(found, oracle_gap(&w->o, len, align, &want));
+    if (found) {
+        CHECK_EQ_U(got, want);
+    }
+}
+
+/* Churn against the oracle: a quarter lowest-fit reserves, a quarter
+ * reserves at random free places, the rest removals, resizes and probes. */
+static void test_random(uint64_t seed, unsigned ops, size_t target)
+{
+    world w;
+    world_init(&w, seed);
+    for (unsigned op = 0; op < ops; op++) {
+        unsigned what = (unsigned)below(&w, 8);
+        uint64_t size = (1 + below(&w, 64)) * PAGE;
+        vs_addr at = LO + below(&w, (HI - LO) / PAGE) * PAGE;
+        int grow = w.o.n < target;
+        if (what < 2 && grow && restree_find_gap(&w.tree, LO, HI, size, PAGE, &at)) {
+            add(&w, at, size);
+        } else if (what < 4 && grow && at + size <= HI && oracle_free(&w.o, at, at + size)) {
+            add(&w, at, size);
+        } else if (what < 6 && w.o.n > 0) {
+            drop_at(&w, (size_t)below(&w, w.o.n));
+        } else if (what == 6 && w.o.n > 0) {
+            resize_at(&w, (size_t)below(&w, w.o.n));
+        } else {
+            probe(&w);
+        }
+        check_tree(&w);
+    }
+    while (w.o.n > 0) {
+        drop_at(&w, (size_t)below(&w, w.o.n));
+        check_tree(&w);
+    }
+    world_fini(&w);
+}
+
+/* Every tree size up to past two full levels, filled in address order and
+ * emptied from the front, the back and the middle. */
+static void test_boundaries(void)
+{
+    size_t most = (size_t)RESTREE_FANOUT * RESTREE_FANOUT + RESTREE_FANOUT + 2;
+    for (size_t n = 1; n <= most; n += n < 3 * RESTREE_FANOUT ? 1 : 7) {
+        for (unsigned order = 0; order < 3; order++) {
+            world w;
+            world_init(&w, 1 + n);
+            for (size_t i = 0; i < n; i++) {
+                add(&w, LO + 2 * i * PAGE, PAGE);
+            }
+            check_tree(&w);
+            probe(&w);
+            while (w.o.n > 0) {
+                drop_at(&w, order == 0 ? 0 : order == 1 ? w.o.n - 1 : w.o.n / 2);
+                check_tree(&w);
+            }
+            world_fini(&w);
+        }
+    }
+}
+
+/* restree_prepare failing at each allocation leaves the tree, its pool and
+ * the allocator as they were; unprepare gives back what prepare took. */
+static void test_prepare_failure(void)
+{
+    world w;
+    world_init(&w, 7);
+    for (size_t i = 0; i < 3 * RESTREE_FANOUT * RESTREE_FANOUT; i++) {
+        add(&w, LO + 2 * i * PAGE, PAGE);
+    }
+    /* Drain the pool, so that prepare must allocate height + 1 nodes. */
+    while (w.tree.spare_count > 0) {
+        w.tree.prepared = 1;
+        restree_unprepare(&w.tree);
+    }
+    check_tree(&w);
+    size_t bytes = w.ta.live_bytes;
+    for (uint64_t nth = 1; nth <= w.tree.height + 1; nth++) {
+        talloc_fail_nth(&w.ta, nth);
+        CHECK_RES(restree_prepare(&w.tree), VS_ERR_NO_MEMORY);
+        talloc_disarm(&w.ta);
+        CHECK_EQ_U(w.ta.live_bytes, bytes);
+        CHECK_EQ_U(w.tree.spare_count, 0);
+        check_tree(&w);
+    }
+    CHECK_RES(restree_prepare(&w.tree), VS_OK);
+    CHECK_EQ_U(w.tree.spare_count, w.tree.height + 1);
+    restree_unprepare(&w.tree);
+    CHECK_EQ_U(w.ta.live_bytes, bytes);
+    /* After a prepare, an insert takes no memory: appends, until one of
+     * them has split every level up to a new root. */
+    for (unsigned height = w.tree.height; w.tree.height == height;) {
+        CHECK_RES(restree_prepare(&w.tree), VS_OK);
+        uint64_t failed = w.ta.failed_allocs;
+        talloc_fail_after(&w.ta, 0);
+        add_prepared(&w, LO + 2 * w.o.n * PAGE, PAGE);
+        talloc_disarm(&w.ta);
+        CHECK_EQ_U(w.ta.failed_allocs, failed);
+    }
+    check_tree(&w);
+    world_fini(&w);
+}
+
+int main(void)
+{
+    test_boundaries();
+    test_prepare_failure();
+    test_random(1, 20000, 40);
+    test_random(2, 60000, 600);
+    test_random(3, 60000, MAX_RES);
+    return test_summary("core_restree");
+}
