@@ -1,8 +1,9 @@
-/* The B+-tree of reservations (restree.h). Updates go down one path, kept
- * in a `path`, and come back up it fixing the parents' summaries of the
- * children that changed; they stop early once a summary comes out as it
- * was, since nothing above it can change then. Recursion (search, visit,
- * destroy) is bounded by the height, log16 n. */
+/* The B+-tree of reservations (restree.h). Inserts and queries go down
+ * from the root; removals and resizes start at the reservation's leaf.
+ * Either way changes go back up through the parent links, fixing the
+ * parents' summaries of the children that changed, and stop once a
+ * summary comes out as it was, since nothing above it can change then.
+ * Recursion (search, visit, destroy) is bounded by the height, log8 n + 1. */
 #include "restree.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -352,6 +353,16 @@ void restree_insert(restree *tree, res_node *node)
 
 /* ---- remove ---- */
 
+/* Moves every entry of child i of parent into into, its left sibling, and
+ * takes child i out. */
+static void merge(restree *tree, restree_node *into, restree_node *parent, uint32_t i)
+{
+    restree_node *gone = parent->ref[i].child;
+    move_tail(into, gone, 0);
+    shift_entries(parent, i + 1, -1);
+    release_node(tree, gone);
+}
+
 /* Child i of parent has one entry too few: takes one from a sibling that
  * can spare it, else merges it with a sibling (parent loses an entry). */
 static void refill(restree *tree, restree_node *parent, uint32_t i)
@@ -369,14 +380,11 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
         adopt(n, n->count++);
         shift_entries(right, 1, -1);
         update_entry(parent, i + 1);
-    } else {
-        uint32_t keep = left != NULL ? i - 1 : i;
-        restree_node *into = parent->ref[keep].child;
-        restree_node *gone = parent->ref[keep + 1].child;
-        move_tail(into, gone, 0);
-        shift_entries(parent, keep + 2, -1);
-        release_node(tree, gone);
-        i = keep;
+    } else if (left != NULL) {
+        merge(tree, left, parent, i);
+        i--;
+    } else if (right != NULL) {
+        merge(tree, n, parent, i + 1);
     }
     update_entry(parent, i);
 }

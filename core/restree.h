@@ -10,7 +10,9 @@
  * 1.44 log2(n) scattered nodes of the AVL tree it replaces.
  *
  * A res_node is the stable record of a reservation: the tree points at it
- * and never moves it, so callers keep res_node pointers across calls.
+ * and never moves it, so callers keep res_node pointers across calls. It
+ * points back at its leaf (and each node at its parent), so that removal
+ * starts at the leaf instead of waiting on every level from the root.
  *
  * Memory: an insert can split a node on every level and add a root. Those
  * nodes are taken from a pool of spares that restree_prepare fills from the
