@@ -177,7 +177,9 @@ static void add_prepared(world *w, vs_addr start, uint64_t size)
     r->end = start + size;
     restree_insert(&w->tree, r);
     size_t i = oracle_at(&w->o, start);
-    memmove(&w->o.res[i + 1], &w->o.res[i], (w->o.n - i) * sizeof w->o.res[0]);
+    for (size_t j = w->o.n; j > i; j--) {
+        w->o.res[j] = w->o.res[j - 1];
+    }
     w->o.res[i] = r;
     w->o.n++;
 }
@@ -192,7 +194,9 @@ static void drop_at(world *w, size_t i)
 {
     res_node *r = w->o.res[i];
     restree_remove(&w->tree, r);
-    memmove(&w->o.res[i], &w->o.res[i + 1], (w->o.n - i - 1) * sizeof w->o.res[0]);
+    for (size_t j = i; j + 1 < w->o.n; j++) {
+        w->o.res[j] = w->o.res[j + 1];
+    }
     w->o.n--;
     free(r);
 }
