@@ -78,11 +78,12 @@ static int check_node_shape(checker *c, const restree_node *n, uint32_t level, i
         violation(c, VS_V_TREE, at, level, n->level, "tree node on the wrong level: leaves at different depths");
         return 0;
     }
-    uint32_t least = is_root ? 1 : RESTREE_MIN_FILL;
+    /* The root leaf may be empty; an inner root has two children at least. */
+    uint32_t least = !is_root ? RESTREE_MIN_FILL : level > 0 ? 2 : 0;
     if (n->count < least || n->count > RESTREE_FANOUT) {
         violation(c, VS_V_TREE, at, least, n->count, "tree node under- or overfull");
     }
-    return n->count > 0 && n->count <= RESTREE_FANOUT;
+    return (n->count > 0 || level == 0) && n->count <= RESTREE_FANOUT;
 }
 
 /* Returns 0 if the tree cannot be navigated (a node on the wrong level or
@@ -120,18 +121,19 @@ static int check_subtree(checker *c, const restree_node *n, uint32_t level, int 
 static int check_tree(checker *c)
 {
     const restree *t = &c->vs->tree;
-    int sound = t->root == NULL || check_subtree(c, t->root, (uint32_t)t->height - 1, 1);
-    if (t->root != NULL && t->root->parent != NULL) {
-        violation(c, VS_V_TREE, t->root->start[0], 0, 0, "tree's root has a parent");
+    if (t->root == NULL || t->height != t->root->level + 1 || t->root->parent != NULL) {
+        violation(c, VS_V_TREE, 0, t->height, t->root != NULL ? t->root->level + 1 : 0,
+                  "tree has no root, or a root with a parent or on another level than its height says");
+        return 0;
     }
-    if ((t->root == NULL) != (t->height == 0)) {
-        violation(c, VS_V_TREE, 0, 0, t->height, "tree height disagrees with its root");
-        sound = 0;
-    }
+    /* Spares live only inside a call (restree_prepare to restree_insert). */
     for (const restree_node *n = t->spares; n != NULL && c->spares <= t->spare_count; n = n->ref[0].child) {
         c->spares++;
     }
-    return sound;
+    if (c->spares != 0 || t->spare_count != 0) {
+        violation(c, VS_V_ACCOUNTING, 0, 0, t->spare_count, "spare tree nodes left over between calls");
+    }
+    return check_subtree(c, t->root, t->root->level, 1);
 }
 
 /* ---- the shadow leaves ---- */

@@ -36,7 +36,7 @@ static res_node *new_node(vs_space *vs, const vs_attrs *attrs)
  * shadow is not involved: it holds mapped pages only. */
 static vs_result install(vs_space *vs, res_node *res, vs_addr start, uint64_t size, vs_reservation **out)
 {
-    vs_result r = restree_prepare(&vs->tree);
+    vs_result r = restree_prepare(&vs->tree, start, NULL);
     if (r == VS_OK) {
         r = handles_prepare(&vs->handles, &vs->alloc);
         if (r != VS_OK) {
@@ -250,7 +250,7 @@ static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr 
     if (hit != NULL) {
         return vs_fail(vs, VS_ERR_OVERLAP, OVERLAP_REASON, hit->start);
     }
-    r = restree_prepare(&vs->tree);
+    r = restree_prepare(&vs->tree, new_vaddr, res);
     if (r != VS_OK) {
         return r;
     }

@@ -13,9 +13,18 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 /* ---- nodes and the pool of spares ---- */
 
-void restree_init(restree *tree, counted_alloc *alloc)
+vs_result restree_init(restree *tree, counted_alloc *alloc)
 {
-    *tree = (restree){NULL, 0, 0, 0, NULL, 0, 0, alloc};
+    *tree = (restree){NULL, 0, 0, 0, NULL, 0, alloc};
+    restree_node *leaf = counted_alloc_get(alloc, sizeof *leaf);
+    if (leaf == NULL) {
+        return VS_ERR_NO_MEMORY;
+    }
+    *leaf = (restree_node){.count = 0, .level = 0, .parent = NULL};
+    tree->root = leaf;
+    tree->height = 1;
+    tree->nodes = 1;
+    return VS_OK;
 }
 
 size_t restree_bytes(const restree *tree)
@@ -38,32 +47,46 @@ static restree_node *pop_spare(restree *tree)
     return n;
 }
 
-/* What one insert may take: a node per level split, and a new root. */
-static size_t spares_needed(const restree *tree)
+static uint32_t count_up_to(const restree_node *n, vs_addr key);
+
+/* Nodes an insert at start takes: one for each node it splits, which are
+ * the full ones from the leaf up, and a new root if they reach the top. */
+static size_t insert_need(const restree *tree, vs_addr start)
 {
-    return (size_t)tree->height + 1;
+    size_t chain = 0;
+    for (const restree_node *n = tree->root;;) {
+        chain = n->count == RESTREE_FANOUT ? chain + 1 : 0;
+        if (n->level == 0) {
+            break;
+        }
+        uint32_t below = count_up_to(n, start);
+        n = n->ref[below > 0 ? below - 1 : 0].child;
+    }
+    return chain == tree->height ? chain + 1 : chain;
 }
 
-vs_result restree_prepare(restree *tree)
+vs_result restree_prepare(restree *tree, vs_addr start, const res_node *leaving)
 {
-    size_t added = 0;
-    while (tree->spare_count < spares_needed(tree)) {
+    size_t need = insert_need(tree, start);
+    /* A removal only empties nodes, but it can take out a root of two
+     * children, and a full child under it then needs a new root. */
+    if (leaving != NULL && tree->root->level != 0 && tree->root->count == 2) {
+        need++;
+    }
+    while (tree->spare_count < need) {
         restree_node *n = counted_alloc_get(tree->alloc, sizeof *n);
         if (n == NULL) {
-            tree->prepared = added;
             restree_unprepare(tree);
             return VS_ERR_NO_MEMORY;
         }
         push_spare(tree, n);
-        added++;
     }
-    tree->prepared = added;
     return VS_OK;
 }
 
 void restree_unprepare(restree *tree)
 {
-    for (; tree->prepared > 0; tree->prepared--) {
+    while (tree->spare_count > 0) {
         counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
     }
 }
@@ -78,16 +101,10 @@ static restree_node *new_node(restree *tree, uint32_t level)
     return n;
 }
 
-/* A node leaving the tree is kept as a spare while the next insert could
- * need it, so churn around a node boundary does not call the allocator. */
 static void release_node(restree *tree, restree_node *n)
 {
     tree->nodes--;
-    if (tree->spare_count < spares_needed(tree)) {
-        push_spare(tree, n);
-    } else {
-        counted_alloc_put(tree->alloc, n, sizeof *n);
-    }
+    counted_alloc_put(tree->alloc, n, sizeof *n);
 }
 
 static void free_subtree(restree *tree, restree_node *n, void (*drop)(void *ctx, res_node *res), void *ctx)
@@ -107,10 +124,8 @@ void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void
     if (tree->root != NULL) {
         free_subtree(tree, tree->root, drop, ctx);
     }
-    while (tree->spare_count > 0) {
-        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
-    }
-    restree_init(tree, tree->alloc);
+    restree_unprepare(tree);
+    *tree = (restree){NULL, 0, 0, 0, NULL, 0, tree->alloc};
 }
 
 /* ---- entries ---- */
@@ -316,14 +331,7 @@ static void grow_root(restree *tree, restree_node *right)
 void restree_insert(restree *tree, res_node *node)
 {
     entry e = {node->start, node->end, 0, {.res = node}};
-    tree->prepared = 0;
     tree->count++;
-    if (tree->root == NULL) {
-        tree->root = new_node(tree, 0);
-        tree->height = 1;
-        insert_entry(tree, tree->root, 0, &e);
-        return;
-    }
     restree_node *n = leaf_for(tree, node->start);
     uint32_t at = count_up_to(n, node->start);
     /* Splitting a gap narrower than the leaf's widest, between two of its
@@ -331,6 +339,7 @@ void restree_insert(restree *tree, res_node *node)
     uint64_t split_gap = at > 0 && at < n->count ? n->start[at] - n->end[at - 1] : UINT64_MAX;
     restree_node *right = insert_entry(tree, n, at, &e);
     if (right == NULL && n->parent != NULL && n->parent->gap[index_in_parent(n)] > split_gap) {
+        restree_unprepare(tree); /* nothing split: any prepared node is over */
         return;
     }
     /* Invariant: n (the left half if split) needs its summary updated in
@@ -349,6 +358,7 @@ void restree_insert(restree *tree, res_node *node)
     } else {
         update_up(n);
     }
+    restree_unprepare(tree); /* what prepare took for a worse case */
 }
 
 /* ---- remove ---- */
@@ -389,8 +399,8 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
     update_entry(parent, i);
 }
 
-/* Takes out a root left with one child, or no entry; the pool then keeps
- * only what the lower tree's next insert may need. */
+/* Takes out an inner root left with one child. The root leaf stays, even
+ * empty, so that a tree of one reservation costs no allocation. */
 static void shrink_root(restree *tree)
 {
     restree_node *root = tree->root;
@@ -398,15 +408,7 @@ static void shrink_root(restree *tree)
         tree->root = root->ref[0].child;
         tree->root->parent = NULL;
         tree->height--;
-    } else if (root->count == 0) {
-        tree->root = NULL;
-        tree->height = 0;
-    } else {
-        return;
-    }
-    release_node(tree, root);
-    while (tree->spare_count > spares_needed(tree)) {
-        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
+        release_node(tree, root);
     }
 }
 
@@ -436,7 +438,6 @@ void restree_remove(restree *tree, res_node *node)
     int inside = at > 0 && at + 1 < n->count;
     uint64_t merged = inside ? n->start[at + 1] - n->end[at - 1] : 0;
     shift_entries(n, at + 1, -1);
-    tree->prepared = 0;
     tree->count--;
     if (inside && (n->count >= RESTREE_MIN_FILL || n->parent == NULL)) {
         widen_up(n, merged);
@@ -521,7 +522,7 @@ static int search_inside(const restree_node *n, const gap_query *q)
 int restree_find_gap(const restree *tree, vs_addr lo, vs_addr hi, uint64_t size, uint64_t align, vs_addr *out)
 {
     gap_query q = {size, align, out};
-    if (tree->root == NULL) {
+    if (tree->root->count == 0) {
         return gap_fits(&q, lo, hi);
     }
     const restree_node *root = tree->root;
@@ -539,5 +540,5 @@ static int visit(const restree_node *n, int (*fn)(void *ctx, const res_node *res
 
 int restree_for_each(const restree *tree, int (*fn)(void *ctx, const res_node *res), void *ctx)
 {
-    return tree->root != NULL ? visit(tree->root, fn, ctx) : 0;
+    return visit(tree->root, fn, ctx);
 }

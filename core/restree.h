@@ -14,12 +14,13 @@
  * points back at its leaf (and each node at its parent), so that removal
  * starts at the leaf instead of waiting on every level from the root.
  *
- * Memory: an insert can split a node on every level and add a root. Those
- * nodes are taken from a pool of spares that restree_prepare fills from the
- * counted allocator beforehand, so that restree_insert never fails and a
- * caller can get NO_MEMORY before it changes anything. Removal never needs
- * memory: merged-away nodes go back to the pool (up to what the next insert
- * may need) or to the allocator. */
+ * Memory: an insert splits the full nodes on its path and may add a root.
+ * restree_prepare takes exactly those nodes from the counted allocator
+ * beforehand, so that restree_insert never fails and a caller gets
+ * NO_MEMORY before it changes anything; none is left over between calls,
+ * so the bytes a tree holds are its nodes'. Removal never needs memory;
+ * merged-away nodes go back to the allocator. The root leaf is made with
+ * the tree and kept while it lives, even empty. */
 #ifndef VSPACE_CORE_RESTREE_H
 #define VSPACE_CORE_RESTREE_H
 
@@ -72,13 +73,12 @@ struct restree_node {
 };
 
 typedef struct restree {
-    restree_node *root;   /* NULL when empty */
+    restree_node *root;   /* a leaf, maybe empty, or an inner node */
     size_t count;         /* reservations */
-    unsigned height;      /* levels; 0 when empty */
+    unsigned height;      /* levels: root->level + 1 */
     size_t nodes;         /* restree_nodes in the tree */
-    restree_node *spares; /* the pool, linked through ref[0].child */
+    restree_node *spares; /* restree_prepare's, linked through ref[0].child; none between calls */
     size_t spare_count;
-    size_t prepared; /* spares the last restree_prepare added, for restree_unprepare */
     counted_alloc *alloc;
 } restree;
 
@@ -89,24 +89,28 @@ typedef struct restree_summary {
     uint64_t gap;
 } restree_summary;
 
-/* An empty tree whose nodes come from alloc, which must outlive it. */
-void restree_init(restree *tree, counted_alloc *alloc);
+/* An empty tree (its root leaf) whose nodes come from alloc, which must
+ * outlive it. VS_ERR_NO_MEMORY: nothing allocated; the tree may only be
+ * destroyed. */
+vs_result restree_init(restree *tree, counted_alloc *alloc);
 
 /* Frees every node and spare, and hands each reservation to drop (which
- * may free it). The tree is empty afterwards. */
+ * may free it). The tree has no root afterwards: only init may follow. */
 void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void *ctx);
 
-/* Fills the pool so that the next restree_insert needs no memory. VS_OK,
- * or VS_ERR_NO_MEMORY with nothing changed. */
-vs_result restree_prepare(restree *tree);
+/* Allocates the nodes that inserting a reservation starting at start will
+ * take, after `leaving` (if not NULL, a reservation in the tree) has been
+ * removed. VS_OK, or VS_ERR_NO_MEMORY with nothing changed. */
+vs_result restree_prepare(restree *tree, vs_addr start, const res_node *leaving);
 
-/* Gives back what the last restree_prepare allocated, for a caller whose
- * later step failed; nothing may have been inserted or removed since. */
+/* Gives back what restree_prepare allocated, for a caller whose later step
+ * failed before its insert. */
 void restree_unprepare(restree *tree);
 
 /* Inserts node, whose [start, end) is non-empty and overlaps no
- * reservation in the tree. restree_prepare must have succeeded since the
- * last insert. Never fails. */
+ * reservation in the tree, after restree_prepare(tree, node->start, ...)
+ * (and the removal it was told of). Never fails; gives back the prepared
+ * nodes it did not take. */
 void restree_insert(restree *tree, res_node *node);
 
 /* Removes node, which is in the tree. Never fails; other res_nodes keep

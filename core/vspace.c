@@ -57,7 +57,10 @@ vs_result vs_create(const vs_config *config, vs_space **out)
     vs->error = (vs_error_info){VS_OK, "no call has failed", 0, 0, NULL};
     vs->arch = config->arch;
     vs->alloc = alloc;
-    restree_init(&vs->tree, &vs->alloc);
+    if (restree_init(&vs->tree, &vs->alloc) != VS_OK) {
+        counted_alloc_put(&alloc, vs, sizeof *vs);
+        return VS_ERR_NO_MEMORY;
+    }
     vs->kernel = config->kernel;
     vs->root = config->root;
     int whole = config->range_base == 0 && config->range_end == 0;

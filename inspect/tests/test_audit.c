@@ -154,7 +154,7 @@ static void test_dropped_reservation(be_child *c, const layout *l)
     const vs_discrepancy *d = first_of(VS_AUDIT_BOOKKEEPING);
     CHECK(d != NULL && d->invariant == 1 && d->violation == VS_V_PAGE_OUTSIDE_RESERVATION);
     CHECK_EQ_U(s.per_invariant[2], 0); /* the kernel agrees with the shadow */
-    CHECK_RES(restree_prepare(&vs->tree), VS_OK);
+    CHECK_RES(restree_prepare(&vs->tree, text->start, NULL), VS_OK);
     restree_insert(&vs->tree, text);
     CHECK_RES(audit(vs, &s), VS_OK);
 }

@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     vs_audit_result_free(&audit);
 
     if (orphans) {
-        CHECK_RES(restree_prepare(&vs->tree), VS_OK);
+        CHECK_RES(restree_prepare(&vs->tree, handles_resolve(&vs->handles, data)->start, NULL), VS_OK);
         restree_insert(&vs->tree, handles_resolve(&vs->handles, data));
     }
     be_child_destroy(&fx, &c, 0);

@@ -60,7 +60,7 @@ static void test_page_outside_reservation(const vs_arch *arch)
     restree_remove(&fx.vs->tree, r);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base + PAGE_SIZE);
-    CHECK_RES(restree_prepare(&fx.vs->tree), VS_OK);
+    CHECK_RES(restree_prepare(&fx.vs->tree, r->start, NULL), VS_OK);
     restree_insert(&fx.vs->tree, r);
     fx_fini(&fx, 0);
 }
@@ -336,7 +336,7 @@ static void test_tree_foreign_node(const vs_arch *arch)
     res_node *n = handles_resolve(&other->handles, h);
     CHECK(n != NULL);
     restree_node *home = n->leaf; /* the insert points it at this vspace's leaf */
-    CHECK_RES(restree_prepare(&fx.vs->tree), VS_OK);
+    CHECK_RES(restree_prepare(&fx.vs->tree, n->start, NULL), VS_OK);
     restree_insert(&fx.vs->tree, n);
     expect_violation(fx.vs, VS_V_TREE, at);
     restree_remove(&fx.vs->tree, n);

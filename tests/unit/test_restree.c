@@ -46,7 +46,7 @@ static void world_init(world *w, uint64_t seed)
     memset(w, 0, sizeof *w);
     talloc_init(&w->ta);
     w->alloc.base = talloc_allocator(&w->ta);
-    restree_init(&w->tree, &w->alloc);
+    CHECK_RES(restree_init(&w->tree, &w->alloc), VS_OK);
     w->rng = seed;
 }
 
@@ -127,7 +127,8 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
     k->nodes++;
     CHECK_EQ_U(n->level, level);
     CHECK(n->parent == parent);
-    CHECK(n->count >= (parent == NULL ? 1u : (unsigned)RESTREE_MIN_FILL) && n->count <= RESTREE_FANOUT);
+    unsigned least = parent != NULL ? RESTREE_MIN_FILL : level > 0 ? 2 : 0;
+    CHECK(n->count >= least && n->count <= RESTREE_FANOUT);
     size_t first = k->next;
     for (uint32_t i = 0; i < n->count; i++) {
         if (level == 0) {
@@ -143,7 +144,11 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
         CHECK_EQ_U(n->end[i], s.end);
         CHECK_EQ_U(n->gap[i], s.gap);
     }
-    restree_summary s = {k->o->res[first]->start, k->o->res[k->next - 1]->end, 0};
+    restree_summary s = {0, 0, 0};
+    if (k->next == first) {
+        return s; /* the empty root leaf */
+    }
+    s = (restree_summary){k->o->res[first]->start, k->o->res[k->next - 1]->end, 0};
     for (size_t i = first + 1; i < k->next; i++) {
         uint64_t gap = k->o->res[i]->start - k->o->res[i - 1]->end;
         s.gap = gap > s.gap ? gap : s.gap;
@@ -156,15 +161,13 @@ static void check_tree(const world *w)
     const restree *t = &w->tree;
     walk k = {&w->o, 0, 0};
     CHECK_EQ_U(t->count, w->o.n);
-    if (t->root != NULL) {
-        check_node(&k, t->root, (uint32_t)t->height - 1, NULL);
-    } else {
-        CHECK_EQ_U(t->height, 0);
-    }
+    CHECK(t->root != NULL && t->height >= 1);
+    check_node(&k, t->root, (uint32_t)t->height - 1, NULL);
     CHECK_EQ_U(k.next, w->o.n);
     CHECK_EQ_U(k.nodes, t->nodes);
+    CHECK_EQ_U(t->spare_count, 0);
+    CHECK_EQ_U(w->alloc.bytes, t->nodes * sizeof(restree_node));
     CHECK_EQ_U(w->alloc.bytes, restree_bytes(t));
-    CHECK(t->spare_count <= (size_t)t->height + 1);
 }
 
 /* ---- operations on both ---- */
@@ -186,7 +189,7 @@ static void add_prepared(world *w, vs_addr start, uint64_t size)
 
 static void add(world *w, vs_addr start, uint64_t size)
 {
-    CHECK_RES(restree_prepare(&w->tree), VS_OK);
+    CHECK_RES(restree_prepare(&w->tree, start, NULL), VS_OK);
     add_prepared(w, start, size);
 }
 
@@ -282,52 +285,108 @@ static void test_boundaries(void)
     }
 }
 
-/* restree_prepare failing at each allocation leaves the tree, its pool and
- * the allocator as they were; unprepare gives back what prepare took. */
+/* Prepares an insert at start (after `leaving` goes, if set): first with
+ * the 1st, 2nd, ... allocation failing, each leaving the tree and the
+ * allocator as they were, then for real. Returns how many nodes it took. */
+static uint64_t prepare_every_way(world *w, vs_addr start, const res_node *leaving)
+{
+    size_t bytes = w->ta.live_bytes;
+    for (uint64_t nth = 1;; nth++) {
+        talloc_fail_nth(&w->ta, nth);
+        vs_result r = restree_prepare(&w->tree, start, leaving);
+        int fired = w->ta.fired;
+        talloc_disarm(&w->ta);
+        if (!fired) {
+            CHECK_RES(r, VS_OK);
+            return w->tree.spare_count;
+        }
+        CHECK_RES(r, VS_ERR_NO_MEMORY);
+        CHECK_EQ_U(w->ta.live_bytes, bytes);
+        check_tree(w);
+    }
+}
+
+/* The insert after a prepare takes no memory, and leaves none over. */
+static void insert_without_memory(world *w, vs_addr start)
+{
+    uint64_t failed = w->ta.failed_allocs;
+    talloc_fail_after(&w->ta, 0);
+    add_prepared(w, start, PAGE);
+    talloc_disarm(&w->ta);
+    CHECK_EQ_U(w->ta.failed_allocs, failed);
+    check_tree(w);
+}
+
+/* Appends until the root has split twice: each prepare fails cleanly at
+ * each of its allocations, and takes exactly what the insert then uses
+ * (height + 1 nodes when every node on the path is full). */
 static void test_prepare_failure(void)
 {
     world w;
     world_init(&w, 7);
-    for (size_t i = 0; i < 3 * RESTREE_FANOUT * RESTREE_FANOUT; i++) {
-        add(&w, LO + 2 * i * PAGE, PAGE);
+    uint64_t most = 0;
+    while (w.tree.height < 3) {
+        size_t nodes = w.tree.nodes;
+        vs_addr start = LO + 2 * w.o.n * PAGE;
+        uint64_t took = prepare_every_way(&w, start, NULL);
+        most = took > most ? took : most;
+        insert_without_memory(&w, start);
+        CHECK_EQ_U(w.tree.nodes, nodes + took);
     }
-    /* Drain the pool, so that prepare must allocate height + 1 nodes. */
-    while (w.tree.spare_count > 0) {
-        w.tree.prepared = 1;
-        restree_unprepare(&w.tree);
-    }
-    check_tree(&w);
-    size_t bytes = w.ta.live_bytes;
-    for (uint64_t nth = 1; nth <= w.tree.height + 1; nth++) {
-        talloc_fail_nth(&w.ta, nth);
-        CHECK_RES(restree_prepare(&w.tree), VS_ERR_NO_MEMORY);
-        talloc_disarm(&w.ta);
-        CHECK_EQ_U(w.ta.live_bytes, bytes);
-        CHECK_EQ_U(w.tree.spare_count, 0);
-        check_tree(&w);
-    }
-    CHECK_RES(restree_prepare(&w.tree), VS_OK);
-    CHECK_EQ_U(w.tree.spare_count, w.tree.height + 1);
-    restree_unprepare(&w.tree);
-    CHECK_EQ_U(w.ta.live_bytes, bytes);
-    /* After a prepare, an insert takes no memory: appends, until one of
-     * them has split every level up to a new root. */
-    for (unsigned height = w.tree.height; w.tree.height == height;) {
-        CHECK_RES(restree_prepare(&w.tree), VS_OK);
-        uint64_t failed = w.ta.failed_allocs;
-        talloc_fail_after(&w.ta, 0);
-        add_prepared(&w, LO + 2 * w.o.n * PAGE, PAGE);
-        talloc_disarm(&w.ta);
-        CHECK_EQ_U(w.ta.failed_allocs, failed);
-    }
-    check_tree(&w);
+    CHECK_EQ_U(most, 3); /* the insert that made the third level */
     world_fini(&w);
+}
+
+/* A move: prepare for the new place with the old one leaving, remove,
+ * insert, and no allocation in between, also when the removal takes out
+ * the root and the insert then needs a new one. */
+static void test_move_prepare(void)
+{
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        world w;
+        world_init(&w, seed);
+        size_t n = RESTREE_FANOUT + below(&w, (uint64_t)RESTREE_FANOUT * RESTREE_FANOUT);
+        for (size_t i = 0; i < n; i++) {
+            add(&w, LO + 2 * i * PAGE, PAGE);
+        }
+        for (unsigned moves = 0; moves < 20 && w.o.n > 1; moves++) {
+            size_t i = (size_t)below(&w, w.o.n);
+            res_node *leaving = w.o.res[i];
+            vs_addr to = below(&w, 2) ? LO + 2 * (vs_addr)w.o.n * PAGE + 2 * PAGE * below(&w, 4)
+                                      : w.o.res[below(&w, w.o.n)]->start + PAGE;
+            if (!oracle_free(&w.o, to, to + PAGE) && !(leaving->start == to)) {
+                continue;
+            }
+            prepare_every_way(&w, to, leaving);
+            uint64_t failed = w.ta.failed_allocs;
+            talloc_fail_after(&w.ta, 0);
+            restree_remove(&w.tree, leaving);
+            leaving->start = to;
+            leaving->end = to + PAGE;
+            restree_insert(&w.tree, leaving);
+            talloc_disarm(&w.ta);
+            CHECK_EQ_U(w.ta.failed_allocs, failed);
+            for (size_t j = i; j + 1 < w.o.n; j++) {
+                w.o.res[j] = w.o.res[j + 1];
+            }
+            w.o.n--;
+            size_t at = oracle_at(&w.o, to);
+            for (size_t j = w.o.n; j > at; j--) {
+                w.o.res[j] = w.o.res[j - 1];
+            }
+            w.o.res[at] = leaving;
+            w.o.n++;
+            check_tree(&w);
+        }
+        world_fini(&w);
+    }
 }
 
 int main(void)
 {
     test_boundaries();
     test_prepare_failure();
+    test_move_prepare();
     test_random(1, 20000, 40);
     test_random(2, 60000, 600);
     test_random(3, 60000, MAX_RES);
