@@ -310,6 +310,24 @@ static void test_tree_links(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A tree node left in the pool of spares after a call: spares live only
+ * from restree_prepare to restree_insert. */
+static void test_tree_spare_left(const vs_arch *arch)
+{
+    fixture fx;
+    healthy(&fx, arch);
+    restree *t = &fx.vs->tree;
+    restree_node *spare = counted_alloc_get(&fx.vs->alloc, sizeof *spare);
+    CHECK(spare != NULL);
+    spare->ref[0].child = NULL;
+    t->spares = spare;
+    t->spare_count = 1;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    restree_unprepare(t);
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 /* A leaf that claims to be an inner node: leaves at different depths. */
 static void test_tree_depth(const vs_arch *arch)
 {
@@ -420,6 +438,7 @@ int main(void)
     run_all_archs("tree_underfull", test_tree_underfull);
     run_all_archs("tree_depth", test_tree_depth);
     run_all_archs("tree_links", test_tree_links);
+    run_all_archs("tree_spare_left", test_tree_spare_left);
     run_all_archs("tree_foreign_node", test_tree_foreign_node);
     run_all_archs("accounting", test_accounting);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);
