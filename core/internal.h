@@ -103,13 +103,19 @@ void vs_release_failed(vs_space *vs, int error);
  * returns VS_ERR_KERNEL. */
 vs_result vs_kernel_failed(vs_space *vs, int error, const char *call, vs_addr vaddr);
 
-/* The reservation wholly containing [addr, addr + size), or NULL. */
-static inline res_node *vs_reservation_holding(const vs_space *vs, vs_addr addr, uint64_t size)
+/* The reservation wholly containing [addr, addr + size), or NULL; asks
+ * the tree only when the one found last (tree.hint) does not hold it. */
+static inline res_node *vs_reservation_holding(vs_space *vs, vs_addr addr, uint64_t size)
 {
-    res_node *res = restree_containing(&vs->tree, addr);
+    res_node *res = vs->tree.hint;
+    if (res != NULL && addr >= res->start && addr + size <= res->end && addr + size > addr) {
+        return res;
+    }
+    res = restree_containing(&vs->tree, addr);
     if (res == NULL || addr + size > res->end || addr + size < addr) {
         return NULL;
     }
+    vs->tree.hint = res;
     return res;
 }
 

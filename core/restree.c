@@ -15,7 +15,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 vs_result restree_init(restree *tree, counted_alloc *alloc)
 {
-    *tree = (restree){NULL, 0, 0, 0, NULL, 0, alloc};
+    *tree = (restree){NULL, 0, 0, 0, NULL, 0, alloc, NULL};
     restree_node *leaf = counted_alloc_get(alloc, sizeof *leaf);
     if (leaf == NULL) {
         return VS_ERR_NO_MEMORY;
@@ -125,7 +125,7 @@ void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void
         free_subtree(tree, tree->root, drop, ctx);
     }
     restree_unprepare(tree);
-    *tree = (restree){NULL, 0, 0, 0, NULL, 0, tree->alloc};
+    *tree = (restree){NULL, 0, 0, 0, NULL, 0, tree->alloc, NULL};
 }
 
 /* ---- entries ---- */
@@ -430,6 +430,9 @@ static void widen_up(restree_node *n, uint64_t gap)
  * has just read node, and going down would wait on each level in turn. */
 void restree_remove(restree *tree, res_node *node)
 {
+    if (tree->hint == node) {
+        tree->hint = NULL;
+    }
     restree_node *n = node->leaf;
     if (n->parent != NULL) {
         prefetch_node(n->parent); /* most removals change the leaf's summary */

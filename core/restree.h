@@ -80,6 +80,11 @@ typedef struct restree {
     restree_node *spares; /* restree_prepare's, linked through ref[0].child; none between calls */
     size_t spare_count;
     counted_alloc *alloc;
+    /* The reservation the last address lookup of a mutating call found
+     * (vs_reservation_holding): single-page maps and unmaps mostly hit the
+     * same one, so they skip the descent. restree_remove clears it when
+     * that reservation leaves the tree; never dereferenced otherwise. */
+    res_node *hint;
 } restree;
 
 /* What an inner node records of a child: see restree_node. */
