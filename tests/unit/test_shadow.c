@@ -140,8 +140,44 @@ static void test_single_page_records(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* The reservation a single-page call found last is asked first: it must
+ * stop answering once it shrinks, moves or is freed, even when a new
+ * reservation takes its place. */
+static void test_holding_hint(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    vs_attrs attrs = attrs_rw("hinted");
+    vs_reservation *a = NULL;
+    CHECK_RES(vs_reserve(vs, 4 << 12, 0, &attrs, &a), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(vs, a, &info), VS_OK);
+    vs_addr at = info.start;
+    vs_cap f = fx_frame(&fx, 12);
+    CHECK_RES(vs_map(vs, at + 0x3000, &f, NULL, 1, 12), VS_OK); /* a is now the hint */
+    CHECK_RES(vs_unmap(vs, at + 0x3000, 0x1000, 0), VS_OK);
+    CHECK_RES(vs_resize(vs, a, 2 << 12), VS_OK);
+    CHECK_RES(vs_map(vs, at + 0x3000, &f, NULL, 1, 12), VS_ERR_NOT_RESERVED);
+    CHECK_RES(vs_map(vs, at + 0x1000, &f, NULL, 1, 12), VS_OK);
+    CHECK_RES(vs_unmap(vs, at + 0x1000, 0x1000, 0), VS_OK);
+    CHECK_RES(vs_free(vs, a, 0), VS_OK);
+    CHECK_RES(vs_map(vs, at, &f, NULL, 1, 12), VS_ERR_NOT_RESERVED);
+    CHECK_RES(vs_unmap(vs, at, 0x1000, 0), VS_ERR_NOT_RESERVED);
+    vs_reservation *b = NULL;
+    CHECK_RES(vs_reserve_at(vs, at, 1 << 12, &attrs, &b), VS_OK); /* same place, maybe the same memory */
+    CHECK_RES(vs_map(vs, at, &f, NULL, 1, 12), VS_OK);
+    CHECK_RES(vs_reservation_get_info(vs, b, &info), VS_OK);
+    CHECK_EQ_U(info.mapped_pages, 1);
+    CHECK_RES(vs_map(vs, at + 0x1000, &f, NULL, 1, 12), VS_ERR_NOT_RESERVED);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_unmap(vs, at, 0x1000, 0), VS_OK);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
+    run_all_archs("holding_hint", test_holding_hint);
     run_all_archs("inline_caps", test_inline_caps);
     run_all_archs("meta_words", test_meta_words);
     run_all_archs("single_page_records", test_single_page_records);
