@@ -203,7 +203,7 @@ static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, co
             leaf->cap[i] = (uint32_t)*cap;
             leaf->meta[i] = (uint8_t)(VS_PAGE_MAPPED | (owner << META_OWNER_SHIFT));
         } else if (fresh && leaf != NULL) {
-            shadow_drop_base_leaf(&vs->shadow, &vs->alloc, leaf);
+            shadow_release_leaf(&vs->shadow, &vs->alloc, leaf);
         }
         if (fresh) {
             shadow_end(&vs->shadow, &vs->alloc, r == VS_OK);

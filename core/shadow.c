@@ -234,9 +234,8 @@ static void clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, u
     release_if_unused(s, a, leaf);
 }
 
-void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned index)
+void shadow_release_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf)
 {
-    leaf->meta[index] = 0;
     release_if_unused(s, a, leaf);
 }
 
@@ -354,11 +353,6 @@ static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
 shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page)
 {
     return make_room(s, a, 1) == VS_OK ? new_leaf(s, a, page >> SHADOW_LEAF_BITS) : NULL;
-}
-
-void shadow_drop_base_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf)
-{
-    release_if_unused(s, a, leaf);
 }
 
 /* Links an empty leaf in for every key of [first_key, last_key] lacking

@@ -296,13 +296,22 @@ void shadow_end(shadow *s, counted_alloc *a, int commit);
 /* Links in an empty base leaf for `page`, which has none, growing the
  * table (inside shadow_begin/shadow_end); NULL (NO_MEMORY) leaves the
  * shadow unchanged. The single-page map fills it in place; if that map
- * fails, shadow_drop_base_leaf gives it back while it is still empty. */
+ * fails, shadow_release_leaf gives it back while it is still empty. */
 shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page);
-void shadow_drop_base_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf);
+
+/* Frees leaf's side array, and leaf itself, if nothing uses them any more. */
+void shadow_release_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf);
 
 /* Makes entry `index` of `leaf` (found by the caller) not mapped, freeing
- * what that empties; `leaf` may be gone afterwards. */
-void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned index);
+ * what that empties; `leaf` may be gone afterwards. Inline: most clears
+ * leave the leaf in use and need no call. */
+static inline void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned index)
+{
+    leaf->meta[index] = 0;
+    if (leaf->ext != NULL || shadow_leaf_is_empty(leaf)) {
+        shadow_release_leaf(s, a, leaf);
+    }
+}
 
 /* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
