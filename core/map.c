@@ -218,7 +218,7 @@ static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, co
 
 static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
 {
-    free_page at;
+    free_page at = {NULL, NULL, 0, 0};
     vs_result r = find_free_page(vs, vaddr, &at);
     return r == VS_OK ? map_one_at(vs, &at, vaddr, cap, cookie, VS_OWNER_CALLER) : r;
 }
@@ -367,8 +367,10 @@ static vs_result map_new_frames(vs_space *vs, vs_addr vaddr, size_t n, unsigned 
     }
     /* One base page: checked first, as vs_map_pages does, so a refused
      * call allocates nothing; then a frame, mapped as vs_map maps one. */
-    free_page at;
+    free_page at = {NULL, NULL, 0, 0};
     page_run run;
+    run.cap_buf[0] = 0; /* the source fills the page's cap and cookie; no path reads them unset */
+    run.cookie_buf[0] = 0;
     r = find_free_page(vs, vaddr, &at);
     if (r == VS_OK) {
         r = new_frames_get(vs, &index, 0, size, &run);
