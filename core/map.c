@@ -498,7 +498,8 @@ static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_
     shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
     if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
         /* No base page is mapped here; a large page over it is cut. */
-        const shadow_leaf *large = leaf == NULL ? shadow_find(&vs->shadow, page, &i) : NULL;
+        const shadow_leaf *large =
+            leaf == NULL && vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
         return large != NULL ? vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr)
                              : vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
     }

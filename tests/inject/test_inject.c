@@ -119,6 +119,41 @@ static vs_result op_map_far(world *w)
     return vs_map(w->fx.vs, w->rfars + PAGE_SIZE, caps, NULL, 2, 12);
 }
 
+/* One base page per call takes its own path (core/map.c map_one): into a
+ * leaf that exists, with a cookie (side array), and into an empty part of
+ * the space (a new leaf and new tables). */
+static vs_result op_map_one(world *w)
+{
+    return vs_map(w->fx.vs, w->r1s + 3 * PAGE_SIZE, &map_objs[0].cap, NULL, 1, 12);
+}
+
+static vs_result op_map_one_cookie(world *w)
+{
+    return vs_map(w->fx.vs, w->r1s + 3 * PAGE_SIZE, &map_objs[0].cap, &map_objs[0].cookie, 1, 12);
+}
+
+static vs_result op_map_one_far(world *w)
+{
+    return vs_map(w->fx.vs, w->rfars + PAGE_SIZE, &map_objs[0].cap, NULL, 1, 12);
+}
+
+static vs_result op_map_new_one(world *w)
+{
+    return vs_map_new(w->fx.vs, w->r1s + 3 * PAGE_SIZE, 1, 12);
+}
+static vs_result op_map_new_one_far(world *w)
+{
+    return vs_map_new(w->fx.vs, w->rfars, 1, 12);
+}
+static vs_result op_unmap_one(world *w)
+{
+    return vs_unmap(w->fx.vs, w->r1s + 2 * PAGE_SIZE, PAGE_SIZE, 0);
+}
+static vs_result op_unmap_one_free(world *w)
+{
+    return vs_unmap(w->fx.vs, w->r1s, PAGE_SIZE, VS_UNMAP_FREE_FRAMES);
+}
+
 static vs_result op_map_big(world *w)
 {
     return vs_map(w->fx.vs, w->rbigs + (1ull << w->big), &map_objs[0].cap, &map_objs[0].cookie, 1, w->big);
@@ -145,6 +180,13 @@ static const scenario scenarios[] = {
     {"unmap", op_unmap},
     {"unmap_free", op_unmap_free},
     {"unmap_big", op_unmap_big},
+    {"map_one", op_map_one},
+    {"map_one_cookie", op_map_one_cookie},
+    {"map_one_far", op_map_one_far},
+    {"map_new_one", op_map_new_one},
+    {"map_new_one_far", op_map_new_one_far},
+    {"unmap_one", op_unmap_one},
+    {"unmap_one_free", op_unmap_one_free},
     {"share", op_share},
     {"share_big", op_share_big},
 };
