@@ -172,6 +172,22 @@ static vs_result find_free_page(vs_space *vs, vs_addr vaddr, free_page *out)
  * called directly. Most pages find their leaf ready (fifteen of sixteen
  * mapped in sequence), or need only a new empty one, and are recorded in
  * place: inline cap, no side array. */
+/* The kernel's answer to one frame as a batch of one, for the generic
+ * paths (side array, retry after a missing table). */
+static inline frame_batch one_frame(const vs_cap *cap, vs_addr vaddr, const res_node *res)
+{
+    return (frame_batch){cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
+}
+
+/* A single-page map the kernel refused: retried through the table path.
+ * Out of line, so that the batch it needs is built only on failure. */
+static __attribute__((noinline)) vs_result map_one_failed(vs_space *vs, const vs_cap *cap, vs_addr vaddr,
+                                                          const res_node *res, vs_kstatus st)
+{
+    frame_batch batch = one_frame(cap, vaddr, res);
+    return tables_map_failed(vs, &batch, st, 0);
+}
+
 static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, const vs_cap *cap,
                             const uintptr_t *cookie, vs_page_owner owner)
 {
@@ -179,12 +195,12 @@ static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, co
     shadow_leaf *leaf = at->leaf;
     uint64_t page = at->page;
     unsigned i = at->index;
-    frame_batch batch = {cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
     int has_cookie = cookie != NULL && *cookie != 0;
     int in_place =
         !has_cookie && (leaf == NULL || leaf->cap_hi == (uint32_t)(*cap >> 32) || !shadow_leaf_has_inline(leaf));
     vs_result r = VS_OK;
     if (!in_place) {
+        frame_batch batch = one_frame(cap, vaddr, res);
         r = map_one_recorded(vs, page, &batch, cookie, owner);
     } else {
         int fresh = leaf == NULL;
@@ -196,7 +212,7 @@ static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, co
         if (r == VS_OK) {
             vs_kstatus st =
                 vs->kernel.ops->map_frame(vs->kernel.ctx, vs->root, *cap, vaddr, 0, res->rights, (vs_cache)res->cache);
-            r = st.error == 0 ? VS_OK : tables_map_failed(vs, &batch, st, 0);
+            r = st.error == 0 ? VS_OK : map_one_failed(vs, cap, vaddr, res, st);
         }
         if (r == VS_OK) {
             leaf->cap_hi = (uint32_t)(*cap >> 32);
@@ -262,7 +278,9 @@ static vs_result map_args(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_b
     if (vs == NULL || n == 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "page count is zero", vaddr);
     }
-    *size_index = vs_arch_page_size_index(vs->arch, size_bits);
+    /* Every architecture's first size is its base page: the common case
+     * needs no search of the size table. */
+    *size_index = size_bits == SHADOW_PAGE_BITS ? 0 : vs_arch_page_size_index(vs->arch, size_bits);
     if (*size_index < 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "page size not supported by the architecture", vaddr);
     }
@@ -491,17 +509,24 @@ int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size)
 /* One base page: the same steps as vs_unmap_range with one probe of the
  * shadow instead of five (the all-mapped count, the whole-page check, the
  * cursor, the clear). */
+/* Why a single base page cannot be unmapped: nothing is mapped there, or
+ * (no_base_leaf) a large page over it would be cut. */
+static __attribute__((noinline)) vs_result unmap_one_refused(vs_space *vs, int no_base_leaf, vs_addr vaddr)
+{
+    unsigned i = 0;
+    const shadow_leaf *large =
+        no_base_leaf && vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page_of(vaddr), &i) : NULL;
+    return large != NULL ? vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr)
+                         : vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
+}
+
 static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_frames)
 {
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
     if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
-        /* No base page is mapped here; a large page over it is cut. */
-        const shadow_leaf *large =
-            leaf == NULL && vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
-        return large != NULL ? vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr)
-                             : vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
+        return unmap_one_refused(vs, leaf == NULL, vaddr);
     }
     int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, shadow_leaf_cap(leaf, i), 0);
     if (error != 0) {
@@ -554,6 +579,25 @@ static vs_result unmap_one_large(vs_space *vs, res_node *res, vs_addr vaddr, uin
     return VS_OK;
 }
 
+/* More than one base page in res: one whole large page, or a run of whole
+ * pages. Out of line, so that the single-page path saves fewer registers. */
+static __attribute__((noinline)) vs_result unmap_many(vs_space *vs, res_node *res, vs_addr vaddr, uint64_t size,
+                                                      int free_frames)
+{
+    unsigned index = 0;
+    const shadow_leaf *large = whole_large_page(vs, vaddr, size, &index);
+    if (large != NULL) {
+        return unmap_one_large(vs, res, vaddr, size, large, index, free_frames);
+    }
+    if (shadow_count_mapped(&vs->shadow, page_of(vaddr), page_of(size)) != page_of(size)) {
+        return vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vs_first_unmapped(vs, vaddr, size));
+    }
+    if (!vs_whole_pages(vs, vaddr, size)) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr);
+    }
+    return vs_unmap_range(vs, res, vaddr, size, free_frames);
+}
+
 static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags)
 {
     if (vs == NULL || (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) != 0) {
@@ -570,18 +614,7 @@ static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigne
     if (size == (uint64_t)1 << SHADOW_PAGE_BITS) {
         return unmap_one(vs, res, vaddr, (flags & VS_UNMAP_FREE_FRAMES) != 0);
     }
-    unsigned index = 0;
-    const shadow_leaf *large = whole_large_page(vs, vaddr, size, &index);
-    if (large != NULL) {
-        return unmap_one_large(vs, res, vaddr, size, large, index, (flags & VS_UNMAP_FREE_FRAMES) != 0);
-    }
-    if (shadow_count_mapped(&vs->shadow, page_of(vaddr), page_of(size)) != page_of(size)) {
-        return vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vs_first_unmapped(vs, vaddr, size));
-    }
-    if (!vs_whole_pages(vs, vaddr, size)) {
-        return vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr);
-    }
-    return vs_unmap_range(vs, res, vaddr, size, (flags & VS_UNMAP_FREE_FRAMES) != 0);
+    return unmap_many(vs, res, vaddr, size, (flags & VS_UNMAP_FREE_FRAMES) != 0);
 }
 
 vs_result vs_unmap(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags)
@@ -625,19 +658,25 @@ static inline void lookup_mapped(const shadow_leaf *leaf, unsigned i, unsigned b
     };
 }
 
-/* A page no base leaf maps: a large page, or RESERVED or EMPTY as the
- * reservation tree says. Out of line, so that the common case needs no
- * stack frame. */
+/* Every page the fast path of vs_lookup does not answer: a base page whose
+ * cap and cookie are in the side array, a large page, or a page RESERVED
+ * or EMPTY as the reservation tree says. Out of line, so that the common
+ * case needs no stack frame. */
 static __attribute__((noinline)) vs_result lookup_rest(const vs_space *vs, vs_addr vaddr, vs_page *out)
 {
     uint64_t page = page_of(vaddr);
-    unsigned i = 0;
-    const shadow_leaf *large = shadow_leaf_of(&vs->shadow, page) == NULL && vs->shadow.large_total != 0
-                                   ? shadow_find_large(&vs->shadow, page, &i)
-                                   : NULL;
-    if (large != NULL) {
-        unsigned size_index = (large->meta[i] & META_SIZE_MASK) >> META_SIZE_SHIFT;
-        lookup_mapped(large, i, vs->size_shift[size_index] + SHADOW_PAGE_BITS, vaddr, out);
+    unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
+    unsigned bits = SHADOW_PAGE_BITS; /* a base leaf holds base pages only */
+    const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    if (leaf == NULL && vs->shadow.large_total != 0) {
+        leaf = shadow_find_large(&vs->shadow, page, &i);
+        if (leaf != NULL) {
+            unsigned size_index = (leaf->meta[i] & META_SIZE_MASK) >> META_SIZE_SHIFT;
+            bits = vs->size_shift[size_index] + SHADOW_PAGE_BITS;
+        }
+    }
+    if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+        lookup_mapped(leaf, i, bits, vaddr, out);
     } else {
         int reserved = restree_containing(&vs->tree, vaddr) != NULL;
         *out = (vs_page){.state = reserved ? VS_PAGE_RESERVED : VS_PAGE_EMPTY};
@@ -656,11 +695,28 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
-    if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
+    uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
+    if ((meta & (META_STATE_MASK | META_EXT)) != VS_PAGE_MAPPED) {
         return lookup_rest(vs, vaddr, out);
     }
-    lookup_mapped(leaf, i, SHADOW_PAGE_BITS, vaddr, out); /* a base leaf holds base pages only */
+    /* A mapped base page with its cap inline and no cookie. Field by field:
+     * a compound literal would also zero the padding, three more stores. */
+    out->state = VS_PAGE_MAPPED;
+    out->cap = (vs_cap)leaf->cap_hi << 32 | leaf->cap[i];
+    out->cookie = 0;
+    out->size_bits = SHADOW_PAGE_BITS;
+    out->page_vaddr = vaddr & ~(((vs_addr)1 << SHADOW_PAGE_BITS) - 1);
+    out->owner = (vs_page_owner)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
     return VS_OK;
+}
+
+/* vs_get_cap of a page no base leaf holds: a large page or nothing. Out of
+ * line, so that the common case needs no stack frame. */
+static __attribute__((noinline)) vs_cap get_cap_rest(const vs_space *vs, uint64_t page)
+{
+    unsigned i = 0;
+    const shadow_leaf *large = vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
+    return large != NULL && (large->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED ? shadow_leaf_cap(large, i) : 0;
 }
 
 vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
@@ -672,10 +728,12 @@ vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
     if (leaf == NULL) {
-        leaf = vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
-        if (leaf == NULL) {
-            return 0;
-        }
+        return get_cap_rest(vs, page);
     }
-    return (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED ? shadow_leaf_cap(leaf, i) : 0;
+    /* One test answers the common case: MAPPED with the cap inline. */
+    uint8_t meta = leaf->meta[i];
+    if ((meta & (META_STATE_MASK | META_EXT)) == VS_PAGE_MAPPED) {
+        return (vs_cap)leaf->cap_hi << 32 | leaf->cap[i];
+    }
+    return (meta & META_STATE_MASK) == VS_PAGE_MAPPED ? leaf->ext[i].cap : 0;
 }

@@ -19,6 +19,8 @@ vs_result vs_config_check(const vs_config *c, const char **reason)
         why = "config is NULL";
     } else if (c->arch == NULL) {
         why = "config.arch is NULL";
+    } else if (c->arch->num_page_sizes == 0 || c->arch->page_sizes[0].bits != SHADOW_PAGE_BITS) {
+        why = "config.arch's first page size is not the 4 KiB base page the shadow is built on";
     } else if (c->allocator.alloc == NULL || c->allocator.free == NULL) {
         why = "config.allocator lacks alloc or free";
     } else if (c->kernel.ops == NULL) {

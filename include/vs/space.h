@@ -87,8 +87,9 @@ typedef struct vs_page {
 /* Checks a config as vs_create does, without allocating anything, and
  * stores in *reason (if non-NULL) a sentence naming the first bad field
  * ("config.root is the null cap (0)"), or "config is valid". Returns VS_OK
- * or INVALID_ARG (also for a NULL config). Refused: NULL arch, allocator
- * alloc/free or kernel ops; a kernel ops table missing any operation other
+ * or INVALID_ARG (also for a NULL config). Refused: NULL arch, an arch
+ * whose first page size is not 4 KiB (every seL4 architecture's base
+ * page), NULL allocator alloc/free or kernel ops; a kernel ops table missing any operation other
  * than the optional translate, map_frames and unmap_frames; root 0 (the
  * null cap); a range not page aligned, empty, inverted or beyond the arch's
  * va_end. A range may reach past user_end (up to va_end) so that the

@@ -134,6 +134,15 @@ static void test_create_hostile_config(const vs_arch *arch)
     c = s.cfg;
     c.range_base = 0x30000, c.range_end = 0x20000;
     expect_refused(&s, c, "inverted");
+    /* A custom arch whose base page is not 4 KiB: the shadow and the
+     * single-page fast paths assume it, so it is refused, not misused. */
+    vs_arch odd = *arch;
+    odd.page_sizes[0].bits = 14;
+    c = s.cfg;
+    c.arch = &odd;
+    expect_refused(&s, c, "4 KiB base page");
+    odd.num_page_sizes = 0;
+    expect_refused(&s, c, "4 KiB base page");
     /* Optional operations absent: accepted, and the vspace works. */
     vs_kernel_ops minimal = *good;
     minimal.translate = NULL;
