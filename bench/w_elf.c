@@ -36,7 +36,7 @@ static int t_unmap(void *ctx, vs_frame_window *w)
     return r;
 }
 
-static const vs_frame_access_ops timed_ops = {t_map, t_unmap};
+static const vs_frame_access_ops timed_ops = {t_map, t_unmap, NULL};
 
 /* memcpy of every PT_LOAD's file bytes to a destination of the image's
  * size, as the loader copies them (same sizes, same order). */

@@ -5,8 +5,9 @@
 #include "internal.h"
 
 enum {
-    RUN_MAX = 256, /* frames per window (1 MiB): the cap array lives on the stack */
-    UNDO_TRIES = 4 /* a failed undo step is retried: each step changes nothing when it fails */
+    RUN_MAX = 256,      /* frames per window (1 MiB): the cap array lives on the stack */
+    FILE_RUN_MAX = 128, /* file pages per file_frames call: caps and cookies on the stack (2 KiB) */
+    UNDO_TRIES = 4      /* a failed undo step is retried: each step changes nothing when it fails */
 };
 
 typedef struct load_ctx {
@@ -76,7 +77,7 @@ static void free_regions(load_ctx *c)
             continue;
         }
         for (int t = 0; t < UNDO_TRIES; t++) {
-            if (vs_free(c->child, c->res[i], VS_FREE_UNMAP) == VS_OK) {
+            if (vs_free(c->child, c->res[i], VS_FREE_UNMAP | VS_FREE_FRAMES) == VS_OK) {
                 break;
             }
         }
@@ -144,18 +145,6 @@ static vs_elf_error reserve_at_base(load_ctx *c, vs_elf_load_opts *o)
     }
 }
 
-static vs_elf_error map_regions(load_ctx *c)
-{
-    for (size_t i = 0; i < c->plan->num_regions; i++) {
-        vs_elf_region *g = &c->plan->regions[i];
-        vs_result r = vs_map_new(c->child, g->start, (size_t)((g->end - g->start) / ELF_PAGE), 12);
-        if (r != VS_OK) {
-            return space_fail(c, r, "vs_map_new", g->name, g->start);
-        }
-    }
-    return VS_ELF_OK;
-}
-
 static vs_elf_error access_fail(load_ctx *c, const char *call, int code, vs_addr vaddr)
 {
     elf_fail(c->d, VS_ELF_ERR_FRAME_ACCESS, -1, call, vaddr, "", 0, 0);
@@ -171,6 +160,82 @@ static vs_elf_error access_fail(load_ctx *c, const char *call, int code, vs_addr
         elf_msg_dec(&m, (uint64_t)(int64_t)code);
     }
     return VS_ELF_ERR_FRAME_ACCESS;
+}
+
+/* Whether the page at va of region g can be a frame that is the file's own
+ * page: the whole page is file bytes of the region's one segment (so no
+ * other segment's bytes and no zero tail share it) and the segment is not
+ * writable. Then the file page holds exactly what the copy would write;
+ * *offset is its file offset. */
+static int file_page(const load_ctx *c, const vs_elf_region *g, vs_addr va, uint64_t *offset)
+{
+    if (c->fa->ops->file_frames == NULL || g->first_phdr != g->last_phdr || g->first_phdr < 0 ||
+        (g->rights & VS_RIGHT_WRITE)) {
+        return 0;
+    }
+    vs_elf_phdr ph;
+    vs_elf_get_phdr(c->img, (unsigned)g->first_phdr, &ph);
+    vs_addr s = ph.vaddr + c->plan->base;
+    uint64_t off = ph.offset + (va - s);
+    if (va < s || va - s > ph.filesz || ph.filesz - (va - s) < ELF_PAGE || (off & ELF_PAGE_MASK) != 0) {
+        return 0;
+    }
+    *offset = off;
+    return 1;
+}
+
+/* Maps n frames that are the file's pages from offset at va; on error none
+ * is left. */
+static vs_elf_error map_file_run(load_ctx *c, const vs_elf_region *g, vs_addr va, uint64_t offset, size_t n)
+{
+    vs_cap caps[FILE_RUN_MAX];
+    uintptr_t cookies[FILE_RUN_MAX];
+    int err = c->fa->ops->file_frames(c->fa->ctx, offset, n, caps, cookies);
+    if (err != 0) {
+        return access_fail(c, "file_frames", err, va);
+    }
+    vs_result r = vs_map(c->child, va, caps, cookies, n, 12);
+    if (r != VS_OK) {
+        vs_kernel k = vs_get_kernel(c->child);
+        for (size_t i = 0; i < n; i++) {
+            vs_object obj = {caps[i], cookies[i]};
+            for (int t = 0; t < UNDO_TRIES && k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &obj) != 0; t++) {
+            }
+        }
+        return space_fail(c, r, "vs_map", g->name, va);
+    }
+    return VS_ELF_OK;
+}
+
+/* Fresh zeroed frames, except where a page can be the file's own (fa
+ * offers file_frames): runs of each kind, one call per run. */
+static vs_elf_error map_regions(load_ctx *c)
+{
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        vs_elf_region *g = &c->plan->regions[i];
+        for (vs_addr va = g->start; va < g->end;) {
+            uint64_t offset = 0;
+            uint64_t next = 0;
+            int file = file_page(c, g, va, &offset);
+            size_t n = 1;
+            while (va + n * ELF_PAGE < g->end && (!file || n < FILE_RUN_MAX) &&
+                   file_page(c, g, va + n * ELF_PAGE, &next) == file) {
+                n++;
+            }
+            vs_elf_error e = VS_ELF_OK;
+            if (file) {
+                e = map_file_run(c, g, va, offset, n);
+            } else {
+                vs_result r = vs_map_new(c->child, va, n, 12);
+                e = r == VS_OK ? VS_ELF_OK : space_fail(c, r, "vs_map_new", g->name, va);
+            }
+            if (e != VS_ELF_OK) {
+                return e;
+            }
+            va += (vs_addr)n * ELF_PAGE;
+        }
+    }
+    return VS_ELF_OK;
 }
 
 /* Copies the file bytes of every PT_LOAD that fall in [lo, hi) to the
@@ -219,21 +284,29 @@ static int file_extent(const load_ctx *c, const vs_elf_region *g, vs_addr *lo, v
     return from < to;
 }
 
-/* Windows only over pages that receive file bytes: the others are fresh
- * frames, zero already. */
+/* Windows only over fresh pages that receive file bytes: the others are
+ * zero already, or are the file's own pages (file_page). */
 static vs_elf_error copy_bytes(load_ctx *c)
 {
     const vs_frame_access *fa = c->fa;
     size_t run = fa->max_run != 0 && fa->max_run < RUN_MAX ? fa->max_run : RUN_MAX;
     vs_cap caps[RUN_MAX];
     for (size_t i = 0; i < c->plan->num_regions; i++) {
+        const vs_elf_region *g = &c->plan->regions[i];
         vs_addr lo, end;
-        if (!file_extent(c, &c->plan->regions[i], &lo, &end)) {
+        if (!file_extent(c, g, &lo, &end)) {
             continue;
         }
         while (lo < end) {
-            size_t n = (size_t)((end - lo) / ELF_PAGE);
-            n = n < run ? n : run;
+            uint64_t offset = 0;
+            if (file_page(c, g, lo, &offset)) {
+                lo += ELF_PAGE; /* the file's own page: nothing to copy */
+                continue;
+            }
+            size_t n = 1;
+            while (n < run && lo + n * ELF_PAGE < end && !file_page(c, g, lo + n * ELF_PAGE, &offset)) {
+                n++;
+            }
             for (size_t k = 0; k < n; k++) {
                 caps[k] = vs_get_cap(c->child, lo + (vs_addr)k * ELF_PAGE);
             }

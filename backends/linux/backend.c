@@ -180,9 +180,13 @@ static int map_run(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_c
                    unsigned size_index, unsigned rights)
 {
     uint64_t size = lx_frame_bytes(be, size_index);
-    int flags = MAP_FIXED | (be->private_mappings ? MAP_PRIVATE : MAP_SHARED);
-    off_t off = (off_t)be->caps[frames[0]].paddr;
-    void *p = mmap(host_of(root, vaddr), size * n, prot_of(rights), flags, be->memfd, off);
+    const lx_cap *first = &be->caps[frames[0]];
+    /* A file page is mapped privately, as exec maps a program's pages: the
+     * file is never written (and such a frame is never mapped writable). */
+    int flags = MAP_FIXED | (be->private_mappings || first->file ? MAP_PRIVATE : MAP_SHARED);
+    int fd = first->file ? be->file_fd : be->memfd;
+    off_t off = (off_t)(first->file ? first->paddr - be->phys_bytes : first->paddr);
+    void *p = mmap(host_of(root, vaddr), size * n, prot_of(rights), flags, fd, off);
     if (p == MAP_FAILED) {
         int e = errno;
         placeholder(be, root, vaddr, size * n); /* a failed MAP_FIXED may have removed it */
@@ -236,7 +240,12 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
         const lx_cap *root = NULL;
         int error = map_check(be, root_cap, frames[i], vaddr + (vs_addr)i * size, size_index, &root);
         uint64_t paddr = error == 0 ? be->caps[frames[i]].paddr : 0;
-        if (error == 0 && len > 0 && paddr == next_paddr) {
+        int file = error == 0 && be->caps[frames[i]].file;
+        if (file && (rights & VS_RIGHT_WRITE)) {
+            error = lx_fail(be, EACCES, "map_frame: frame cap %llu is a page of the image file (read-only)",
+                            (unsigned long long)frames[i]);
+        }
+        if (error == 0 && len > 0 && paddr == next_paddr && file == be->caps[frames[start]].file) {
             be->caps[frames[i]].mapped = 1; /* pending: a second use of the cap in this call is refused */
             next_paddr += size;
             len++;
@@ -399,7 +408,7 @@ static int frame_cap_delete(vs_linux *be, vs_cap cap)
 {
     lx_cap *c = &be->caps[cap];
     int e = unmap_one(be, cap);
-    if (e == 0) {
+    if (e == 0 && !c->file) { /* a file page holds no memory of the memfd */
         e = frame_unref(be, c->size_index, c->paddr);
     }
     if (e != 0) {
@@ -409,6 +418,7 @@ static int frame_cap_delete(vs_linux *be, vs_cap cap)
         be->counts.copies--;
     } else {
         be->counts.frames--;
+        be->counts.file_frames -= c->file;
     }
     slot_free(be, cap);
     return 0;
@@ -473,7 +483,10 @@ static int lx_copy_cap(void *ctx, vs_cap src, vs_cap *out)
     c->kind = LX_COPY;
     c->size_index = s->size_index;
     c->paddr = s->paddr;
-    be->refs[s->paddr >> PAGE_BITS]++;
+    c->file = s->file;
+    if (!s->file) {
+        be->refs[s->paddr >> PAGE_BITS]++;
+    }
     be->counts.copies++;
     *out = cap;
     return 0;
@@ -553,6 +566,7 @@ int vs_linux_create(const vs_linux_config *cfg, vs_linux **out)
     vs_linux *be = calloc(1, sizeof *be);
     if (be != NULL) {
         be->memfd = -1;
+        be->file_fd = -1;
     }
     if (be == NULL) {
         return ENOMEM;
@@ -595,6 +609,10 @@ void vs_linux_detach(vs_linux *be)
         close(be->memfd);
         be->memfd = -1;
     }
+    if (be->file_fd >= 0) {
+        close(be->file_fd);
+        be->file_fd = -1;
+    }
     be->detached = 1;
 }
 
@@ -613,6 +631,9 @@ void vs_linux_destroy(vs_linux *be)
     }
     if (be->memfd >= 0) {
         close(be->memfd);
+    }
+    if (be->file_fd >= 0) {
+        close(be->file_fd);
     }
     for (unsigned i = 0; i < VS_MAX_PAGE_SIZES; i++) {
         free(be->free[i].paddr);
@@ -755,7 +776,7 @@ int vs_linux_root_window(const vs_linux *be, vs_cap root, vs_addr *base, vs_addr
 uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size)
 {
     const lx_cap *c = lx_get(be, frame, LX_FRAME);
-    if (c == NULL) {
+    if (c == NULL || c->file) {
         return NULL;
     }
     if (size != NULL) {
@@ -785,8 +806,8 @@ static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits,
     int contiguous = 1;
     for (size_t i = 0; i < n; i++) {
         const lx_cap *c = lx_get(be, frames[i], LX_FRAME);
-        if (c == NULL || be->arch->page_sizes[c->size_index].bits != size_bits) {
-            return lx_fail(be, EINVAL, "frame access: cap %llu is not a frame of %llu bytes",
+        if (c == NULL || c->file || be->arch->page_sizes[c->size_index].bits != size_bits) {
+            return lx_fail(be, EINVAL, "frame access: cap %llu is not a writable frame of %llu bytes",
                            (unsigned long long)frames[i], (unsigned long long)size);
         }
         contiguous &= i == 0 || c->paddr == be->caps[frames[i - 1]].paddr + size;
@@ -833,9 +854,61 @@ static int fa_unmap(void *ctx, vs_frame_window *w)
     return 0;
 }
 
-static const vs_frame_access_ops lx_fa_ops = {fa_map, fa_unmap};
+/* Frame caps for pages of the image file: no memory, no system call. */
+static int fa_file_frames(void *ctx, uint64_t offset, size_t n, vs_cap *caps, uintptr_t *cookies)
+{
+    vs_linux *be = ctx;
+    uint64_t limit = (be->file_size + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    if (be->file_fd < 0 || n == 0 || (offset & (PAGE - 1)) != 0 || offset > limit || (limit - offset) / PAGE < n) {
+        return lx_fail(be, EINVAL, "file frames: %zu pages from offset %#llx of a file of %llu bytes", n,
+                       (unsigned long long)offset, (unsigned long long)be->file_size);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int e = slot_alloc(be, &caps[i]);
+        if (e != 0) {
+            while (i-- > 0) {
+                slot_free(be, caps[i]);
+            }
+            return e;
+        }
+        lx_cap *c = &be->caps[caps[i]];
+        c->kind = LX_FRAME;
+        c->file = 1;
+        c->paddr = be->phys_bytes + offset + i * PAGE;
+        cookies[i] = 0;
+    }
+    be->counts.frames += n;
+    be->counts.file_frames += n;
+    return 0;
+}
+
+static const vs_frame_access_ops lx_fa_ops = {fa_map, fa_unmap, NULL};
+static const vs_frame_access_ops lx_fa_file_ops = {fa_map, fa_unmap, fa_file_frames};
 
 vs_frame_access vs_linux_frame_access(vs_linux *be)
 {
-    return (vs_frame_access){&lx_fa_ops, be, 0};
+    return (vs_frame_access){be->file_fd >= 0 ? &lx_fa_file_ops : &lx_fa_ops, be, 0};
+}
+
+int vs_linux_set_file(vs_linux *be, int fd)
+{
+    struct stat st;
+    if (be->file_fd >= 0) {
+        return lx_fail(be, EBUSY, "set_file: the backend has an image file already");
+    }
+    if (fstat(fd, &st) != 0) {
+        return lx_fail(be, errno, "set_file: descriptor %d", fd);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return lx_fail(be, EINVAL, "set_file: descriptor %d is not a regular file", fd);
+    }
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) {
+        return lx_fail(be, errno, "set_file: duplicating descriptor %d", fd);
+    }
+    be->file_fd = own;
+    be->file_dev = st.st_dev;
+    be->file_ino = st.st_ino;
+    be->file_size = (uint64_t)st.st_size;
+    return 0;
 }

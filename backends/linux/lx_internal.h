@@ -16,7 +16,8 @@ typedef struct lx_cap {
     uint8_t size_index; /* frames and copies: page-size index; tables: level */
     uint8_t mapped;
     uint8_t rights;     /* frames: rights of the mapping */
-    uint64_t paddr;     /* frames and copies: memfd offset of the frame */
+    uint8_t file;       /* frames and copies: a page of the image file, not of the memfd */
+    uint64_t paddr;     /* frames and copies: memfd offset of the frame; file pages: phys_bytes + file offset */
     vs_cap root;        /* mapped: the root it is mapped in */
     vs_addr vaddr;      /* mapped: where (vspace address) */
     vs_addr base, end;  /* roots: the window */
@@ -36,6 +37,10 @@ struct vs_linux {
     dev_t dev; /* the memfd's device and inode, to recognise it in /proc/self/maps */
     ino_t ino;
     int private_mappings;
+    int file_fd;    /* the image file whose pages can be frames (vs_linux_set_file), or -1 */
+    dev_t file_dev; /* its device and inode, to recognise it in /proc/self/maps */
+    ino_t file_ino;
+    uint64_t file_size;
     int detached; /* vs_linux_detach was called */
     uint64_t phys_bytes;
     uint8_t *physmap; /* all of the memfd, read-write, shared */

@@ -86,6 +86,11 @@ static int parse_line(const char *line, const vs_linux *be, vs_linux_vma *v)
     memcpy(v->path, path, plen);
     v->path[plen] = '\0';
     v->frames = be != NULL && inode == (unsigned long long)be->ino && dmaj == major(be->dev) && dmin == minor(be->dev);
+    if (be != NULL && be->file_fd >= 0 && inode == (unsigned long long)be->file_ino && dmaj == major(be->file_dev) &&
+        dmin == minor(be->file_dev)) {
+        v->frames = 1; /* the image file's pages are frames too, above the memfd's addresses */
+        v->offset += be->phys_bytes;
+    }
     v->placeholder = inode == 0 && dmaj == 0 && dmin == 0 && plen == 0 && v->rights == 0 && !v->shared;
     return 0;
 }

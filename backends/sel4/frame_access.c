@@ -80,7 +80,7 @@ static int fa_unmap(void *ctx, vs_frame_window *w)
     return 0;
 }
 
-static const vs_frame_access_ops sel4_frame_access_ops = {fa_map, fa_unmap};
+static const vs_frame_access_ops sel4_frame_access_ops = {fa_map, fa_unmap, NULL};
 
 vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
                                       const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,

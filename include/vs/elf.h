@@ -310,12 +310,16 @@ typedef struct vs_elf_loaded {
 
 /* Loads img into child. Per region of the plan: vs_reserve_at with the
  * region's name and rights (the reservation is the caller's and stays after
- * the call; vs_destroy or vs_free(VS_FREE_UNMAP) removes it), vs_map_new of
- * fresh zeroed base-page frames, then exactly p_filesz bytes of every
- * PT_LOAD are copied to p_vaddr + base through fa (runs of frames mapped at
- * once in the loader's space; no window is left when the call returns).
- * Every other byte of a loaded page stays zero. child's architecture must
- * be img->arch.
+ * the call; vs_destroy(VS_DESTROY_FREE_CALLER_FRAMES) or
+ * vs_free(VS_FREE_UNMAP | VS_FREE_FRAMES) removes it with its frames),
+ * vs_map_new of fresh zeroed base-page frames, then exactly p_filesz bytes
+ * of every PT_LOAD are copied to p_vaddr + base through fa (runs of frames
+ * mapped at once in the loader's space; no window is left when the call
+ * returns). Every other byte of a loaded page stays zero. If fa offers
+ * file_frames, a page made wholly of one read-only segment's file bytes
+ * (page-aligned file offset) is instead a frame that is the file's own page
+ * (vs_map: the caller's frame), which holds exactly those bytes; nothing is
+ * copied there. child's architecture must be img->arch.
  * Errors: INVALID_ARG, ARCH_MISMATCH, NEEDS_INTERP, BASE, ADDR_OVERFLOW,
  * USER_RANGE, TOO_MANY_REGIONS, SPACE (with diag.space_result; e.g.
  * VS_ERR_OVERLAP if a region meets an existing reservation, VS_ERR_NO_SPACE

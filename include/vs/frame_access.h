@@ -43,6 +43,19 @@ typedef struct vs_frame_access_ops {
      * afterwards. Returns 0, or non-zero if the removal failed; then the
      * window stays valid and unmap may be called again. */
     int (*unmap)(void *ctx, vs_frame_window *w);
+    /* Optional (NULL: not offered). Makes n new frames of the base page
+     * size (n >= 1) that ARE pages of the image's file -- the file this
+     * access was set up with, which must be the one the image was parsed
+     * from -- at file offsets offset, offset + 4096, ... (offset page
+     * aligned): what the kernel's own exec does for a program's read-only
+     * pages, which then cost no copy and no fresh memory. The frames are
+     * read-only sources: a backend refuses to map them writable. The
+     * caller owns the frames: caps[i] with the allocator's cookies[i] (as
+     * vs_object; free each with the kernel's free_object, VS_OBJ_FRAME,
+     * size index 0). Returns 0 and fills caps[0..n) and cookies[0..n), or a
+     * non-zero code of the implementation's own; on error no frame is
+     * left allocated. */
+    int (*file_frames)(void *ctx, uint64_t offset, size_t n, vs_cap *caps, uintptr_t *cookies);
 } vs_frame_access_ops;
 
 typedef struct vs_frame_access {

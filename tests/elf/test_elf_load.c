@@ -112,6 +112,12 @@ typedef struct failfa {
     vs_frame_access inner;
     uint64_t calls, fail_at;
     int fired;
+    /* file_frames (failfa_file_ops): frames from kernel, filled with the
+     * bytes of file as the file's own pages would hold them */
+    vs_kernel kernel;
+    const uint8_t *file;
+    size_t file_size;
+    size_t file_pages; /* pages handed out */
 } failfa;
 
 static int ffa_map(void *c, const vs_cap *fr, size_t n, unsigned bits, vs_frame_window *w)
@@ -134,7 +140,65 @@ static int ffa_unmap(void *c, vs_frame_window *w)
     }
     return f->inner.ops->unmap(f->inner.ctx, w);
 }
-static const vs_frame_access_ops failfa_ops = {ffa_map, ffa_unmap};
+static const vs_frame_access_ops failfa_ops = {ffa_map, ffa_unmap, NULL};
+
+/* Writes file bytes [offset, offset + n pages) into frames (zero past the
+ * end of the file) through the inner access, which may show fewer frames
+ * per window than asked. */
+static int fill_from_file(failfa *f, const vs_cap *caps, size_t n, uint64_t offset)
+{
+    for (size_t done = 0; done < n;) {
+        vs_frame_window w;
+        int e = f->inner.ops->map(f->inner.ctx, caps + done, n - done, 12, &w);
+        if (e != 0) {
+            return e;
+        }
+        size_t shown = (size_t)(w.size / 4096);
+        for (size_t b = 0; b < shown * 4096; b++) {
+            uint64_t at = offset + done * 4096 + b;
+            w.host[b] = at < f->file_size ? f->file[at] : 0;
+        }
+        e = f->inner.ops->unmap(f->inner.ctx, &w);
+        if (e != 0 || shown == 0) {
+            return e != 0 ? e : -1;
+        }
+        done += shown;
+    }
+    return 0;
+}
+
+static int ffa_file_frames(void *c, uint64_t offset, size_t n, vs_cap *caps, uintptr_t *cookies)
+{
+    failfa *f = c;
+    f->calls++;
+    if (f->fail_at != 0 && f->calls == f->fail_at) {
+        f->fired = 1;
+        return -9;
+    }
+    size_t made = 0;
+    int e = 0;
+    for (; made < n && e == 0; made++) {
+        vs_object o;
+        e = f->kernel.ops->alloc_object(f->kernel.ctx, VS_OBJ_FRAME, 0, &o);
+        caps[made] = o.cap;
+        cookies[made] = o.cookie;
+    }
+    if (e == 0) {
+        e = fill_from_file(f, caps, n, offset);
+    } else {
+        made--; /* the failed allocation made nothing */
+    }
+    if (e != 0) {
+        for (size_t i = 0; i < made; i++) {
+            vs_object o = {caps[i], cookies[i]};
+            f->kernel.ops->free_object(f->kernel.ctx, VS_OBJ_FRAME, 0, &o);
+        }
+        return e;
+    }
+    f->file_pages += n;
+    return 0;
+}
+static const vs_frame_access_ops failfa_file_ops = {ffa_map, ffa_unmap, ffa_file_frames};
 
 /* ---- a frame access that shows at most `most` frames per window ---- */
 
@@ -155,7 +219,7 @@ static int sfa_unmap(void *c, vs_frame_window *w)
     shortfa *f = c;
     return f->inner.ops->unmap(f->inner.ctx, w);
 }
-static const vs_frame_access_ops shortfa_ops = {sfa_map, sfa_unmap};
+static const vs_frame_access_ops shortfa_ops = {sfa_map, sfa_unmap, NULL};
 
 /* ---- state snapshots ---- */
 
@@ -211,15 +275,17 @@ static void unload(vs_space *child, const vs_elf_loaded *ld)
     size_t nviol = 1;
     CHECK_RES(vs_check(child, NULL, NULL, &nviol), VS_OK);
     for (size_t i = 0; i < ld->plan.num_regions; i++) {
-        CHECK_RES(vs_free(child, ld->reservations[i], VS_FREE_UNMAP), VS_OK);
+        CHECK_RES(vs_free(child, ld->reservations[i], VS_FREE_UNMAP | VS_FREE_FRAMES), VS_OK);
     }
     CHECK_RES(vs_table_rollback(child, 0), VS_OK);
 }
 
 /* Loads `name` into a child over the failing kernel with a failure at every
  * allocation, then every kernel call, then every frame access call, until
- * a run goes through without the failure firing. */
-static void inject(const char *name)
+ * a run goes through without the failure firing. with_file: the frame
+ * access offers file_frames (the file's own pages for read-only ones),
+ * whose frames a failed load must give back too. */
+static void inject(const char *name, int with_file)
 {
     test_context = name;
     elf_sim s = {0};
@@ -233,8 +299,8 @@ static void inject(const char *name)
     vs_config cfg = {s.fx.arch, talloc_allocator(&s.fx.ta), {&failk_ops, &fk}, root.cap, 0, 0};
     vs_space *child = NULL;
     CHECK_RES(vs_create(&cfg, &child), VS_OK);
-    failfa ffa = {elf_sim_access(&s), 0, 0, 0};
-    vs_frame_access fa = {&failfa_ops, &ffa, 0};
+    failfa ffa = {elf_sim_access(&s), 0, 0, 0, vs_sel4_backend_kernel(s.fx.be), data, size, 0};
+    vs_frame_access fa = {with_file ? &failfa_file_ops : &failfa_ops, &ffa, 0};
     /* One load first: the core's handle table grows to hold the regions'
      * reservations and keeps that capacity (the only bookkeeping a failed
      * load may leave grown, docs/elf.md); from then on a failure must leave
@@ -242,6 +308,7 @@ static void inject(const char *name)
     vs_elf_loaded warm;
     vs_elf_diag wd;
     CHECK(vs_elf_load(child, &img, NULL, &fa, &warm, &wd) == VS_ELF_OK);
+    CHECK(with_file ? ffa.file_pages > 0 : ffa.file_pages == 0);
     unload(child, &warm);
     unsigned runs[3] = {0, 0, 0};
     for (int mode = 0; mode < 3; mode++) {
@@ -281,8 +348,8 @@ static void inject(const char *name)
             }
         }
     }
-    printf("%s: failed loads undone: %u at allocations, %u at kernel calls, %u at frame access calls\n", name, runs[0],
-           runs[1], runs[2]);
+    printf("%s%s: failed loads undone: %u at allocations, %u at kernel calls, %u at frame access calls\n", name,
+           with_file ? " (file frames)" : "", runs[0], runs[1], runs[2]);
     CHECK(runs[0] > 3 && runs[1] > 3 && runs[2] >= 2);
     CHECK_RES(vs_destroy(child, 0, NULL), VS_OK);
     CHECK_EQ_U(vs_sel4_free_root(s.fx.be, &root), 0);
@@ -519,6 +586,44 @@ static void short_windows(void)
     elf_sim_down(&s);
 }
 
+/* With file_frames offered, the loader takes the file's own page exactly
+ * for the pages made wholly of one read-only segment's file bytes, and
+ * the child reads back the same bytes as a load that copies everything:
+ * file bytes up to p_filesz, zero elsewhere. */
+static void file_frames(void)
+{
+    static const struct {
+        const char *name;
+        size_t file_pages; /* pages wholly inside a read-only segment's file bytes */
+    } cases[] = {{"x86_64-basic.elf", 1}, {"x86_64-shared.elf", 1}, {"x86_64-three.elf", 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        test_context = cases[k].name;
+        elf_sim s = {0};
+        elf_sim_up(&s, VS_ARCH_X86_64, 64u << 20);
+        size_t size;
+        vs_elf_image img;
+        void *data = image(cases[k].name, &size, &img);
+        static uint8_t copied[1 << 16], shared[1 << 16];
+        vs_elf_loaded ld;
+        vs_elf_diag d;
+        for (int with_file = 0; with_file < 2; with_file++) {
+            failfa ffa = {elf_sim_access(&s), 0, 0, 0, vs_sel4_backend_kernel(s.fx.be), data, size, 0};
+            vs_frame_access fa = {with_file ? &failfa_file_ops : &failfa_ops, &ffa, 0};
+            CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_OK);
+            CHECK_EQ_U(ffa.file_pages, with_file ? cases[k].file_pages : 0);
+            uint64_t span = ld.plan.hi - ld.plan.lo;
+            CHECK(span <= sizeof copied);
+            CHECK_EQ_U(sel4sim_vs_read(s.child.root.cap, ld.plan.lo, with_file ? shared : copied, span), 0);
+            if (with_file) {
+                CHECK(memcmp(copied, shared, span) == 0);
+            }
+            unload(s.child.vs, &ld);
+        }
+        elf_sim_down(&s);
+        free(data);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -531,8 +636,11 @@ int main(int argc, char **argv)
     legacy();
     dyn_base();
     short_windows();
-    inject("x86_64-shared.elf");
-    inject("x86_64-dyn.elf");
+    file_frames();
+    for (int with_file = 0; with_file < 2; with_file++) {
+        inject("x86_64-shared.elf", with_file);
+        inject("x86_64-dyn.elf", with_file);
+    }
     if (test_failures != 0) {
         printf("%u failures\n", test_failures);
         return 1;

@@ -63,9 +63,10 @@ static char **make_env(int clear, char **sets, size_t nsets, size_t *count)
     return env;
 }
 
-/* Maps the whole file read-only (the loader copies from the page cache;
- * nothing is read into the heap); on error says why and returns NULL. */
-static void *map_file(const char *path, size_t *size)
+/* Maps the whole file read-only (the parser reads the page cache; nothing
+ * is read into the heap) and keeps it open in *fd_out (the loader maps the
+ * read-only pages from it); on error says why and returns NULL. */
+static void *map_file(const char *path, size_t *size, int *fd_out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -82,12 +83,13 @@ static void *map_file(const char *path, size_t *size)
         return NULL;
     }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
     if (p == MAP_FAILED) {
         cli_file_error("exec", path, "cannot map: %s", strerror(errno));
+        close(fd);
         return NULL;
     }
     *size = (size_t)st.st_size;
+    *fd_out = fd;
     return p;
 }
 
@@ -131,7 +133,8 @@ static int launch(const char *path, char **args, size_t nargs, int audit_flag, i
     return cli_file_error("exec", path, "vspace exec runs programs on x86_64 Linux only");
 #else
     size_t size = 0;
-    void *data = map_file(path, &size);
+    int file_fd = -1;
+    void *data = map_file(path, &size, &file_fd);
     if (data == NULL) {
         return CLI_BAD_INPUT;
     }
@@ -139,7 +142,7 @@ static int launch(const char *path, char **args, size_t nargs, int audit_flag, i
     vs_elf_diag diag;
     vs_elf_parse_opts po = {vs_arch_get(VS_ARCH_X86_64)};
     vs_elf_error ee = vs_elf_parse(data, size, &po, &img, &diag);
-    exec_request rq = {path, &img, {0}, args, nargs, NULL, 0, audit_flag, -1};
+    exec_request rq = {path, &img, {0}, args, nargs, NULL, 0, file_fd, audit_flag, -1};
     char msg[512];
     int rc = CLI_BAD_INPUT;
     int fds[2] = {-1, -1};
@@ -181,6 +184,7 @@ static int launch(const char *path, char **args, size_t nargs, int audit_flag, i
     }
     free((void *)rq.envp);
     munmap(data, size);
+    close(file_fd);
     return rc;
 #endif
 }

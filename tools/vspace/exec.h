@@ -44,6 +44,8 @@ typedef struct exec_request {
     size_t argc;
     char *const *envp; /* envc strings */
     size_t envc;
+    int file_fd;   /* the file img was parsed from (a mapping of it): its read-only pages
+                      are mapped from it, not copied */
     int audit;     /* run and print the three-way audit before the jump */
     int status_fd; /* receives one byte 'G' just before the jump, then is closed */
 } exec_request;

@@ -485,6 +485,9 @@ int exec_image_run(const exec_request *rq)
     if (e != 0) {
         return load_failed(rq, "Linux backend", strerror(e));
     }
+    if (vs_linux_set_file(be, rq->file_fd) != 0) {
+        return load_failed(rq, "image file", vs_linux_last_error(be));
+    }
     vs_cap root = 0;
     if (vs_linux_root_create(be, rq->layout.lo, rq->layout.hi, 0, VS_LINUX_AT_OFFSET, &root) != 0) {
         return load_failed(rq, "managed range", vs_linux_last_error(be));

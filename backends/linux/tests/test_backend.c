@@ -294,8 +294,99 @@ static void test_audit(void)
     lfx_fini(&f);
 }
 
+/* Frames that are pages of a file (vs_linux_set_file, file_frames): the
+ * file's bytes, mapped privately from the file and identified by device,
+ * inode and offset in /proc/self/maps (translate, audit); never writable,
+ * never shown through frame access; freeing them frees no memfd memory. */
+static void test_file_frames(void)
+{
+    test_context = "file_frames";
+    const uint64_t PHYS = 1ull << 30; /* the memfd's 64 MiB, rounded up to the largest page */
+    lfx f;
+    lfx_init(&f, 0);
+    char path[] = "/tmp/linuxbe-file-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
+    static uint8_t bytes[5 * PG];
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        bytes[i] = (uint8_t)(i / PG * 16 + i % 13);
+    }
+    CHECK(write(fd, bytes, sizeof bytes) == (ssize_t)sizeof bytes);
+    vs_frame_access fa = vs_linux_frame_access(f.be);
+    CHECK(fa.ops->file_frames == NULL); /* no file set: not offered */
+    int pipefd[2];
+    CHECK(pipe(pipefd) == 0);
+    CHECK_EQ_U(vs_linux_set_file(f.be, pipefd[0]), EINVAL);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    CHECK_EQ_U(vs_linux_set_file(f.be, fd), 0);
+    CHECK_EQ_U(vs_linux_set_file(f.be, fd), EBUSY);
+    close(fd); /* the backend keeps its own descriptor */
+    fa = vs_linux_frame_access(f.be);
+    CHECK(fa.ops->file_frames != NULL);
+    vs_cap caps[4];
+    uintptr_t cookies[4];
+    /* Past the end of the file, or misaligned: refused, nothing made. */
+    CHECK_EQ_U(fa.ops->file_frames(fa.ctx, 4 * PG, 2, caps, cookies), EINVAL);
+    CHECK_EQ_U(fa.ops->file_frames(fa.ctx, 100, 1, caps, cookies), EINVAL);
+    vs_linux_counts n;
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.frames + n.file_frames, 0);
+    CHECK_EQ_U(fa.ops->file_frames(fa.ctx, PG, 3, caps, cookies), 0);
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.frames, 3);
+    CHECK_EQ_U(n.file_frames, 3);
+    CHECK_EQ_U(n.phys_used, 0);
+    /* Writable: refused (EACCES), nothing mapped. */
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    vs_attrs rx = {"rx", VS_RIGHT_READ | VS_RIGHT_EXEC, VS_CACHE_DEFAULT};
+    vs_reservation *rwres, *rxres;
+    CHECK_RES(vs_reserve_at(f.vs, BASE, 8 * PG, &rw, &rwres), VS_OK);
+    CHECK_RES(vs_map(f.vs, BASE, caps, cookies, 3, 12), VS_ERR_KERNEL);
+    CHECK_EQ_U(vs_last_kernel_error(f.vs), EACCES);
+    CHECK(line_at(&f, BASE).placeholder);
+    /* Read-only: the file's bytes, one private line of the file. */
+    CHECK_RES(vs_reserve_at(f.vs, BASE + 16 * PG, 8 * PG, &rx, &rxres), VS_OK);
+    CHECK_RES(vs_map(f.vs, BASE + 16 * PG, caps, cookies, 3, 12), VS_OK);
+    CHECK(memcmp(host(&f, BASE + 16 * PG), bytes + PG, 3 * PG) == 0);
+    vs_linux_vma v = line_at(&f, BASE + 17 * PG);
+    CHECK(v.frames && !v.shared && v.rights == (VS_RIGHT_READ | VS_RIGHT_EXEC));
+    CHECK_EQ_U(v.offset, PHYS + PG); /* phys_bytes (rounded up to 1 GiB) + the file offset */
+    vs_addr pa = 0;
+    vs_kernel k = vs_linux_kernel(f.be);
+    CHECK_EQ_U(k.ops->frame_paddr(k.ctx, caps[2], &pa), 0);
+    CHECK_EQ_U(pa, PHYS + 3 * PG);
+    compare(&f);
+    vs_audit_summary sum;
+    CHECK_RES(vs_audit(f.vs, NULL, NULL, &sum), VS_OK);
+    CHECK_EQ_U(sum.kernel_pages, 3);
+    /* A memfd frame next to them stays a separate run (other file). */
+    CHECK_RES(vs_map_new(f.vs, BASE + 19 * PG, 1, 12), VS_OK);
+    compare(&f);
+    /* Never shown through frame access or the physmap. */
+    vs_frame_window w;
+    CHECK_EQ_U(fa.ops->map(fa.ctx, caps, 1, 12, &w), EINVAL);
+    CHECK(vs_linux_frame_host(f.be, caps[0], NULL) == NULL);
+    /* A copy names the same page; deleting it leaves the original. */
+    vs_cap copy = 0;
+    CHECK_EQ_U(k.ops->copy_cap(k.ctx, caps[0], &copy), 0);
+    CHECK_EQ_U(k.ops->frame_paddr(k.ctx, copy, &pa), 0);
+    CHECK_EQ_U(pa, PHYS + PG);
+    CHECK_EQ_U(k.ops->delete_cap(k.ctx, copy), 0);
+    /* Freed with the reservation (VS_FREE_FRAMES): no memfd memory involved. */
+    CHECK_RES(vs_free(f.vs, rxres, VS_FREE_UNMAP | VS_FREE_FRAMES), VS_OK);
+    CHECK(line_at(&f, BASE + 16 * PG).placeholder);
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.file_frames, 0);
+    CHECK_EQ_U(n.frames, 0);
+    CHECK_RES(vs_free(f.vs, rwres, 0), VS_OK);
+    lfx_fini(&f);
+}
+
 int main(void)
 {
+    test_file_frames();
     test_audit();
     test_map_unmap();
     test_share_and_large();

@@ -119,9 +119,24 @@ uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size);
  * contiguous in the memfd is shown through the physmap (no system call);
  * any other run gets a temporary window: an anonymous reservation with
  * each contiguous part mapped MAP_SHARED|MAP_FIXED over it, unmapped again
- * by unmap. Error codes are errno values (EINVAL for a cap that is no
- * frame of that size). */
+ * by unmap. With an image file set (vs_linux_set_file) it also offers
+ * file_frames. Error codes are errno values (EINVAL for a cap that is no
+ * frame of that size, or a page of the image file). */
 vs_frame_access vs_linux_frame_access(vs_linux *be);
+
+/* Lets frame access hand out frames that are pages of the regular file fd
+ * (the image being loaded): vs_linux_frame_access then offers
+ * file_frames (include/vs/frame_access.h). Such a frame costs no memory
+ * and no copy; it is mapped MAP_PRIVATE from the file, as the kernel's
+ * exec maps a program, never writable (EACCES) and never shown through
+ * frame access or vs_linux_frame_host (NULL). Its physical address is
+ * phys_bytes + its file offset, and translate recognises the file's lines
+ * in /proc/self/maps by device and inode, so the audit identifies each
+ * page. The backend keeps its own descriptor (close-on-exec; closed by
+ * vs_linux_detach and vs_linux_destroy). One file per backend. Errors:
+ * EBUSY (a file is set already), EINVAL (not a regular file), what fstat
+ * or fcntl(F_DUPFD_CLOEXEC) said. */
+int vs_linux_set_file(vs_linux *be, int fd);
 
 /* What the backend holds, for accounting checks. */
 typedef struct vs_linux_counts {
@@ -132,6 +147,7 @@ typedef struct vs_linux_counts {
     size_t roots;         /* live roots */
     uint64_t phys_used;   /* bytes of the memfd in live frames */
     uint64_t phys_memory; /* bytes the memfd really holds (st_blocks): 0 once every frame is freed */
+    size_t file_frames;   /* of frames: pages of the image file (vs_linux_set_file) */
 } vs_linux_counts;
 
 void vs_linux_get_counts(const vs_linux *be, vs_linux_counts *out);
@@ -143,9 +159,10 @@ typedef struct vs_linux_vma {
     uint64_t start, end; /* host addresses, end exclusive */
     uint8_t rights;      /* VS_RIGHT_* from the r, w, x columns */
     uint8_t shared;      /* 's' in the fourth column */
-    uint8_t frames;      /* maps the backend's memfd (device and inode match) */
+    uint8_t frames;      /* maps the backend's memfd or its image file (device and inode match) */
     uint8_t placeholder; /* anonymous, private, no rights: a window's placeholder (or any such hole) */
-    uint64_t offset;     /* file offset of start (for frames: its physical address) */
+    uint64_t offset;     /* file offset of start (for frames: its physical address; for the image
+                            file's lines phys_bytes + the file offset) */
     char path[80];       /* the path column, truncated; "" if none */
 } vs_linux_vma;
 
