@@ -344,6 +344,7 @@ static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
     if (leaf != NULL) {
         /* cap[] is written when a page is mapped and read only then. */
         memset(leaf, 0, offsetof(shadow_leaf, cap));
+        leaf->ext = NULL;
         table_put(s, key, leaf);
         s->leaves++;
     }

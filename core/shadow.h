@@ -50,12 +50,15 @@ typedef struct shadow_ext {
     uintptr_t cookie;
 } shadow_ext;
 
+/* What a lookup reads (key, meta, cap_hi, cap) comes first and without a
+ * gap, so that fewer lookups straddle a cache line; the side-array pointer,
+ * rarely set, goes last. */
 typedef struct shadow_leaf {
-    uint64_t key;    /* page number >> SHADOW_LEAF_BITS */
-    shadow_ext *ext; /* SHADOW_LEAF_PAGES entries; NULL unless a page has META_EXT */
+    uint64_t key; /* page number >> SHADOW_LEAF_BITS */
     uint8_t meta[SHADOW_LEAF_PAGES];
     uint32_t cap_hi;                 /* high half of every inline cap of the leaf */
     uint32_t cap[SHADOW_LEAF_PAGES]; /* meaningful only for pages MAPPED without META_EXT */
+    shadow_ext *ext;                 /* SHADOW_LEAF_PAGES entries; NULL unless a page has META_EXT */
 } shadow_leaf;
 
 /* Slots hold only the leaf pointer: the key lives in the leaf, next to the
