@@ -14,7 +14,9 @@ typedef struct checker {
     uint64_t tree_pages;    /* pages seen through the reservations */
     size_t nodes;           /* reservations */
     size_t tree_nodes;      /* restree_nodes in the tree */
+    size_t tree_leaves;     /* of which leaves */
     size_t spares;          /* and in its pool */
+    size_t spare_leaves;    /* of which leaves */
     vs_addr prev_end;
     int tree_sound;       /* its structure can be navigated */
     const res_node *last; /* the reservation the last mapped page was in */
@@ -69,9 +71,10 @@ static void check_node_range(checker *c, const res_node *n)
 }
 
 /* A B-tree node: on the level its depth says (so all leaves are equally
- * deep), filled at least half (the root: one entry), and summarized right
- * in its parent. `level` is the level the parent expects. */
-static int check_node_shape(checker *c, const restree_node *n, uint32_t level, int is_root)
+ * deep), filled at least half (the root: two entries, or none if a leaf;
+ * the right spine, where appends split: one), and summarized right in its
+ * parent. `level` is the level the parent expects. */
+static int check_node_shape(checker *c, const restree_node *n, uint32_t level, int is_root, int on_spine)
 {
     vs_addr at = n->count > 0 ? n->start[0] : 0;
     if (n->level != level) {
@@ -79,7 +82,7 @@ static int check_node_shape(checker *c, const restree_node *n, uint32_t level, i
         return 0;
     }
     /* The root leaf may be empty; an inner root has two children at least. */
-    uint32_t least = !is_root ? RESTREE_MIN_FILL : level > 0 ? 2 : 0;
+    uint32_t least = is_root ? (level > 0 ? 2 : 0) : on_spine ? 1 : RESTREE_MIN_FILL;
     if (n->count < least || n->count > RESTREE_FANOUT) {
         violation(c, VS_V_TREE, at, least, n->count, "tree node under- or overfull");
     }
@@ -88,10 +91,11 @@ static int check_node_shape(checker *c, const restree_node *n, uint32_t level, i
 
 /* Returns 0 if the tree cannot be navigated (a node on the wrong level or
  * with no room for its count), so nothing else should read through it. */
-static int check_subtree(checker *c, const restree_node *n, uint32_t level, int is_root)
+static int check_subtree(checker *c, const restree_node *n, uint32_t level, int is_root, int on_spine)
 {
     c->tree_nodes++;
-    if (!check_node_shape(c, n, level, is_root)) {
+    c->tree_leaves += level == 0;
+    if (!check_node_shape(c, n, level, is_root, on_spine)) {
         return 0;
     }
     int sound = 1;
@@ -105,13 +109,14 @@ static int check_subtree(checker *c, const restree_node *n, uint32_t level, int 
         if (child->parent != n) {
             violation(c, VS_V_TREE, n->start[i], 0, 0, "tree node's link to its parent names another node");
         }
-        if (!check_subtree(c, child, level - 1, 0)) {
+        if (!check_subtree(c, child, level - 1, 0, on_spine && i + 1 == n->count)) {
             sound = 0;
             continue;
         }
         restree_summary s = restree_summarize(child);
-        if (s.start != n->start[i] || s.end != n->end[i] || s.gap != n->gap[i]) {
-            violation(c, VS_V_TREE, n->start[i], s.gap, n->gap[i],
+        uint64_t gap = restree_gaps_const(n)[i];
+        if (s.start != n->start[i] || s.end != n->end[i] || s.gap != gap) {
+            violation(c, VS_V_TREE, n->start[i], s.gap, gap,
                       "stale subtree summary (lowest start, highest end, widest gap)");
         }
     }
@@ -129,11 +134,12 @@ static int check_tree(checker *c)
     /* Spares live only inside a call (restree_prepare to restree_insert). */
     for (const restree_node *n = t->spares; n != NULL && c->spares <= t->spare_count; n = n->ref[0].child) {
         c->spares++;
+        c->spare_leaves += n->level == 0;
     }
     if (c->spares != 0 || t->spare_count != 0) {
         violation(c, VS_V_ACCOUNTING, 0, 0, t->spare_count, "spare tree nodes left over between calls");
     }
-    return check_subtree(c, t->root, t->root->level, 1);
+    return check_subtree(c, t->root, t->root->level, 1, 1);
 }
 
 /* ---- the shadow leaves ---- */
@@ -244,10 +250,13 @@ static void check_counts(checker *c)
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
     }
-    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + (c->tree_nodes + c->spares) * sizeof(restree_node) +
-                   shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) + handles_bytes(&vs->handles);
+    size_t leaves = c->tree_leaves + c->spare_leaves;
+    size_t inner = c->tree_nodes - c->tree_leaves + c->spares - c->spare_leaves;
+    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + leaves * restree_node_bytes(0) +
+                   inner * restree_node_bytes(1) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) +
+                   handles_bytes(&vs->handles);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count ||
-        c->tree_nodes != vs->tree.nodes || c->spares != vs->tree.spare_count) {
+        c->tree_nodes != vs->tree.nodes || c->tree_leaves != vs->tree.leaves || c->spares != vs->tree.spare_count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,
                   "bookkeeping bytes, table count, reservation or tree node count disagree with the structures");
     }
@@ -271,7 +280,7 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    checker c = {vs, report, ctx, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0};
+    checker c = {.vs = vs, .report = report, .ctx = ctx};
     const vs_allocator *a = &vs->alloc.base;
     size_t slots = vs->handles.capacity;
     if (slots != 0) {

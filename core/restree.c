@@ -15,7 +15,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 vs_result restree_init(restree *tree, counted_alloc *alloc)
 {
-    *tree = (restree){NULL, 0, 0, 0, NULL, 0, alloc, NULL};
+    *tree = (restree){.alloc = alloc};
     restree_node *leaf = counted_alloc_get(alloc, sizeof *leaf);
     if (leaf == NULL) {
         return VS_ERR_NO_MEMORY;
@@ -24,33 +24,46 @@ vs_result restree_init(restree *tree, counted_alloc *alloc)
     tree->root = leaf;
     tree->height = 1;
     tree->nodes = 1;
+    tree->leaves = 1;
     return VS_OK;
 }
 
 size_t restree_bytes(const restree *tree)
 {
-    return (tree->nodes + tree->spare_count) * sizeof(restree_node);
+    size_t leaves = tree->leaves + tree->spare_leaves;
+    size_t inner = tree->nodes - tree->leaves + tree->spare_count - tree->spare_leaves;
+    return leaves * restree_node_bytes(0) + inner * restree_node_bytes(1);
 }
 
-static void push_spare(restree *tree, restree_node *n)
+/* A spare's level says its kind: 0 a leaf, 1 an inner node. */
+static void push_spare(restree *tree, restree_node *n, uint32_t kind)
 {
+    n->level = kind;
     n->ref[0].child = tree->spares;
     tree->spares = n;
     tree->spare_count++;
+    tree->spare_leaves += kind == 0;
 }
 
-static restree_node *pop_spare(restree *tree)
+/* A spare of the kind a node on `level` needs; restree_prepare put it there. */
+static restree_node *pop_spare(restree *tree, uint32_t level)
 {
-    restree_node *n = tree->spares;
-    tree->spares = n->ref[0].child;
+    uint32_t kind = level == 0 ? 0 : 1;
+    restree_node **link = &tree->spares;
+    while ((*link)->level != kind) {
+        link = &(*link)->ref[0].child;
+    }
+    restree_node *n = *link;
+    *link = n->ref[0].child;
     tree->spare_count--;
+    tree->spare_leaves -= kind == 0;
     return n;
 }
 
 static uint32_t count_up_to(const restree_node *n, vs_addr key);
 
-/* Nodes an insert at start takes: one for each node it splits, which are
- * the full ones from the leaf up, and a new root if they reach the top. */
+/* Nodes an insert at start splits: the full ones from the leaf up, and a
+ * new root if they reach the top. */
 static size_t insert_need(const restree *tree, vs_addr start)
 {
     size_t chain = 0;
@@ -67,44 +80,49 @@ static size_t insert_need(const restree *tree, vs_addr start)
 
 vs_result restree_prepare(restree *tree, vs_addr start, const res_node *leaving)
 {
-    size_t need = insert_need(tree, start);
-    /* A removal only empties nodes, but it can take out a root of two
-     * children, and a full child under it then needs a new root. */
-    if (leaving != NULL && tree->root->level != 0 && tree->root->count == 2) {
-        need++;
-    }
+    /* The nodes split are the leaf (if it is full) and inner nodes above.
+     * A removal first (a move) changes the path: it can route start to
+     * another leaf and take out levels, so then prepare for the worst, a
+     * split on every level and a new root; insert gives back the rest. */
+    size_t need = leaving != NULL ? tree->height + 1 : insert_need(tree, start);
+    size_t need_leaves = need > 0 ? 1 : 0;
     while (tree->spare_count < need) {
-        restree_node *n = counted_alloc_get(tree->alloc, sizeof *n);
+        uint32_t kind = tree->spare_leaves < need_leaves ? 0 : 1;
+        restree_node *n = counted_alloc_get(tree->alloc, restree_node_bytes(kind));
         if (n == NULL) {
             restree_unprepare(tree);
             return VS_ERR_NO_MEMORY;
         }
-        push_spare(tree, n);
+        push_spare(tree, n, kind);
     }
     return VS_OK;
 }
 
 void restree_unprepare(restree *tree)
 {
-    while (tree->spare_count > 0) {
-        counted_alloc_put(tree->alloc, pop_spare(tree), sizeof(restree_node));
+    while (tree->spares != NULL) {
+        restree_node *n = tree->spares;
+        pop_spare(tree, n->level);
+        counted_alloc_put(tree->alloc, n, restree_node_bytes(n->level));
     }
 }
 
 static restree_node *new_node(restree *tree, uint32_t level)
 {
-    restree_node *n = pop_spare(tree);
+    restree_node *n = pop_spare(tree, level);
     n->count = 0;
     n->level = level;
     n->parent = NULL;
     tree->nodes++;
+    tree->leaves += level == 0;
     return n;
 }
 
 static void release_node(restree *tree, restree_node *n)
 {
     tree->nodes--;
-    counted_alloc_put(tree->alloc, n, sizeof *n);
+    tree->leaves -= n->level == 0;
+    counted_alloc_put(tree->alloc, n, restree_node_bytes(n->level));
 }
 
 static void free_subtree(restree *tree, restree_node *n, void (*drop)(void *ctx, res_node *res), void *ctx)
@@ -116,7 +134,7 @@ static void free_subtree(restree *tree, restree_node *n, void (*drop)(void *ctx,
             free_subtree(tree, n->ref[i].child, drop, ctx);
         }
     }
-    counted_alloc_put(tree->alloc, n, sizeof *n);
+    counted_alloc_put(tree->alloc, n, restree_node_bytes(n->level));
 }
 
 void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void *ctx)
@@ -125,7 +143,7 @@ void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void
         free_subtree(tree, tree->root, drop, ctx);
     }
     restree_unprepare(tree);
-    *tree = (restree){NULL, 0, 0, 0, NULL, 0, tree->alloc, NULL};
+    *tree = (restree){.alloc = tree->alloc};
 }
 
 /* ---- entries ---- */
@@ -138,12 +156,15 @@ typedef struct entry {
     restree_ref ref;
 } entry;
 
+/* dst and src are on the same level. */
 static void copy_entry(restree_node *dst, uint32_t to, const restree_node *src, uint32_t from)
 {
     dst->start[to] = src->start[from];
     dst->end[to] = src->end[from];
-    dst->gap[to] = src->gap[from];
     dst->ref[to] = src->ref[from];
+    if (dst->level != 0) {
+        restree_gaps(dst)[to] = restree_gaps_const(src)[from];
+    }
 }
 
 /* Moves entries [at, count) of n one place up (by > 0) or down (by < 0). */
@@ -189,7 +210,7 @@ restree_summary restree_summarize(const restree_node *n)
         s.gap = max_u64(s.gap, n->start[i] - n->end[i - 1]);
     }
     for (uint32_t i = 0; n->level != 0 && i < n->count; i++) {
-        s.gap = max_u64(s.gap, n->gap[i]);
+        s.gap = max_u64(s.gap, restree_gaps_const(n)[i]);
     }
     return s;
 }
@@ -199,10 +220,11 @@ restree_summary restree_summarize(const restree_node *n)
 static int update_entry(restree_node *parent, uint32_t i)
 {
     restree_summary s = restree_summarize(parent->ref[i].child);
-    int changed = s.start != parent->start[i] || s.end != parent->end[i] || s.gap != parent->gap[i];
+    uint64_t *gap = &restree_gaps(parent)[i];
+    int changed = s.start != parent->start[i] || s.end != parent->end[i] || s.gap != *gap;
     parent->start[i] = s.start;
     parent->end[i] = s.end;
-    parent->gap[i] = s.gap;
+    *gap = s.gap;
     return changed;
 }
 
@@ -245,9 +267,9 @@ static uint32_t count_up_to(const restree_node *n, vs_addr key)
  * and then, once it knows the index, the child link, which lives lines
  * away: fetched on demand those are two misses in a row per level, a
  * prefetch makes them one. */
-static void prefetch_node(const restree_node *n)
+static void prefetch_node(const restree_node *n, uint32_t level)
 {
-    for (size_t line = 0; line < sizeof *n; line += 64) {
+    for (size_t line = 0; line < restree_node_bytes(level); line += 64) {
         __builtin_prefetch((const char *)n + line);
     }
 }
@@ -259,8 +281,9 @@ static restree_node *leaf_for(const restree *tree, vs_addr key)
     restree_node *n = tree->root;
     while (n->level != 0) {
         uint32_t below = count_up_to(n, key);
+        uint32_t level = n->level - 1;
         n = n->ref[below > 0 ? below - 1 : 0].child;
-        prefetch_node(n);
+        prefetch_node(n, level);
     }
     return n;
 }
@@ -283,32 +306,41 @@ static leaf_pos last_below(const restree *tree, vs_addr addr)
         if (n->level == 0) {
             return (leaf_pos){n, below - 1};
         }
+        uint32_t level = n->level - 1;
         n = n->ref[below - 1].child;
-        prefetch_node(n);
+        prefetch_node(n, level);
     }
     return (leaf_pos){NULL, 0};
 }
 
 /* ---- insert ---- */
 
-/* Puts e at `at` in n; if n is full, splits it in halves and returns the
- * new right half (else NULL). */
-static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, const entry *e)
+/* Puts e at `at` in n; if n is full, splits it and returns the new right
+ * node (else NULL). In halves, but when appending (e goes past every
+ * reservation, so n is on the right spine and at is its end) n stays full
+ * and e alone starts the right node: reservations made in address order
+ * then fill their nodes instead of leaving each half empty. Only the right
+ * spine may hold fewer than RESTREE_MIN_FILL entries, so removals stay
+ * O(log n) (restree_remove). */
+static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, const entry *e, int append)
 {
     restree_node *right = NULL;
     if (n->count == RESTREE_FANOUT) {
+        uint32_t keep = append ? RESTREE_FANOUT : RESTREE_FANOUT / 2;
         right = new_node(tree, n->level);
-        move_tail(right, n, RESTREE_FANOUT / 2);
-        if (at > RESTREE_FANOUT / 2) {
+        move_tail(right, n, keep);
+        if (at > keep || at == RESTREE_FANOUT) {
             n = right;
-            at -= RESTREE_FANOUT / 2;
+            at -= keep;
         }
     }
     shift_entries(n, at, 1);
     n->start[at] = e->start;
     n->end[at] = e->end;
-    n->gap[at] = e->gap;
     n->ref[at] = e->ref;
+    if (n->level != 0) {
+        restree_gaps(n)[at] = e->gap;
+    }
     adopt(n, at);
     return right;
 }
@@ -331,14 +363,16 @@ static void grow_root(restree *tree, restree_node *right)
 void restree_insert(restree *tree, res_node *node)
 {
     entry e = {node->start, node->end, 0, {.res = node}};
+    const restree_node *root = tree->root;
+    int append = root->count == 0 || node->start >= root->end[root->count - 1];
     tree->count++;
     restree_node *n = leaf_for(tree, node->start);
     uint32_t at = count_up_to(n, node->start);
     /* Splitting a gap narrower than the leaf's widest, between two of its
      * reservations, changes no summary: the common case, checked in O(1). */
     uint64_t split_gap = at > 0 && at < n->count ? n->start[at] - n->end[at - 1] : UINT64_MAX;
-    restree_node *right = insert_entry(tree, n, at, &e);
-    if (right == NULL && n->parent != NULL && n->parent->gap[index_in_parent(n)] > split_gap) {
+    restree_node *right = insert_entry(tree, n, at, &e, append);
+    if (right == NULL && n->parent != NULL && restree_gaps(n->parent)[index_in_parent(n)] > split_gap) {
         restree_unprepare(tree); /* nothing split: any prepared node is over */
         return;
     }
@@ -350,7 +384,7 @@ void restree_insert(restree *tree, res_node *node)
         update_entry(parent, i);
         restree_summary s = restree_summarize(right);
         entry up = {s.start, s.end, s.gap, {.child = right}};
-        right = insert_entry(tree, parent, i + 1, &up);
+        right = insert_entry(tree, parent, i + 1, &up, append);
         n = parent;
     }
     if (right != NULL) {
@@ -373,8 +407,11 @@ static void merge(restree *tree, restree_node *into, restree_node *parent, uint3
     release_node(tree, gone);
 }
 
-/* Child i of parent has one entry too few: takes one from a sibling that
- * can spare it, else merges it with a sibling (parent loses an entry). */
+/* Child i of parent, not on the right spine, has one entry too few: takes
+ * one from a sibling that can spare it, else merges it with a sibling
+ * (parent loses an entry). Its left sibling has RESTREE_MIN_FILL entries
+ * at least; its right one may be on the spine and hold fewer, which a
+ * merge takes as well (MIN_FILL - 1 + MIN_FILL fit in a node). */
 static void refill(restree *tree, restree_node *parent, uint32_t i)
 {
     restree_node *n = parent->ref[i].child;
@@ -399,17 +436,37 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
     update_entry(parent, i);
 }
 
-/* Takes out an inner root left with one child. The root leaf stays, even
- * empty, so that a tree of one reservation costs no allocation. */
+/* Takes out inner roots left with one child (a spine of single children
+ * can leave several). The root leaf stays, even empty, so that a tree of
+ * one reservation costs no allocation. */
 static void shrink_root(restree *tree)
 {
-    restree_node *root = tree->root;
-    if (root->level != 0 && root->count == 1) {
+    while (tree->root->level != 0 && tree->root->count == 1) {
+        restree_node *root = tree->root;
         tree->root = root->ref[0].child;
         tree->root->parent = NULL;
         tree->height--;
         release_node(tree, root);
     }
+}
+
+/* True if n is the last node of its level: the path from the root to the
+ * highest reservation (insert_entry's appends split there). */
+static int on_right_spine(const restree_node *n)
+{
+    for (; n->parent != NULL; n = n->parent) {
+        if (n->parent->ref[n->parent->count - 1].child != n) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A node that needs refilling: below half full off the right spine, or
+ * empty on it. */
+static int short_of_entries(const restree_node *n)
+{
+    return n->count == 0 || (n->count < RESTREE_MIN_FILL && !on_right_spine(n));
 }
 
 /* A gap inside n became `gap` wide, no other changed, and n's range is
@@ -418,7 +475,7 @@ static void shrink_root(restree *tree)
 static void widen_up(restree_node *n, uint64_t gap)
 {
     for (; n->parent != NULL; n = n->parent) {
-        uint64_t *widest = &n->parent->gap[index_in_parent(n)];
+        uint64_t *widest = &restree_gaps(n->parent)[index_in_parent(n)];
         if (*widest >= gap) {
             return;
         }
@@ -435,7 +492,7 @@ void restree_remove(restree *tree, res_node *node)
     }
     restree_node *n = node->leaf;
     if (n->parent != NULL) {
-        prefetch_node(n->parent); /* most removals change the leaf's summary */
+        prefetch_node(n->parent, 1); /* most removals change the leaf's summary */
     }
     uint32_t at = count_up_to(n, node->start) - 1;
     int inside = at > 0 && at + 1 < n->count;
@@ -448,9 +505,15 @@ void restree_remove(restree *tree, res_node *node)
     }
     /* Invariant: nodes below n are sound and summarized in their parents;
      * n lost an entry or changed, and may be short of one. */
-    while (n->count < RESTREE_MIN_FILL && n->parent != NULL) {
+    while (n->parent != NULL && short_of_entries(n)) {
         restree_node *parent = n->parent;
-        refill(tree, parent, index_in_parent(n)); /* may free n */
+        uint32_t i = index_in_parent(n);
+        if (n->count == 0) { /* the spine's last node emptied: it goes */
+            shift_entries(parent, i + 1, -1);
+            release_node(tree, n);
+        } else {
+            refill(tree, parent, i); /* may free n */
+        }
         n = parent;
     }
     update_up(n);
@@ -515,7 +578,7 @@ static int search_inside(const restree_node *n, const gap_query *q)
         if (i > 0 && n->start[i] - n->end[i - 1] >= q->size && gap_fits(q, n->end[i - 1], n->start[i])) {
             return 1;
         }
-        if (n->level != 0 && n->gap[i] >= q->size && search_inside(n->ref[i].child, q)) {
+        if (n->level != 0 && restree_gaps_const(n)[i] >= q->size && search_inside(n->ref[i].child, q)) {
             return 1;
         }
     }

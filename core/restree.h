@@ -48,7 +48,7 @@ struct res_node {
 
 enum {
     RESTREE_FANOUT = 16,                   /* entries per node, chosen by measuring W1c (docs/core.md) */
-    RESTREE_MIN_FILL = RESTREE_FANOUT / 2, /* entries of every node but the root */
+    RESTREE_MIN_FILL = RESTREE_FANOUT / 2, /* entries of every node but the root and the right spine */
     RESTREE_MAX_LEVELS = 32,               /* 8^32 reservations: never reached */
 };
 
@@ -59,26 +59,53 @@ typedef union restree_ref {
 
 /* Entry i of a leaf (level 0) is a reservation: start[i], end[i] copy
  * res[i]'s range. Entry i of an inner node is a subtree: start[i] is its
- * lowest start, end[i] its highest end, gap[i] its largest gap between
- * consecutive reservations (0 if it holds one). Entries are in address
- * order and do not overlap. */
+ * lowest start, end[i] its highest end, and gap[i] (restree_inner) its
+ * largest gap between consecutive reservations (0 if it holds one).
+ * Entries are in address order and do not overlap. A leaf is a bare
+ * restree_node: it has no gap[], since its gaps lie between its own
+ * entries; that makes leaves, most of the tree, a quarter smaller. */
 struct restree_node {
     uint32_t count;
     uint32_t level;       /* 0: a leaf; the root's is the tree's height - 1 */
     restree_node *parent; /* NULL at the root */
     vs_addr start[RESTREE_FANOUT];
     vs_addr end[RESTREE_FANOUT];
-    uint64_t gap[RESTREE_FANOUT]; /* inner nodes only */
     restree_ref ref[RESTREE_FANOUT];
 };
+
+/* An inner node (level > 0): the node, then its children's widest gaps. */
+typedef struct restree_inner {
+    restree_node node;
+    uint64_t gap[RESTREE_FANOUT];
+} restree_inner;
+
+/* gap[] of an inner node (n->level > 0). */
+static inline uint64_t *restree_gaps(restree_node *n)
+{
+    return ((restree_inner *)(void *)n)->gap;
+}
+
+static inline const uint64_t *restree_gaps_const(const restree_node *n)
+{
+    return ((const restree_inner *)(const void *)n)->gap;
+}
+
+/* Bytes of a node on `level`: a leaf or a restree_inner. */
+static inline size_t restree_node_bytes(uint32_t level)
+{
+    return level == 0 ? sizeof(restree_node) : sizeof(restree_inner);
+}
 
 typedef struct restree {
     restree_node *root;   /* a leaf, maybe empty, or an inner node */
     size_t count;         /* reservations */
     unsigned height;      /* levels: root->level + 1 */
     size_t nodes;         /* restree_nodes in the tree */
-    restree_node *spares; /* restree_prepare's, linked through ref[0].child; none between calls */
+    size_t leaves;        /* of which leaves */
+    restree_node *spares; /* restree_prepare's, linked through ref[0].child, level 0 or 1 saying
+                             which kind; none between calls */
     size_t spare_count;
+    size_t spare_leaves; /* of which leaves */
     counted_alloc *alloc;
     /* The reservation the last address lookup of a mutating call found
      * (vs_reservation_holding): single-page maps and unmaps mostly hit the

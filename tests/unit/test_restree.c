@@ -117,17 +117,21 @@ typedef struct walk {
     const oracle *o;
     size_t next; /* oracle index of the next reservation expected */
     size_t nodes;
+    size_t leaves;
 } walk;
 
 /* Checks subtree n on `level` whose parent is `parent`; returns its lowest
  * start, highest end and widest gap, computed from the oracle's
- * reservations it holds. */
-static restree_summary check_node(walk *k, const restree_node *n, uint32_t level, const restree_node *parent)
+ * reservations it holds. Nodes on the right spine (the last child of a
+ * node on it) may hold a single entry; others half a node. */
+static restree_summary check_node(walk *k, const restree_node *n, uint32_t level, const restree_node *parent,
+                                  int on_spine)
 {
     k->nodes++;
+    k->leaves += level == 0;
     CHECK_EQ_U(n->level, level);
     CHECK(n->parent == parent);
-    unsigned least = parent != NULL ? RESTREE_MIN_FILL : level > 0 ? 2 : 0;
+    unsigned least = parent == NULL ? (level > 0 ? 2 : 0) : on_spine ? 1 : RESTREE_MIN_FILL;
     CHECK(n->count >= least && n->count <= RESTREE_FANOUT);
     size_t first = k->next;
     for (uint32_t i = 0; i < n->count; i++) {
@@ -139,10 +143,10 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
             k->next++;
             continue;
         }
-        restree_summary s = check_node(k, n->ref[i].child, level - 1, n);
+        restree_summary s = check_node(k, n->ref[i].child, level - 1, n, on_spine && i + 1 == n->count);
         CHECK_EQ_U(n->start[i], s.start);
         CHECK_EQ_U(n->end[i], s.end);
-        CHECK_EQ_U(n->gap[i], s.gap);
+        CHECK_EQ_U(restree_gaps_const(n)[i], s.gap);
     }
     restree_summary s = {0, 0, 0};
     if (k->next == first) {
@@ -159,14 +163,15 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
 static void check_tree(const world *w)
 {
     const restree *t = &w->tree;
-    walk k = {&w->o, 0, 0};
+    walk k = {&w->o, 0, 0, 0};
     CHECK_EQ_U(t->count, w->o.n);
     CHECK(t->root != NULL && t->height >= 1);
-    check_node(&k, t->root, (uint32_t)t->height - 1, NULL);
+    check_node(&k, t->root, (uint32_t)t->height - 1, NULL, 1);
     CHECK_EQ_U(k.next, w->o.n);
     CHECK_EQ_U(k.nodes, t->nodes);
+    CHECK_EQ_U(k.leaves, t->leaves);
     CHECK_EQ_U(t->spare_count, 0);
-    CHECK_EQ_U(w->alloc.bytes, t->nodes * sizeof(restree_node));
+    CHECK_EQ_U(w->alloc.bytes, k.leaves * sizeof(restree_node) + (k.nodes - k.leaves) * sizeof(restree_inner));
     CHECK_EQ_U(w->alloc.bytes, restree_bytes(t));
 }
 
