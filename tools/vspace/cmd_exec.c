@@ -1,18 +1,14 @@
-/* `vspace exec [--audit] [--env K=V]... [-i] ELF [ARG...]`: runs a static
- * x86_64 program that vspace loaded itself (exec.h), and exits as the
- * program did. */
+/* `vspace exec [--audit] [--env K=V]... [-i] ELF [ARG...]`: becomes a
+ * static x86_64 program that vspace loaded itself (exec.h). */
 #define _GNU_SOURCE
 #include <unistd.h> /* environ */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,16 +19,17 @@ static void exec_help(void)
     printf("Usage: vspace exec [--audit] [--env K=V]... [-i] ELF [ARG...]\n\n"
            "Runs the static x86_64 program ELF (an executable or a static-PIE) with the given\n"
            "arguments, on Linux, as if the kernel had exec'ed it -- except that vspace built its\n"
-           "address space: a forked child loads ELF with vspace's ELF loader into frames of a\n"
-           "memfd (the Linux backend), writes the System V start-up stack with vspace's builder\n"
-           "and jumps to the entry point. stdin, stdout and stderr pass through.\n\n"
+           "address space: vspace loads ELF into its own process with vspace's ELF loader (its\n"
+           "read-only pages mapped from the file, the rest in frames of a memfd: the Linux\n"
+           "backend), writes the System V start-up stack with vspace's builder and jumps to the\n"
+           "entry point, so the program keeps vspace's process id, descriptors and signal mask.\n\n"
            "  --audit        before the jump, run the three-way audit (reservations, shadow\n"
            "                 tables, the kernel's /proc/PID/maps) and print it on stdout;\n"
            "                 discrepancies: exit 1 without running the program\n"
            "  --env K=V      set K in the program's environment (repeatable)\n"
            "  -i, --ignore-environment  start from an empty environment\n\n"
-           "Exit status: the program's own; if a signal killed it, vspace kills itself with the\n"
-           "same signal (a shell shows 128+N); 2 if ELF cannot be run (not x86_64, dynamically\n"
+           "Exit status: the program's own (killed by a signal: the shell sees that signal, as the\n"
+           "program is the process); 2 if ELF cannot be run (not x86_64, dynamically\n"
            "linked, segments clashing with vspace's own mappings, malformed) or for bad usage;\n"
            "1 if --audit found discrepancies.\n");
 }
@@ -93,39 +90,8 @@ static void *map_file(const char *path, size_t *size, int *fd_out)
     return p;
 }
 
-/* Waits for the child; returns what vspace exits with. */
-static int mirror(pid_t pid, int ran)
-{
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) {
-            perror("vspace exec: waitpid");
-            return CLI_BAD_INPUT;
-        }
-    }
-    if (WIFEXITED(st)) {
-        return WEXITSTATUS(st);
-    }
-    int sig = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
-    if (!ran) {
-        fprintf(stderr, "vspace exec: the loader died of signal %d (%s)\n", sig, strsignal(sig));
-        return CLI_BAD_INPUT;
-    }
-    /* Die the same way, so the caller's shell sees what it would have seen;
-     * without a core file of vspace itself. */
-    struct rlimit none = {0, 0};
-    setrlimit(RLIMIT_CORE, &none);
-    fflush(NULL);
-    signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(sig);
-    return 128 + sig; /* a signal that does not kill (none of those end a process) */
-}
-
-/* Loads and runs path with args in a child, mirroring how it ends. */
+/* Loads path with args into this process and becomes it: returns only if
+ * it cannot (2, or 1 for --audit discrepancies), after saying why. */
 static int launch(const char *path, char **args, size_t nargs, int audit_flag, int clear, char **sets, size_t nsets)
 {
 #if !defined(__x86_64__) || !defined(__linux__)
@@ -142,10 +108,9 @@ static int launch(const char *path, char **args, size_t nargs, int audit_flag, i
     vs_elf_diag diag;
     vs_elf_parse_opts po = {vs_arch_get(VS_ARCH_X86_64)};
     vs_elf_error ee = vs_elf_parse(data, size, &po, &img, &diag);
-    exec_request rq = {path, &img, {0}, args, nargs, NULL, 0, file_fd, audit_flag, -1};
+    exec_request rq = {path, &img, {0}, args, nargs, NULL, 0, file_fd, audit_flag};
     char msg[512];
     int rc = CLI_BAD_INPUT;
-    int fds[2] = {-1, -1};
     if (ee != VS_ELF_OK) {
         cli_elf_error("exec", path, ee, &diag);
     } else if (img.interp != NULL) {
@@ -155,32 +120,10 @@ static int launch(const char *path, char **args, size_t nargs, int audit_flag, i
                        img.interp);
     } else if (exec_plan_layout(&img, &rq.layout, msg, sizeof msg) != 0) {
         cli_file_error("exec", path, "%s", msg);
-    } else if ((rq.envp = make_env(clear, sets, nsets, &rq.envc)) == NULL || pipe2(fds, O_CLOEXEC) != 0) {
+    } else if ((rq.envp = make_env(clear, sets, nsets, &rq.envc)) == NULL) {
         cli_file_error("exec", path, "cannot start: %s", strerror(errno));
     } else {
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            rq.status_fd = fds[1];
-            _exit(exec_image_run(&rq));
-        }
-        close(fds[1]);
-        if (pid < 0) {
-            cli_file_error("exec", path, "fork: %s", strerror(errno));
-        } else {
-            /* Keyboard signals reach the program (same process group);
-             * vspace waits for it and then mirrors how it ended. */
-            signal(SIGINT, SIG_IGN);
-            signal(SIGQUIT, SIG_IGN);
-            char go = 0;
-            ssize_t got;
-            do {
-                got = read(fds[0], &go, 1);
-            } while (got < 0 && errno == EINTR);
-            rc = mirror(pid, got == 1 && go == 'G');
-        }
-        close(fds[0]);
+        rc = exec_image_run(&rq); /* on success the program runs in this process, as after execve */
     }
     free((void *)rq.envp);
     munmap(data, size);

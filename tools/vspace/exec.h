@@ -1,7 +1,7 @@
-/* `vspace exec`: run a static x86_64 program that vspace itself loaded,
+/* `vspace exec`: become a static x86_64 program that vspace itself loaded,
  * on the Linux backend (docs/linux-backend.md, "vspace exec").
- * cmd_exec.c is the command (options, fork, wait, mirror the status);
- * exec_image.c is what the child does (window, load, stack, audit, jump). */
+ * cmd_exec.c is the command (options, parse, layout); exec_image.c builds
+ * the program in this process (window, load, stack, audit, jump). */
 #ifndef VSPACE_TOOLS_EXEC_H
 #define VSPACE_TOOLS_EXEC_H
 
@@ -10,7 +10,7 @@
 
 #include <vs/elf.h>
 
-/* Where the child's image goes: the managed range [lo, hi) (the window
+/* Where the program's image goes: the managed range [lo, hi) (the window
  * the Linux backend holds with its placeholder), the base of an ET_DYN
  * image, and the start-up stack at the top of the range. */
 typedef struct exec_layout {
@@ -26,14 +26,13 @@ enum {
     EXEC_LOW = 0x10000u          /* lowest address used (Linux's usual vm.mmap_min_addr) */
 };
 
-/* Chooses the layout for img in this process (the child, a fork of it, has
- * the same mappings): the image where it is linked (ET_EXEC) or at
- * EXEC_DYN_BASE (ET_DYN), then a gap of at least 2 MiB, the guard page
+/* Chooses the layout for img: the image where it is linked (ET_EXEC) or
+ * at EXEC_DYN_BASE (ET_DYN), then a gap of at least 2 MiB, the guard page
  * and the stack right above; the managed range spans them, from the image's
  * 2 MiB boundary to the stack's top. Returns 0, or 2 after writing into msg
- * why the image cannot go there: below vm.mmap_min_addr (or EXEC_LOW), or
- * its range meets one of this process's own mappings (named with its
- * range and path). */
+ * why the image cannot go there: below vm.mmap_min_addr (or EXEC_LOW). A
+ * range meeting one of this process's own mappings is found when the
+ * window is placed (exec_image_run names the mapping). */
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len);
 
 typedef struct exec_request {
@@ -44,17 +43,20 @@ typedef struct exec_request {
     size_t argc;
     char *const *envp; /* envc strings */
     size_t envc;
-    int file_fd;   /* the file img was parsed from (a mapping of it): its read-only pages
-                      are mapped from it, not copied */
-    int audit;     /* run and print the three-way audit before the jump */
-    int status_fd; /* receives one byte 'G' just before the jump, then is closed */
+    int file_fd; /* the file img was parsed from (a mapping of it): its read-only pages
+                    are mapped from it, not copied */
+    int audit;   /* run and print the three-way audit before the jump */
 } exec_request;
 
-/* In the forked child: creates the Linux backend and the vspace, loads the
+/* In this process: creates the Linux backend and the vspace, loads the
  * image with the ELF loader, maps the stack and writes the start-up stack
- * with the process layer's builder, optionally audits, and jumps to the
- * entry point. Returns only on failure, after printing why to stderr: 2
- * (could not load), 1 (the audit found discrepancies). */
+ * with the process layer's builder, optionally audits, and becomes the
+ * program (jumps to its entry point; the file's mapping img->data and
+ * file_fd go with vspace's image). Returns only on failure, after printing
+ * why to stderr and removing everything it made (the caller still owns
+ * img->data and file_fd): 2 (could not load: also a range that meets one of
+ * this process's mappings, named with its range and path), 1 (the audit
+ * found discrepancies). */
 int exec_image_run(const exec_request *rq);
 
 #endif

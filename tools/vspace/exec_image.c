@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -32,16 +33,22 @@ static vs_addr round_up(vs_addr v, uint64_t a)
 /* The lowest address Linux lets this process map. */
 static vs_addr min_addr(void)
 {
-    unsigned long long v = 0;
-    FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
-    if (f != NULL) {
-        if (fscanf(f, "%llu", &v) != 1) {
-            v = 0;
-        }
-        fclose(f);
+    char buf[32] = "";
+    int fd = open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) {
+        close(fd);
     }
-    vs_addr lo = round_up(v, PG);
+    buf[n > 0 ? n : 0] = '\0';
+    vs_addr lo = round_up(strtoull(buf, NULL, 10), PG);
     return lo > EXEC_LOW ? lo : EXEC_LOW;
+}
+
+/* The image's page-aligned extent [*start, *end) at the layout's base. */
+static void image_extent(const vs_elf_image *img, const exec_layout *l, vs_addr *start, vs_addr *end)
+{
+    *start = (img->load_min & ~(vs_addr)(PG - 1)) + l->base;
+    *end = round_up(img->load_max, PG) + l->base;
 }
 
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len)
@@ -49,8 +56,8 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     const vs_addr big = (vs_addr)2 << 20; /* the stack's frames are 2 MiB */
     memset(out, 0, sizeof *out);
     out->base = img->type == VS_ET_DYN ? round_up(EXEC_DYN_BASE, img->max_align) : 0;
-    vs_addr start = (img->load_min & ~(vs_addr)(PG - 1)) + out->base;
-    vs_addr end = round_up(img->load_max, PG) + out->base;
+    vs_addr start, end;
+    image_extent(img, out, &start, &end);
     out->stack_size = EXEC_STACK_SIZE;
     out->stack_top = round_up(end + GUARD, big) + big + out->stack_size;
     out->lo = start & ~(big - 1);
@@ -63,6 +70,15 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
         return 2;
     }
     out->lo = out->lo < floor ? floor : out->lo;
+    return 0;
+}
+
+/* Names the first mapping of this process that lies in the layout's range
+ * (why the window's placeholder could not be placed); 0 if none does. */
+static int explain_clash(const vs_elf_image *img, const exec_layout *l, char *msg, size_t len)
+{
+    vs_addr start, end;
+    image_extent(img, l, &start, &end);
     vs_linux_maps maps;
     int e = vs_linux_maps_read(NULL, 0, &maps);
     if (e != 0) {
@@ -72,7 +88,7 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     int rc = 0;
     for (size_t i = 0; i < maps.count && rc == 0; i++) {
         const vs_linux_vma *v = &maps.vma[i];
-        if (v->end <= out->lo || v->start >= out->hi) {
+        if (v->end <= l->lo || v->start >= l->hi) {
             continue;
         }
         int image = v->end > start && v->start < end;
@@ -80,7 +96,7 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
                  "%s [%#llx, %#llx) clash%s with vspace's own mapping [%#llx, %#llx) %s: vspace exec cannot load it "
                  "there",
                  image ? "its segments" : "the range for its segments and stack",
-                 (unsigned long long)(image ? start : out->lo), (unsigned long long)(image ? end : out->hi),
+                 (unsigned long long)(image ? start : l->lo), (unsigned long long)(image ? end : l->hi),
                  image ? "" : "es", (unsigned long long)v->start, (unsigned long long)v->end,
                  v->path[0] ? v->path : "(anonymous)");
         rc = 2;
@@ -245,8 +261,10 @@ static void rseq_unregister(void)
     char *tp = NULL;
     __asm__("mov %%fs:0, %0" : "=r"(tp));
     const unsigned sig = 0x53053053u; /* RSEQ_SIG on x86 */
-    if (syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, 1 /* RSEQ_FLAG_UNREGISTER */, sig) != 0) {
-        syscall(SYS_rseq, tp + __rseq_offset, 32, 1, sig);
+    /* glibc registers at least 32 bytes (struct rseq), more if __rseq_size says so. */
+    unsigned registered = __rseq_size < 32 ? 32 : __rseq_size;
+    if (syscall(SYS_rseq, tp + __rseq_offset, registered, 1 /* RSEQ_FLAG_UNREGISTER */, sig) != 0) {
+        syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, 1, sig);
     }
 #endif
 }
@@ -354,44 +372,37 @@ extern const char vs_exec_tramp_end[];
 
 enum { TRAMP_PAGE = 8192, TRAMP_PARAMS = 1024 };
 
-/* Lists the ranges vspace's own image occupies in tp (at most max). */
-static uint64_t own_image(tramp_params *tp, uint64_t max)
+typedef struct own_ranges {
+    tramp_params *tp;
+    uint64_t max;
+} own_ranges;
+
+/* The first object dl_iterate_phdr reports is vspace's own executable. */
+static int list_own_image(struct dl_phdr_info *info, size_t size, void *ctx)
 {
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    vs_linux_maps maps;
-    if (n <= 0 || vs_linux_maps_read(NULL, 0, &maps) != 0) {
-        return 0;
-    }
-    exe[n] = '\0';
-    uint64_t k = 0;
-    for (size_t i = 0; i < maps.count && k < max; i++) {
-        const vs_linux_vma *v = &maps.vma[i];
-        if (strncmp(v->path, exe, sizeof v->path - 1) == 0) {
-            tp->ranges[k][0] = v->start;
-            tp->ranges[k][1] = v->end - v->start;
-            k++;
+    (void)size;
+    own_ranges *o = ctx;
+    for (size_t i = 0; i < info->dlpi_phnum && o->tp->nranges < o->max; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD) {
+            continue;
         }
+        uint64_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uint64_t)(PG - 1);
+        uint64_t end = round_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz, PG);
+        o->tp->ranges[o->tp->nranges][0] = start;
+        o->tp->ranges[o->tp->nranges][1] = end - start;
+        o->tp->nranges++;
     }
-    vs_linux_maps_free(&maps);
-    return k;
+    return 1;
 }
 
-/* start_brk from /proc/self/stat (field 47), or 0. */
-static uint64_t start_brk(void)
+/* Lists the ranges vspace's own image occupies (its PT_LOAD segments, as
+ * the kernel mapped them) in tp, at most max; no /proc read. */
+static void own_image(tramp_params *tp, uint64_t max)
 {
-    char buf[2048];
-    FILE *f = fopen("/proc/self/stat", "r");
-    size_t n = f != NULL ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f != NULL) {
-        fclose(f);
-    }
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
-    for (int field = 2; p != NULL && field < 47; field++) {
-        p = strchr(p + 1, ' ');
-    }
-    return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
+    own_ranges o = {tp, max};
+    tp->nranges = 0;
+    dl_iterate_phdr(list_own_image, &o);
 }
 
 /* The kernel's record of the program, as exec would have made it. */
@@ -416,9 +427,10 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
     if (m->start_data == UINT64_MAX) {
         m->start_data = m->end_data = m->end_code;
     }
+    /* The program's heap starts at the current break (vspace's own heap
+     * lies below it), as a fresh one would after exec. */
     m->brk = (uint64_t)(uintptr_t)sbrk(0);
-    m->start_brk = start_brk();
-    m->start_brk = m->start_brk != 0 && m->start_brk <= m->brk ? m->start_brk : m->brk;
+    m->start_brk = m->brk;
     m->start_stack = lay->sp;
     m->arg_start = m->arg_end = lay->strings;
     for (size_t i = 0; i < rq->argc; i++) {
@@ -433,15 +445,16 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
     m->exe_fd = (uint32_t)-1;
 }
 
-/* Becomes the program: never returns if the trampoline page can be made;
- * returns 2 if it cannot. */
-static int become(const exec_request *rq, const vs_elf_plan *plan, const vs_startstack_layout *lay)
+/* Makes the trampoline page with its parameters (the kernel record, and
+ * whether vspace's image goes); NULL after saying why if it cannot.
+ * Changes nothing else, so a failure here still leaves vspace as it was. */
+static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *plan, const vs_startstack_layout *lay)
 {
     uint8_t *page = mmap(NULL, TRAMP_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     size_t code = (size_t)(vs_exec_tramp_end - vs_exec_tramp_start);
     if (page == MAP_FAILED || code > TRAMP_PARAMS) {
         fprintf(stderr, "vspace exec: %s: no page for the entry trampoline\n", rq->path);
-        return 2;
+        return NULL;
     }
     memcpy(page, vs_exec_tramp_start, code);
     tramp_params *tp = (tramp_params *)(page + TRAMP_PARAMS);
@@ -452,28 +465,55 @@ static int become(const exec_request *rq, const vs_elf_plan *plan, const vs_star
     mm_map(rq, plan, lay, &tp->map);
     /* Probe with the real values: EBUSY means "allowed once vspace's image
      * is gone"; anything else (EPERM without the capability, EINVAL)
-     * leaves vspace's image and the kernel's record as they are. */
-    int fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    tp->map.exe_fd = (uint32_t)fd;
-    if (fd >= 0 && prctl(PR_SET_MM, PR_SET_MM_MAP, &tp->map, sizeof tp->map, 0) != 0 && errno == EBUSY) {
-        tp->exe_fd = (uint64_t)fd;
-        tp->nranges = own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
-    } else if (fd >= 0) {
-        close(fd);
+     * leaves vspace's image and the kernel's record as they are. The
+     * program's file is the descriptor it was parsed from: the trampoline
+     * closes it after the call. */
+    tp->map.exe_fd = (uint32_t)rq->file_fd;
+    if (prctl(PR_SET_MM, PR_SET_MM_MAP, &tp->map, sizeof tp->map, 0) != 0 && errno == EBUSY) {
+        tp->exe_fd = (uint64_t)rq->file_fd;
+        own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
     }
     if (mprotect(page, TRAMP_PAGE, PROT_READ | PROT_EXEC) != 0) {
         fprintf(stderr, "vspace exec: %s: entry trampoline: %s\n", rq->path, strerror(errno));
-        return 2;
+        munmap(page, TRAMP_PAGE);
+        return NULL;
     }
-    void (*tramp)(tramp_params *) = (void (*)(tramp_params *))(uintptr_t)page;
-    tramp(tp);
-    return 2;
+    return tp;
 }
 
-static int load_failed(const exec_request *rq, const char *what, const char *why)
+/* Becomes the program: what exec does to the process beyond the address
+ * space, then the trampoline. Never returns. */
+static _Noreturn void become(const exec_request *rq, vs_linux *be, tramp_params *tp)
 {
-    fprintf(stderr, "vspace exec: %s: %s: %s\n", rq->path, what, why);
-    return 2;
+    const char *base = strrchr(rq->path, '/');
+    prctl(PR_SET_NAME, base != NULL ? base + 1 : rq->path, 0, 0, 0);
+    vs_linux_detach(be);
+    /* The parsed file's mapping and (unless the trampoline takes it) its
+     * descriptor go, so the program inherits neither. */
+    munmap((void *)(uintptr_t)rq->img->data, rq->img->size);
+    if (tp->exe_fd == (uint64_t)-1) {
+        close(rq->file_fd);
+    }
+    fflush(NULL);
+    reset_signals();
+    rseq_unregister();
+    void (*tramp)(tramp_params *) = (void (*)(tramp_params *))(uintptr_t)((uint8_t *)tp - TRAMP_PARAMS);
+    tramp(tp);
+    abort(); /* not reached: the trampoline never returns */
+}
+
+/* A load that cannot go on: says why, removes everything made so far
+ * (the window, frames, bookkeeping) and returns rc. */
+static int give_up(const exec_request *rq, vs_space *vs, vs_linux *be, int rc, const char *what, const char *why)
+{
+    if (what != NULL) {
+        fprintf(stderr, "vspace exec: %s: %s: %s\n", rq->path, what, why);
+    }
+    if (vs != NULL) {
+        vs_destroy(vs, VS_DESTROY_FREE_CALLER_FRAMES, NULL);
+    }
+    vs_linux_destroy(be);
+    return rc;
 }
 
 int exec_image_run(const exec_request *rq)
@@ -483,20 +523,29 @@ int exec_image_run(const exec_request *rq)
     vs_linux *be = NULL;
     int e = vs_linux_create(&cfg, &be);
     if (e != 0) {
-        return load_failed(rq, "Linux backend", strerror(e));
+        fprintf(stderr, "vspace exec: %s: Linux backend: %s\n", rq->path, strerror(e));
+        return 2;
     }
     if (vs_linux_set_file(be, rq->file_fd) != 0) {
-        return load_failed(rq, "image file", vs_linux_last_error(be));
+        return give_up(rq, NULL, be, 2, "image file", vs_linux_last_error(be));
     }
     vs_cap root = 0;
-    if (vs_linux_root_create(be, rq->layout.lo, rq->layout.hi, 0, VS_LINUX_AT_OFFSET, &root) != 0) {
-        return load_failed(rq, "managed range", vs_linux_last_error(be));
+    e = vs_linux_root_create(be, rq->layout.lo, rq->layout.hi, 0, VS_LINUX_AT_OFFSET, &root);
+    if (e != 0) {
+        /* Something of vspace's own lies in the range (its image, heap,
+         * libraries, stack): name it. */
+        char msg[512];
+        if (e == EEXIST && explain_clash(rq->img, &rq->layout, msg, sizeof msg) != 0) {
+            fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
+            return give_up(rq, NULL, be, 2, NULL, NULL);
+        }
+        return give_up(rq, NULL, be, 2, "managed range", vs_linux_last_error(be));
     }
     vs_config vc = {arch, {mem_alloc, mem_free, NULL}, vs_linux_kernel(be), root, rq->layout.lo, rq->layout.hi};
     vs_space *vs = NULL;
     vs_result r = vs_create(&vc, &vs);
     if (r != VS_OK) {
-        return load_failed(rq, "vs_create", vs_strerror(r));
+        return give_up(rq, NULL, be, 2, "vs_create", vs_strerror(r));
     }
     vs_elf_load_opts lo = {rq->img->type == VS_ET_DYN ? VS_ELF_LOAD_BASE_GIVEN : 0, rq->layout.base};
     vs_frame_access fa = vs_linux_frame_access(be);
@@ -504,7 +553,7 @@ int exec_image_run(const exec_request *rq)
     vs_elf_diag diag;
     vs_elf_error ee = vs_elf_load(vs, rq->img, &lo, &fa, &loaded, &diag);
     if (ee != VS_ELF_OK) {
-        return load_failed(rq, "loading", diag.message);
+        return give_up(rq, vs, be, 2, "loading", diag.message);
     }
     vs_attrs sa = {"stack", (uint8_t)(VS_RIGHT_READ | VS_RIGHT_WRITE | (loaded.stack_exec ? VS_RIGHT_EXEC : 0)),
                    VS_CACHE_DEFAULT};
@@ -516,27 +565,21 @@ int exec_image_run(const exec_request *rq)
         r = vs_map_new(vs, stack_base, rq->layout.stack_size >> 21, 21);
     }
     if (r != VS_OK) {
-        return load_failed(rq, "stack", vs_last_error(vs)->reason);
+        return give_up(rq, vs, be, 2, "stack", vs_last_error(vs)->reason);
     }
     vs_startstack_layout lay;
     if (write_stack(rq, vs, be, &loaded.plan, &lay) != 0) {
-        return 2;
+        return give_up(rq, vs, be, 2, NULL, NULL);
     }
     if (rq->audit) {
         int rc = audit(rq, vs, be, loaded.plan.entry);
         if (rc != 0) {
-            return rc;
+            return give_up(rq, vs, be, rc, NULL, NULL);
         }
     }
-    const char *base = strrchr(rq->path, '/');
-    prctl(PR_SET_NAME, base != NULL ? base + 1 : rq->path, 0, 0, 0);
-    vs_linux_detach(be);
-    fflush(NULL);
-    if (write(rq->status_fd, "G", 1) != 1) {
-        return 2;
+    tramp_params *tp = make_trampoline(rq, &loaded.plan, &lay);
+    if (tp == NULL) {
+        return give_up(rq, vs, be, 2, NULL, NULL);
     }
-    close(rq->status_fd);
-    reset_signals();
-    rseq_unregister();
-    return become(rq, &loaded.plan, &lay);
+    become(rq, be, tp);
 }
