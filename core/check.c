@@ -48,7 +48,7 @@ static void check_reservation(checker *c, const restree_node *leaf, uint32_t i)
         violation(c, VS_V_TREE, n->start, 0, 0, "reservation's link to its leaf names another node");
     }
     const handle_table *h = &c->vs->handles;
-    if (n->slot >= h->capacity || h->slots[n->slot].node != n) {
+    if (n->slot >= h->capacity || handles_record(h, n->slot) != n || n->state != RES_LIVE) {
         violation(c, VS_V_TREE, n->start, n->slot, h->capacity, "reservation node is not the one its handle names");
     }
 }
@@ -252,9 +252,8 @@ static void check_counts(checker *c)
     }
     size_t leaves = c->tree_leaves + c->spare_leaves;
     size_t inner = c->tree_nodes - c->tree_leaves + c->spares - c->spare_leaves;
-    size_t bytes = sizeof(vs_space) + c->nodes * sizeof(res_node) + leaves * restree_node_bytes(0) +
-                   inner * restree_node_bytes(1) + shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) +
-                   handles_bytes(&vs->handles);
+    size_t bytes = sizeof(vs_space) + leaves * restree_node_bytes(0) + inner * restree_node_bytes(1) +
+                   shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) + handles_bytes(&vs->handles);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count ||
         c->tree_nodes != vs->tree.nodes || c->tree_leaves != vs->tree.leaves || c->spares != vs->tree.spare_count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,

@@ -29,8 +29,6 @@ struct vs_space {
     vs_error_info error;
     uint64_t calls;      /* public calls begun, so a detail of this call is told from a stale one */
     uint64_t error_call; /* the call that recorded `error` */
-    res_node *dropped;   /* vs_legacy_drop_reservation's nodes, linked by next_dropped: out of the
-                            tree (the audit sees their pages as orphans), torn down by vs_destroy */
 };
 
 static inline uint64_t page_of(vs_addr addr)

@@ -19,41 +19,31 @@ static void copy_name(char *dst, const char *src)
     memset(dst + i, 0, VS_NAME_MAX - i);
 }
 
-static res_node *new_node(vs_space *vs, const vs_attrs *attrs)
-{
-    res_node *res = counted_alloc_get(&vs->alloc, sizeof *res);
-    if (res != NULL) {
-        memset(res, 0, sizeof *res);
-        res->rights = attrs != NULL ? attrs->rights : VS_RIGHT_READ | VS_RIGHT_WRITE;
-        res->cache = (uint8_t)(attrs != NULL ? attrs->cache : VS_CACHE_DEFAULT);
-        copy_name(res->name, attrs != NULL ? attrs->name : NULL);
-    }
-    return res;
-}
-
-/* Gives the node [start, start + size), links it into the tree and gives
- * it a handle; on NO_MEMORY frees the node and changes nothing. The
- * shadow is not involved: it holds mapped pages only. */
-static vs_result install(vs_space *vs, res_node *res, vs_addr start, uint64_t size, vs_reservation **out)
+/* Makes [start, start + size) a reservation: a record from the handle
+ * table, linked into the tree; on NO_MEMORY changes nothing. Both are
+ * prepared before either changes, the table last, since an unused record
+ * would stay. The shadow is not involved: it holds mapped pages only. */
+static vs_result install(vs_space *vs, const vs_attrs *attrs, vs_addr start, uint64_t size, vs_reservation **out)
 {
     vs_result r = restree_prepare(&vs->tree, start, NULL);
-    if (r == VS_OK) {
-        r = handles_prepare(&vs->handles, &vs->alloc);
-        if (r != VS_OK) {
-            restree_unprepare(&vs->tree);
-        }
-    }
     if (r != VS_OK) {
-        counted_alloc_put(&vs->alloc, res, sizeof *res);
         return r;
     }
+    r = handles_prepare(&vs->handles, &vs->alloc);
+    if (r != VS_OK) {
+        restree_unprepare(&vs->tree);
+        return r;
+    }
+    res_node *res = handles_add(&vs->handles);
     res->start = start;
     res->end = start + size;
+    res->rights = attrs != NULL ? attrs->rights : VS_RIGHT_READ | VS_RIGHT_WRITE;
+    res->cache = (uint8_t)(attrs != NULL ? attrs->cache : VS_CACHE_DEFAULT);
+    copy_name(res->name, attrs != NULL ? attrs->name : NULL);
     restree_insert(&vs->tree, res);
-    vs_reservation *handle = handles_add(&vs->handles, res);
     vs->reserved_pages += page_of(size);
     if (out != NULL) {
-        *out = handle;
+        *out = handles_of(&vs->handles, res);
     }
     return VS_OK;
 }
@@ -76,11 +66,7 @@ static vs_result reserve_anywhere(vs_space *vs, uint64_t size, uint64_t align, c
     if (size > vs->end - vs->base || !restree_find_gap(&vs->tree, vs->base, vs->end, size, align, &start)) {
         return vs_fail(vs, VS_ERR_NO_SPACE, "no free range of this size and alignment is left", 0);
     }
-    res_node *res = new_node(vs, attrs);
-    if (res == NULL) {
-        return VS_ERR_NO_MEMORY;
-    }
-    return install(vs, res, start, size, out);
+    return install(vs, attrs, start, size, out);
 }
 
 vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out)
@@ -123,11 +109,7 @@ static vs_result reserve_fixed(vs_space *vs, vs_addr vaddr, uint64_t size, const
     if (!restree_is_free(&vs->tree, vaddr, vaddr + size)) {
         return overlap(vs, vaddr + size);
     }
-    res_node *res = new_node(vs, attrs);
-    if (res == NULL) {
-        return VS_ERR_NO_MEMORY;
-    }
-    return install(vs, res, vaddr, size, out);
+    return install(vs, attrs, vaddr, size, out);
 }
 
 vs_result vs_reserve_at(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out)
@@ -176,7 +158,6 @@ static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned
     restree_remove(&vs->tree, res);
     vs->reserved_pages -= page_of(res->end - res->start);
     handles_remove(&vs->handles, res);
-    counted_alloc_put(&vs->alloc, res, sizeof *res);
     return VS_OK;
 }
 

@@ -9,8 +9,9 @@
  * lines, read in order) per level: about log16(n) levels instead of the
  * 1.44 log2(n) scattered nodes of the AVL tree it replaces.
  *
- * A res_node is the stable record of a reservation: the tree points at it
- * and never moves it, so callers keep res_node pointers across calls. It
+ * A res_node is the stable record of a reservation, kept in the handle
+ * table (handles.h): the tree points at it and never moves it, so callers
+ * keep res_node pointers across calls. It
  * points back at its leaf (and each node at its parent), so that removal
  * starts at the leaf instead of waiting on every level from the root.
  *
@@ -34,16 +35,22 @@
 typedef struct res_node res_node;
 typedef struct restree_node restree_node;
 
+/* What a handle table record (handles.h) is used for. */
+enum { RES_FREE = 0, RES_LIVE = 1, RES_DROPPED = 2 };
+
 struct res_node {
     vs_addr start;
     vs_addr end;           /* exclusive */
     uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
-    uint32_t slot;         /* index in the handle table (handles.h) */
+    restree_node *leaf;    /* the tree's: the leaf holding it, so removal starts there */
+    uint32_t slot;         /* the handle table's (handles.h): this record's index */
+    uint32_t gen;          /* and generation, in every handle to it */
     uint8_t rights;
     uint8_t cache;
+    uint8_t state; /* RES_FREE, RES_LIVE, or RES_DROPPED (vs_legacy_drop_reservation: out of the
+                      tree, kept for vs_destroy) */
     char name[VS_NAME_MAX];
-    restree_node *leaf;     /* the tree's: the leaf holding it, so removal starts there */
-    res_node *next_dropped; /* vs_legacy_drop_reservation's list (internal.h), never in the tree */
+    uint32_t next_free; /* while free: the next free record's slot, or HANDLE_NONE */
 };
 
 enum {

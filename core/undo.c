@@ -78,8 +78,6 @@ vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)
     }
     restree_remove(&vs->tree, node);
     vs->reserved_pages -= page_of(node->end - node->start);
-    handles_remove(&vs->handles, node);
-    node->next_dropped = vs->dropped; /* kept for vs_destroy, which tears its pages down */
-    vs->dropped = node;
+    handles_drop(&vs->handles, node); /* kept for vs_destroy, which tears its pages down */
     return vs_end(vs, VS_OK, 0);
 }

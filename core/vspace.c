@@ -194,10 +194,10 @@ static int destroy_mappings(void *ctx, const res_node *res)
     return 0;
 }
 
-static void free_node(void *ctx, res_node *n)
+/* Records belong to the handle table, which frees them in chunks. */
+static void keep_node(void *ctx, res_node *n)
 {
-    vs_space *vs = ctx;
-    counted_alloc_put(&vs->alloc, n, sizeof *n);
+    (void)ctx, (void)n;
 }
 
 vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
@@ -208,15 +208,12 @@ vs_result vs_destroy(vs_space *vs, unsigned flags, int *last_kernel_error)
     size_t failures_before = vs->release_failures;
     destroy_ctx ctx = {vs, flags};
     restree_for_each(&vs->tree, destroy_mappings, &ctx);
-    while (vs->dropped != NULL) {
-        res_node *n = vs->dropped;
-        vs->dropped = n->next_dropped;
-        destroy_mappings(&ctx, n);
-        free_node(vs, n);
-    }
+    /* vs_legacy_drop_reservation's records: out of the tree (the audit sees
+     * their pages as orphans), torn down here. */
+    handles_for_each_dropped(&vs->handles, destroy_mappings, &ctx);
     tables_destroy(vs);
     shadow_destroy(&vs->shadow, &vs->alloc);
-    restree_destroy(&vs->tree, free_node, vs);
+    restree_destroy(&vs->tree, keep_node, NULL);
     handles_destroy(&vs->handles, &vs->alloc);
     int failed = vs->release_failures != failures_before;
     if (last_kernel_error != NULL) {

@@ -338,6 +338,71 @@ static void test_default_range_edges(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* Reserves [at, at + PAGE_SIZE) with the 1st, 2nd, ... allocation
+ * failing, each failure changing nothing, then for real. */
+static vs_reservation *reserve_every_way(fixture *fx, vs_addr at, const vs_attrs *a)
+{
+    for (uint64_t nth = 1;; nth++) {
+        vs_stats before;
+        vs_get_stats(fx->vs, &before);
+        vs_reservation *r = NULL;
+        talloc_fail_nth(&fx->ta, nth);
+        vs_result result = vs_reserve_at(fx->vs, at, PAGE_SIZE, a, &r);
+        int fired = fx->ta.fired;
+        talloc_disarm(&fx->ta);
+        if (!fired) {
+            CHECK_RES(result, VS_OK);
+            return r;
+        }
+        vs_stats now;
+        vs_get_stats(fx->vs, &now);
+        CHECK_RES(result, VS_ERR_NO_MEMORY);
+        CHECK_EQ_U(now.bookkeeping_bytes, before.bookkeeping_bytes);
+        CHECK_EQ_U(now.reservations, before.reservations);
+    }
+}
+
+/* Reservation records live in the handle table's chunks (4, 4, 8, ...,
+ * 1024, then 1024 records each): 3000 reservations cross eleven chunk
+ * boundaries and a growth of the chunk array, each reserve failing first
+ * at every allocation it makes. Each handle names its own range; freed
+ * ones go stale, and reserving the same ranges again reuses their records
+ * (and rebuilds the same tree): the same bytes as before the frees. */
+static void test_handle_chunks(const vs_arch *arch)
+{
+    enum { COUNT = 3000 };
+    static vs_reservation *res[COUNT];
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_attrs a = attrs_rw("c");
+    vs_addr base = arch->user_base;
+    for (size_t i = 0; i < COUNT; i++) {
+        res[i] = reserve_every_way(&fx, base + 2 * i * PAGE_SIZE, &a);
+    }
+    fx_check(&fx, fx.vs);
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_EQ_U(start_of(fx.vs, res[i]), base + 2 * i * PAGE_SIZE);
+    }
+    vs_stats before;
+    vs_get_stats(fx.vs, &before);
+    for (size_t i = COUNT / 3; i < COUNT; i++) {
+        CHECK_RES(vs_free(fx.vs, res[i], 0), VS_OK);
+    }
+    for (size_t i = COUNT / 3; i < COUNT; i++) {
+        vs_reservation_info info;
+        CHECK_RES(vs_reservation_get_info(fx.vs, res[i], &info), VS_ERR_INVALID_ARG);
+        CHECK_RES(vs_reserve_at(fx.vs, base + 2 * i * PAGE_SIZE, PAGE_SIZE, &a, &res[i]), VS_OK);
+    }
+    vs_stats after;
+    vs_get_stats(fx.vs, &after);
+    CHECK_EQ_U(after.bookkeeping_bytes, before.bookkeeping_bytes);
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_EQ_U(start_of(fx.vs, res[i]), base + 2 * i * PAGE_SIZE);
+    }
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
     run_all_archs("reserve_args", test_reserve_args);
@@ -347,6 +412,7 @@ int main(void)
     run_all_archs("reserve_at", test_reserve_at);
     run_all_archs("free_args", test_free_args);
     run_all_archs("stale_handle", test_stale_handle);
+    run_all_archs("handle_chunks", test_handle_chunks);
     run_all_archs("resize", test_resize);
     run_all_archs("move", test_move);
     run_all_archs("find_boundaries", test_find_boundaries);
