@@ -74,6 +74,15 @@ static inline range_check vs_range_check(const vs_space *vs, vs_addr addr, uint6
     return (range_check){VS_OK, NULL};
 }
 
+/* vs_range_check for one base page, where it folds to three tests: base
+ * and end are page aligned, so an aligned addr below end leaves a whole
+ * page before end and cannot wrap. A page this refuses gets the full check
+ * (and its message) on the general path. */
+static inline int vs_one_page_in_range(const vs_space *vs, vs_addr addr)
+{
+    return is_aligned(addr, (uint64_t)1 << SHADOW_PAGE_BITS) && addr >= vs->base && addr < vs->end;
+}
+
 /* Every mutating public call is bracketed by these: vs_begin starts a call;
  * vs_fail records why it fails (and returns r); vs_end returns r, recording
  * a generic reason at `vaddr` if the call failed without saying why. vs may

@@ -301,6 +301,13 @@ static vs_result map_args(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_b
 static vs_result map_caps(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_t *cookies, size_t n,
                           unsigned size_bits)
 {
+    /* One base page whose arguments pass the short tests goes straight to
+     * map_one; anything else, wrong arguments included, takes the checks
+     * below, which name what is wrong. */
+    if (vs != NULL && n == 1 && size_bits == SHADOW_PAGE_BITS && caps != NULL && vs_one_page_in_range(vs, vaddr) &&
+        vaddr + ((vs_addr)1 << SHADOW_PAGE_BITS) <= vs->arch->user_end && cap_ok(vs, *caps)) {
+        return map_one(vs, vaddr, caps, cookies);
+    }
     int size_index = -1;
     uint64_t size = 0;
     vs_result r = map_args(vs, vaddr, n, size_bits, &size_index, &size);
@@ -579,8 +586,8 @@ static vs_result unmap_one_large(vs_space *vs, res_node *res, vs_addr vaddr, uin
     return VS_OK;
 }
 
-/* More than one base page in res: one whole large page, or a run of whole
- * pages. Out of line, so that the single-page path saves fewer registers. */
+/* Not one base page (unmap_pages took those): one whole large page, or a
+ * run of whole pages. Out of line, so that the single-page path saves fewer registers. */
 static __attribute__((noinline)) vs_result unmap_many(vs_space *vs, res_node *res, vs_addr vaddr, uint64_t size,
                                                       int free_frames)
 {
@@ -600,6 +607,13 @@ static __attribute__((noinline)) vs_result unmap_many(vs_space *vs, res_node *re
 
 static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigned flags)
 {
+    if (vs != NULL && size == (uint64_t)1 << SHADOW_PAGE_BITS && (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) == 0 &&
+        vs_one_page_in_range(vs, vaddr)) {
+        res_node *res = vs_reservation_holding(vs, vaddr, size);
+        if (res != NULL) {
+            return unmap_one(vs, res, vaddr, (flags & VS_UNMAP_FREE_FRAMES) != 0);
+        }
+    }
     if (vs == NULL || (flags & ~(unsigned)VS_UNMAP_FREE_FRAMES) != 0) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "unknown flags", vaddr);
     }
@@ -610,9 +624,6 @@ static vs_result unmap_pages(vs_space *vs, vs_addr vaddr, uint64_t size, unsigne
     res_node *res = vs_reservation_holding(vs, vaddr, size);
     if (res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
-    }
-    if (size == (uint64_t)1 << SHADOW_PAGE_BITS) {
-        return unmap_one(vs, res, vaddr, (flags & VS_UNMAP_FREE_FRAMES) != 0);
     }
     return unmap_many(vs, res, vaddr, size, (flags & VS_UNMAP_FREE_FRAMES) != 0);
 }

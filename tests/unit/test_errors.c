@@ -12,6 +12,13 @@ static void check_error(const vs_space *vs, vs_result result, vs_addr vaddr, con
     CHECK(e->reason != NULL && strstr(e->reason, words) != NULL);
 }
 
+static uint64_t mapped_pages(const vs_space *vs)
+{
+    vs_stats st;
+    CHECK_RES(vs_get_stats(vs, &st), VS_OK);
+    return st.mapped_pages;
+}
+
 static void test_reservation_errors(const vs_arch *arch)
 {
     fixture fx;
@@ -75,9 +82,43 @@ static void test_mapping_errors(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* Single-page vs_map and vs_unmap take a short admission test before the
+ * full one: at and just past both ends of a limited range, unaligned, with
+ * an unknown flag or the null cap, they must still refuse with the full
+ * check's code and message, and change nothing. */
+static void test_single_page_edges(const vs_arch *arch)
+{
+    fixture fx;
+    vs_addr base = 0x400000, end = base + 16 * PAGE_SIZE;
+    fx_init(&fx, arch, base, end, 0);
+    vs_attrs a = attrs_rw("edge");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve_at(fx.vs, base, 16 * PAGE_SIZE, &a, &r), VS_OK);
+    vs_cap f = fx_frame(&fx, 12), null_cap = 0;
+    const vs_addr outside[] = {base - PAGE_SIZE, end, end + PAGE_SIZE};
+    for (size_t k = 0; k < sizeof outside / sizeof outside[0]; k++) {
+        CHECK_RES(vs_map(fx.vs, outside[k], &f, NULL, 1, 12), VS_ERR_OUT_OF_RANGE);
+        check_error(fx.vs, VS_ERR_OUT_OF_RANGE, outside[k], "managed range");
+        CHECK_RES(vs_unmap(fx.vs, outside[k], PAGE_SIZE, 0), VS_ERR_OUT_OF_RANGE);
+        check_error(fx.vs, VS_ERR_OUT_OF_RANGE, outside[k], "managed range");
+    }
+    CHECK_RES(vs_map(fx.vs, base + 1, &f, NULL, 1, 12), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_map(fx.vs, base, &null_cap, NULL, 1, 12), VS_ERR_CAP_RANGE);
+    CHECK_RES(vs_unmap(fx.vs, base, PAGE_SIZE, 0), VS_ERR_NOT_MAPPED);
+    CHECK_RES(vs_map(fx.vs, end - PAGE_SIZE, &f, NULL, 1, 12), VS_OK); /* the last page is inside */
+    CHECK_RES(vs_unmap(fx.vs, end - PAGE_SIZE + 1, PAGE_SIZE, 0), VS_ERR_INVALID_ARG);
+    CHECK_RES(vs_unmap(fx.vs, end - PAGE_SIZE, PAGE_SIZE, 0x80), VS_ERR_INVALID_ARG);
+    check_error(fx.vs, VS_ERR_INVALID_ARG, end - PAGE_SIZE, "flags");
+    CHECK(mapped_pages(fx.vs) == 1);
+    CHECK_RES(vs_unmap(fx.vs, end - PAGE_SIZE, PAGE_SIZE, 0), VS_OK);
+    CHECK(mapped_pages(fx.vs) == 0);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
     run_all_archs("reservation_errors", test_reservation_errors);
     run_all_archs("mapping_errors", test_mapping_errors);
+    run_all_archs("single_page_edges", test_single_page_edges);
     return test_summary("core_errors");
 }
