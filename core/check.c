@@ -136,8 +136,9 @@ static int check_tree(checker *c)
         c->spares++;
         c->spare_leaves += n->level == 0;
     }
-    if (c->spares != 0 || t->spare_count != 0) {
-        violation(c, VS_V_ACCOUNTING, 0, 0, t->spare_count, "spare tree nodes left over between calls");
+    if (c->spares != 0 || t->spare_count != 0 || t->prepared_leaf != NULL) {
+        violation(c, VS_V_ACCOUNTING, 0, 0, t->spare_count,
+                  "spare tree nodes (or a prepared insert) left over between calls");
     }
     return check_subtree(c, t->root, t->root->level, 1, 1);
 }

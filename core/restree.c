@@ -63,11 +63,13 @@ static restree_node *pop_spare(restree *tree, uint32_t level)
 static uint32_t count_up_to(const restree_node *n, vs_addr key);
 
 /* Nodes an insert at start splits: the full ones from the leaf up, and a
- * new root if they reach the top. */
-static size_t insert_need(const restree *tree, vs_addr start)
+ * new root if they reach the top. Notes the leaf (where leaf_for would
+ * go) for the insert, which then need not go down again. */
+static size_t insert_need(restree *tree, vs_addr start)
 {
     size_t chain = 0;
-    for (const restree_node *n = tree->root;;) {
+    restree_node *n = tree->root;
+    for (;;) {
         chain = n->count == RESTREE_FANOUT ? chain + 1 : 0;
         if (n->level == 0) {
             break;
@@ -75,6 +77,8 @@ static size_t insert_need(const restree *tree, vs_addr start)
         uint32_t below = count_up_to(n, start);
         n = n->ref[below > 0 ? below - 1 : 0].child;
     }
+    tree->prepared_leaf = n;
+    tree->prepared_start = start;
     return chain == tree->height ? chain + 1 : chain;
 }
 
@@ -84,6 +88,7 @@ vs_result restree_prepare(restree *tree, vs_addr start, const res_node *leaving)
      * A removal first (a move) changes the path: it can route start to
      * another leaf and take out levels, so then prepare for the worst, a
      * split on every level and a new root; insert gives back the rest. */
+    tree->prepared_leaf = NULL;
     size_t need = leaving != NULL ? tree->height + 1 : insert_need(tree, start);
     size_t need_leaves = need > 0 ? 1 : 0;
     while (tree->spare_count < need) {
@@ -100,6 +105,7 @@ vs_result restree_prepare(restree *tree, vs_addr start, const res_node *leaving)
 
 void restree_unprepare(restree *tree)
 {
+    tree->prepared_leaf = NULL;
     while (tree->spares != NULL) {
         restree_node *n = tree->spares;
         pop_spare(tree, n->level);
@@ -267,10 +273,20 @@ static uint32_t count_up_to(const restree_node *n, vs_addr key)
  * and then, once it knows the index, the child link, which lives lines
  * away: fetched on demand those are two misses in a row per level, a
  * prefetch makes them one. */
+static void prefetch_lines(const restree_node *n, size_t bytes)
+{
+    for (size_t line = 0; line < bytes; line += 64) {
+        __builtin_prefetch((const char *)n + line);
+    }
+}
+
+/* Two calls with constant sizes, so that each loop unrolls. */
 static void prefetch_node(const restree_node *n, uint32_t level)
 {
-    for (size_t line = 0; line < restree_node_bytes(level); line += 64) {
-        __builtin_prefetch((const char *)n + line);
+    if (level == 0) {
+        prefetch_lines(n, sizeof(restree_node));
+    } else {
+        prefetch_lines(n, sizeof(restree_inner));
     }
 }
 
@@ -366,7 +382,8 @@ void restree_insert(restree *tree, res_node *node)
     const restree_node *root = tree->root;
     int append = root->count == 0 || node->start >= root->end[root->count - 1];
     tree->count++;
-    restree_node *n = leaf_for(tree, node->start);
+    restree_node *n = tree->prepared_leaf != NULL && tree->prepared_start == node->start ? tree->prepared_leaf
+                                                                                         : leaf_for(tree, node->start);
     uint32_t at = count_up_to(n, node->start);
     /* Splitting a gap narrower than the leaf's widest, between two of its
      * reservations, changes no summary: the common case, checked in O(1). */
@@ -490,7 +507,9 @@ void restree_remove(restree *tree, res_node *node)
     if (tree->hint == node) {
         tree->hint = NULL;
     }
+    tree->prepared_leaf = NULL;
     restree_node *n = node->leaf;
+    prefetch_node(n, 0); /* the search and the shift below read most of its lines */
     if (n->parent != NULL) {
         prefetch_node(n->parent, 1); /* most removals change the leaf's summary */
     }
@@ -578,8 +597,14 @@ static int search_inside(const restree_node *n, const gap_query *q)
         if (i > 0 && n->start[i] - n->end[i - 1] >= q->size && gap_fits(q, n->end[i - 1], n->start[i])) {
             return 1;
         }
-        if (n->level != 0 && restree_gaps_const(n)[i] >= q->size && search_inside(n->ref[i].child, q)) {
-            return 1;
+        if (n->level != 0 && restree_gaps_const(n)[i] >= q->size) {
+            const restree_node *child = n->ref[i].child;
+            if (n->level == 1) {
+                prefetch_node(child, 0); /* the insert will write lines the search does not read */
+            }
+            if (search_inside(child, q)) {
+                return 1;
+            }
         }
     }
     return 0;

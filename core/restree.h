@@ -113,6 +113,11 @@ typedef struct restree {
                              which kind; none between calls */
     size_t spare_count;
     size_t spare_leaves; /* of which leaves */
+    /* restree_prepare's leaf for an insert at prepared_start (not after a
+     * removal), so restree_insert need not go down again; NULL otherwise.
+     * Valid only until the tree changes: insert and unprepare clear it. */
+    restree_node *prepared_leaf;
+    vs_addr prepared_start;
     counted_alloc *alloc;
     /* The reservation the last address lookup of a mutating call found
      * (vs_reservation_holding): single-page maps and unmaps mostly hit the
