@@ -162,22 +162,44 @@ static vs_elf_error access_fail(load_ctx *c, const char *call, int code, vs_addr
     return VS_ELF_ERR_FRAME_ACCESS;
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Whether the page at va of region g can be a frame that is the file's own
- * page: the whole page is file bytes of the region's one segment (so no
- * other segment's bytes and no zero tail share it) and the segment is not
- * writable. Then the file page holds exactly what the copy would write;
- * *offset is its file offset. */
+ * page: the region has one segment (no other segment's bytes share the
+ * page), the page holds some of its file bytes, the file page starts at a
+ * page-aligned offset, and every other byte of that file page (before the
+ * segment, past p_filesz: the zero tail) is zero in the file or past its
+ * end (which a mapping shows as zero). Then the file page holds exactly
+ * what the copy would write; *offset is its file offset. */
 static int file_page(const load_ctx *c, const vs_elf_region *g, vs_addr va, uint64_t *offset)
 {
-    if (c->fa->ops->file_frames == NULL || g->first_phdr != g->last_phdr || g->first_phdr < 0 ||
-        (g->rights & VS_RIGHT_WRITE)) {
+    if (c->fa->ops->file_frames == NULL || g->first_phdr != g->last_phdr || g->first_phdr < 0) {
         return 0;
     }
     vs_elf_phdr ph;
     vs_elf_get_phdr(c->img, (unsigned)g->first_phdr, &ph);
     vs_addr s = ph.vaddr + c->plan->base;
-    uint64_t off = ph.offset + (va - s);
-    if (va < s || va - s > ph.filesz || ph.filesz - (va - s) < ELF_PAGE || (off & ELF_PAGE_MASK) != 0) {
+    vs_addr e = s + ph.filesz;
+    if (va + ELF_PAGE <= s || va >= e || (va < s && ph.offset < s - va)) {
+        return 0;
+    }
+    uint64_t off = va < s ? ph.offset - (s - va) : ph.offset + (va - s);
+    if ((off & ELF_PAGE_MASK) != 0) {
+        return 0;
+    }
+    size_t from = (size_t)(va < s ? s - va : 0); /* the segment's bytes in the page: [from, to) */
+    size_t to = (size_t)(e < va + ELF_PAGE ? e - va : ELF_PAGE);
+    size_t in_file = (size_t)(c->img->size - off < ELF_PAGE ? c->img->size - off : ELF_PAGE);
+    const uint8_t *page = c->img->data + off;
+    if (!all_zero(page, from) || (to < in_file && !all_zero(page + to, in_file - to))) {
         return 0;
     }
     *offset = off;

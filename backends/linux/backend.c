@@ -181,8 +181,8 @@ static int map_run(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_c
 {
     uint64_t size = lx_frame_bytes(be, size_index);
     const lx_cap *first = &be->caps[frames[0]];
-    /* A file page is mapped privately, as exec maps a program's pages: the
-     * file is never written (and such a frame is never mapped writable). */
+    /* A file page is mapped privately in either mode, as exec maps a
+     * program's pages: writes are copy-on-write, the file never changes. */
     int flags = MAP_FIXED | (be->private_mappings || first->file ? MAP_PRIVATE : MAP_SHARED);
     int fd = first->file ? be->file_fd : be->memfd;
     off_t off = (off_t)(first->file ? first->paddr - be->phys_bytes : first->paddr);
@@ -241,10 +241,6 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
         int error = map_check(be, root_cap, frames[i], vaddr + (vs_addr)i * size, size_index, &root);
         uint64_t paddr = error == 0 ? be->caps[frames[i]].paddr : 0;
         int file = error == 0 && be->caps[frames[i]].file;
-        if (file && (rights & VS_RIGHT_WRITE)) {
-            error = lx_fail(be, EACCES, "map_frame: frame cap %llu is a page of the image file (read-only)",
-                            (unsigned long long)frames[i]);
-        }
         if (error == 0 && len > 0 && paddr == next_paddr && file == be->caps[frames[start]].file) {
             be->caps[frames[i]].mapped = 1; /* pending: a second use of the cap in this call is refused */
             next_paddr += size;

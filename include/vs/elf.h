@@ -316,9 +316,10 @@ typedef struct vs_elf_loaded {
  * of every PT_LOAD are copied to p_vaddr + base through fa (runs of frames
  * mapped at once in the loader's space; no window is left when the call
  * returns). Every other byte of a loaded page stays zero. If fa offers
- * file_frames, a page made wholly of one read-only segment's file bytes
- * (page-aligned file offset) is instead a frame that is the file's own page
- * (vs_map: the caller's frame), which holds exactly those bytes; nothing is
+ * file_frames, a page of one segment whose file page holds exactly those
+ * bytes (page-aligned file offset, every byte of the file page outside the
+ * segment's file bytes zero or past the end of the file) is instead a frame
+ * that is the file's own page (vs_map: the caller's frame); nothing is
  * copied there. child's architecture must be img->arch.
  * Errors: INVALID_ARG, ARCH_MISMATCH, NEEDS_INTERP, BASE, ADDR_OVERFLOW,
  * USER_RANGE, TOO_MANY_REGIONS, SPACE (with diag.space_result; e.g.

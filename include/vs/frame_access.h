@@ -48,8 +48,9 @@ typedef struct vs_frame_access_ops {
      * access was set up with, which must be the one the image was parsed
      * from -- at file offsets offset, offset + 4096, ... (offset page
      * aligned): what the kernel's own exec does for a program's read-only
-     * pages, which then cost no copy and no fresh memory. The frames are
-     * read-only sources: a backend refuses to map them writable. The
+     * pages, which then cost no copy and no fresh memory. Mapped writable,
+     * such a frame is copy-on-write: the writes are that mapping's own and
+     * never reach the file (so two mappings of it do not share them). The
      * caller owns the frames: caps[i] with the allocator's cookies[i] (as
      * vs_object; free each with the kernel's free_object, VS_OBJ_FRAME,
      * size index 0). Returns 0 and fills caps[0..n) and cookies[0..n), or a

@@ -389,6 +389,11 @@ static int list_own_image(struct dl_phdr_info *info, size_t size, void *ctx)
         }
         uint64_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uint64_t)(PG - 1);
         uint64_t end = round_up(info->dlpi_addr + ph->p_vaddr + ph->p_memsz, PG);
+        uint64_t(*last)[2] = o->tp->nranges > 0 ? &o->tp->ranges[o->tp->nranges - 1] : NULL;
+        if (last != NULL && (*last)[0] + (*last)[1] == start) {
+            (*last)[1] += end - start; /* adjacent segments: one munmap (each costs a TLB flush) */
+            continue;
+        }
         o->tp->ranges[o->tp->nranges][0] = start;
         o->tp->ranges[o->tp->nranges][1] = end - start;
         o->tp->nranges++;

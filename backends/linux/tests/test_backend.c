@@ -296,8 +296,9 @@ static void test_audit(void)
 
 /* Frames that are pages of a file (vs_linux_set_file, file_frames): the
  * file's bytes, mapped privately from the file and identified by device,
- * inode and offset in /proc/self/maps (translate, audit); never writable,
- * never shown through frame access; freeing them frees no memfd memory. */
+ * inode and offset in /proc/self/maps (translate, audit); writable ones are
+ * copy-on-write (the file never changes); never shown through frame
+ * access; freeing them frees no memfd memory. */
 static void test_file_frames(void)
 {
     test_context = "file_frames";
@@ -322,7 +323,7 @@ static void test_file_frames(void)
     close(pipefd[1]);
     CHECK_EQ_U(vs_linux_set_file(f.be, fd), 0);
     CHECK_EQ_U(vs_linux_set_file(f.be, fd), EBUSY);
-    close(fd); /* the backend keeps its own descriptor */
+    /* the backend keeps its own descriptor; fd stays to read the file back */
     fa = vs_linux_frame_access(f.be);
     CHECK(fa.ops->file_frames != NULL);
     vs_cap caps[4];
@@ -338,14 +339,24 @@ static void test_file_frames(void)
     CHECK_EQ_U(n.frames, 3);
     CHECK_EQ_U(n.file_frames, 3);
     CHECK_EQ_U(n.phys_used, 0);
-    /* Writable: refused (EACCES), nothing mapped. */
+    /* Writable (in the shared mode, too): copy-on-write, the file stays. */
     vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
     vs_attrs rx = {"rx", VS_RIGHT_READ | VS_RIGHT_EXEC, VS_CACHE_DEFAULT};
     vs_reservation *rwres, *rxres;
+    vs_cap wcap[1];
+    uintptr_t wcookie[1];
+    CHECK_EQ_U(fa.ops->file_frames(fa.ctx, 0, 1, wcap, wcookie), 0);
     CHECK_RES(vs_reserve_at(f.vs, BASE, 8 * PG, &rw, &rwres), VS_OK);
-    CHECK_RES(vs_map(f.vs, BASE, caps, cookies, 3, 12), VS_ERR_KERNEL);
-    CHECK_EQ_U(vs_last_kernel_error(f.vs), EACCES);
-    CHECK(line_at(&f, BASE).placeholder);
+    CHECK_RES(vs_map(f.vs, BASE, wcap, wcookie, 1, 12), VS_OK);
+    vs_linux_vma wl = line_at(&f, BASE);
+    CHECK(wl.frames && !wl.shared && wl.rights == (VS_RIGHT_READ | VS_RIGHT_WRITE) && wl.offset == PHYS);
+    CHECK(memcmp(host(&f, BASE), bytes, PG) == 0);
+    memset(host(&f, BASE), 0x5a, 16);
+    uint8_t back[16];
+    CHECK(pread(fd, back, sizeof back, 0) == (ssize_t)sizeof back && memcmp(back, bytes, sizeof back) == 0);
+    compare(&f);
+    CHECK_RES(vs_unmap(f.vs, BASE, PG, VS_UNMAP_FREE_FRAMES), VS_OK);
+    close(fd);
     /* Read-only: the file's bytes, one private line of the file. */
     CHECK_RES(vs_reserve_at(f.vs, BASE + 16 * PG, 8 * PG, &rx, &rxres), VS_OK);
     CHECK_RES(vs_map(f.vs, BASE + 16 * PG, caps, cookies, 3, 12), VS_OK);

@@ -127,9 +127,10 @@ vs_frame_access vs_linux_frame_access(vs_linux *be);
 /* Lets frame access hand out frames that are pages of the regular file fd
  * (the image being loaded): vs_linux_frame_access then offers
  * file_frames (include/vs/frame_access.h). Such a frame costs no memory
- * and no copy; it is mapped MAP_PRIVATE from the file, as the kernel's
- * exec maps a program, never writable (EACCES) and never shown through
- * frame access or vs_linux_frame_host (NULL). Its physical address is
+ * and no copy; it is mapped MAP_PRIVATE from the file in either mapping
+ * mode, as the kernel's exec maps a program (mapped writable it is
+ * copy-on-write: writes stay in that mapping, the file never changes), and
+ * it is never shown through frame access or vs_linux_frame_host (NULL). Its physical address is
  * phys_bytes + its file offset, and translate recognises the file's lines
  * in /proc/self/maps by device and inode, so the audit identifies each
  * page. The backend keeps its own descriptor (close-on-exec; closed by
