@@ -450,6 +450,39 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
     m->exe_fd = (uint32_t)-1;
 }
 
+/* /proc/PID/cmdline and environ: the kernel reads [arg_start, env_end)
+ * only from anonymous memory (FOLL_ANON), and the start-up stack is memfd
+ * frames. The kernel's record points at a copy of the same strings in an
+ * anonymous mapping instead (it stays mapped, outside the managed range;
+ * the program's argv and envp still point into its stack). Returns the
+ * mapping (its length in *len), or NULL: then the record keeps the stack's
+ * addresses. */
+static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m, size_t *len)
+{
+    *len = (size_t)(m->env_end - m->arg_start);
+    char *p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+    char *q = p;
+    for (size_t i = 0; i < rq->argc; i++) {
+        size_t n = strlen(rq->argv[i]) + 1;
+        memcpy(q, rq->argv[i], n);
+        q += n;
+    }
+    for (size_t i = 0; i < rq->envc; i++) {
+        size_t n = strlen(rq->envp[i]) + 1;
+        memcpy(q, rq->envp[i], n);
+        q += n;
+    }
+    uint64_t base = (uint64_t)(uintptr_t)p;
+    m->arg_end = base + (m->arg_end - m->arg_start);
+    m->env_start = base + (m->env_start - m->arg_start);
+    m->env_end = base + *len;
+    m->arg_start = base;
+    return p;
+}
+
 /* Makes the trampoline page with its parameters (the kernel record, and
  * whether vspace's image goes); NULL after saying why if it cannot.
  * Changes nothing else, so a failure here still leaves vspace as it was. */
@@ -468,6 +501,8 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     tp->exe_fd = (uint64_t)-1;
     tp->nranges = 0;
     mm_map(rq, plan, lay, &tp->map);
+    size_t strings_len = 0;
+    char *strings = strings_copy(rq, &tp->map, &strings_len);
     /* Probe with the real values: EBUSY means "allowed once vspace's image
      * is gone"; anything else (EPERM without the capability, EINVAL)
      * leaves vspace's image and the kernel's record as they are. The
@@ -477,6 +512,8 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     if (prctl(PR_SET_MM, PR_SET_MM_MAP, &tp->map, sizeof tp->map, 0) != 0 && errno == EBUSY) {
         tp->exe_fd = (uint64_t)rq->file_fd;
         own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
+    } else if (strings != NULL) {
+        munmap(strings, strings_len); /* the record stays vspace's: no copy needed */
     }
     if (mprotect(page, TRAMP_PAGE, PROT_READ | PROT_EXEC) != 0) {
         fprintf(stderr, "vspace exec: %s: entry trampoline: %s\n", rq->path, strerror(errno));

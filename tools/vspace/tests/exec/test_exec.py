@@ -80,6 +80,10 @@ def group_busybox():
     exe = run([VSPACE, "exec", BUSYBOX, "readlink", "/proc/self/exe"]).stdout.strip()
     if exe == os.path.realpath(BUSYBOX).encode():
         same([BUSYBOX, "readlink", "/proc/self/exe"], env=base_env())
+        # the kernel's record also names the program's arguments and
+        # environment (a copy in anonymous memory: it reads no other)
+        same([BUSYBOX, "cat", "/proc/self/cmdline"], env=base_env())
+        same([BUSYBOX, "cat", "/proc/self/environ"], env=base_env(X="y z"))
         same([BUSYBOX, "sh", "-c", "printf 'b\\na\\nb\\n' | grep b | tr b c | wc -l; echo x | sed s/x/y/; exit 3"],
              env=base_env())
     else:
@@ -88,6 +92,10 @@ def group_busybox():
     same([BUSYBOX, "echo", "", "two words", "é", "x" * 10000], env=base_env(), what="echo with odd arguments")
     same([BUSYBOX, "true"], env=base_env())
     same([BUSYBOX, "false"], env=base_env())
+    # one process, as with exec: the program's parent is the caller, and it
+    # inherits no descriptor of vspace's (the file, the memfd)
+    same([BUSYBOX, "sh", "-c", "echo $PPID"], env=base_env())
+    same([BUSYBOX, "ls", "/proc/self/fd"], env=base_env())
 
 
 def group_auxv():
