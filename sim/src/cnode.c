@@ -30,8 +30,7 @@ static seL4_Error two_slots(seL4_CPtr service, seL4_Word di, seL4_Word dd, seL4_
     if ((*dest)->cap.kind != K_NULL) {
         return sim_err(seL4_DeleteFirst);
     }
-    sim_cap root = sim_extra_cap(src_root, NULL);
-    err = sim_lookup_op_slot(&root, si, sd, true, src);
+    err = sim_lookup_op_slot(sim_extra_cap_ref(src_root), si, sd, true, src);
     if (err == seL4_NoError && (*src)->cap.kind == K_NULL) {
         return sim_err_lookup(true, sim_fault_missing(sd));
     }

@@ -19,7 +19,8 @@ static sim_fault depth_mismatch(seL4_Word bits_left, seL4_Word bits_found)
  * the bits left in *bits_remaining, or NULL with *fault filled. (Results go
  * through pointers rather than a returned struct: every invocation starts
  * here, and the copy of a struct built field by field stalls the CPU.) */
-sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining, sim_fault *fault)
+static sim_slot *resolve_levels(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining,
+                                sim_fault *fault)
 {
     for (;;) {
         unsigned radix = node->obj->radix, gbits = node->guard_size, level = radix + gbits;
@@ -42,8 +43,35 @@ sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_
     }
 }
 
+/* resolve_levels, with the usual case inline in this file's lookups: a cap
+ * found in the first CNode, whose guard matches. A loader makes about ten
+ * lookups per page it fills, and the call and the general shifts cost
+ * more than that case. Anything else (an error, a second level) resolves
+ * again from the start, which gives the same answer: nothing changes. */
+static inline sim_slot *resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining,
+                                sim_fault *fault)
+{
+    unsigned radix = node->obj->radix, gbits = node->guard_size, level = radix + gbits;
+    if (level <= nbits && radix >= 1 && radix < 64) {
+        /* Every shift and mask here is under 64 bits. */
+        seL4_Word bits = cptr >> (nbits - level);
+        sim_slot *s = &node->obj->slots[bits & (((seL4_Word)1 << radix) - 1)];
+        if (((bits >> radix) & (((seL4_Word)1 << gbits) - 1)) == node->guard &&
+            (level == nbits || s->cap.kind != K_CNODE)) {
+            *bits_remaining = nbits - level;
+            return s;
+        }
+    }
+    return resolve_levels(node, cptr, nbits, bits_remaining, fault);
+}
+
+sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_Word *bits_remaining, sim_fault *fault)
+{
+    return resolve(node, cptr, nbits, bits_remaining, fault);
+}
+
 /* The slot cptr names in the calling thread's CSpace, or NULL. */
-sim_slot *sim_lookup_slot(seL4_CPtr cptr)
+static inline sim_slot *lookup_slot(seL4_CPtr cptr)
 {
     if (!sim.booted || sim.init_tcb == NULL) {
         return NULL; /* nothing booted, or the calling thread's TCB is gone */
@@ -54,7 +82,12 @@ sim_slot *sim_lookup_slot(seL4_CPtr cptr)
     }
     seL4_Word bits_remaining;
     sim_fault fault;
-    return sim_resolve(root, cptr, seL4_WordBits, &bits_remaining, &fault);
+    return resolve(root, cptr, sim_word_bits(), &bits_remaining, &fault);
+}
+
+sim_slot *sim_lookup_slot(seL4_CPtr cptr)
+{
+    return lookup_slot(cptr);
 }
 
 /* lookupSlotForCNodeOp: the slot (index, depth) names under root, exactly
@@ -64,12 +97,12 @@ seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word de
     if (root->kind != K_CNODE) {
         return sim_err_lookup(source, sim_fault_invalid_root());
     }
-    if (depth < 1 || depth > seL4_WordBits) {
-        return sim_err_range(1, seL4_WordBits);
+    if (depth < 1 || depth > sim_word_bits()) {
+        return sim_err_range(1, sim_word_bits());
     }
     seL4_Word bits_remaining = 0;
     sim_fault fault;
-    sim_slot *slot = sim_resolve(root, index, (unsigned)depth, &bits_remaining, &fault);
+    sim_slot *slot = resolve(root, index, (unsigned)depth, &bits_remaining, &fault);
     if (slot == NULL) {
         return sim_err_lookup(source, fault);
     }
@@ -85,7 +118,7 @@ seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word de
  * cap fault, which the simulator reports the same way instead. */
 seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out)
 {
-    sim_slot *s = sim_lookup_slot(cptr);
+    sim_slot *s = lookup_slot(cptr);
     if (s == NULL || s->cap.kind == K_NULL) {
         return sim_err_cap(0);
     }
@@ -119,10 +152,20 @@ int sel4sim_injection_fired(void)
     return sim.inject_fired;
 }
 
+/* An extra cap argument in place (read only); the null cap if cptr does
+ * not resolve. For the invocations every loaded page makes, where copying
+ * the cap out would cost more than the lookup. */
+const sim_cap *sim_extra_cap_ref(seL4_CPtr cptr)
+{
+    static const sim_cap null_cap = {.kind = K_NULL};
+    sim_slot *s = lookup_slot(cptr);
+    return s != NULL ? &s->cap : &null_cap;
+}
+
 /* An extra cap argument; the null cap if cptr does not resolve. */
 sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot)
 {
-    sim_slot *s = sim_lookup_slot(cptr);
+    sim_slot *s = lookup_slot(cptr);
     if (slot != NULL) {
         *slot = s;
     }

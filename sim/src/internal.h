@@ -164,6 +164,13 @@ typedef struct sim_machine {
 
 extern sim_machine sim;
 
+/* seL4_WordBits inside the model: the booted architecture's word width (64
+ * before boot), inline because every CPtr lookup needs it. */
+static inline unsigned sim_word_bits(void)
+{
+    return sim.arch != NULL ? sim.arch->word_bits : 64;
+}
+
 /* Counts a call that a real kernel may refuse for want of resources or
  * rights and, if it is the one sel4sim_inject_failure armed, fails it
  * before any change with the armed error; else returns seL4_NoError. */
@@ -196,6 +203,9 @@ uint8_t *sim_phys_host(seL4_Word paddr, uint64_t len, bool write);
 bool sim_phys_is_host(const void *p);
 uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes);
 void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
+/* sim_entry_write for an entry of a last-level table (the deepest level),
+ * which no walk passes through: the walks keep their path (walk.c). */
+void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
 
 /* ---- ipc.c: record an invocation's error in the message registers */
 typedef struct sim_fault {
@@ -279,6 +289,7 @@ sim_slot *sim_lookup_slot(seL4_CPtr cptr);
 seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word depth, bool source, sim_slot **out);
 seL4_Error sim_invoked(seL4_CPtr cptr, sim_slot **out);
 sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot);
+const sim_cap *sim_extra_cap_ref(seL4_CPtr cptr);
 
 /* ---- asid.c */
 sim_obj *sim_asid_find(seL4_Word asid);
@@ -296,6 +307,9 @@ typedef struct sim_walk {
 } sim_walk;
 
 void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w);
+/* Drops the remembered path to the last table walked: phys.c calls it on
+ * every write to RAM that may change a paging structure. */
+void sim_walk_forget(void);
 seL4_Word sim_entry_addr(seL4_Word table, int level, seL4_Word vaddr);
 void sim_unmap_page(const sim_cap *frame);
 void sim_unmap_table(const sim_cap *table);

@@ -24,6 +24,7 @@ enum {
 
 bool sim_phys_init(seL4_Word base, uint64_t bytes)
 {
+    sim_walk_forget();
     sim.ram_base = base;
     sim.ram_bytes = bytes;
     sim.npages = (size_t)(bytes / PAGE);
@@ -37,6 +38,7 @@ bool sim_phys_init(seL4_Word base, uint64_t bytes)
 /* Runs after a failed sim_phys_init too. */
 void sim_phys_fini(void)
 {
+    sim_walk_forget();
     if (sim.ram != NULL) {
         munmap(sim.ram, (size_t)sim.ram_bytes);
     }
@@ -81,10 +83,13 @@ static void mark_touched(seL4_Word paddr, uint64_t len)
     }
 }
 
+/* Every write to RAM except a last-level entry's may change a paging
+ * structure the kernel's walks pass through: they forget their path. */
 uint8_t *sim_phys_host(seL4_Word paddr, uint64_t len, bool write)
 {
     if (write) {
         mark_touched(paddr, len);
+        sim_walk_forget();
     }
     return sim.ram + (paddr - sim.ram_base);
 }
@@ -158,6 +163,7 @@ static void zero_pages(size_t first, size_t count)
 /* Zero [paddr, paddr + len). */
 void sim_phys_zero(seL4_Word paddr, uint64_t len)
 {
+    sim_walk_forget();
     while (len > 0) {
         size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
         if (off == 0 && len >= PAGE) {
@@ -204,10 +210,31 @@ uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes)
     return v;
 }
 
-void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
+static void entry_store(uint8_t *p, unsigned bytes, uint64_t value)
 {
-    uint8_t *p = sim_phys_host(paddr, bytes, true);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bytes == 8) {
+        memcpy(p, &value, 8);
+        return;
+    }
+    if (bytes == 4) {
+        uint32_t v = (uint32_t)value;
+        memcpy(p, &v, 4);
+        return;
+    }
+#endif
     for (unsigned i = 0; i < bytes; i++) {
         p[i] = (uint8_t)(value >> (8 * i));
     }
+}
+
+void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
+{
+    entry_store(sim_phys_host(paddr, bytes, true), bytes, value);
+}
+
+void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
+{
+    mark_touched(paddr, bytes);
+    entry_store(sim.ram + (paddr - sim.ram_base), bytes, value);
 }

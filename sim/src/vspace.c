@@ -137,7 +137,11 @@ static void write_leaf(const frame_req *r, const sim_walk *w, seL4_CapRights_t r
     sim_vm_rights vm = sim_vm_rights_of(cap->rights & rights.words[0]);
     uint64_t e = sim.sa->pte->leaf(cap->obj->paddr, w->level, r->size->bits, vm, attr);
     for (unsigned i = 0; i < r->size->entries; i++) {
-        sim_entry_write(w->slot + (seL4_Word)i * bytes, bytes, e);
+        if (w->level == (int)last_level()) {
+            sim_leaf_entry_write(w->slot + (seL4_Word)i * bytes, bytes, e);
+        } else {
+            sim_entry_write(w->slot + (seL4_Word)i * bytes, bytes, e);
+        }
     }
     cap->mapped = true;
     cap->mapped_asid = r->asid;
@@ -156,13 +160,13 @@ seL4_Error sim_frame_map(sim_family fam, seL4_CPtr frame, seL4_CPtr vspace, seL4
     if (err != seL4_NoError) {
         return err;
     }
-    sim_cap vcap = sim_extra_cap(vspace, NULL);
-    if (sim_valid_root(&vcap) == NULL) {
+    const sim_cap *vcap = sim_extra_cap_ref(vspace);
+    if (sim_valid_root(vcap) == NULL) {
         return sim_err_cap(1);
     }
-    r.asid = vcap.mapped_asid;
+    r.asid = vcap->mapped_asid;
     r.size = &sim.arch->page_sizes[sim_objtype_find(r.slot->cap.obj->type)->index];
-    err = check_asid(&vcap, &r.root);
+    err = check_asid(vcap, &r.root);
     if (err == seL4_NoError) {
         err = check_frame_target(&r);
     }

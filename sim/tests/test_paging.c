@@ -340,6 +340,48 @@ static void test_table_at_user_top(vs_arch_id arch)
     }
 }
 
+/* The kernel's walks remember the path to the last table they reached
+ * (sim/src/walk.c); whatever changes a table above it must make them walk
+ * again. Each map below goes where the MMU (an independent walk) finds it,
+ * through the table that is there now: a replaced last-level table, then a
+ * deleted one whose memory a new table reuses, then another vspace. */
+static void test_walk_follows_table_changes(vs_arch_id arch)
+{
+    if (t_boot(arch, 64u << 20) == NULL) {
+        return;
+    }
+    int leaf_level = t_page_level(0);
+    seL4_Word leaf = t_table_type(leaf_level);
+    seL4_CPtr vs = t_new_vspace();
+    seL4_CPtr f1 = t_retype(t_frame_type(0), 0), f2 = t_retype(t_frame_type(0), 0);
+    CHECK_EQ(t_map_tables(vs, VADDR, leaf_level), leaf_level);
+    seL4_CPtr t1 = t_slot() - 1;
+    CHECK_EQ(t_map_frame(f1, vs, VADDR, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_unmap_frame(f1), seL4_NoError);
+    CHECK_EQ(t_unmap_table(leaf, t1), seL4_NoError);
+    seL4_CPtr t2 = t_retype(leaf, 0);
+    CHECK_EQ(t_map_table(leaf, t2, vs, VADDR), seL4_NoError);
+    CHECK_EQ(t_map_frame(f2, vs, VADDR + 0x1000, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_translate(vs, VADDR + 0x1000).paddr, t_frame_paddr(f2));
+    CHECK_EQ(t_unmap_frame(f2), seL4_NoError);
+    CHECK(!t_translate(vs, VADDR + 0x1000).found);
+    /* t1 is unmapped: mapping it back puts it under VADDR again. */
+    CHECK_EQ(seL4_CNode_Delete(seL4_CapInitThreadCNode, t2, seL4_WordBits), seL4_NoError);
+    CHECK_EQ(t_map_frame(f1, vs, VADDR, seL4_ReadWrite), seL4_FailedLookup);
+    CHECK_EQ(t_map_table(leaf, t1, vs, VADDR), seL4_NoError);
+    CHECK_EQ(t_map_frame(f1, vs, VADDR, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_translate(vs, VADDR).paddr, t_frame_paddr(f1));
+    /* Same address in another vspace: its own tables. */
+    seL4_CPtr vs2 = t_new_vspace();
+    CHECK_EQ(t_map_tables(vs2, VADDR, leaf_level), leaf_level);
+    CHECK_EQ(t_map_frame(f2, vs2, VADDR, seL4_ReadWrite), seL4_NoError);
+    CHECK_EQ(t_translate(vs2, VADDR).paddr, t_frame_paddr(f2));
+    CHECK_EQ(t_translate(vs, VADDR).paddr, t_frame_paddr(f1));
+    CHECK_EQ(t_unmap_frame(f1), seL4_NoError);
+    CHECK(!t_translate(vs, VADDR).found);
+    CHECK_EQ(t_translate(vs2, VADDR).paddr, t_frame_paddr(f2));
+}
+
 int main(void)
 {
     for (int i = 0; i < VS_ARCH_COUNT; i++) {
@@ -347,6 +389,7 @@ int main(void)
         test_table_unmap(simtest_archs[i]);
         test_large(simtest_archs[i]);
         test_table_at_user_top(simtest_archs[i]);
+        test_walk_follows_table_changes(simtest_archs[i]);
     }
     return simtest_done("sim_paging");
 }
