@@ -415,6 +415,48 @@ vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits)
     return vs_end(vs, map_new_frames(vs, vaddr, n, size_bits), vaddr);
 }
 
+/* ---- vs_map_new_filled: new frames written before they are mapped ---- */
+
+typedef struct filled_source {
+    unsigned size_index; /* first: new_frames_get and _put read the context as this */
+    vs_addr vaddr;
+    vs_fill_fn fill;
+    void *fill_ctx;
+} filled_source;
+
+/* A run of new frames, handed to the caller's fill before map_run maps
+ * them; a refused fill frees them again, as a failed map does. */
+static vs_result filled_frames_get(vs_space *vs, void *ctx, uint64_t offset, uint64_t bytes_left, page_run *run)
+{
+    filled_source *f = ctx;
+    vs_result r = new_frames_get(vs, &f->size_index, offset, bytes_left, run);
+    if (r != VS_OK) {
+        return r;
+    }
+    vs_addr at = f->vaddr + offset;
+    r = f->fill(f->fill_ctx, at, run->caps, run->count, vs->arch->page_sizes[f->size_index].bits);
+    if (r != VS_OK) {
+        new_frames_put(vs, &f->size_index, run);
+        return vs_fail(vs, r > VS_OK && r < VS_RESULT_COUNT ? r : VS_ERR_INVALID_ARG, "the fill callback failed", at);
+    }
+    return VS_OK;
+}
+
+vs_result vs_map_new_filled(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits, vs_fill_fn fill, void *ctx)
+{
+    vs_begin(vs);
+    int size_index = -1;
+    uint64_t size = 0;
+    vs_result r = fill != NULL ? map_args(vs, vaddr, n, size_bits, &size_index, &size)
+                               : vs_fail(vs, VS_ERR_INVALID_ARG, "no fill callback", vaddr);
+    if (r == VS_OK) {
+        filled_source f = {(unsigned)size_index, vaddr, fill, ctx};
+        page_source src = {filled_frames_get, new_frames_put, &f, VS_OWNER_VSPACE};
+        r = vs_map_pages(vs, vaddr, size, &src);
+    }
+    return vs_end(vs, r, vaddr);
+}
+
 /* ---- unmapping ---- */
 
 /* Frees the frame or deletes the copy behind a page, as its owner says. A

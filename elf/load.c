@@ -18,6 +18,7 @@ typedef struct load_ctx {
     vs_reservation **res; /* res[i] for plan->regions[i]; NULL if not made */
     uint64_t table_mark;  /* the child's paging structures before the load */
     vs_elf_diag *d;
+    vs_elf_error fill_error; /* why a fill refused (vs_map_new_filled then fails) */
 } load_ctx;
 
 static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const char *what, vs_addr vaddr)
@@ -229,37 +230,6 @@ static vs_elf_error map_file_run(load_ctx *c, const vs_elf_region *g, vs_addr va
     return VS_ELF_OK;
 }
 
-/* Fresh zeroed frames, except where a page can be the file's own (fa
- * offers file_frames): runs of each kind, one call per run. */
-static vs_elf_error map_regions(load_ctx *c)
-{
-    for (size_t i = 0; i < c->plan->num_regions; i++) {
-        vs_elf_region *g = &c->plan->regions[i];
-        for (vs_addr va = g->start; va < g->end;) {
-            uint64_t offset = 0;
-            uint64_t next = 0;
-            int file = file_page(c, g, va, &offset);
-            size_t n = 1;
-            while (va + n * ELF_PAGE < g->end && (!file || n < FILE_RUN_MAX) &&
-                   file_page(c, g, va + n * ELF_PAGE, &next) == file) {
-                n++;
-            }
-            vs_elf_error e = VS_ELF_OK;
-            if (file) {
-                e = map_file_run(c, g, va, offset, n);
-            } else {
-                vs_result r = vs_map_new(c->child, va, n, 12);
-                e = r == VS_OK ? VS_ELF_OK : space_fail(c, r, "vs_map_new", g->name, va);
-            }
-            if (e != VS_ELF_OK) {
-                return e;
-            }
-            va += (vs_addr)n * ELF_PAGE;
-        }
-    }
-    return VS_ELF_OK;
-}
-
 /* Copies the file bytes of every PT_LOAD that fall in [lo, hi) to the
  * window showing that range. */
 static void copy_into(const load_ctx *c, uint8_t *host, vs_addr lo, vs_addr hi)
@@ -306,11 +276,51 @@ static int file_extent(const load_ctx *c, const vs_elf_region *g, vs_addr *lo, v
     return from < to;
 }
 
+/* Fills the pages [lo, lo + n pages) with their file bytes through
+ * windows over frames[0..n): map (copies of the child's caps) or
+ * map_unmapped (frames mapped nowhere), as many windows as the frame
+ * access needs to show them all; no window is left. */
+typedef int (*window_map_fn)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out);
+
+static vs_elf_error fill_through_windows(load_ctx *c, window_map_fn map, const vs_cap *frames, size_t n, vs_addr lo)
+{
+    const vs_frame_access *fa = c->fa;
+    size_t done = 0;
+    while (done < n) {
+        vs_addr at = lo + (vs_addr)done * ELF_PAGE;
+        vs_frame_window w;
+        int err = map(fa->ctx, frames + done, n - done, 12, &w);
+        if (err != 0) {
+            return access_fail(c, "map", err, at);
+        }
+        /* The window may show only the first frames asked for: fill
+         * those, ask again for the rest. A window of no whole frame
+         * would never end the loop; it is refused after its unmap. */
+        vs_addr asked = (vs_addr)(n - done) * ELF_PAGE;
+        vs_addr shown = w.size < asked ? w.size & ~(vs_addr)ELF_PAGE_MASK : asked;
+        copy_into(c, w.host, at, at + shown);
+        err = fa->ops->unmap(fa->ctx, &w);
+        for (int t = 1; err != 0 && t < UNDO_TRIES; t++) {
+            err = fa->ops->unmap(fa->ctx, &w);
+        }
+        if (err != 0 || shown == 0) {
+            return access_fail(c, err != 0 ? "unmap" : "map", err != 0 ? err : -1, at);
+        }
+        done += (size_t)(shown / ELF_PAGE);
+    }
+    return VS_ELF_OK;
+}
+
 /* Windows only over fresh pages that receive file bytes: the others are
- * zero already, or are the file's own pages (file_page). */
+ * zero already, or are the file's own pages (file_page). Only for a frame
+ * access without map_unmapped: with it, map_regions filled the frames
+ * before mapping them. */
 static vs_elf_error copy_bytes(load_ctx *c)
 {
     const vs_frame_access *fa = c->fa;
+    if (fa->ops->map_unmapped != NULL) {
+        return VS_ELF_OK;
+    }
     size_t run = fa->max_run != 0 && fa->max_run < RUN_MAX ? fa->max_run : RUN_MAX;
     vs_cap caps[RUN_MAX];
     for (size_t i = 0; i < c->plan->num_regions; i++) {
@@ -332,25 +342,89 @@ static vs_elf_error copy_bytes(load_ctx *c)
             for (size_t k = 0; k < n; k++) {
                 caps[k] = vs_get_cap(c->child, lo + (vs_addr)k * ELF_PAGE);
             }
-            vs_frame_window w;
-            int err = fa->ops->map(fa->ctx, caps, n, 12, &w);
-            if (err != 0) {
-                return access_fail(c, "map", err, lo);
+            vs_elf_error e = fill_through_windows(c, fa->ops->map, caps, n, lo);
+            if (e != VS_ELF_OK) {
+                return e;
             }
-            /* The window may show only the first frames asked for: fill
-             * those, ask again for the rest. A window of no whole frame
-             * would never end the loop; it is refused after its unmap. */
-            vs_addr shown = w.size < (vs_addr)n * ELF_PAGE ? w.size & ~(vs_addr)ELF_PAGE_MASK : (vs_addr)n * ELF_PAGE;
-            vs_addr hi = lo + shown;
-            copy_into(c, w.host, lo, hi);
-            err = fa->ops->unmap(fa->ctx, &w);
-            for (int t = 1; err != 0 && t < UNDO_TRIES; t++) {
-                err = fa->ops->unmap(fa->ctx, &w);
+            lo += (vs_addr)n * ELF_PAGE;
+        }
+    }
+    return VS_ELF_OK;
+}
+
+/* vs_map_new_filled's fill: the new frames of [vaddr, ...) get their file
+ * bytes through map_unmapped windows, at most max_run frames per window. */
+static vs_result fill_new_frames(void *ctx, vs_addr vaddr, const vs_cap *frames, size_t n, unsigned size_bits)
+{
+    load_ctx *c = ctx;
+    const vs_frame_access *fa = c->fa;
+    if (size_bits != 12) {
+        return VS_ERR_INVALID_ARG; /* the loader maps base pages only */
+    }
+    size_t run = fa->max_run != 0 ? fa->max_run : n;
+    for (size_t k = 0; k < n; k += run) {
+        size_t m = n - k < run ? n - k : run;
+        c->fill_error = fill_through_windows(c, fa->ops->map_unmapped, frames + k, m, vaddr + (vs_addr)k * ELF_PAGE);
+        if (c->fill_error != VS_ELF_OK) {
+            return VS_ERR_KERNEL; /* what failed is in c->d; the load reports it */
+        }
+    }
+    return VS_OK;
+}
+
+/* Fresh frames for [va, va + n pages) of region g. Where the frame access
+ * offers map_unmapped, the pages that receive file bytes are written
+ * before the child maps them (vs_map_new_filled): the loader's windows
+ * then show the new frames themselves, no cap copies. */
+static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, size_t n)
+{
+    vs_addr end = va + (vs_addr)n * ELF_PAGE, lo = end, hi = end, file_lo, file_hi;
+    if (c->fa->ops->map_unmapped != NULL && file_extent(c, g, &file_lo, &file_hi)) {
+        lo = file_lo < va ? va : file_lo > end ? end : file_lo;
+        hi = file_hi > end ? end : file_hi < lo ? lo : file_hi;
+    }
+    vs_addr piece[3][2] = {{va, lo}, {lo, hi}, {hi, end}};
+    for (int p = 0; p < 3; p++) {
+        vs_addr from = piece[p][0], to = piece[p][1];
+        if (from >= to) {
+            continue;
+        }
+        size_t pages = (size_t)((to - from) / ELF_PAGE);
+        c->fill_error = VS_ELF_OK;
+        vs_result r = p == 1 ? vs_map_new_filled(c->child, from, pages, 12, fill_new_frames, c)
+                             : vs_map_new(c->child, from, pages, 12);
+        if (r != VS_OK) {
+            return c->fill_error != VS_ELF_OK ? c->fill_error : space_fail(c, r, "vs_map_new", g->name, from);
+        }
+    }
+    return VS_ELF_OK;
+}
+
+/* Fresh zeroed frames, except where a page can be the file's own (fa
+ * offers file_frames): runs of each kind, one call per run. */
+static vs_elf_error map_regions(load_ctx *c)
+{
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        vs_elf_region *g = &c->plan->regions[i];
+        for (vs_addr va = g->start; va < g->end;) {
+            uint64_t offset = 0;
+            uint64_t next = 0;
+            int file = file_page(c, g, va, &offset);
+            size_t n = 1;
+            while (va + n * ELF_PAGE < g->end && (!file || n < FILE_RUN_MAX) &&
+                   file_page(c, g, va + n * ELF_PAGE, &next) == file) {
+                n++;
             }
-            if (err != 0 || shown == 0) {
-                return access_fail(c, err != 0 ? "unmap" : "map", err != 0 ? err : -1, lo);
+            vs_elf_error e = VS_ELF_OK;
+            if (file) {
+                e = map_file_run(c, g, va, offset, n);
+            } else {
+                e = map_fresh(c, g, va, n);
             }
-            lo = hi;
+            if (e != VS_ELF_OK) {
+                return e;
+            }
+            va += (vs_addr)n * ELF_PAGE;
         }
     }
     return VS_ELF_OK;
@@ -392,7 +466,7 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     }
     vs_elf_load_opts o = opts != NULL ? *opts : (vs_elf_load_opts){0};
     memset(out, 0, sizeof(*out));
-    load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag};
+    load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag, VS_ELF_OK};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
     if (e == VS_ELF_OK) {

@@ -878,8 +878,8 @@ static int fa_file_frames(void *ctx, uint64_t offset, size_t n, vs_cap *caps, ui
     return 0;
 }
 
-static const vs_frame_access_ops lx_fa_ops = {fa_map, fa_unmap, NULL};
-static const vs_frame_access_ops lx_fa_file_ops = {fa_map, fa_unmap, fa_file_frames};
+static const vs_frame_access_ops lx_fa_ops = {.map = fa_map, .unmap = fa_unmap};
+static const vs_frame_access_ops lx_fa_file_ops = {.map = fa_map, .unmap = fa_unmap, .file_frames = fa_file_frames};
 
 vs_frame_access vs_linux_frame_access(vs_linux *be)
 {

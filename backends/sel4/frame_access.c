@@ -24,9 +24,11 @@ static size_t state_bytes(size_t n)
     return sizeof(window_state) + n * sizeof(vs_cap);
 }
 
-static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
+/* A window over frames[0..n): a temporary run of copies of them, or of
+ * the frames themselves when they are mapped nowhere (`own`). */
+static int map_window(vs_sel4_frame_access *fa, const vs_cap *frames, size_t n, unsigned size_bits, int own,
+                      vs_frame_window *out)
 {
-    vs_sel4_frame_access *fa = ctx;
     if (frames == NULL || out == NULL || n == 0 || (fa->max_run != 0 && n > fa->max_run) ||
         n > (SIZE_MAX - sizeof(window_state)) / sizeof(vs_cap)) {
         return VS_ERR_INVALID_ARG;
@@ -35,14 +37,15 @@ static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits,
         size_t shown = fa->win->span(fa->win_ctx, frames, n, size_bits);
         n = shown >= 1 && shown < n ? shown : n;
     }
-    size_t bytes = state_bytes(n);
+    size_t bytes = state_bytes(own ? 0 : n);
     window_state *st = fa->mem.alloc(fa->mem.ctx, bytes);
     if (st == NULL) {
         return VS_ERR_NO_MEMORY;
     }
     st->bytes = bytes;
     st->open = 0;
-    vs_result r = vs_sel4_temp_map_run(fa->be, fa->root_vs, frames, n, size_bits, st->copies, &st->run, NULL);
+    vs_result r = own ? vs_sel4_temp_map_unmapped(fa->be, fa->root_vs, frames, n, size_bits, &st->run, NULL)
+                      : vs_sel4_temp_map_run(fa->be, fa->root_vs, frames, n, size_bits, st->copies, &st->run, NULL);
     if (r != VS_OK) {
         fa->mem.free(fa->mem.ctx, st, bytes);
         return (int)r;
@@ -58,6 +61,18 @@ static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits,
     st->open = 1;
     *out = (vs_frame_window){.host = host, .size = st->run.size, .state = st};
     return 0;
+}
+
+static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
+{
+    return map_window(ctx, frames, n, size_bits, 0, out);
+}
+
+/* Frames mapped nowhere need no copies: a cap copy and its deletion per
+ * page are half the kernel calls of a window. */
+static int fa_map_unmapped(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
+{
+    return map_window(ctx, frames, n, size_bits, 1, out);
 }
 
 static int fa_unmap(void *ctx, vs_frame_window *w)
@@ -80,7 +95,8 @@ static int fa_unmap(void *ctx, vs_frame_window *w)
     return 0;
 }
 
-static const vs_frame_access_ops sel4_frame_access_ops = {fa_map, fa_unmap, NULL};
+static const vs_frame_access_ops sel4_frame_access_ops = {
+    .map = fa_map, .unmap = fa_unmap, .map_unmapped = fa_map_unmapped};
 
 vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
                                       const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,

@@ -139,12 +139,36 @@ static void delete_copies(vs_kernel k, vs_cap *copies, size_t n)
     }
 }
 
+/* Reserves a free range and maps caps[0..n) there; on error neither is
+ * left. */
+static vs_result map_at_free_range(vs_space *root_vs, const vs_cap *caps, vs_sel4_temp_run *m, int *kernel_error)
+{
+    m->table_mark = vs_table_mark(root_vs);
+    vs_result r = temp_reserve(root_vs, m->size, (uint64_t)1 << m->size_bits, &m->res, &m->vaddr);
+    if (r == VS_OK) {
+        r = vs_map(root_vs, m->vaddr, caps, NULL, m->n, m->size_bits);
+        if (r != VS_OK) {
+            if (r == VS_ERR_KERNEL && kernel_error != NULL) {
+                *kernel_error = vs_last_kernel_error(root_vs);
+            }
+            (void)vs_free(root_vs, m->res, 0);
+        }
+    }
+    return r;
+}
+
+static int run_args_ok(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n, unsigned size_bits,
+                       const vs_sel4_temp_run *out)
+{
+    return be != NULL && root_vs != NULL && frames != NULL && out != NULL && n != 0 && size_bits >= 12 &&
+           size_bits <= 40 && n <= ((uint64_t)1 << (63 - size_bits));
+}
+
 /* Order: copies, reserve, map; each failure undoes the steps before it. */
 vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
                                unsigned size_bits, vs_cap *copies, vs_sel4_temp_run *out, int *kernel_error)
 {
-    if (be == NULL || root_vs == NULL || frames == NULL || copies == NULL || out == NULL || n == 0 || size_bits < 12 ||
-        size_bits > 40 || n > ((uint64_t)1 << (63 - size_bits))) {
+    if (!run_args_ok(be, root_vs, frames, n, size_bits, out) || copies == NULL) {
         return VS_ERR_INVALID_ARG;
     }
     vs_kernel k = vs_sel4_backend_kernel(be);
@@ -159,17 +183,7 @@ vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_
             return VS_ERR_KERNEL;
         }
     }
-    m.table_mark = vs_table_mark(root_vs);
-    vs_result r = temp_reserve(root_vs, m.size, (uint64_t)1 << size_bits, &m.res, &m.vaddr);
-    if (r == VS_OK) {
-        r = vs_map(root_vs, m.vaddr, copies, NULL, n, size_bits);
-        if (r != VS_OK) {
-            if (r == VS_ERR_KERNEL && kernel_error != NULL) {
-                *kernel_error = vs_last_kernel_error(root_vs);
-            }
-            (void)vs_free(root_vs, m.res, 0);
-        }
-    }
+    vs_result r = map_at_free_range(root_vs, copies, &m, kernel_error);
     if (r != VS_OK) {
         delete_copies(k, copies, n);
         return r;
@@ -178,6 +192,21 @@ vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_
     m.mapped = 1;
     *out = m;
     return VS_OK;
+}
+
+vs_result vs_sel4_temp_map_unmapped(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
+                                    unsigned size_bits, vs_sel4_temp_run *out, int *kernel_error)
+{
+    if (!run_args_ok(be, root_vs, frames, n, size_bits, out)) {
+        return VS_ERR_INVALID_ARG;
+    }
+    vs_sel4_temp_run m = {.size = (uint64_t)n << size_bits, .n = n, .size_bits = size_bits};
+    vs_result r = map_at_free_range(root_vs, frames, &m, kernel_error);
+    if (r == VS_OK) {
+        m.mapped = 1;
+        *out = m;
+    }
+    return r;
 }
 
 vs_result vs_sel4_temp_unmap_run(vs_sel4_backend *be, vs_space *root_vs, vs_sel4_temp_run *run)

@@ -57,6 +57,13 @@ typedef struct vs_frame_access_ops {
      * non-zero code of the implementation's own; on error no frame is
      * left allocated. */
     int (*file_frames)(void *ctx, uint64_t offset, size_t n, vs_cap *caps, uintptr_t *cookies);
+    /* Optional (NULL: not offered). map, for frames that are mapped
+     * nowhere: new frames a loader fills before the child maps them
+     * (vs_map_new_filled). The implementation may then show the frames
+     * themselves instead of copies of their caps (seL4: no cap copy and no
+     * delete per frame), and the frames must stay mapped nowhere else until
+     * unmap. Same window, codes and guarantees as map; unmap removes it. */
+    int (*map_unmapped)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out);
 } vs_frame_access_ops;
 
 typedef struct vs_frame_access {

@@ -223,6 +223,24 @@ vs_result vs_map(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const uintptr_
  * maps them from vaddr, as vs_map does. The vspace owns them. */
 vs_result vs_map_new(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits);
 
+/* How vs_map_new_filled lets its caller write into new frames before they
+ * are mapped: frames[0..n) are fresh (zeroed, mapped nowhere), each of
+ * 2^size_bits bytes, to be mapped from vaddr. fill may map them elsewhere
+ * for the time of the call (a loader maps them in its own vspace and
+ * copies into them) but must return with every one of them mapped nowhere
+ * and its cap in place. Returns VS_OK, or an error that the call then
+ * fails with. It must not call into the vspace being mapped. */
+typedef vs_result (*vs_fill_fn)(void *ctx, vs_addr vaddr, const vs_cap *frames, size_t n, unsigned size_bits);
+
+/* vs_map_new, with fill(ctx, ...) called on each run of new frames (a few
+ * dozen at most per call, in address order) before the run is mapped: a
+ * loader writes what the pages must hold while only it can reach them,
+ * and the kernel maps each frame once. The vspace owns the frames. Errors:
+ * those of vs_map_new; INVALID_ARG for a NULL fill; a fill's error (one
+ * outside vs_result becomes INVALID_ARG). On any error nothing is left:
+ * frames freed (also those already filled), no page mapped. */
+vs_result vs_map_new_filled(vs_space *vs, vs_addr vaddr, size_t n, unsigned size_bits, vs_fill_fn fill, void *ctx);
+
 enum {
     VS_UNMAP_FREE_FRAMES = 1u << 0 /* also free the caller's frames (mapped with vs_map) */
 };

@@ -532,7 +532,7 @@ static int one_frame_unmap(void *ctx, vs_frame_window *w)
 
 static void test_one_frame_windows(tenv *t, vs_arch_id arch, const blob *img)
 {
-    static const vs_frame_access_ops ops = {one_frame_map, one_frame_unmap, NULL};
+    static const vs_frame_access_ops ops = {.map = one_frame_map, .unmap = one_frame_unmap};
     one_frame_fa f = {t->fai, 0};
     t->fai = (vs_frame_access){&ops, &f, 0};
     test_args(t, arch, img, 0); /* 29 KB of arguments and environment: several stack pages */

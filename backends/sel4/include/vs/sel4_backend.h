@@ -168,6 +168,15 @@ typedef struct vs_sel4_temp_run {
 vs_result vs_sel4_temp_map_run(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
                                unsigned size_bits, vs_cap *copies, vs_sel4_temp_run *out, int *kernel_error);
 
+/* vs_sel4_temp_map_run for frames that are mapped nowhere (fresh frames a
+ * loader fills before mapping them, vs_map_new_filled): maps frames[0..n)
+ * themselves, no copies (out->copies NULL, out->copied 0); a frame cap on
+ * seL4 holds one mapping, so each must be unmapped (else KERNEL, nothing
+ * left). vs_sel4_temp_unmap_run undoes it, leaving the caps as they were.
+ * Errors: INVALID_ARG (NULL, n 0, bad size), NO_SPACE, NO_MEMORY, KERNEL. */
+vs_result vs_sel4_temp_map_unmapped(vs_sel4_backend *be, vs_space *root_vs, const vs_cap *frames, size_t n,
+                                    unsigned size_bits, vs_sel4_temp_run *out, int *kernel_error);
+
 /* Undoes vs_sel4_temp_map_run: unmaps the run, deletes the copies, frees
  * the reservation and the paging structures the run created (those still
  * in use by another mapping stay), and clears *run. Errors: INVALID_ARG; KERNEL if the
