@@ -379,6 +379,68 @@ static void destroy_frees(const vs_arch *arch, unsigned flags)
     fx_fini(&fx, 0);
 }
 
+/* vs_map_new_filled: the fill sees each run of new frames before any is
+ * mapped, in address order; a refused fill leaves nothing. */
+typedef struct fill_log {
+    fixture *fx;
+    unsigned calls, fail_on; /* fail_on: the call that refuses (0: none) */
+    vs_result refusal;
+    vs_addr next;  /* where the next run must start */
+    size_t frames; /* frames seen */
+    int all_fresh; /* every frame seen was the core's and mapped nowhere */
+    vs_cap first_cap;
+} fill_log;
+
+static vs_result log_fill(void *ctx, vs_addr vaddr, const vs_cap *frames, size_t n, unsigned size_bits)
+{
+    fill_log *l = ctx;
+    l->calls++;
+    CHECK(vaddr == l->next && size_bits == 12 && n >= 1);
+    for (size_t i = 0; i < n; i++) {
+        const fk_cap *k = fk_cap_get(l->fx->fk, frames[i]);
+        l->all_fresh &= k != NULL && k->by_alloc && !k->mapped;
+    }
+    if (l->frames == 0) {
+        l->first_cap = frames[0];
+    }
+    l->frames += n;
+    l->next = vaddr + ((vs_addr)n << 12);
+    return l->calls == l->fail_on ? l->refusal : VS_OK;
+}
+
+static void test_map_new_filled(const vs_arch *arch)
+{
+    enum { PAGES = 100 }; /* more than one run of new frames */
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_attrs a = attrs_rw("filled");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve(fx.vs, PAGES * PAGE_SIZE, 0, &a, &r), VS_OK);
+    vs_addr s = arch->user_base;
+    CHECK_RES(vs_map_new_filled(fx.vs, s, PAGES, 12, NULL, NULL), VS_ERR_INVALID_ARG);
+    const vs_result refusals[2] = {VS_ERR_NO_SPACE, (vs_result)1234};
+    const vs_result expected[2] = {VS_ERR_NO_SPACE, VS_ERR_INVALID_ARG};
+    for (int i = 0; i < 2; i++) {
+        fill_log l = {&fx, 0, 2, refusals[i], s, 0, 1, 0};
+        CHECK_RES(vs_map_new_filled(fx.vs, s, PAGES, 12, log_fill, &l), expected[i]);
+        CHECK(l.calls == 2 && l.all_fresh);
+        CHECK_EQ_U(fk_count(fx.fk).core_objects, 0);
+        CHECK_EQ_U(mapped_in(fx.vs, r), 0);
+        CHECK(page_at(fx.vs, s).state == VS_PAGE_RESERVED);
+        fx_check(&fx, fx.vs);
+    }
+    fill_log l = {&fx, 0, 0, VS_OK, s, 0, 1, 0};
+    CHECK_RES(vs_map_new_filled(fx.vs, s, PAGES, 12, log_fill, &l), VS_OK);
+    CHECK(l.calls >= 2 && l.frames == PAGES && l.all_fresh && l.next == s + PAGES * PAGE_SIZE);
+    vs_page p0 = page_at(fx.vs, s);
+    CHECK(p0.state == VS_PAGE_MAPPED && p0.owner == VS_OWNER_VSPACE && p0.cap == l.first_cap);
+    CHECK_EQ_U(mapped_in(fx.vs, r), PAGES);
+    CHECK_EQ_U(fk_count(fx.fk).core_objects, PAGES);
+    check_kernel_agrees(&fx, s + (PAGES - 1) * PAGE_SIZE);
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0); /* destroy frees the vspace's frames */
+}
+
 static void test_destroy(const vs_arch *arch)
 {
     destroy_frees(arch, 0);
@@ -391,6 +453,7 @@ int main(void)
     run_all_archs("map_args", test_map_args);
     run_all_archs("map_already_mapped", test_map_already_mapped);
     run_all_archs("map_new_unmap_free", test_map_new_and_unmap_free);
+    run_all_archs("map_new_filled", test_map_new_filled);
     run_all_archs("unmap", test_unmap);
     run_all_archs("unmap_keeps_owned", test_unmap_keeps_owned);
     run_all_archs("large_after_small", test_large_after_small);
