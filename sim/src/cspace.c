@@ -81,7 +81,7 @@ static inline sim_slot *lookup_slot(seL4_CPtr cptr)
         return NULL;
     }
     seL4_Word bits_remaining;
-    sim_fault fault;
+    sim_fault fault = {0}; /* resolve fills it whenever it returns NULL */
     return resolve(root, cptr, sim_word_bits(), &bits_remaining, &fault);
 }
 
@@ -101,7 +101,7 @@ seL4_Error sim_lookup_op_slot(const sim_cap *root, seL4_Word index, seL4_Word de
         return sim_err_range(1, sim_word_bits());
     }
     seL4_Word bits_remaining = 0;
-    sim_fault fault;
+    sim_fault fault = {0}; /* resolve fills it whenever it returns NULL */
     sim_slot *slot = resolve(root, index, (unsigned)depth, &bits_remaining, &fault);
     if (slot == NULL) {
         return sim_err_lookup(source, fault);
