@@ -73,9 +73,12 @@ typedef struct sim_tcb {
     bool resumed;
 } sim_tcb;
 
+typedef struct sim_objtype sim_objtype;
+
 struct sim_obj {
     sim_kind kind;
-    seL4_Word type; /* the seL4 object type it was made as */
+    seL4_Word type;           /* the seL4 object type it was made as */
+    const sim_objtype *otype; /* the booted architecture's entry for type (NULL: not an arch type) */
     seL4_Word paddr;
     uint8_t size_bits;
     bool dying;     /* finalisation started; host memory freed at the end of the call */
@@ -92,12 +95,12 @@ struct sim_obj {
 };
 
 /* One object type of one architecture. */
-typedef struct sim_objtype {
+struct sim_objtype {
     seL4_Word type;
     sim_kind kind;
     uint8_t size_bits;
     int8_t index; /* frames: page-size index; tables: level (-1: any) */
-} sim_objtype;
+};
 
 /* A paging entry decoded the way the MMU reads it. */
 typedef enum sim_pte_kind { PTE_INVALID, PTE_TABLE, PTE_LEAF } sim_pte_kind;

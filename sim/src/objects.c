@@ -81,6 +81,7 @@ sim_obj *sim_obj_new(sim_kind kind, seL4_Word type, seL4_Word paddr, unsigned si
     }
     *o = (sim_obj){
         .kind = kind, .type = type, .paddr = paddr, .size_bits = (uint8_t)size_bits, .level = kind == K_ROOT ? 0 : -1};
+    o->otype = sim_objtype_find(type); /* every map and unmap of a frame asks for its size */
     if (!obj_init(o, radix)) {
         obj_free(o);
         return NULL;

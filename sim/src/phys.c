@@ -69,7 +69,7 @@ static bool touched(size_t page)
 }
 
 /* Records that the pages of [paddr, paddr + len) may hold non-zero bytes. */
-static void mark_touched(seL4_Word paddr, uint64_t len)
+static void mark_touched_range(seL4_Word paddr, uint64_t len)
 {
     if (len == 0) {
         return;
@@ -81,6 +81,16 @@ static void mark_touched(seL4_Word paddr, uint64_t len)
             sim.resident++;
         }
     }
+}
+
+/* mark_touched_range, with the usual case inline: an entry write to a
+ * page of a table that already holds entries. */
+static inline void mark_touched(seL4_Word paddr, uint64_t len)
+{
+    if (len != 0 && page_of(paddr) == page_of(paddr + len - 1) && touched(page_of(paddr))) {
+        return;
+    }
+    mark_touched_range(paddr, len);
 }
 
 /* Every write to RAM except a last-level entry's may change a paging

@@ -100,7 +100,9 @@ static seL4_Error check_leaf_entries(const frame_req *r, const sim_walk *w)
 {
     unsigned bytes = sim.arch->levels[w->level].entry_bytes;
     for (unsigned i = 0; !sim.sa->generic_walk && i < r->size->entries; i++) {
-        sim_pte p = sim.sa->pte->decode(sim_entry_read(w->slot + (seL4_Word)i * bytes, bytes), w->level);
+        /* The walk stopped at the first entry and decoded it already. */
+        sim_pte p =
+            i == 0 ? w->pte : sim.sa->pte->decode(sim_entry_read(w->slot + (seL4_Word)i * bytes, bytes), w->level);
         if (p.kind == PTE_TABLE || (p.kind == PTE_LEAF && p.size_bits != r->size->bits)) {
             return sim_err(seL4_DeleteFirst);
         }
@@ -165,7 +167,7 @@ seL4_Error sim_frame_map(sim_family fam, seL4_CPtr frame, seL4_CPtr vspace, seL4
         return sim_err_cap(1);
     }
     r.asid = vcap->mapped_asid;
-    r.size = &sim.arch->page_sizes[sim_objtype_find(r.slot->cap.obj->type)->index];
+    r.size = &sim.arch->page_sizes[r.slot->cap.obj->otype->index];
     err = check_asid(vcap, &r.root);
     if (err == seL4_NoError) {
         err = check_frame_target(&r);

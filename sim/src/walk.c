@@ -63,8 +63,9 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
     seL4_Word table = root_paddr, tag;
     bool keep = path_tag(target, vaddr, &tag);
     int level = 0;
-    if (keep && last_path.valid && last_path.format == format && last_path.root == root_paddr &&
-        last_path.target == target && last_path.tag == tag) {
+    bool hit = keep && last_path.valid && last_path.format == format && last_path.root == root_paddr &&
+               last_path.target == target && last_path.tag == tag;
+    if (hit) {
         table = last_path.table;
         level = target;
     }
@@ -78,7 +79,7 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
         }
         sim_pte pte = format->decode(raw, level);
         if (level == target || pte.kind != PTE_TABLE) {
-            if (level == target && keep) {
+            if (level == target && keep && !hit) {
                 last_path = (walk_path){true, format, root_paddr, tag, table, target};
             }
             *w = (sim_walk){.level = level, .slot = slot, .pte = pte};
@@ -92,7 +93,7 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
 /* Index into arch->page_sizes of a frame object. */
 static int frame_size_index(const sim_obj *frame)
 {
-    return sim_objtype_find(frame->type)->index;
+    return frame->otype->index;
 }
 
 static void clear_entries(seL4_Word slot, int level, unsigned count)
