@@ -173,26 +173,39 @@ static int all_zero(const uint8_t *p, size_t n)
     return 1;
 }
 
-/* Whether the page at va of region g can be a frame that is the file's own
+/* A region's one segment, as file_page needs it (decoded once per region). */
+typedef struct region_seg {
+    int usable;      /* file_frames offered and the region holds one segment */
+    vs_addr s, e;    /* where its file bytes lie: [p_vaddr, p_vaddr + p_filesz) + base */
+    uint64_t offset; /* its p_offset */
+} region_seg;
+
+static region_seg region_segment(const load_ctx *c, const vs_elf_region *g)
+{
+    region_seg rs = {0, 0, 0, 0};
+    if (c->fa->ops->file_frames != NULL && g->first_phdr == g->last_phdr && g->first_phdr >= 0) {
+        vs_elf_phdr ph;
+        vs_elf_get_phdr(c->img, (unsigned)g->first_phdr, &ph);
+        rs = (region_seg){1, ph.vaddr + c->plan->base, ph.vaddr + c->plan->base + ph.filesz, ph.offset};
+    }
+    return rs;
+}
+
+/* Whether the page at va of a region can be a frame that is the file's own
  * page: the region has one segment (no other segment's bytes share the
  * page), the page holds some of its file bytes, the file page starts at a
  * page-aligned offset, and every other byte of that file page (before the
  * segment, past p_filesz: the zero tail) is zero in the file or past its
  * end (which a mapping shows as zero). Then the file page holds exactly
  * what the copy would write; *offset is its file offset. */
-static int file_page(const load_ctx *c, const vs_elf_region *g, vs_addr va, uint64_t *offset)
+static int file_page(const load_ctx *c, const region_seg *rs, vs_addr va, uint64_t *offset)
 {
-    if (c->fa->ops->file_frames == NULL || g->first_phdr != g->last_phdr || g->first_phdr < 0) {
+    vs_addr s = rs->s;
+    vs_addr e = rs->e;
+    if (!rs->usable || va + ELF_PAGE <= s || va >= e || (va < s && rs->offset < s - va)) {
         return 0;
     }
-    vs_elf_phdr ph;
-    vs_elf_get_phdr(c->img, (unsigned)g->first_phdr, &ph);
-    vs_addr s = ph.vaddr + c->plan->base;
-    vs_addr e = s + ph.filesz;
-    if (va + ELF_PAGE <= s || va >= e || (va < s && ph.offset < s - va)) {
-        return 0;
-    }
-    uint64_t off = va < s ? ph.offset - (s - va) : ph.offset + (va - s);
+    uint64_t off = va < s ? rs->offset - (s - va) : rs->offset + (va - s);
     if ((off & ELF_PAGE_MASK) != 0) {
         return 0;
     }
@@ -325,18 +338,19 @@ static vs_elf_error copy_bytes(load_ctx *c)
     vs_cap caps[RUN_MAX];
     for (size_t i = 0; i < c->plan->num_regions; i++) {
         const vs_elf_region *g = &c->plan->regions[i];
+        region_seg rs = region_segment(c, g);
         vs_addr lo, end;
         if (!file_extent(c, g, &lo, &end)) {
             continue;
         }
         while (lo < end) {
             uint64_t offset = 0;
-            if (file_page(c, g, lo, &offset)) {
+            if (file_page(c, &rs, lo, &offset)) {
                 lo += ELF_PAGE; /* the file's own page: nothing to copy */
                 continue;
             }
             size_t n = 1;
-            while (n < run && lo + n * ELF_PAGE < end && !file_page(c, g, lo + n * ELF_PAGE, &offset)) {
+            while (n < run && lo + n * ELF_PAGE < end && !file_page(c, &rs, lo + n * ELF_PAGE, &offset)) {
                 n++;
             }
             for (size_t k = 0; k < n; k++) {
@@ -406,13 +420,14 @@ static vs_elf_error map_regions(load_ctx *c)
 {
     for (size_t i = 0; i < c->plan->num_regions; i++) {
         vs_elf_region *g = &c->plan->regions[i];
+        region_seg rs = region_segment(c, g);
         for (vs_addr va = g->start; va < g->end;) {
             uint64_t offset = 0;
             uint64_t next = 0;
-            int file = file_page(c, g, va, &offset);
+            int file = file_page(c, &rs, va, &offset);
             size_t n = 1;
             while (va + n * ELF_PAGE < g->end && (!file || n < FILE_RUN_MAX) &&
-                   file_page(c, g, va + n * ELF_PAGE, &next) == file) {
+                   file_page(c, &rs, va + n * ELF_PAGE, &next) == file) {
                 n++;
             }
             vs_elf_error e = VS_ELF_OK;
