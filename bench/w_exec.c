@@ -1,5 +1,5 @@
 /* exec: `vspace exec /bin/busybox true` (Linux backend, vspace's ELF
- * loader and start-up stack, in a forked child) against running
+ * loader and start-up stack; vspace becomes the program) against running
  * `/bin/busybox true` directly, in the same run, runs interleaved. Each run
  * is posix_spawn + wait4 from here; the figure is the median wall time,
  * with the median CPU time (user + system of the whole process tree, from

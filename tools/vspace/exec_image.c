@@ -1,5 +1,5 @@
-/* What the child of `vspace exec` does: builds the program's image in its
- * own address space through vspace (Linux backend, ELF loader, start-up
+/* What `vspace exec` does in its own process: builds the program's image
+ * in its address space through vspace (Linux backend, ELF loader, start-up
  * stack builder), audits it if asked, and becomes the program. */
 #define _GNU_SOURCE
 #include "exec.h"
