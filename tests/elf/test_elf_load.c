@@ -24,14 +24,20 @@ typedef struct failk {
     int fired;
 } failk;
 
-static int failing(failk *f)
+/* Counts a call; true (and *fired set) when it is call number fail_at. */
+static int fail_now(uint64_t *calls, uint64_t fail_at, int *fired)
 {
-    f->calls++;
-    if (f->fail_at != 0 && f->calls == f->fail_at) {
-        f->fired = 1;
+    ++*calls;
+    if (fail_at != 0 && *calls == fail_at) {
+        *fired = 1;
         return 1;
     }
     return 0;
+}
+
+static int failing(failk *f)
+{
+    return fail_now(&f->calls, f->fail_at, &f->fired);
 }
 
 enum { INJECTED = 10 }; /* seL4_NotEnoughMemory */
@@ -123,9 +129,7 @@ typedef struct failfa {
 static int ffa_map(void *c, const vs_cap *fr, size_t n, unsigned bits, vs_frame_window *w)
 {
     failfa *f = c;
-    f->calls++;
-    if (f->fail_at != 0 && f->calls == f->fail_at) {
-        f->fired = 1;
+    if (fail_now(&f->calls, f->fail_at, &f->fired)) {
         return -7;
     }
     return f->inner.ops->map(f->inner.ctx, fr, n, bits, w);
@@ -133,9 +137,7 @@ static int ffa_map(void *c, const vs_cap *fr, size_t n, unsigned bits, vs_frame_
 static int ffa_unmap(void *c, vs_frame_window *w)
 {
     failfa *f = c;
-    f->calls++;
-    if (f->fail_at != 0 && f->calls == f->fail_at) {
-        f->fired = 1;
+    if (fail_now(&f->calls, f->fail_at, &f->fired)) {
         return -8;
     }
     return f->inner.ops->unmap(f->inner.ctx, w);
@@ -143,9 +145,7 @@ static int ffa_unmap(void *c, vs_frame_window *w)
 static int ffa_map_unmapped(void *c, const vs_cap *fr, size_t n, unsigned bits, vs_frame_window *w)
 {
     failfa *f = c;
-    f->calls++;
-    if (f->fail_at != 0 && f->calls == f->fail_at) {
-        f->fired = 1;
+    if (fail_now(&f->calls, f->fail_at, &f->fired)) {
         return -9;
     }
     return f->inner.ops->map_unmapped(f->inner.ctx, fr, n, bits, w);
@@ -179,9 +179,7 @@ static int fill_from_file(failfa *f, const vs_cap *caps, size_t n, uint64_t offs
 static int ffa_file_frames(void *c, uint64_t offset, size_t n, vs_cap *caps, uintptr_t *cookies)
 {
     failfa *f = c;
-    f->calls++;
-    if (f->fail_at != 0 && f->calls == f->fail_at) {
-        f->fired = 1;
+    if (fail_now(&f->calls, f->fail_at, &f->fired)) {
         return -9;
     }
     size_t made = 0;
