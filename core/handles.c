@@ -63,7 +63,7 @@ static vs_reservation *encode(const handle_table *t, uint32_t slot, uint32_t gen
 res_node *handles_record(const handle_table *t, uint32_t slot)
 {
     uint32_t c = chunk_of(slot);
-    return &t->chunks[c][slot - chunk_first(c)];
+    return &t->chunks[c].records[slot - chunk_first(c)];
 }
 
 /* Room for one more chunk pointer: the array doubles (8 at first). */
@@ -73,7 +73,7 @@ static vs_result grow_chunk_array(handle_table *t, counted_alloc *a)
         return VS_OK;
     }
     uint32_t capacity = t->chunk_capacity == 0 ? 8 : t->chunk_capacity * 2;
-    res_node **chunks = counted_alloc_get(a, capacity * sizeof *chunks);
+    res_chunk *chunks = counted_alloc_get(a, capacity * sizeof *chunks);
     if (chunks == NULL) {
         return VS_ERR_NO_MEMORY;
     }
@@ -110,7 +110,7 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
         records[i].slot = first + i;
         records[i].next_free = first + i + 1 < end ? first + i + 1 : HANDLE_NONE;
     }
-    t->chunks[t->chunk_count++] = records;
+    t->chunks[t->chunk_count++].records = records;
     t->capacity = end;
     t->free_head = first;
     return VS_OK;
@@ -163,7 +163,7 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
     int r = 0;
     for (uint32_t c = 0; r == 0 && c < t->chunk_count; c++) {
         for (uint32_t i = 0; r == 0 && i < chunk_first(c + 1) - chunk_first(c); i++) {
-            r = t->chunks[c][i].state == RES_DROPPED ? fn(ctx, &t->chunks[c][i]) : 0;
+            r = t->chunks[c].records[i].state == RES_DROPPED ? fn(ctx, &t->chunks[c].records[i]) : 0;
         }
     }
     return r;
@@ -177,7 +177,7 @@ size_t handles_bytes(const handle_table *t)
 void handles_destroy(handle_table *t, counted_alloc *a)
 {
     for (uint32_t c = 0; c < t->chunk_count; c++) {
-        counted_alloc_put(a, t->chunks[c], (chunk_first(c + 1) - chunk_first(c)) * sizeof(res_node));
+        counted_alloc_put(a, t->chunks[c].records, (chunk_first(c + 1) - chunk_first(c)) * sizeof(res_node));
     }
     counted_alloc_put(a, t->chunks, t->chunk_capacity * sizeof *t->chunks);
     memset(t, 0, sizeof *t);

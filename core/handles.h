@@ -29,8 +29,14 @@
 #include "counted.h"
 #include "restree.h"
 
+/* One chunk's records, in a struct so that the chunk array's element is not
+ * a bare pointer to an aggregate. */
+typedef struct res_chunk {
+    res_node *records;
+} res_chunk;
+
 typedef struct handle_table {
-    res_node **chunks;       /* chunk c: the records of slots [handles_chunk_first(c), ...) */
+    res_chunk *chunks;       /* chunk c: the records of slots [handles_chunk_first(c), ...) */
     uint32_t chunk_count;    /* chunks allocated */
     uint32_t chunk_capacity; /* entries of chunks[] */
     uint32_t capacity;       /* slots: records in the chunks */
