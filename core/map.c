@@ -167,11 +167,6 @@ static vs_result find_free_page(vs_space *vs, vs_addr vaddr, free_page *out)
     return mapped ? vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr) : VS_OK;
 }
 
-/* One base page at a free page: the steps of vs_map_pages and map_run
- * without the page source, with one probe of the shadow and the kernel
- * called directly. Most pages find their leaf ready (fifteen of sixteen
- * mapped in sequence), or need only a new empty one, and are recorded in
- * place: inline cap, no side array. */
 /* The kernel's answer to one frame as a batch of one, for the generic
  * paths (side array, retry after a missing table). */
 static inline frame_batch one_frame(const vs_cap *cap, vs_addr vaddr, const res_node *res)
@@ -188,6 +183,11 @@ static __attribute__((noinline)) vs_result map_one_failed(vs_space *vs, const vs
     return tables_map_failed(vs, &batch, st, 0);
 }
 
+/* One base page at a free page: the steps of vs_map_pages and map_run
+ * without the page source, with one probe of the shadow and the kernel
+ * called directly. Most pages find their leaf ready (fifteen of sixteen
+ * mapped in sequence), or need only a new empty one, and are recorded in
+ * place: inline cap, no side array. */
 static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, const vs_cap *cap,
                             const uintptr_t *cookie, vs_page_owner owner)
 {
@@ -555,9 +555,6 @@ int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size)
     return is_aligned(addr, first_bytes) && is_aligned(addr + size, last_bytes);
 }
 
-/* One base page: the same steps as vs_unmap_range with one probe of the
- * shadow instead of five (the all-mapped count, the whole-page check, the
- * cursor, the clear). */
 /* Why a single base page cannot be unmapped: nothing is mapped there, or
  * (no_base_leaf) a large page over it would be cut. */
 static __attribute__((noinline)) vs_result unmap_one_refused(vs_space *vs, int no_base_leaf, vs_addr vaddr)
@@ -569,6 +566,9 @@ static __attribute__((noinline)) vs_result unmap_one_refused(vs_space *vs, int n
                          : vs_fail(vs, VS_ERR_NOT_MAPPED, "page is not mapped", vaddr);
 }
 
+/* One base page: the same steps as vs_unmap_range with one probe of the
+ * shadow instead of five (the all-mapped count, the whole-page check, the
+ * cursor, the clear). */
 static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_frames)
 {
     uint64_t page = page_of(vaddr);
