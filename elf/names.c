@@ -1,4 +1,5 @@
-/* Names and descriptions of the elf/ layer's error codes and warnings. */
+/* Names and descriptions of the elf/ layer's error codes, warnings and
+ * program header types. */
 #include "internal.h"
 
 static const struct {
@@ -66,4 +67,35 @@ static const char *const warnings[VS_ELF_WARNING_KIND_COUNT] = {
 const char *vs_elf_warning_name(vs_elf_warning_kind k)
 {
     return (unsigned)k < VS_ELF_WARNING_KIND_COUNT && warnings[k] != NULL ? warnings[k] : "?";
+}
+
+const char *vs_elf_segment_type_name(uint32_t type, uint16_t machine)
+{
+    static const struct {
+        uint32_t type;
+        uint16_t machine; /* 0: any machine */
+        const char *name;
+    } types[] = {
+        {VS_PT_NULL, 0, "NULL"},
+        {VS_PT_LOAD, 0, "LOAD"},
+        {VS_PT_DYNAMIC, 0, "DYNAMIC"},
+        {VS_PT_INTERP, 0, "INTERP"},
+        {VS_PT_NOTE, 0, "NOTE"},
+        {VS_PT_SHLIB, 0, "SHLIB"},
+        {VS_PT_PHDR, 0, "PHDR"},
+        {VS_PT_TLS, 0, "TLS"},
+        {VS_PT_GNU_EH_FRAME, 0, "GNU_EH_FRAME"},
+        {VS_PT_GNU_STACK, 0, "GNU_STACK"},
+        {VS_PT_GNU_RELRO, 0, "GNU_RELRO"},
+        {VS_PT_GNU_PROPERTY, 0, "GNU_PROPERTY"},
+        {VS_PT_ARM_EXIDX, VS_EM_ARM, "ARM_EXIDX"},
+        {VS_PT_AARCH64_MEMTAG_MTE, VS_EM_AARCH64, "AARCH64_MEMTAG_MTE"},
+        {VS_PT_RISCV_ATTRIBUTES, VS_EM_RISCV, "RISCV_ATTRIBUTES"},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        if (types[i].type == type && (types[i].machine == 0 || types[i].machine == machine)) {
+            return types[i].name;
+        }
+    }
+    return NULL;
 }

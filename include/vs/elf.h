@@ -55,7 +55,14 @@ enum {
     VS_PT_NOTE = 4,
     VS_PT_PHDR = 6,
     VS_PT_TLS = 7,
+    VS_PT_SHLIB = 5,
+    VS_PT_GNU_EH_FRAME = 0x6474e550,
     VS_PT_GNU_STACK = 0x6474e551,
+    VS_PT_GNU_RELRO = 0x6474e552,
+    VS_PT_GNU_PROPERTY = 0x6474e553,
+    VS_PT_ARM_EXIDX = 0x70000001,          /* EM_ARM only: the processor-specific range is per machine */
+    VS_PT_AARCH64_MEMTAG_MTE = 0x70000002, /* EM_AARCH64 only */
+    VS_PT_RISCV_ATTRIBUTES = 0x70000003,   /* EM_RISCV only */
     VS_PF_X = 1,
     VS_PF_W = 2,
     VS_PF_R = 4
@@ -167,6 +174,14 @@ typedef struct vs_elf_warning {
 
 /* "unsorted-load", "entry-not-exec", ...; "?" for unknown values. */
 const char *vs_elf_warning_name(vs_elf_warning_kind k);
+
+/* The name of a program header type as the gABI, the GNU extensions and
+ * the psABI of `machine` (an e_machine value) spell it without "PT_":
+ * "LOAD", "GNU_RELRO", "ARM_EXIDX" (EM_ARM only), ...; NULL for a type it
+ * does not know (PT_LOOS..PT_HIPROC values of other vendors, or a
+ * processor-specific value under another machine), which callers show as
+ * a number. */
+const char *vs_elf_segment_type_name(uint32_t type, uint16_t machine);
 
 enum { VS_ELF_MAX_WARNINGS = 16 }; /* further warnings are counted, not stored */
 

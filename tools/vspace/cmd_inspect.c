@@ -24,28 +24,16 @@ static void inspect_help(void)
            "on stderr, or a usage error.\n");
 }
 
-static const char *phdr_type(uint32_t type)
+/* The type's name, or for a type the elf layer does not name, its value
+ * in hex in `buf` (text) / "OTHER" (JSON, which carries the value apart). */
+static const char *phdr_type_text(const vs_elf_image *img, uint32_t type, char buf[11])
 {
-    switch (type) {
-    case VS_PT_NULL:
-        return "NULL";
-    case VS_PT_LOAD:
-        return "LOAD";
-    case VS_PT_DYNAMIC:
-        return "DYNAMIC";
-    case VS_PT_INTERP:
-        return "INTERP";
-    case VS_PT_NOTE:
-        return "NOTE";
-    case VS_PT_PHDR:
-        return "PHDR";
-    case VS_PT_TLS:
-        return "TLS";
-    case VS_PT_GNU_STACK:
-        return "GNU_STACK";
-    default:
-        return "OTHER";
+    const char *name = vs_elf_segment_type_name(type, img->machine);
+    if (name == NULL) {
+        snprintf(buf, 11, "0x%08x", (unsigned)type);
+        name = buf;
     }
+    return name;
 }
 
 static void flags_str(uint32_t f, char out[4])
@@ -61,16 +49,16 @@ static void print_text(const char *path, const vs_elf_image *img, const vs_elf_p
     printf("%s: ELF%u %s, %s, entry 0x%llx, %u program headers\n", path, img->elf_class == 1 ? 32 : 64,
            img->type == VS_ET_EXEC ? "executable (ET_EXEC)" : "position-independent (ET_DYN)", img->arch->name,
            (unsigned long long)img->entry, img->phnum);
-    printf("\nProgram headers:\n  %3s  %-9s  %-10s  %-18s  %-10s  %-10s  %-3s  %s\n", "idx", "type", "offset", "vaddr",
+    printf("\nProgram headers:\n  %3s  %-18s  %-10s  %-18s  %-10s  %-10s  %-3s  %s\n", "idx", "type", "offset", "vaddr",
            "filesz", "memsz", "flg", "align");
     for (unsigned i = 0; i < img->phnum; i++) {
         vs_elf_phdr ph;
-        char fl[4];
+        char fl[4], type[11];
         vs_elf_get_phdr(img, i, &ph);
         flags_str(ph.flags, fl);
-        printf("  %3u  %-9s  0x%08llx  0x%016llx  0x%08llx  0x%08llx  %-3s  0x%llx\n", i, phdr_type(ph.type),
-               (unsigned long long)ph.offset, (unsigned long long)ph.vaddr, (unsigned long long)ph.filesz,
-               (unsigned long long)ph.memsz, fl, (unsigned long long)ph.align);
+        printf("  %3u  %-18s  0x%08llx  0x%016llx  0x%08llx  0x%08llx  %-3s  0x%llx\n", i,
+               phdr_type_text(img, ph.type, type), (unsigned long long)ph.offset, (unsigned long long)ph.vaddr,
+               (unsigned long long)ph.filesz, (unsigned long long)ph.memsz, fl, (unsigned long long)ph.align);
     }
     printf("\nReservations the loader would make (base 0x%llx):\n  %-18s  %-18s  %6s  %-6s  %10s  %s\n",
            (unsigned long long)plan->base, "start", "end", "pages", "rights", "file bytes", "name");
@@ -108,10 +96,13 @@ static void print_json(const char *path, const vs_elf_image *img, const vs_elf_p
         char fl[4];
         vs_elf_get_phdr(img, i, &ph);
         flags_str(ph.flags, fl);
-        printf("%s\n  {\"index\": %u, \"type\": \"%s\", \"offset\": \"0x%llx\", \"vaddr\": \"0x%llx\", \"filesz\": "
+        const char *name = vs_elf_segment_type_name(ph.type, img->machine);
+        printf("%s\n  {\"index\": %u, \"type\": \"%s\", \"p_type\": \"0x%x\", \"offset\": \"0x%llx\", \"vaddr\": "
+               "\"0x%llx\", \"filesz\": "
                "\"0x%llx\", \"memsz\": \"0x%llx\", \"flags\": \"%s\", \"align\": \"0x%llx\"}",
-               i ? "," : "", i, phdr_type(ph.type), (unsigned long long)ph.offset, (unsigned long long)ph.vaddr,
-               (unsigned long long)ph.filesz, (unsigned long long)ph.memsz, fl, (unsigned long long)ph.align);
+               i ? "," : "", i, name != NULL ? name : "OTHER", (unsigned)ph.type, (unsigned long long)ph.offset,
+               (unsigned long long)ph.vaddr, (unsigned long long)ph.filesz, (unsigned long long)ph.memsz, fl,
+               (unsigned long long)ph.align);
     }
     printf("\n],\n\"reservations\": [");
     for (size_t i = 0; i < plan->num_regions; i++) {

@@ -181,8 +181,41 @@ def group_mutations():
     print(f"mutations: {refused} of 120 refused")
 
 
+def readelf_types(path):
+    """Each program header's type as readelf -lW prints it, in order."""
+    out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True, check=True).stdout
+    rows = out.split("Program Headers:")[1].split("Section to Segment")[0].splitlines()
+    return [line.split()[0] for line in rows[2:] if line.strip() and not line.strip().startswith("[")]
+
+
+# readelf's own spellings: ARM's exception index table, and names cut to
+# its column's width.
+READELF_ALIASES = {"EXIDX": "ARM_EXIDX"}
+
+
+def check_segment_types(what, path, doc):
+    """inspect's type names agree with readelf's; a type inspect calls
+    OTHER is one readelf does not name either (it prints LOPROC+..., LOOS+...)."""
+    want = readelf_types(path)
+    got = [s["type"] for s in doc["segments"]]
+    if len(want) != len(got):
+        fail(f"inspect {what}: {len(got)} segments, readelf lists {len(want)}")
+        return
+    for i, (g, w) in enumerate(zip(got, want)):
+        w = READELF_ALIASES.get(w, w)
+        named = g == w or (len(w) >= 12 and g.startswith(w))
+        unnamed_both = g == "OTHER" and ("+" in w or w.startswith("0x"))
+        if not (named or unnamed_both):
+            fail(f"inspect {what}: segment {i} type {g} ({doc['segments'][i]['p_type']}), readelf says {w}")
+
+
 def group_inspect():
-    for arch in ["ia32", "x86_64", "riscv32"]:
+    for path in ["/bin/busybox", "/usr/bin/busybox"]:
+        if os.path.exists(path):
+            doc = json.loads(run("inspect", "--json", path, expect=0).stdout)
+            check_segment_types(path, path, doc)
+            break
+    for arch in ["ia32", "x86_64", "aarch32", "aarch64", "riscv32", "riscv64"]:
         path = example(arch)
         if not os.path.exists(path):
             continue
@@ -194,6 +227,7 @@ def group_inspect():
             jsonschema.Draft7Validator(schema).validate(doc)
         except jsonschema.ValidationError as e:
             fail(f"inspect {arch}: schema: {e.message} at {list(e.absolute_path)}")
+        check_segment_types(arch, path, doc)
         entry, phnum = readelf_header(path)
         if int(doc["entry"], 16) != entry or len(doc["segments"]) != phnum:
             fail(f"inspect {arch}: entry/phnum differ from readelf")
