@@ -584,8 +584,72 @@ static void test_high(tenv *t, vs_arch_id arch, const blob *img)
     same(t, &before, "after destroying the high process");
 }
 
-/* Injected failures at every allocation, then every kernel call: each
- * failing spawn returns the right error and leaves nothing behind. */
+/* One kind of injected failure: arm the n-th event, disarm, did it fire. */
+typedef struct injector {
+    const char *what; /* "allocation", "kernel call" */
+    void (*arm)(tenv *t, uint64_t n);
+    int (*disarm)(tenv *t); /* returns whether the armed event happened */
+} injector;
+
+static void arm_alloc(tenv *t, uint64_t n)
+{
+    talloc_fail_nth(&t->fx.ta, n);
+}
+
+static int disarm_alloc(tenv *t)
+{
+    int fired = t->fx.ta.fired;
+    talloc_disarm(&t->fx.ta);
+    return fired;
+}
+
+static void arm_kernel(tenv *t, uint64_t n)
+{
+    (void)t;
+    sel4sim_inject_failure(n, seL4_NotEnoughMemory);
+}
+
+static int disarm_kernel(tenv *t)
+{
+    (void)t;
+    int fired = sel4sim_injection_fired();
+    sel4sim_inject_failure(0, seL4_NoError);
+    return fired;
+}
+
+/* Fails the 1st, 2nd, ... event of one kind until a spawn runs without
+ * reaching it: each failing spawn returns an error and leaves nothing
+ * behind. Returns how many events were tried. */
+static unsigned inject_every(tenv *t, const injector *inj, vs_arch_id arch, const blob *img, const spawn_case *c,
+                             const acct *before)
+{
+    unsigned points = 0;
+    for (uint64_t n = 1;; n++) {
+        inj->arm(t, n);
+        vs_process *p = NULL;
+        vs_spawn_error err;
+        vs_result r = spawn(t, arch, img, c, &p, &err);
+        if (!inj->disarm(t)) {
+            CHECK_RES(r, VS_OK);
+            vs_process_destroy(p, NULL);
+            return points;
+        }
+        points++;
+        CHECK(r != VS_OK);
+        if (r == VS_OK) {
+            vs_process_destroy(p, NULL);
+        }
+        char when[64];
+        snprintf(when, sizeof when, "after an injected %s failure", inj->what);
+        if (same(t, before, when)) {
+            fprintf(stderr, "  %s %llu: %s at %s: %s\n", inj->what, (unsigned long long)n, vs_result_name(r),
+                    vs_spawn_stage_name(err.stage), err.reason);
+            return points;
+        }
+    }
+}
+
+/* Injected failures at every allocation, then every kernel call. */
 static void test_injection(tenv *t, vs_arch_id arch, const blob *img)
 {
     const char *argv[] = {"inj", "a"};
@@ -594,53 +658,10 @@ static void test_injection(tenv *t, vs_arch_id arch, const blob *img)
     warm_up(t, arch, img, &c);
     acct before;
     take(t, &before);
-    unsigned alloc_points = 0, kernel_points = 0;
-    for (uint64_t n = 1;; n++) {
-        talloc_fail_nth(&t->fx.ta, n);
-        vs_process *p = NULL;
-        vs_spawn_error err;
-        vs_result r = spawn(t, arch, img, &c, &p, &err);
-        int fired = t->fx.ta.fired;
-        talloc_disarm(&t->fx.ta);
-        if (!fired) {
-            CHECK_RES(r, VS_OK);
-            vs_process_destroy(p, NULL);
-            break;
-        }
-        alloc_points++;
-        CHECK(r != VS_OK);
-        if (r == VS_OK) {
-            vs_process_destroy(p, NULL);
-        }
-        if (same(t, &before, "after an injected allocation failure")) {
-            fprintf(stderr, "  allocation %llu: %s at %s: %s\n", (unsigned long long)n, vs_result_name(r),
-                    vs_spawn_stage_name(err.stage), err.reason);
-            break;
-        }
-    }
-    for (uint64_t n = 1;; n++) {
-        sel4sim_inject_failure(n, seL4_NotEnoughMemory);
-        vs_process *p = NULL;
-        vs_spawn_error err;
-        vs_result r = spawn(t, arch, img, &c, &p, &err);
-        int fired = sel4sim_injection_fired();
-        sel4sim_inject_failure(0, seL4_NoError);
-        if (!fired) {
-            CHECK_RES(r, VS_OK);
-            vs_process_destroy(p, NULL);
-            break;
-        }
-        kernel_points++;
-        CHECK(r != VS_OK);
-        if (r == VS_OK) {
-            vs_process_destroy(p, NULL);
-        }
-        if (same(t, &before, "after an injected kernel failure")) {
-            fprintf(stderr, "  kernel call %llu: %s at %s: %s\n", (unsigned long long)n, vs_result_name(r),
-                    vs_spawn_stage_name(err.stage), err.reason);
-            break;
-        }
-    }
+    static const injector alloc = {"allocation", arm_alloc, disarm_alloc};
+    static const injector kernel = {"kernel call", arm_kernel, disarm_kernel};
+    unsigned alloc_points = inject_every(t, &alloc, arch, img, &c, &before);
+    unsigned kernel_points = inject_every(t, &kernel, arch, img, &c, &before);
     /* Spawn allocates and calls the kernel many times; all were tried. */
     CHECK(alloc_points > 10);
     CHECK(kernel_points > 10);
