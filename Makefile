@@ -6,7 +6,7 @@ FUZZ_RUNS  ?= 10000000
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz format tidy clean sel4-qemu
+.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz fuzz-save format tidy clean sel4-qemu
 
 all: build
 
@@ -63,6 +63,19 @@ fuzz: build-fuzz
 	  mkdir -p $(BUILD_FUZZ)/corpus/$$t && cp -n $(BUILD_FUZZ)/tests/elf/images/* $(BUILD_FUZZ)/corpus/$$t/ && \
 	  $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=16384 -print_final_stats=1 \
 	    $(BUILD_FUZZ)/corpus/$$t || exit 1; \
+	done
+
+# Saves what each fuzzer found beyond the generated seed images: libFuzzer
+# -merge of its corpus into the seeds keeps the inputs that add coverage,
+# and tests/elf/fuzz_corpus_NAME.txt gets those, which `make test` replays.
+fuzz-save: build-fuzz
+	for t in parse load; do \
+	  rm -rf $(BUILD_FUZZ)/merged/$$t && mkdir -p $(BUILD_FUZZ)/merged/$$t && \
+	  cp $(BUILD_FUZZ)/tests/elf/images/* $(BUILD_FUZZ)/merged/$$t/ && \
+	  $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -merge=1 -max_len=16384 $(BUILD_FUZZ)/merged/$$t \
+	    $(BUILD_FUZZ)/corpus/$$t && \
+	  python3 tests/elf/fuzz_corpus.py pack $(BUILD_FUZZ)/merged/$$t $(BUILD_FUZZ)/tests/elf/images \
+	    tests/elf/fuzz_corpus_$$t.txt || exit 1; \
 	done
 
 format:
