@@ -44,7 +44,7 @@ static void check_reservation(checker *c, const restree_node *leaf, uint32_t i)
     if (leaf->start[i] != n->start || leaf->end[i] != n->end) {
         violation(c, VS_V_TREE, n->start, n->end, leaf->end[i], "tree's copy of a reservation's range is stale");
     }
-    if (n->leaf != leaf) {
+    if (restree_leaf_of(&c->vs->tree, n) != leaf) {
         violation(c, VS_V_TREE, n->start, 0, 0, "reservation's link to its leaf names another node");
     }
     const handle_table *h = &c->vs->handles;

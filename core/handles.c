@@ -66,6 +66,17 @@ res_node *handles_record(const handle_table *t, uint32_t slot)
     return &t->chunks[c].records[slot - chunk_first(c)];
 }
 
+static restree_node **slot_leaf_link(const handle_table *t, uint32_t slot)
+{
+    uint32_t c = chunk_of(slot);
+    return &t->chunks[c].links[slot - chunk_first(c)].leaf;
+}
+
+restree_node **handles_leaf_link(void *t, const res_node *node)
+{
+    return slot_leaf_link(t, node->slot);
+}
+
 /* Room for one more chunk pointer: the array doubles (8 at first). */
 static vs_result grow_chunk_array(handle_table *t, counted_alloc *a)
 {
@@ -97,10 +108,9 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
         return VS_ERR_NO_MEMORY;
     }
     res_node *records = counted_alloc_get(a, (end - first) * sizeof *records);
-    if (records == NULL) {
-        return VS_ERR_NO_MEMORY;
-    }
-    if (grow_chunk_array(t, a) != VS_OK) {
+    leaf_link *links = records != NULL ? counted_alloc_get(a, (end - first) * sizeof *links) : NULL;
+    if (links == NULL || grow_chunk_array(t, a) != VS_OK) {
+        counted_alloc_put(a, links, (end - first) * sizeof *links);
         counted_alloc_put(a, records, (end - first) * sizeof *records);
         return VS_ERR_NO_MEMORY;
     }
@@ -110,7 +120,8 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
         records[i].slot = first + i;
         records[i].next_free = first + i + 1 < end ? first + i + 1 : HANDLE_NONE;
     }
-    t->chunks[t->chunk_count++].records = records;
+    memset(links, 0, (end - first) * sizeof *links);
+    t->chunks[t->chunk_count++] = (res_chunk){records, links};
     t->capacity = end;
     t->free_head = first;
     return VS_OK;
@@ -141,16 +152,32 @@ void handles_drop(handle_table *t, res_node *node)
     node->gen++;
 }
 
-res_node *handles_resolve(const handle_table *t, const vs_reservation *h)
+/* The slot h names if it is one of t's, else HANDLE_NONE; its
+ * generation is not checked. */
+static uint32_t slot_named(const handle_table *t, const vs_reservation *h)
 {
     uintptr_t raw = (uintptr_t)h ^ t->salt;
     uintptr_t slot_plus_one = raw & slot_mask();
     if (h == NULL || slot_plus_one == 0 || slot_plus_one > t->capacity) {
+        return HANDLE_NONE;
+    }
+    return (uint32_t)(slot_plus_one - 1);
+}
+
+res_node *handles_resolve(const handle_table *t, const vs_reservation *h)
+{
+    uint32_t slot = slot_named(t, h);
+    if (slot == HANDLE_NONE) {
         return NULL;
     }
-    uint32_t slot = (uint32_t)(slot_plus_one - 1);
     res_node *node = handles_record(t, slot);
     return node->state == RES_LIVE && encode(t, slot, node->gen) == h ? node : NULL;
+}
+
+restree_node *handles_leaf_of(const handle_table *t, const vs_reservation *h)
+{
+    uint32_t slot = slot_named(t, h);
+    return slot != HANDLE_NONE ? *slot_leaf_link(t, slot) : NULL;
 }
 
 vs_reservation *handles_of(const handle_table *t, const res_node *node)
@@ -171,13 +198,15 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
 
 size_t handles_bytes(const handle_table *t)
 {
-    return t->capacity * sizeof(res_node) + t->chunk_capacity * sizeof(res_node *);
+    return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + t->chunk_capacity * sizeof(res_chunk);
 }
 
 void handles_destroy(handle_table *t, counted_alloc *a)
 {
     for (uint32_t c = 0; c < t->chunk_count; c++) {
-        counted_alloc_put(a, t->chunks[c].records, (chunk_first(c + 1) - chunk_first(c)) * sizeof(res_node));
+        uint32_t records = chunk_first(c + 1) - chunk_first(c);
+        counted_alloc_put(a, t->chunks[c].records, records * sizeof(res_node));
+        counted_alloc_put(a, t->chunks[c].links, records * sizeof(leaf_link));
     }
     counted_alloc_put(a, t->chunks, t->chunk_capacity * sizeof *t->chunks);
     memset(t, 0, sizeof *t);

@@ -9,10 +9,15 @@
  * The slot is the reservation's record itself (res_node, restree.h):
  * resolving a handle reads one record, not a slot and then the record it
  * points to, which is one cache miss less per call on a table that does
- * not fit in cache. Records live in chunks that never move (the tree
- * points at them): 4, 4, 8, ... up to 1024 records, then 1024 each, so
- * the capacity doubles while small, as a growing array would, and grows by
- * 1024 records beyond.
+ * not fit in cache. Beside each chunk of records lies a chunk of leaf
+ * links, the tree's cell for the leaf holding each live record
+ * (restree_link): 8 bytes a slot, so that the links of a million
+ * reservations span 8 MB where the records span 64, and freeing by handle
+ * reads the link and the record at the same time and the leaf right after
+ * the link, instead of the leaf only after the record. Records live in
+ * chunks that never move (the tree points at them): 4, 4, 8, ... up to
+ * 1024 records, then 1024 each, so the capacity doubles while small, as a
+ * growing array would, and grows by 1024 records beyond.
  *
  * Generations are 32 bits on 64-bit hosts (a stale handle is refused until
  * its slot has been reused 2^32 times) and 10 bits on 32-bit hosts, where
@@ -29,10 +34,15 @@
 #include "counted.h"
 #include "restree.h"
 
-/* One chunk's records, in a struct so that the chunk array's element is not
- * a bare pointer to an aggregate. */
+/* The tree's cell for the leaf of one record. */
+typedef struct leaf_link {
+    restree_node *leaf;
+} leaf_link;
+
+/* One chunk's records and their leaf links (record i's in links[i]). */
 typedef struct res_chunk {
     res_node *records;
+    leaf_link *links;
 } res_chunk;
 
 typedef struct handle_table {
@@ -73,10 +83,18 @@ vs_reservation *handles_of(const handle_table *t, const res_node *node);
 /* The record of slot (< capacity), live or not. */
 res_node *handles_record(const handle_table *t, uint32_t slot);
 
+/* The leaf link of node, a record of t (a restree_link: ctx is t). */
+restree_node **handles_leaf_link(void *t, const res_node *node);
+
+/* The leaf link of the record h names, read without reading the record;
+ * NULL if h names no slot of t. Only meaningful once handles_resolve has
+ * accepted h; a caller reads it first so that the two reads overlap. */
+restree_node *handles_leaf_of(const handle_table *t, const vs_reservation *h);
+
 /* Calls fn on every dropped record; stops at the first non-zero result. */
 int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const res_node *res), void *ctx);
 
-/* Bytes the table holds: its chunks and the chunk array. */
+/* Bytes the table holds: its chunks (records and links) and the chunk array. */
 size_t handles_bytes(const handle_table *t);
 
 void handles_destroy(handle_table *t, counted_alloc *a);

@@ -138,6 +138,9 @@ static vs_result has_mappings(vs_space *vs, vs_addr addr, uint64_t size)
 
 static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned flags)
 {
+    /* The leaf's link first: read before the record is, the leaf need not
+     * wait for it (handles.h). Used only once the handle is accepted. */
+    restree_node *leaf = vs != NULL ? handles_leaf_of(&vs->handles, handle) : NULL;
     res_node *res = check_handle(vs, handle);
     if (res == NULL) {
         return VS_ERR_INVALID_ARG;
@@ -155,7 +158,7 @@ static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned
             return r;
         }
     }
-    restree_remove(&vs->tree, res);
+    restree_remove(&vs->tree, res, leaf);
     vs->reserved_pages -= page_of(res->end - res->start);
     handles_remove(&vs->handles, res);
     return VS_OK;
@@ -235,7 +238,7 @@ static vs_result move_reservation(vs_space *vs, vs_reservation *handle, vs_addr 
     if (r != VS_OK) {
         return r;
     }
-    restree_remove(&vs->tree, res);
+    restree_remove(&vs->tree, res, restree_leaf_of(&vs->tree, res));
     res->end = new_vaddr + (res->end - res->start);
     res->start = new_vaddr;
     restree_insert(&vs->tree, res);

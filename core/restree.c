@@ -13,9 +13,9 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 /* ---- nodes and the pool of spares ---- */
 
-vs_result restree_init(restree *tree, counted_alloc *alloc)
+vs_result restree_init(restree *tree, counted_alloc *alloc, restree_link link, void *link_ctx)
 {
-    *tree = (restree){.alloc = alloc};
+    *tree = (restree){.alloc = alloc, .link = link, .link_ctx = link_ctx};
     restree_node *leaf = counted_alloc_get(alloc, sizeof *leaf);
     if (leaf == NULL) {
         return VS_ERR_NO_MEMORY;
@@ -149,7 +149,7 @@ void restree_destroy(restree *tree, void (*drop)(void *ctx, res_node *res), void
         free_subtree(tree, tree->root, drop, ctx);
     }
     restree_unprepare(tree);
-    *tree = (restree){.alloc = tree->alloc};
+    *tree = (restree){.alloc = tree->alloc, .link = tree->link, .link_ctx = tree->link_ctx};
 }
 
 /* ---- entries ---- */
@@ -190,21 +190,21 @@ static void shift_entries(restree_node *n, uint32_t at, int by)
 
 /* Points entry i of n back at n: the reservation's leaf link, or the
  * child's parent link. Every entry that lands in another node needs it. */
-static void adopt(restree_node *n, uint32_t i)
+static void adopt(const restree *tree, restree_node *n, uint32_t i)
 {
     if (n->level == 0) {
-        n->ref[i].res->leaf = n;
+        *tree->link(tree->link_ctx, n->ref[i].res) = n;
     } else {
         n->ref[i].child->parent = n;
     }
 }
 
 /* Appends entries [from, src->count) of src to dst; src keeps `from`. */
-static void move_tail(restree_node *dst, restree_node *src, uint32_t from)
+static void move_tail(const restree *tree, restree_node *dst, restree_node *src, uint32_t from)
 {
     for (uint32_t i = from; i < src->count; i++) {
         copy_entry(dst, dst->count, src, i);
-        adopt(dst, dst->count++);
+        adopt(tree, dst, dst->count++);
     }
     src->count = from;
 }
@@ -344,7 +344,7 @@ static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, c
     if (n->count == RESTREE_FANOUT) {
         uint32_t keep = append ? RESTREE_FANOUT : RESTREE_FANOUT / 2;
         right = new_node(tree, n->level);
-        move_tail(right, n, keep);
+        move_tail(tree, right, n, keep);
         if (at > keep || at == RESTREE_FANOUT) {
             n = right;
             at -= keep;
@@ -357,7 +357,7 @@ static restree_node *insert_entry(restree *tree, restree_node *n, uint32_t at, c
     if (n->level != 0) {
         restree_gaps(n)[at] = e->gap;
     }
-    adopt(n, at);
+    adopt(tree, n, at);
     return right;
 }
 
@@ -369,7 +369,7 @@ static void grow_root(restree *tree, restree_node *right)
     root->ref[0].child = left;
     root->ref[1].child = right;
     for (uint32_t i = 0; i < 2; i++) {
-        adopt(root, i);
+        adopt(tree, root, i);
         update_entry(root, i);
     }
     tree->root = root;
@@ -419,7 +419,7 @@ void restree_insert(restree *tree, res_node *node)
 static void merge(restree *tree, restree_node *into, restree_node *parent, uint32_t i)
 {
     restree_node *gone = parent->ref[i].child;
-    move_tail(into, gone, 0);
+    move_tail(tree, into, gone, 0);
     shift_entries(parent, i + 1, -1);
     release_node(tree, gone);
 }
@@ -437,11 +437,11 @@ static void refill(restree *tree, restree_node *parent, uint32_t i)
     if (left != NULL && left->count > RESTREE_MIN_FILL) {
         shift_entries(n, 0, 1);
         copy_entry(n, 0, left, --left->count);
-        adopt(n, 0);
+        adopt(tree, n, 0);
         update_entry(parent, i - 1);
     } else if (right != NULL && right->count > RESTREE_MIN_FILL) {
         copy_entry(n, n->count, right, 0);
-        adopt(n, n->count++);
+        adopt(tree, n, n->count++);
         shift_entries(right, 1, -1);
         update_entry(parent, i + 1);
     } else if (left != NULL) {
@@ -500,15 +500,20 @@ static void widen_up(restree_node *n, uint64_t gap)
     }
 }
 
-/* Removal starts at the reservation's leaf, not at the root: the caller
- * has just read node, and going down would wait on each level in turn. */
-void restree_remove(restree *tree, res_node *node)
+restree_node *restree_leaf_of(const restree *tree, const res_node *node)
+{
+    return *tree->link(tree->link_ctx, node);
+}
+
+/* Removal starts at the reservation's leaf, not at the root: going down
+ * would wait on each level in turn. */
+void restree_remove(restree *tree, res_node *node, restree_node *leaf)
 {
     if (tree->hint == node) {
         tree->hint = NULL;
     }
     tree->prepared_leaf = NULL;
-    restree_node *n = node->leaf;
+    restree_node *n = leaf;
     prefetch_node(n, 0); /* the search and the shift below read most of its lines */
     if (n->parent != NULL) {
         prefetch_node(n->parent, 1); /* most removals change the leaf's summary */
@@ -541,8 +546,7 @@ void restree_remove(restree *tree, res_node *node)
 
 void restree_refresh(restree *tree, const res_node *node)
 {
-    (void)tree;
-    restree_node *leaf = node->leaf;
+    restree_node *leaf = restree_leaf_of(tree, node);
     leaf->end[count_up_to(leaf, node->start) - 1] = node->end;
     update_up(leaf);
 }

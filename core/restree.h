@@ -11,9 +11,13 @@
  *
  * A res_node is the stable record of a reservation, kept in the handle
  * table (handles.h): the tree points at it and never moves it, so callers
- * keep res_node pointers across calls. It
- * points back at its leaf (and each node at its parent), so that removal
- * starts at the leaf instead of waiting on every level from the root.
+ * keep res_node pointers across calls. Each reservation's leaf is kept
+ * outside the record, in a cell the tree's owner provides (restree_link:
+ * the handle table's array of leaf links), and each node points at its
+ * parent, so that removal starts at the leaf instead of waiting on every
+ * level from the root. The cell is not in the record so that a removal
+ * by handle can fetch the leaf without first waiting for the record: the
+ * record and the small array of links are read at the same time.
  *
  * Memory: an insert splits the full nodes on its path and may add a root.
  * restree_prepare takes exactly those nodes from the counted allocator
@@ -42,7 +46,6 @@ struct res_node {
     vs_addr start;
     vs_addr end;           /* exclusive */
     uint64_t mapped_pages; /* base pages MAPPED inside [start, end) */
-    restree_node *leaf;    /* the tree's: the leaf holding it, so removal starts there */
     uint32_t slot;         /* the handle table's (handles.h): this record's index */
     uint32_t gen;          /* and generation, in every handle to it */
     uint8_t rights;
@@ -103,6 +106,10 @@ static inline size_t restree_node_bytes(uint32_t level)
     return level == 0 ? sizeof(restree_node) : sizeof(restree_inner);
 }
 
+/* The cell holding the leaf of res (a reservation given to restree_insert):
+ * the tree writes it whenever res moves to another leaf. */
+typedef restree_node **(*restree_link)(void *ctx, const res_node *res);
+
 typedef struct restree {
     restree_node *root;   /* a leaf, maybe empty, or an inner node */
     size_t count;         /* reservations */
@@ -119,6 +126,8 @@ typedef struct restree {
     restree_node *prepared_leaf;
     vs_addr prepared_start;
     counted_alloc *alloc;
+    restree_link link;
+    void *link_ctx;
     /* The reservation the last address lookup of a mutating call found
      * (vs_reservation_holding): single-page maps and unmaps mostly hit the
      * same one, so they skip the descent. restree_remove clears it when
@@ -134,9 +143,10 @@ typedef struct restree_summary {
 } restree_summary;
 
 /* An empty tree (its root leaf) whose nodes come from alloc, which must
- * outlive it. VS_ERR_NO_MEMORY: nothing allocated; the tree may only be
- * destroyed. */
-vs_result restree_init(restree *tree, counted_alloc *alloc);
+ * outlive it, and which keeps each reservation's leaf in the cell
+ * link(link_ctx, res) names. VS_ERR_NO_MEMORY: nothing allocated; the tree
+ * may only be destroyed. */
+vs_result restree_init(restree *tree, counted_alloc *alloc, restree_link link, void *link_ctx);
 
 /* Frees every node and spare, and hands each reservation to drop (which
  * may free it). The tree has no root afterwards: only init may follow. */
@@ -157,9 +167,13 @@ void restree_unprepare(restree *tree);
  * nodes it did not take. */
 void restree_insert(restree *tree, res_node *node);
 
-/* Removes node, which is in the tree. Never fails; other res_nodes keep
- * their addresses. */
-void restree_remove(restree *tree, res_node *node);
+/* The leaf holding node, which is in the tree (its link cell). */
+restree_node *restree_leaf_of(const restree *tree, const res_node *node);
+
+/* Removes node, which is in the tree, from leaf, the leaf holding it
+ * (restree_leaf_of, or the cell read directly). Never fails; other
+ * res_nodes keep their addresses. */
+void restree_remove(restree *tree, res_node *node, restree_node *leaf);
 
 /* Takes node's new end (its start unchanged, [start, end) still free of
  * other reservations) into the tree. */

@@ -76,7 +76,7 @@ vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)
         return vs_end(vs, vs_fail(vs, VS_ERR_INVALID_ARG, "reservation handle is NULL, freed, or of another vspace", 0),
                       0);
     }
-    restree_remove(&vs->tree, node);
+    restree_remove(&vs->tree, node, restree_leaf_of(&vs->tree, node));
     vs->reserved_pages -= page_of(node->end - node->start);
     handles_drop(&vs->handles, node); /* kept for vs_destroy, which tears its pages down */
     return vs_end(vs, VS_OK, 0);

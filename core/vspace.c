@@ -59,7 +59,7 @@ vs_result vs_create(const vs_config *config, vs_space **out)
     vs->error = (vs_error_info){VS_OK, "no call has failed", 0, 0, NULL};
     vs->arch = config->arch;
     vs->alloc = alloc;
-    if (restree_init(&vs->tree, &vs->alloc) != VS_OK) {
+    if (restree_init(&vs->tree, &vs->alloc, handles_leaf_link, &vs->handles) != VS_OK) {
         counted_alloc_put(&alloc, vs, sizeof *vs);
         return VS_ERR_NO_MEMORY;
     }

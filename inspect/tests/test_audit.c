@@ -142,7 +142,7 @@ static void test_dropped_reservation(be_child *c, const layout *l)
 {
     vs_space *vs = c->vs;
     res_node *text = handles_resolve(&vs->handles, l->text);
-    restree_remove(&vs->tree, text);
+    restree_remove(&vs->tree, text, restree_leaf_of(&vs->tree, text));
     vs_audit_summary s;
     CHECK_RES(audit(vs, &s), VS_ERR_INCONSISTENT);
     CHECK_EQ_U(s.mapped_outside, 5);

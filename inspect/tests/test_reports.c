@@ -82,7 +82,8 @@ int main(int argc, char **argv)
     reserve_at(vs, top + PAGE_SIZE, 1, "ipc-buffer", VS_RIGHT_READ | VS_RIGHT_WRITE);
     CHECK_RES(vs_map_new(vs, top + PAGE_SIZE, 1, 12), VS_OK);
     if (orphans) {
-        restree_remove(&vs->tree, handles_resolve(&vs->handles, data));
+        res_node *orphaned = handles_resolve(&vs->handles, data);
+        restree_remove(&vs->tree, orphaned, restree_leaf_of(&vs->tree, orphaned));
     }
 
     vs_audit_result audit;

@@ -57,7 +57,7 @@ static void test_page_outside_reservation(const vs_arch *arch)
     fixture fx;
     vs_reservation *h = healthy(&fx, arch); /* before fx.vs is read */
     res_node *r = handles_resolve(&fx.vs->handles, h);
-    restree_remove(&fx.vs->tree, r);
+    restree_remove(&fx.vs->tree, r, restree_leaf_of(&fx.vs->tree, r));
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base);
     expect_violation(fx.vs, VS_V_PAGE_OUTSIDE_RESERVATION, arch->user_base + PAGE_SIZE);
     CHECK_RES(restree_prepare(&fx.vs->tree, r->start, NULL), VS_OK);
@@ -260,7 +260,7 @@ static void test_reservation_outside_range(const vs_arch *arch)
 /* Moves the last entry of child i of root (leaves) to the front of child
  * i + 1, or the first back (`back`), and summarizes both anew in root:
  * the tree stays sorted, linked and summarized, only the fill changes. */
-static void shift_one(restree_node *root, uint32_t i, int back)
+static void shift_one(const restree *tree, restree_node *root, uint32_t i, int back)
 {
     restree_node *left = root->ref[i].child, *right = root->ref[i + 1].child;
     restree_node *from = back ? right : left, *to = back ? left : right;
@@ -274,7 +274,7 @@ static void shift_one(restree_node *root, uint32_t i, int back)
         to->start[j] = to->start[j - 1], to->end[j] = to->end[j - 1], to->ref[j] = to->ref[j - 1];
     }
     to->start[ti] = entry.start[fi], to->end[ti] = entry.end[fi], to->ref[ti] = entry.ref[fi];
-    to->ref[ti].res->leaf = to;
+    *tree->link(tree->link_ctx, to->ref[ti].res) = to;
     to->count++;
     for (uint32_t k = i; k <= i + 1; k++) {
         restree_summary s = restree_summarize(root->ref[k].child);
@@ -289,12 +289,12 @@ static void test_tree_underfull(const vs_arch *arch)
     fixture fx;
     restree_node *root = two_levels(&fx, arch);
     vs_addr at = root->start[1];
-    shift_one(root, 1, 0);
+    shift_one(&fx.vs->tree, root, 1, 0);
     expect_violation(fx.vs, VS_V_TREE, at);
-    shift_one(root, 1, 1);
+    shift_one(&fx.vs->tree, root, 1, 1);
     fx_check(&fx, fx.vs);
     for (unsigned moved = 0; moved + 1 < RESTREE_MIN_FILL; moved++) {
-        shift_one(root, 2, 1); /* the spine's last leaf down to one entry */
+        shift_one(&fx.vs->tree, root, 2, 1); /* the spine's last leaf down to one entry */
     }
     CHECK_EQ_U(root->ref[3].child->count, 1);
     fx_check(&fx, fx.vs);
@@ -309,9 +309,10 @@ static void test_tree_links(const vs_arch *arch)
     restree_node *root = two_levels(&fx, arch);
     restree_node *leaf = root->ref[1].child, *sibling = root->ref[2].child;
     res_node *res = leaf->ref[3].res;
-    res->leaf = sibling;
+    restree_node **link = handles_leaf_link(&fx.vs->handles, res);
+    *link = sibling;
     expect_violation(fx.vs, VS_V_TREE, res->start);
-    res->leaf = leaf;
+    *link = leaf;
     leaf->parent = sibling;
     expect_violation(fx.vs, VS_V_TREE, leaf->start[0]);
     leaf->parent = root;
@@ -364,12 +365,15 @@ static void test_tree_foreign_node(const vs_arch *arch)
     CHECK_RES(vs_reserve_at(other, at, PAGE_SIZE, &a, &h), VS_OK);
     res_node *n = handles_resolve(&other->handles, h);
     CHECK(n != NULL);
-    restree_node *home = n->leaf; /* the insert points it at this vspace's leaf */
+    /* The insert writes this vspace's leaf link of n's slot, which one of
+     * its own reservations owns. */
+    restree_node **link = handles_leaf_link(&fx.vs->handles, n);
+    restree_node *owner = *link;
     CHECK_RES(restree_prepare(&fx.vs->tree, n->start, NULL), VS_OK);
     restree_insert(&fx.vs->tree, n);
     expect_violation(fx.vs, VS_V_TREE, at);
-    restree_remove(&fx.vs->tree, n);
-    n->leaf = home;
+    restree_remove(&fx.vs->tree, n, *link);
+    *link = owner;
     fx_check(&fx, fx.vs);
     fx_check(&fx, other);
     CHECK_RES(vs_destroy(other, 0, NULL), VS_OK);

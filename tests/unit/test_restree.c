@@ -26,7 +26,16 @@ typedef struct world {
     restree tree;
     oracle o;
     uint64_t rng;
+    restree_node *links[MAX_RES]; /* the tree's leaf link of each reservation, by its slot */
+    uint32_t free_slots[MAX_RES]; /* slots no live reservation has */
+    size_t free_count;
 } world;
+
+static restree_node **leaf_link(void *ctx, const res_node *res)
+{
+    world *w = ctx;
+    return &w->links[res->slot];
+}
 
 static uint64_t next(world *w)
 {
@@ -46,7 +55,10 @@ static void world_init(world *w, uint64_t seed)
     memset(w, 0, sizeof *w);
     talloc_init(&w->ta);
     w->alloc.base = talloc_allocator(&w->ta);
-    CHECK_RES(restree_init(&w->tree, &w->alloc), VS_OK);
+    CHECK_RES(restree_init(&w->tree, &w->alloc, leaf_link, w), VS_OK);
+    for (uint32_t slot = MAX_RES; slot-- > 0;) {
+        w->free_slots[w->free_count++] = slot;
+    }
     w->rng = seed;
 }
 
@@ -115,6 +127,7 @@ static int oracle_gap(const oracle *o, uint64_t size, uint64_t align, vs_addr *o
 
 typedef struct walk {
     const oracle *o;
+    restree_node *const *links;
     size_t next; /* oracle index of the next reservation expected */
     size_t nodes;
     size_t leaves;
@@ -137,7 +150,7 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
     for (uint32_t i = 0; i < n->count; i++) {
         if (level == 0) {
             CHECK(k->next < k->o->n && n->ref[i].res == k->o->res[k->next]);
-            CHECK(n->ref[i].res->leaf == n);
+            CHECK(k->links[n->ref[i].res->slot] == n);
             CHECK_EQ_U(n->start[i], n->ref[i].res->start);
             CHECK_EQ_U(n->end[i], n->ref[i].res->end);
             k->next++;
@@ -163,7 +176,7 @@ static restree_summary check_node(walk *k, const restree_node *n, uint32_t level
 static void check_tree(const world *w)
 {
     const restree *t = &w->tree;
-    walk k = {&w->o, 0, 0, 0};
+    walk k = {&w->o, w->links, 0, 0, 0};
     CHECK_EQ_U(t->count, w->o.n);
     CHECK(t->root != NULL && t->height >= 1);
     check_node(&k, t->root, (uint32_t)t->height - 1, NULL, 1);
@@ -181,6 +194,7 @@ static void check_tree(const world *w)
 static void add_prepared(world *w, vs_addr start, uint64_t size)
 {
     res_node *r = calloc(1, sizeof *r);
+    r->slot = w->free_slots[--w->free_count];
     r->start = start;
     r->end = start + size;
     restree_insert(&w->tree, r);
@@ -201,7 +215,8 @@ static void add(world *w, vs_addr start, uint64_t size)
 static void drop_at(world *w, size_t i)
 {
     res_node *r = w->o.res[i];
-    restree_remove(&w->tree, r);
+    restree_remove(&w->tree, r, w->links[r->slot]);
+    w->free_slots[w->free_count++] = r->slot;
     for (size_t j = i; j + 1 < w->o.n; j++) {
         w->o.res[j] = w->o.res[j + 1];
     }
@@ -365,7 +380,7 @@ static void test_move_prepare(void)
             prepare_every_way(&w, to, leaving);
             uint64_t failed = w.ta.failed_allocs;
             talloc_fail_after(&w.ta, 0);
-            restree_remove(&w.tree, leaving);
+            restree_remove(&w.tree, leaving, w.links[leaving->slot]);
             leaving->start = to;
             leaving->end = to + PAGE;
             restree_insert(&w.tree, leaving);
