@@ -269,16 +269,11 @@ static void rseq_unregister(void)
 #endif
 }
 
-/* What exec does to signals: handlers go back to the default action
- * (ignored signals stay ignored, the mask stays), no alternate stack. */
+/* What exec does to signals beyond the handlers: no alternate stack (the
+ * mask stays). Handlers need no reset: exec put every caught signal back
+ * to its default action when vspace started, and vspace installs none. */
 static void reset_signals(void)
 {
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
-            signal(sig, SIG_DFL);
-        }
-    }
     stack_t none = {.ss_flags = SS_DISABLE};
     sigaltstack(&none, NULL);
 }
