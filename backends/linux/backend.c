@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -799,59 +800,112 @@ void vs_linux_use_maps(vs_linux *be, const vs_linux_maps *maps)
 
 /* ---- frame access ---- */
 
+/* Reads (write 0) or writes len bytes of the memfd at offset, all of them. */
+static int memfd_io(vs_linux *be, int write, uint8_t *buf, uint64_t len, uint64_t offset)
+{
+    while (len > 0) {
+        ssize_t k = write ? pwrite(be->memfd, buf, len, (off_t)offset) : pread(be->memfd, buf, len, (off_t)offset);
+        if (k <= 0 && !(k < 0 && errno == EINTR)) {
+            return k < 0 ? errno : EIO;
+        }
+        k = k < 0 ? 0 : k;
+        buf += k, len -= (uint64_t)k, offset += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* A frame-access window is a buffer in the heap, not a mapping: map reads
+ * the frames into it, unmap writes it back. Touching the physmap or a
+ * temporary mapping instead costs page-table pages that must be torn down
+ * again -- a munmap of a few touched pages costs ~100 us on a VM, more than
+ * copying them twice. At most WINDOW_BYTES are shown at once (at least
+ * one frame), so the buffer stays small and is reused by malloc. */
+enum { WINDOW_BYTES = 64 << 10 };
+
+typedef struct lx_window {
+    size_t n;          /* frames shown */
+    uint64_t size;     /* bytes per frame */
+    uint64_t paddr[1]; /* memfd offset of each (n of them) */
+} lx_window;
+
+/* Reads or writes each run of w's frames that is contiguous in the memfd. */
+static int window_io(vs_linux *be, const lx_window *st, uint8_t *buf, int write)
+{
+    for (size_t i = 0; i < st->n;) {
+        size_t j = i + 1;
+        while (j < st->n && st->paddr[j] == st->paddr[j - 1] + st->size) {
+            j++;
+        }
+        int e = memfd_io(be, write, buf + i * st->size, (j - i) * st->size, st->paddr[i]);
+        if (e != 0) {
+            return e;
+        }
+        i = j;
+    }
+    return 0;
+}
+
 static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
 {
     vs_linux *be = ctx;
     uint64_t size = (uint64_t)1 << size_bits;
-    int contiguous = 1;
     for (size_t i = 0; i < n; i++) {
         const lx_cap *c = lx_get(be, frames[i], LX_FRAME);
         if (c == NULL || c->file || be->arch->page_sizes[c->size_index].bits != size_bits) {
             return lx_fail(be, EINVAL, "frame access: cap %llu is not a writable frame of %llu bytes",
                            (unsigned long long)frames[i], (unsigned long long)size);
         }
-        contiguous &= i == 0 || c->paddr == be->caps[frames[i - 1]].paddr + size;
     }
     if (n == 0) {
         return lx_fail(be, EINVAL, "frame access: no frames");
     }
-    if (contiguous) {
-        uint8_t *host = be->physmap + be->caps[frames[0]].paddr;
-        /* The loader is about to write every page: allocate them in one
-         * call instead of one fault each (an optimisation; errors ignored). */
-        (void)madvise(host, n * size, MADV_POPULATE_WRITE);
-        *out = (vs_frame_window){host, n * size, NULL};
-        return 0;
+    size_t m = size >= WINDOW_BYTES ? 1 : n < WINDOW_BYTES / size ? n : WINDOW_BYTES / size;
+    lx_window *st = malloc(offsetof(lx_window, paddr) + m * sizeof st->paddr[0]);
+    uint8_t *buf = malloc(m * size);
+    if (st == NULL || buf == NULL) {
+        free(st);
+        free(buf);
+        return lx_fail(be, ENOMEM, "frame access: buffer of %zu frames", m);
     }
-    uint8_t *w = mmap(NULL, n * size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (w == MAP_FAILED) {
-        return lx_fail(be, errno, "frame access: window of %zu frames", n);
+    st->n = m;
+    st->size = size;
+    for (size_t i = 0; i < m; i++) {
+        st->paddr[i] = be->caps[frames[i]].paddr;
     }
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && be->caps[frames[j]].paddr == be->caps[frames[j - 1]].paddr + size) {
-            j++;
-        }
-        if (mmap(w + i * size, (j - i) * size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, be->memfd,
-                 (off_t)be->caps[frames[i]].paddr) == MAP_FAILED) {
-            int e = errno;
-            munmap(w, n * size);
-            return lx_fail(be, e, "frame access: mapping frame cap %llu", (unsigned long long)frames[i]);
-        }
-        i = j;
+    int e = window_io(be, st, buf, 0);
+    if (e != 0) {
+        free(st);
+        free(buf);
+        return lx_fail(be, e, "frame access: reading frame cap %llu", (unsigned long long)frames[0]);
     }
-    *out = (vs_frame_window){w, n * size, w};
+    *out = (vs_frame_window){buf, m * size, st};
     return 0;
 }
 
 static int fa_unmap(void *ctx, vs_frame_window *w)
 {
     vs_linux *be = ctx;
-    if (w->state != NULL && munmap(w->state, w->size) != 0) {
-        return lx_fail(be, errno, "frame access: removing the window");
+    lx_window *st = w->state;
+    int e = window_io(be, st, w->host, 1);
+    if (e != 0) {
+        return lx_fail(be, e, "frame access: writing the window back");
     }
+    free(w->host);
+    free(st);
     w->host = NULL;
     return 0;
+}
+
+int vs_linux_frame_write(vs_linux *be, vs_cap frame, uint64_t offset, const void *bytes, size_t len)
+{
+    const lx_cap *c = lx_get(be, frame, LX_FRAME);
+    uint64_t size = c != NULL ? lx_frame_bytes(be, c->size_index) : 0;
+    if (c == NULL || c->file || offset > size || size - offset < len) {
+        return lx_fail(be, EINVAL, "frame_write: %zu bytes at %#llx of cap %llu, not inside a writable frame", len,
+                       (unsigned long long)offset, (unsigned long long)frame);
+    }
+    int e = memfd_io(be, 1, (uint8_t *)(uintptr_t)bytes, len, c->paddr + offset);
+    return e != 0 ? lx_fail(be, e, "frame_write: cap %llu", (unsigned long long)frame) : 0;
 }
 
 /* Frame caps for pages of the image file: no memory, no system call. */

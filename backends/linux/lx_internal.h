@@ -10,19 +10,27 @@
 
 typedef enum lx_kind { LX_FREE = 0, LX_FRAME, LX_COPY, LX_TABLE, LX_ROOT } lx_kind;
 
-/* One cap slot. */
+/* One cap slot. A loaded program holds one per page, so the slot is kept
+ * small (40 bytes): a root's window shares the space of the fields only
+ * frames, copies and tables use (every reader checks the kind first). */
 typedef struct lx_cap {
     uint8_t kind;       /* lx_kind */
     uint8_t size_index; /* frames and copies: page-size index; tables: level */
     uint8_t mapped;
     uint8_t rights;     /* frames: rights of the mapping */
     uint8_t file;       /* frames and copies: a page of the image file, not of the memfd */
-    uint64_t paddr;     /* frames and copies: memfd offset of the frame; file pages: phys_bytes + file offset */
-    vs_cap root;        /* mapped: the root it is mapped in */
-    vs_addr vaddr;      /* mapped: where (vspace address) */
-    vs_addr base, end;  /* roots: the window */
-    int64_t offset;     /* roots: host address = vaddr + offset */
     uint32_t next_free; /* free slots: the next one (0: none) */
+    union {
+        struct {
+            uint64_t paddr; /* frames and copies: memfd offset of the frame; file pages: phys_bytes + file offset */
+            vs_cap root;    /* mapped: the root it is mapped in */
+            vs_addr vaddr;  /* mapped: where (vspace address) */
+        };
+        struct {
+            vs_addr base, end; /* roots: the window */
+            int64_t offset;    /* roots: host address = vaddr + offset */
+        };
+    };
 } lx_cap;
 
 /* Free frames of one size: a stack of memfd offsets. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <link.h>
+#include <linux/capability.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -199,23 +200,18 @@ static int write_stack(const exec_request *rq, vs_space *vs, vs_linux *be, const
         return 2;
     }
     /* buf stands for [stack_top - size, stack_top); each page goes into
-     * the frame mapped there, through the backend's view of the frame. */
+     * the frame mapped there, written through the memfd (the physmap is
+     * never touched: its teardown would cost more than the write). */
     for (size_t off = 0; off < size; off += PG) {
         vs_page p;
-        uint8_t *frame = NULL;
         vs_addr va = rq->layout.stack_top - size + off;
-        if (vs_lookup(vs, va, &p) == VS_OK && p.state == VS_PAGE_MAPPED) {
-            frame = vs_linux_frame_host(be, p.cap, NULL);
-        }
-        if (frame != NULL) {
-            frame += va - p.page_vaddr; /* the page's place in a large frame */
-        }
-        if (frame == NULL) {
-            fprintf(stderr, "vspace exec: %s: stack page %#llx is not mapped\n", rq->path, (unsigned long long)va);
+        int mapped = vs_lookup(vs, va, &p) == VS_OK && p.state == VS_PAGE_MAPPED;
+        if (!mapped || vs_linux_frame_write(be, p.cap, va - p.page_vaddr, buf + off, PG) != 0) {
+            fprintf(stderr, "vspace exec: %s: stack page %#llx: %s\n", rq->path, (unsigned long long)va,
+                    mapped ? vs_linux_last_error(be) : "not mapped");
             free(buf);
             return 2;
         }
-        memcpy(frame, buf + off, PG);
     }
     free(buf);
     *out = lay;
@@ -284,7 +280,7 @@ static void reset_signals(void)
  * /proc/self/exe (busybox re-executes itself through it), the code, data
  * and brk bounds, /proc/PID/cmdline and environ, /proc/PID/auxv. That call
  * needs CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN; without it vspace's image
- * stays and those records name vspace (become() probes first).
+ * stays and those records name vspace (make_trampoline asks first).
  *
  * rdi points at a tramp_params block. Then process entry as the x86_64
  * psABI (3.4.1) says: %rsp the start-up stack (16-byte aligned, argc at
@@ -478,6 +474,30 @@ static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m, size_t
     return p;
 }
 
+/* Whether the kernel will let this process set its record of itself
+ * (PR_SET_MM_MAP): CAP_CHECKPOINT_RESTORE or CAP_SYS_ADMIN in its
+ * effective set. Asked with capget instead of a probing PR_SET_MM_MAP,
+ * which costs ~0.03x of a direct `busybox true` run on the reference VM.
+ * The values themselves are not checked in advance: if the trampoline's
+ * call still fails (the kernel finds one invalid, or a security module
+ * refuses), the program runs with vspace's record, as without the
+ * capability, but vspace's image is gone already. */
+static int may_set_mm_map(void)
+{
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    if (syscall(SYS_capget, &head, data) != 0) {
+        return 0;
+    }
+    const int wanted[] = {CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN};
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        if (data[CAP_TO_INDEX(wanted[i])].effective & CAP_TO_MASK(wanted[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Makes the trampoline page with its parameters (the kernel record, and
  * whether vspace's image goes); NULL after saying why if it cannot.
  * Changes nothing else, so a failure here still leaves vspace as it was. */
@@ -498,13 +518,11 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     mm_map(rq, plan, lay, &tp->map);
     size_t strings_len = 0;
     char *strings = strings_copy(rq, &tp->map, &strings_len);
-    /* Probe with the real values: EBUSY means "allowed once vspace's image
-     * is gone"; anything else (EPERM without the capability, EINVAL)
-     * leaves vspace's image and the kernel's record as they are. The
-     * program's file is the descriptor it was parsed from: the trampoline
-     * closes it after the call. */
+    /* Without the capability vspace's image and the kernel's record stay
+     * as they are. The program's file is the descriptor it was parsed
+     * from: the trampoline closes it after the call. */
     tp->map.exe_fd = (uint32_t)rq->file_fd;
-    if (prctl(PR_SET_MM, PR_SET_MM_MAP, &tp->map, sizeof tp->map, 0) != 0 && errno == EBUSY) {
+    if (may_set_mm_map()) {
         tp->exe_fd = (uint64_t)rq->file_fd;
         own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
     } else if (strings != NULL) {

@@ -395,8 +395,66 @@ static void test_file_frames(void)
     lfx_fini(&f);
 }
 
+/* Frame access shows frames in a heap buffer (no mapping is made): map
+ * reads their current bytes, unmap writes the window back, in memfd
+ * order whatever order the caps come in; at most 64 KiB at once. And
+ * vs_linux_frame_write lands in the frame, inside it only. */
+static void test_frame_access(void)
+{
+    test_context = "frame_access";
+    lfx f;
+    lfx_init(&f, 1);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE + 16 * PG, 20 * PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map_new(f.vs, BASE + 16 * PG, 20, 12), VS_OK);
+    vs_cap caps[20];
+    for (int i = 0; i < 20; i++) {
+        vs_page p;
+        CHECK_RES(vs_lookup(f.vs, BASE + (vs_addr)(16 + i) * PG, &p), VS_OK);
+        caps[i] = p.cap;
+    }
+    /* Written through the memfd: the frame and the (untouched, private)
+     * mapping show it; a write past the frame's end or into no frame is
+     * refused. */
+    CHECK_EQ_U(vs_linux_frame_write(f.be, caps[3], 100, "before", 6), 0);
+    CHECK_EQ_U(vs_linux_frame_write(f.be, caps[10], 0, "ten", 3), 0);
+    CHECK(memcmp(host(&f, BASE + 19 * PG + 100), "before", 6) == 0);
+    CHECK(memcmp(vs_linux_frame_host(f.be, caps[10], NULL), "ten", 3) == 0);
+    CHECK_EQ_U(vs_linux_frame_write(f.be, caps[4], PG - 2, "abc", 3), EINVAL);
+    CHECK_EQ_U(vs_linux_frame_write(f.be, f.root, 0, "abc", 3), EINVAL);
+    CHECK_EQ_U(vs_linux_frame_write(f.be, 0, 0, "abc", 3), EINVAL);
+    CHECK(memcmp(host(&f, BASE + 20 * PG + PG - 2), "\0\0", 2) == 0);
+    vs_linux_maps before;
+    CHECK(vs_linux_maps_read(f.be, 0, &before) == 0);
+    vs_frame_access fa = vs_linux_frame_access(f.be);
+    vs_frame_window w;
+    CHECK_EQ_U(fa.ops->map(fa.ctx, caps, 20, 12, &w), 0);
+    CHECK_EQ_U(w.size, 16 * PG); /* 64 KiB shown: the loader asks again for the rest */
+    vs_linux_maps during;
+    CHECK(vs_linux_maps_read(f.be, 0, &during) == 0);
+    CHECK_EQ_U(during.count, before.count); /* the window is no mapping */
+    vs_linux_maps_free(&during);
+    vs_linux_maps_free(&before);
+    CHECK(memcmp(w.host + 3 * PG + 100, "before", 6) == 0);
+    memcpy(w.host + 5 * PG + 7, "after", 5);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    CHECK(memcmp(host(&f, BASE + 21 * PG + 7), "after", 5) == 0);
+    CHECK(memcmp(vs_linux_frame_host(f.be, caps[5], NULL) + 7, "after", 5) == 0);
+    /* Caps out of memfd order: each frame's bytes at its place in the window. */
+    vs_cap backwards[3] = {caps[10], caps[9], caps[8]};
+    CHECK_EQ_U(fa.ops->map(fa.ctx, backwards, 3, 12, &w), 0);
+    CHECK_EQ_U(w.size, 3 * PG);
+    CHECK(memcmp(w.host, "ten", 3) == 0);
+    memcpy(w.host + 2 * PG, "eight", 5);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    CHECK(memcmp(host(&f, BASE + 24 * PG), "eight", 5) == 0);
+    CHECK(memcmp(host(&f, BASE + 26 * PG), "ten", 3) == 0);
+    lfx_fini(&f);
+}
+
 int main(void)
 {
+    test_frame_access();
     test_file_frames();
     test_audit();
     test_map_unmap();

@@ -115,13 +115,23 @@ int vs_linux_root_window(const vs_linux *be, vs_cap root, vs_addr *base, vs_addr
  * mapping until it is written through). */
 uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size);
 
-/* Frame access for loaders (elf/, the start-up stack): a run of frames
- * contiguous in the memfd is shown through the physmap (no system call);
- * any other run gets a temporary window: an anonymous reservation with
- * each contiguous part mapped MAP_SHARED|MAP_FIXED over it, unmapped again
- * by unmap. With an image file set (vs_linux_set_file) it also offers
+/* Writes len bytes into frame `frame` (a frame cap, not a page of the
+ * image file) at byte offset, through the memfd (pwrite): what writing at
+ * vs_linux_frame_host would do, without touching the physmap. Returns 0,
+ * EINVAL (not such a frame, or the bytes do not fit in it), or what pwrite
+ * said; the frame may then hold part of the bytes. */
+int vs_linux_frame_write(vs_linux *be, vs_cap frame, uint64_t offset, const void *bytes, size_t len);
+
+/* Frame access for loaders (elf/, the start-up stack): a window is a
+ * buffer in the heap, not a mapping -- map reads the frames into it
+ * (pread of the memfd), unmap writes it back (pwrite), so no page table of
+ * this process is touched (the physmap and temporary mappings cost their
+ * teardown). It shows at most 64 KiB of frames at once (at least one
+ * frame; the frame access contract lets the loader ask again for the
+ * rest). With an image file set (vs_linux_set_file) it also offers
  * file_frames. Error codes are errno values (EINVAL for a cap that is no
- * frame of that size, or a page of the image file). */
+ * frame of that size, or a page of the image file; ENOMEM; pread's or
+ * pwrite's errors). */
 vs_frame_access vs_linux_frame_access(vs_linux *be);
 
 /* Lets frame access hand out frames that are pages of the regular file fd
