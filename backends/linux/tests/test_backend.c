@@ -75,6 +75,20 @@ static vs_linux_vma line_at(const lfx *f, vs_addr va)
     return v;
 }
 
+/* How many lines of /proc/self/maps map the backend's memfd. */
+static size_t memfd_line_count(const lfx *f)
+{
+    vs_linux_maps m;
+    size_t n = 0;
+    if (vs_linux_maps_read(f->be, 0, &m) == 0) {
+        for (size_t i = 0; i < m.count; i++) {
+            n += m.vma[i].frames;
+        }
+        vs_linux_maps_free(&m);
+    }
+    return n;
+}
+
 static void compare(lfx *f)
 {
     char msg[200] = "";
@@ -424,17 +438,12 @@ static void test_frame_access(void)
     CHECK_EQ_U(vs_linux_frame_write(f.be, f.root, 0, "abc", 3), EINVAL);
     CHECK_EQ_U(vs_linux_frame_write(f.be, 0, 0, "abc", 3), EINVAL);
     CHECK(memcmp(host(&f, BASE + 20 * PG + PG - 2), "\0\0", 2) == 0);
-    vs_linux_maps before;
-    CHECK(vs_linux_maps_read(f.be, 0, &before) == 0);
+    size_t memfd_lines = memfd_line_count(&f);
     vs_frame_access fa = vs_linux_frame_access(f.be);
     vs_frame_window w;
     CHECK_EQ_U(fa.ops->map(fa.ctx, caps, 20, 12, &w), 0);
-    CHECK_EQ_U(w.size, 16 * PG); /* 64 KiB shown: the loader asks again for the rest */
-    vs_linux_maps during;
-    CHECK(vs_linux_maps_read(f.be, 0, &during) == 0);
-    CHECK_EQ_U(during.count, before.count); /* the window is no mapping */
-    vs_linux_maps_free(&during);
-    vs_linux_maps_free(&before);
+    CHECK_EQ_U(w.size, 16 * PG);                   /* 64 KiB shown: the loader asks again for the rest */
+    CHECK_EQ_U(memfd_line_count(&f), memfd_lines); /* the window maps no frame */
     CHECK(memcmp(w.host + 3 * PG + 100, "before", 6) == 0);
     memcpy(w.host + 5 * PG + 7, "after", 5);
     CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
