@@ -64,27 +64,6 @@ static void walk(seL4_Word table, seL4_Word vaddr, sel4sim_translation *out, lea
     }
 }
 
-/* vaddr as the walk would translate it, knowing that the walk for
- * leaf->vaddr ended at a leaf in leaf->table: an address that table also
- * covers is translated from its entry there when that entry is a leaf (the
- * tables above are the same), else by a full walk. Scans of consecutive
- * pages read one entry per page this way. */
-static void walk_near(seL4_Word root, seL4_Word vaddr, sel4sim_translation *out, leaf_place *leaf)
-{
-    const vs_paging_level *l = &sim.arch->levels[leaf->level];
-    unsigned reach = l->shift + l->index_bits;
-    if (leaf->found && reach < 64 && vaddr >> reach == leaf->vaddr >> reach) {
-        seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, vaddr);
-        sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, l->entry_bytes), leaf->level);
-        if (p.kind == PTE_LEAF) {
-            leaf_result(&p, &leaf->lim, vaddr, out);
-            return;
-        }
-    }
-    *leaf = (leaf_place){0};
-    walk(root, vaddr, out, leaf);
-}
-
 seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_translation *out)
 {
     *out = (sel4sim_translation){0};
@@ -98,6 +77,45 @@ seL4_Error sel4sim_translate(seL4_CPtr vspace_root, seL4_Word vaddr, sel4sim_tra
     return seL4_NoError;
 }
 
+/* Whether a translation lets the user read (and, if asked, write) there. */
+static bool user_may(const sel4sim_translation *t, int write)
+{
+    return t->found && t->read && (!write || t->write);
+}
+
+/* Past *off, the leaf entries of the table where the walk for leaf->vaddr
+ * found its leaf, for the addresses that table translates: each is what a
+ * walk would find there (the tables above, and so their limits, are the
+ * same), read with one load and one decode. Returns how far from base the
+ * run of usable leaves, mapping the physical bytes right after first +
+ * off, reaches (off itself if the next entry is not such a leaf, or the
+ * next address is in another table). A window's pages are mostly
+ * consecutive entries of one table. */
+static seL4_Word same_table_run(const leaf_place *leaf, seL4_Word base, seL4_Word first, seL4_Word off, size_t len,
+                                int write)
+{
+    const vs_paging_level *l = &sim.arch->levels[leaf->level];
+    unsigned reach = l->shift + l->index_bits;
+    seL4_Word span = (seL4_Word)1 << l->shift;
+    while (leaf->found && reach < 64 && off < len) {
+        seL4_Word va = base + off;
+        if (va >> reach != leaf->vaddr >> reach || va >> sim.sa->va_bits != 0) {
+            break;
+        }
+        seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, va);
+        sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, l->entry_bytes), leaf->level);
+        sel4sim_translation t = {0};
+        if (p.kind == PTE_LEAF) {
+            leaf_result(&p, &leaf->lim, va, &t);
+        }
+        if (!user_may(&t, write) || t.paddr != first + off) {
+            break;
+        }
+        off += span - (va & (span - 1));
+    }
+    return off;
+}
+
 void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, int write)
 {
     sim_slot *s = sim.booted ? sim_lookup_slot(vspace_root) : NULL;
@@ -105,14 +123,14 @@ void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, in
         return NULL;
     }
     seL4_Word first = 0;
-    leaf_place leaf = {0};
     for (seL4_Word off = 0; off < len;) {
         seL4_Word va = vaddr + off;
         sel4sim_translation t = {0};
+        leaf_place leaf = {0};
         if (va >> sim.sa->va_bits == 0) {
-            walk_near(s->cap.obj->paddr, va, &t, &leaf);
+            walk(s->cap.obj->paddr, va, &t, &leaf);
         }
-        if (!t.found || !t.read || (write && !t.write)) {
+        if (!user_may(&t, write)) {
             return NULL;
         }
         if (off == 0) {
@@ -121,6 +139,7 @@ void *sel4sim_user_window(seL4_CPtr vspace_root, seL4_Word vaddr, size_t len, in
             return NULL; /* physically discontiguous: no one host range shows it */
         }
         off += sim_mask(t.size_bits) - (va & sim_mask(t.size_bits)) + 1;
+        off = same_table_run(&leaf, vaddr, first, off, len, write);
     }
     return sim_phys_contains(first, len) ? sim_phys_host(first, len, write != 0) : NULL;
 }
