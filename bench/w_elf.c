@@ -43,9 +43,24 @@ static int t_unmap(void *ctx, vs_frame_window *w)
     return r;
 }
 
-/* map_unmapped is offered when the seL4 frame access offers it (it does:
- * the loader then fills new frames before the child maps them). */
-static const vs_frame_access_ops timed_ops = {.map = t_map, .unmap = t_unmap, .map_unmapped = t_map_unmapped};
+/* Not timed: hold and release bracket the load's windows, they make none. */
+static int t_hold(void *ctx)
+{
+    timed_fa *t = ctx;
+    return t->inner.ops->hold(t->inner.ctx);
+}
+
+static int t_release(void *ctx)
+{
+    timed_fa *t = ctx;
+    return t->inner.ops->release(t->inner.ctx);
+}
+
+/* map_unmapped, hold and release as the seL4 frame access offers them (it
+ * does: the loader then fills new frames before the child maps them, and
+ * the windows share their paging structures for the whole load). */
+static const vs_frame_access_ops timed_ops = {
+    .map = t_map, .unmap = t_unmap, .map_unmapped = t_map_unmapped, .hold = t_hold, .release = t_release};
 
 /* memcpy of every PT_LOAD's file bytes to a destination of the image's
  * size, as the loader copies them (same sizes, same order). */

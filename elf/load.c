@@ -484,6 +484,9 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag, VS_ELF_OK};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
+    /* The windows may keep their paging structures in the loader's space
+     * until the load ends (a failed hold just keeps none). */
+    int held = e == VS_ELF_OK && fa->ops->hold != NULL && fa->ops->release != NULL && fa->ops->hold(fa->ctx) == 0;
     if (e == VS_ELF_OK) {
         e = reserve_at_base(&c, &o);
     }
@@ -492,6 +495,12 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     }
     if (e == VS_ELF_OK) {
         e = copy_bytes(&c);
+    }
+    if (held) {
+        int err = fa->ops->release(fa->ctx);
+        if (err != 0 && e == VS_ELF_OK) {
+            e = access_fail(&c, "release", err, 0);
+        }
     }
     if (e != VS_ELF_OK) {
         free_regions(&c);

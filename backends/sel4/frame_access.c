@@ -1,6 +1,7 @@
 /* vs_frame_access over temporary runs in the root task's vspace: what a
  * loader in an seL4 root task uses to write into a child's frames. */
 #include <vs/sel4_backend.h>
+#include <vs/undo.h>
 
 struct vs_sel4_frame_access {
     vs_sel4_backend *be;
@@ -9,6 +10,8 @@ struct vs_sel4_frame_access {
     const vs_sel4_window_ops *win; /* NULL: identity */
     void *win_ctx;
     size_t max_run;
+    unsigned holds;     /* hold calls not yet released */
+    uint64_t held_mark; /* vs_table_mark of root_vs at the first hold */
 };
 
 /* One open window: the run, then its n copy slots. */
@@ -49,6 +52,11 @@ static int map_window(vs_sel4_frame_access *fa, const vs_cap *frames, size_t n, 
     if (r != VS_OK) {
         fa->mem.free(fa->mem.ctx, st, bytes);
         return (int)r;
+    }
+    if (fa->holds > 0) {
+        /* The run's paging structures stay for the next windows: its
+         * unmap rolls back none, release rolls back all of them. */
+        st->run.table_mark = vs_table_mark(fa->root_vs);
     }
     uint8_t *host = (uint8_t *)(uintptr_t)st->run.vaddr;
     if (fa->win != NULL && fa->win->open(fa->win_ctx, st->run.vaddr, st->run.size, &host) != 0) {
@@ -95,8 +103,35 @@ static int fa_unmap(void *ctx, vs_frame_window *w)
     return 0;
 }
 
+/* Each window would otherwise create and delete the page table its run
+ * needs (a retype, two 4 KiB zeroings, a map and an unmap of the table):
+ * a load's windows mostly reuse one range of the root task's vspace. */
+static int fa_hold(void *ctx)
+{
+    vs_sel4_frame_access *fa = ctx;
+    if (fa->holds + 1u == 0) {
+        return VS_ERR_INVALID_ARG;
+    }
+    if (fa->holds++ == 0) {
+        fa->held_mark = vs_table_mark(fa->root_vs);
+    }
+    return 0;
+}
+
+static int fa_release(void *ctx)
+{
+    vs_sel4_frame_access *fa = ctx;
+    if (fa->holds == 0) {
+        return VS_ERR_INVALID_ARG;
+    }
+    if (--fa->holds > 0) {
+        return 0;
+    }
+    return (int)vs_table_rollback(fa->root_vs, fa->held_mark);
+}
+
 static const vs_frame_access_ops sel4_frame_access_ops = {
-    .map = fa_map, .unmap = fa_unmap, .map_unmapped = fa_map_unmapped};
+    .map = fa_map, .unmap = fa_unmap, .map_unmapped = fa_map_unmapped, .hold = fa_hold, .release = fa_release};
 
 vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
                                       const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,
@@ -110,7 +145,7 @@ vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs
     if (fa == NULL) {
         return VS_ERR_NO_MEMORY;
     }
-    *fa = (vs_sel4_frame_access){be, root_vs, mem, win, win_ctx, max_run};
+    *fa = (vs_sel4_frame_access){be, root_vs, mem, win, win_ctx, max_run, 0, 0};
     *out = fa;
     return VS_OK;
 }

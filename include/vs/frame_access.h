@@ -5,7 +5,8 @@
  * kernel-agnostic, so elf/ never includes a kernel header:
  *  - seL4: vs_sel4_frame_access (backends/sel4/include/vs/sel4_backend.h),
  *    temporary mappings of cap copies in the root task's vspace, one
- *    reservation and one vs_map per run;
+ *    reservation and one vs_map per run (the paging structures kept from
+ *    hold to release);
  *  - Linux: mmap of the memfd pages that back the frames.
  */
 #ifndef VS_FRAME_ACCESS_H
@@ -64,6 +65,21 @@ typedef struct vs_frame_access_ops {
      * delete per frame), and the frames must stay mapped nowhere else until
      * unmap. Same window, codes and guarantees as map; unmap removes it. */
     int (*map_unmapped)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out);
+    /* Optional, with release (either NULL: not offered). The caller is
+     * about to make windows one after another (a load) and calls release
+     * when done with them: until then the implementation may keep what it
+     * set up for a window past the window's unmap, for the next windows to
+     * reuse (seL4: the paging structures the root task's vspace needed).
+     * Holds nest: only the release matching the first hold removes. Returns
+     * 0, or a non-zero code of the implementation's own; on error nothing
+     * is held and the windows work as without hold (release must not
+     * follow). */
+    int (*hold)(void *ctx);
+    /* Ends a hold (every window unmapped): what was kept since the first
+     * hold is removed, so the loader's own address space is as it was
+     * before it. Returns 0, or non-zero if some of it could not be removed
+     * (then it stays, as a window's would have; the hold ends either way). */
+    int (*release)(void *ctx);
 } vs_frame_access_ops;
 
 typedef struct vs_frame_access {

@@ -205,14 +205,37 @@ static int ffa_file_frames(void *c, uint64_t offset, size_t n, vs_cap *caps, uin
     f->file_pages += n;
     return 0;
 }
+/* A refused hold holds nothing; a failing release still ends the hold
+ * (the inner one's), as the interface says. */
+static int ffa_hold(void *c)
+{
+    failfa *f = c;
+    if (fail_now(&f->calls, f->fail_at, &f->fired)) {
+        return -9;
+    }
+    return f->inner.ops->hold(f->inner.ctx);
+}
+static int ffa_release(void *c)
+{
+    failfa *f = c;
+    int e = f->inner.ops->release(f->inner.ctx);
+    return fail_now(&f->calls, f->fail_at, &f->fired) ? -9 : e;
+}
 /* With map_unmapped the loader fills new frames before the child maps
- * them; without it, it maps the child's frames' copies afterwards. */
-static const vs_frame_access_ops failfa_ops = {.map = ffa_map, .unmap = ffa_unmap, .map_unmapped = ffa_map_unmapped};
-static const vs_frame_access_ops failfa_copy_ops = {.map = ffa_map, .unmap = ffa_unmap};
+ * them; without it, it maps the child's frames' copies afterwards. Each
+ * holds the windows' paging structures for the load. */
+static const vs_frame_access_ops failfa_ops = {
+    .map = ffa_map, .unmap = ffa_unmap, .map_unmapped = ffa_map_unmapped, .hold = ffa_hold, .release = ffa_release};
+static const vs_frame_access_ops failfa_copy_ops = {
+    .map = ffa_map, .unmap = ffa_unmap, .hold = ffa_hold, .release = ffa_release};
 /* The file's own pages for read-only ones (file_frames), map_unmapped for
  * the rest. */
-static const vs_frame_access_ops failfa_file_ops = {
-    .map = ffa_map, .unmap = ffa_unmap, .file_frames = ffa_file_frames, .map_unmapped = ffa_map_unmapped};
+static const vs_frame_access_ops failfa_file_ops = {.map = ffa_map,
+                                                    .unmap = ffa_unmap,
+                                                    .file_frames = ffa_file_frames,
+                                                    .map_unmapped = ffa_map_unmapped,
+                                                    .hold = ffa_hold,
+                                                    .release = ffa_release};
 
 /* ---- a frame access that shows at most `most` frames per window ---- */
 
@@ -669,6 +692,62 @@ static void file_frames(void)
     }
 }
 
+/* Root paging structures a window of one new frame leaves behind. */
+static size_t tables_after_window(elf_sim *s, const vs_frame_access *fa)
+{
+    vs_kernel k = vs_sel4_backend_kernel(s->fx.be);
+    vs_object frame;
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
+    vs_frame_window w;
+    vs_cap cap = frame.cap;
+    CHECK_EQ_U(fa->ops->map_unmapped(fa->ctx, &cap, 1, 12, &w), 0);
+    w.host[0] = 1;
+    CHECK_EQ_U(fa->ops->unmap(fa->ctx, &w), 0);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
+    vs_stats st;
+    vs_get_stats(s->fx.root_vs, &st);
+    return st.paging_tables;
+}
+
+/* The seL4 frame access keeps the page table its windows need from hold to
+ * release (windows after the first create none), and only then removes
+ * it; a load holds for its windows and leaves the root task's vspace as
+ * it found it. */
+static void held_tables(void)
+{
+    test_context = "held_tables";
+    elf_sim s = {0};
+    elf_sim_up(&s, VS_ARCH_X86_64, 64u << 20);
+    vs_frame_access fa = elf_sim_access(&s);
+    vs_stats before, after;
+    vs_get_stats(s.fx.root_vs, &before);
+    CHECK_EQ_U(tables_after_window(&s, &fa), before.paging_tables);
+    CHECK_EQ_U(fa.ops->release(fa.ctx), VS_ERR_INVALID_ARG); /* nothing held */
+    CHECK_EQ_U(fa.ops->hold(fa.ctx), 0);
+    CHECK_EQ_U(fa.ops->hold(fa.ctx), 0);
+    size_t kept = tables_after_window(&s, &fa);
+    CHECK(kept > before.paging_tables);
+    CHECK_EQ_U(tables_after_window(&s, &fa), kept);
+    CHECK_EQ_U(fa.ops->release(fa.ctx), 0); /* the inner hold: still held */
+    CHECK_EQ_U(tables_after_window(&s, &fa), kept);
+    CHECK_EQ_U(fa.ops->release(fa.ctx), 0);
+    vs_get_stats(s.fx.root_vs, &after);
+    CHECK_EQ_U(after.paging_tables, before.paging_tables);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    size_t size;
+    vs_elf_image img;
+    void *data = image("x86_64-shared.elf", &size, &img);
+    vs_elf_loaded ld;
+    vs_elf_diag d;
+    CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_OK);
+    vs_get_stats(s.fx.root_vs, &after);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    CHECK_EQ_U(fa.ops->release(fa.ctx), VS_ERR_INVALID_ARG); /* the load released its hold */
+    unload(s.child.vs, &ld);
+    elf_sim_down(&s);
+    free(data);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -682,6 +761,7 @@ int main(int argc, char **argv)
     dyn_base();
     short_windows();
     file_frames();
+    held_tables();
     for (int variant = 0; variant < 3; variant++) {
         inject("x86_64-shared.elf", variant);
         inject("x86_64-dyn.elf", variant);
