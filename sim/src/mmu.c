@@ -97,21 +97,27 @@ static seL4_Word same_table_run(const leaf_place *leaf, seL4_Word base, seL4_Wor
     const vs_paging_level *l = &sim.arch->levels[leaf->level];
     unsigned reach = l->shift + l->index_bits;
     seL4_Word span = (seL4_Word)1 << l->shift;
-    while (leaf->found && reach < 64 && off < len) {
+    if (!leaf->found || reach >= 64 || ((base + off) & (span - 1)) != 0) {
+        return off;
+    }
+    /* The entry before base + off's: off advances one entry at a time. */
+    seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, base + off) - l->entry_bytes;
+    while (off < len) {
         seL4_Word va = base + off;
         if (va >> reach != leaf->vaddr >> reach || va >> sim.sa->va_bits != 0) {
             break;
         }
-        seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, va);
+        slot += (seL4_Word)l->entry_bytes; /* va is the next entry's first address */
         sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, l->entry_bytes), leaf->level);
-        sel4sim_translation t = {0};
-        if (p.kind == PTE_LEAF) {
-            leaf_result(&p, &leaf->lim, va, &t);
+        if (p.kind != PTE_LEAF) {
+            break;
         }
+        sel4sim_translation t; /* leaf_result sets every field user_may reads */
+        leaf_result(&p, &leaf->lim, va, &t);
         if (!user_may(&t, write) || t.paddr != first + off) {
             break;
         }
-        off += span - (va & (span - 1));
+        off += span;
     }
     return off;
 }
