@@ -211,7 +211,12 @@ typedef struct vs_sel4_frame_access vs_sel4_frame_access; /* opaque */
  * win->span, a window covers the first win->span(frames, n) frames only
  * (out->size says so) and the caller asks again for the rest. Map errors
  * are vs_result values (NO_MEMORY, NO_SPACE, KERNEL, ...) or -1 for a
- * failed window open; unmap errors likewise. Errors of create:
+ * failed window open; unmap errors likewise. It offers hold and release:
+ * from the first hold to the matching release, a window's unmap leaves the
+ * paging structures its run needed in root_vs for the next windows, and
+ * release rolls back every one made since that hold (vs_table_rollback;
+ * its error, e.g. HAS_MAPPINGS if a page of someone else's is mapped under
+ * one, is release's; INVALID_ARG without a hold). Errors of create:
  * INVALID_ARG, NO_MEMORY. */
 vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
                                       const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,
