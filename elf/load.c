@@ -19,6 +19,7 @@ typedef struct load_ctx {
     uint64_t table_mark;  /* the child's paging structures before the load */
     vs_elf_diag *d;
     vs_elf_error fill_error; /* why a fill refused (vs_map_new_filled then fails) */
+    int large_pages;         /* VS_ELF_LOAD_LARGE_PAGES */
 } load_ctx;
 
 static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const char *what, vs_addr vaddr)
@@ -289,28 +290,30 @@ static int file_extent(const load_ctx *c, const vs_elf_region *g, vs_addr *lo, v
     return from < to;
 }
 
-/* Fills the pages [lo, lo + n pages) with their file bytes through
- * windows over frames[0..n): map (copies of the child's caps) or
- * map_unmapped (frames mapped nowhere), as many windows as the frame
- * access needs to show them all; no window is left. */
+/* Fills the frames of 2^size_bits bytes mapped from lo with their file
+ * bytes through windows over frames[0..n): map (copies of the child's
+ * caps) or map_unmapped (frames mapped nowhere), as many windows as the
+ * frame access needs to show them all; no window is left. */
 typedef int (*window_map_fn)(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out);
 
-static vs_elf_error fill_through_windows(load_ctx *c, window_map_fn map, const vs_cap *frames, size_t n, vs_addr lo)
+static vs_elf_error fill_through_windows(load_ctx *c, window_map_fn map, const vs_cap *frames, size_t n,
+                                         unsigned size_bits, vs_addr lo)
 {
     const vs_frame_access *fa = c->fa;
+    const vs_addr frame = (vs_addr)1 << size_bits;
     size_t done = 0;
     while (done < n) {
-        vs_addr at = lo + (vs_addr)done * ELF_PAGE;
+        vs_addr at = lo + (vs_addr)done * frame;
         vs_frame_window w;
-        int err = map(fa->ctx, frames + done, n - done, 12, &w);
+        int err = map(fa->ctx, frames + done, n - done, size_bits, &w);
         if (err != 0) {
             return access_fail(c, "map", err, at);
         }
         /* The window may show only the first frames asked for: fill
          * those, ask again for the rest. A window of no whole frame
          * would never end the loop; it is refused after its unmap. */
-        vs_addr asked = (vs_addr)(n - done) * ELF_PAGE;
-        vs_addr shown = w.size < asked ? w.size & ~(vs_addr)ELF_PAGE_MASK : asked;
+        vs_addr asked = (vs_addr)(n - done) * frame;
+        vs_addr shown = w.size < asked ? w.size & ~(frame - 1) : asked;
         copy_into(c, w.host, at, at + shown);
         err = fa->ops->unmap(fa->ctx, &w);
         for (int t = 1; err != 0 && t < UNDO_TRIES; t++) {
@@ -319,7 +322,7 @@ static vs_elf_error fill_through_windows(load_ctx *c, window_map_fn map, const v
         if (err != 0 || shown == 0) {
             return access_fail(c, err != 0 ? "unmap" : "map", err != 0 ? err : -1, at);
         }
-        done += (size_t)(shown / ELF_PAGE);
+        done += (size_t)(shown / frame);
     }
     return VS_ELF_OK;
 }
@@ -356,7 +359,7 @@ static vs_elf_error copy_bytes(load_ctx *c)
             for (size_t k = 0; k < n; k++) {
                 caps[k] = vs_get_cap(c->child, lo + (vs_addr)k * ELF_PAGE);
             }
-            vs_elf_error e = fill_through_windows(c, fa->ops->map, caps, n, lo);
+            vs_elf_error e = fill_through_windows(c, fa->ops->map, caps, n, 12, lo);
             if (e != VS_ELF_OK) {
                 return e;
             }
@@ -372,13 +375,11 @@ static vs_result fill_new_frames(void *ctx, vs_addr vaddr, const vs_cap *frames,
 {
     load_ctx *c = ctx;
     const vs_frame_access *fa = c->fa;
-    if (size_bits != 12) {
-        return VS_ERR_INVALID_ARG; /* the loader maps base pages only */
-    }
     size_t run = fa->max_run != 0 ? fa->max_run : n;
     for (size_t k = 0; k < n; k += run) {
         size_t m = n - k < run ? n - k : run;
-        c->fill_error = fill_through_windows(c, fa->ops->map_unmapped, frames + k, m, vaddr + (vs_addr)k * ELF_PAGE);
+        c->fill_error =
+            fill_through_windows(c, fa->ops->map_unmapped, frames + k, m, size_bits, vaddr + ((vs_addr)k << size_bits));
         if (c->fill_error != VS_ELF_OK) {
             return VS_ERR_KERNEL; /* what failed is in c->d; the load reports it */
         }
@@ -386,30 +387,72 @@ static vs_result fill_new_frames(void *ctx, vs_addr vaddr, const vs_cap *frames,
     return VS_OK;
 }
 
-/* Fresh frames for [va, va + n pages) of region g. Where the frame access
- * offers map_unmapped, the pages that receive file bytes are written
- * before the child maps them (vs_map_new_filled): the loader's windows
- * then show the new frames themselves, no cap copies. */
+/* Index of the largest page size of the architecture that starts at va
+ * and ends by `to` (0, the base page, if no larger one does). */
+static unsigned largest_fitting(const vs_arch *a, vs_addr va, vs_addr to)
+{
+    for (unsigned k = a->num_page_sizes - 1u; k > 0; k--) {
+        vs_addr size = (vs_addr)1 << a->page_sizes[k].bits;
+        if ((va & (size - 1)) == 0 && to - va >= size) {
+            return k;
+        }
+    }
+    return 0;
+}
+
+/* A fresh page of a run ending at `end` whose file bytes lie in [lo, hi). */
+typedef struct fresh_page {
+    unsigned bits; /* its size */
+    int has_file;  /* it receives file bytes */
+} fresh_page;
+
+/* The page that starts at `at`: the largest that fits when large pages
+ * are asked for, except that a page receiving file bytes is a base page
+ * unless the frame access fills new frames (map_unmapped): copy_bytes
+ * writes through windows over base pages only. */
+static fresh_page fresh_page_at(const load_ctx *c, vs_addr at, vs_addr end, vs_addr lo, vs_addr hi)
+{
+    const vs_arch *a = c->img->arch;
+    unsigned bits = a->page_sizes[c->large_pages ? largest_fitting(a, at, end) : 0].bits;
+    int has_file = at < hi && at + ((vs_addr)1 << bits) > lo;
+    if (has_file && c->fa->ops->map_unmapped == NULL) {
+        bits = a->page_sizes[0].bits;
+        has_file = at < hi && at + ((vs_addr)1 << bits) > lo;
+    }
+    return (fresh_page){bits, has_file};
+}
+
+/* Fresh frames for [va, va + n pages) of region g, in runs of pages of
+ * one size that all receive file bytes or none. Where the frame access
+ * offers map_unmapped, file bytes are written before the child maps the
+ * frames (vs_map_new_filled: the loader's windows show the new frames
+ * themselves, no cap copies), else after (copy_bytes); zero pages need
+ * nothing. */
 static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, size_t n)
 {
     vs_addr end = va + (vs_addr)n * ELF_PAGE, lo = end, hi = end, file_lo, file_hi;
-    if (c->fa->ops->map_unmapped != NULL && file_extent(c, g, &file_lo, &file_hi)) {
+    if (file_extent(c, g, &file_lo, &file_hi)) {
         lo = file_lo < va ? va : file_lo > end ? end : file_lo;
         hi = file_hi > end ? end : file_hi < lo ? lo : file_hi;
     }
-    vs_addr piece[3][2] = {{va, lo}, {lo, hi}, {hi, end}};
-    for (int p = 0; p < 3; p++) {
-        vs_addr from = piece[p][0], to = piece[p][1];
-        if (from >= to) {
-            continue;
+    int fill = c->fa->ops->map_unmapped != NULL;
+    for (vs_addr at = va; at < end;) {
+        fresh_page first = fresh_page_at(c, at, end, lo, hi);
+        vs_addr size = (vs_addr)1 << first.bits;
+        size_t count = 1;
+        for (vs_addr next = at + size; next < end; next += size, count++) {
+            fresh_page p = fresh_page_at(c, next, end, lo, hi);
+            if (p.bits != first.bits || p.has_file != first.has_file) {
+                break;
+            }
         }
-        size_t pages = (size_t)((to - from) / ELF_PAGE);
         c->fill_error = VS_ELF_OK;
-        vs_result r = p == 1 ? vs_map_new_filled(c->child, from, pages, 12, fill_new_frames, c)
-                             : vs_map_new(c->child, from, pages, 12);
+        vs_result r = first.has_file && fill ? vs_map_new_filled(c->child, at, count, first.bits, fill_new_frames, c)
+                                             : vs_map_new(c->child, at, count, first.bits);
         if (r != VS_OK) {
-            return c->fill_error != VS_ELF_OK ? c->fill_error : space_fail(c, r, "vs_map_new", g->name, from);
+            return c->fill_error != VS_ELF_OK ? c->fill_error : space_fail(c, r, "vs_map_new", g->name, at);
         }
+        at += (vs_addr)count * size;
     }
     return VS_ELF_OK;
 }
@@ -481,7 +524,15 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     }
     vs_elf_load_opts o = opts != NULL ? *opts : (vs_elf_load_opts){0};
     memset(out, 0, sizeof(*out));
-    load_ctx c = {child, img, fa, &out->plan, out->reservations, vs_table_mark(child), diag, VS_ELF_OK};
+    load_ctx c = {child,
+                  img,
+                  fa,
+                  &out->plan,
+                  out->reservations,
+                  vs_table_mark(child),
+                  diag,
+                  VS_ELF_OK,
+                  (o.flags & VS_ELF_LOAD_LARGE_PAGES) != 0};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
     /* The windows may keep their paging structures in the loader's space

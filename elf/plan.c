@@ -175,7 +175,8 @@ vs_elf_error vs_elf_plan_load(const vs_elf_image *img, const vs_elf_load_opts *o
         return elf_fail(d, VS_ELF_ERR_INVALID_ARG, -1, "argument", 0, "is NULL or not a parsed image", 0, 0);
     }
     unsigned flags = opts != NULL ? opts->flags : 0;
-    if (flags & ~(unsigned)(VS_ELF_LOAD_BASE_GIVEN | VS_ELF_LOAD_ALLOW_INTERP | VS_ELF_LOAD_FREE_RESERVATIONS)) {
+    if (flags & ~(unsigned)(VS_ELF_LOAD_BASE_GIVEN | VS_ELF_LOAD_ALLOW_INTERP | VS_ELF_LOAD_FREE_RESERVATIONS |
+                            VS_ELF_LOAD_LARGE_PAGES)) {
         return elf_fail(d, VS_ELF_ERR_INVALID_ARG, -1, "flags", flags, "has unknown bits", 0, 0);
     }
     if (img->interp != NULL && !(flags & VS_ELF_LOAD_ALLOW_INTERP)) {

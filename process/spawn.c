@@ -130,7 +130,8 @@ static vs_result check_args(const vs_spawn_env *env, const vs_spawn_opts *o, vs_
         why = "more shared regions than VS_SPAWN_MAX_SHARED, or shared is NULL";
     } else if (o->num_extra_auxv > 0 && o->extra_auxv == NULL) {
         why = "extra_auxv is NULL with a non-zero count";
-    } else if (o->flags & ~(unsigned)(VS_SPAWN_RESUME | VS_SPAWN_FAULT_EP | VS_SPAWN_FREE_ELF_RESERVATIONS)) {
+    } else if (o->flags & ~(unsigned)(VS_SPAWN_RESUME | VS_SPAWN_FAULT_EP | VS_SPAWN_FREE_ELF_RESERVATIONS |
+                                      VS_SPAWN_LARGE_PAGES)) {
         why = "unknown flag";
     }
     return why != NULL ? proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_ARGS, why, 0, 0) : VS_OK;
@@ -164,6 +165,9 @@ static vs_result load_elf(vs_process *p, const void *elf, size_t elf_size, const
     vs_elf_load_opts lopts = {0, 0};
     if (o->flags & VS_SPAWN_FREE_ELF_RESERVATIONS) {
         lopts.flags |= VS_ELF_LOAD_FREE_RESERVATIONS;
+    }
+    if (o->flags & VS_SPAWN_LARGE_PAGES) {
+        lopts.flags |= VS_ELF_LOAD_LARGE_PAGES;
     }
     e = vs_elf_load(p->vs, &img, &lopts, p->env.fa, &p->loaded, &d);
     if (e != VS_ELF_OK) {

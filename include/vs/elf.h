@@ -259,13 +259,20 @@ vs_elf_error vs_elf_find_section(const vs_elf_image *img, const char *name, vs_e
 /* ---- the plan: what the loader would do ---- */
 
 enum {
-    VS_ELF_LOAD_BASE_GIVEN = 1u << 0,       /* ET_DYN: load at opts.base (else the loader picks) */
-    VS_ELF_LOAD_ALLOW_INTERP = 1u << 1,     /* load an image with PT_INTERP anyway (its
-                                               interpreter is not loaded) */
-    VS_ELF_LOAD_FREE_RESERVATIONS = 1u << 2 /* the legacy libsel4utils behaviour: drop the
+    VS_ELF_LOAD_BASE_GIVEN = 1u << 0,        /* ET_DYN: load at opts.base (else the loader picks) */
+    VS_ELF_LOAD_ALLOW_INTERP = 1u << 1,      /* load an image with PT_INTERP anyway (its
+                                                interpreter is not loaded) */
+    VS_ELF_LOAD_FREE_RESERVATIONS = 1u << 2, /* the legacy libsel4utils behaviour: drop the
                                                reservations after loading, pages stay mapped.
                                                Breaks invariant I1 on purpose, only so the audit
                                                can be shown to catch it */
+    VS_ELF_LOAD_LARGE_PAGES = 1u << 3        /* fresh frames as the largest pages of the architecture
+                                                that fit: naturally aligned and inside a region
+                                                (a segment aligned and sized for them, e.g. linked
+                                                with -z max-page-size=2M, or a large .bss). Pages
+                                                whose file bytes are copied after mapping (a frame
+                                                access without map_unmapped) and the file's own
+                                                pages (file_frames) stay base pages */
 };
 
 enum { VS_ELF_MAX_REGIONS = 64 }; /* more regions than this: VS_ELF_ERR_TOO_MANY_REGIONS */

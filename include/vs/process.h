@@ -68,11 +68,12 @@ enum {
 };
 
 enum {
-    VS_SPAWN_RESUME = 1u << 0,               /* start the thread; without it, it is left suspended */
-    VS_SPAWN_FAULT_EP = 1u << 1,             /* create a fault endpoint (child slot VS_CHILD_SLOT_FAULT_EP) */
-    VS_SPAWN_FREE_ELF_RESERVATIONS = 1u << 2 /* legacy libsel4utils loader: drop the ELF
+    VS_SPAWN_RESUME = 1u << 0,                /* start the thread; without it, it is left suspended */
+    VS_SPAWN_FAULT_EP = 1u << 1,              /* create a fault endpoint (child slot VS_CHILD_SLOT_FAULT_EP) */
+    VS_SPAWN_FREE_ELF_RESERVATIONS = 1u << 2, /* legacy libsel4utils loader: drop the ELF
                                                 reservations after loading (breaks I1 on purpose,
                                                 so the audit can be seen to catch it) */
+    VS_SPAWN_LARGE_PAGES = 1u << 3            /* load the image with VS_ELF_LOAD_LARGE_PAGES */
 };
 
 enum {

@@ -1,9 +1,11 @@
 /* Test driver for the elf/ layer, read by the Python checkers:
  *   elf_tool parse FILE...        one line per file: the parse, field by field
- *   elf_tool load DIR FILE...     loads each file on the simulated machine of
- *                                 its architecture and dumps every mapped page
- *                                 of the child, read back through the MMU walk:
- *                                 DIR/N.txt (layout) and DIR/N.bin (bytes)
+ *   elf_tool load [--large-pages] DIR FILE...
+ *                                 loads each file on the simulated machine of
+ *                                 its architecture (with VS_ELF_LOAD_LARGE_PAGES)
+ *                                 and dumps every mapped base page of the child,
+ *                                 read back through the MMU walk: DIR/N.txt
+ *                                 (layout, page sizes) and DIR/N.bin (bytes)
  *   elf_tool refuse CODE FILE     parse + load must fail with CODE (a
  *                                 vs_elf_error name) and change no vspace
  * Exit status: 0 if every check held, 1 otherwise, 2 on usage errors. */
@@ -59,20 +61,27 @@ typedef struct dump_ctx {
     int bad;
 } dump_ctx;
 
+/* Every base page of the mapping, read through the MMU: its address, the
+ * reservation's rights, the MMU's rights, the page size the shadow and
+ * the MMU each say maps it, then its bytes in the .bin file. */
 static int dump_page(void *ctx, const vs_mapping *m)
 {
     dump_ctx *c = ctx;
-    sel4sim_translation t;
-    unsigned char page[4096];
-    if (sel4sim_translate((seL4_CPtr)c->root, (seL4_Word)m->vaddr, &t) != seL4_NoError || !t.found ||
-        sel4sim_vs_read(c->root, m->vaddr, page, sizeof page) != 0) {
-        fprintf(stderr, "page %#llx: not readable through the MMU\n", (unsigned long long)m->vaddr);
-        c->bad = 1;
-        memset(page, 0xee, sizeof page);
-        t.read = t.write = t.exec = 0;
+    for (vs_addr va = m->vaddr; va - m->vaddr < ((vs_addr)1 << m->size_bits); va += 4096) {
+        sel4sim_translation t;
+        unsigned char page[4096];
+        if (sel4sim_translate((seL4_CPtr)c->root, (seL4_Word)va, &t) != seL4_NoError || !t.found ||
+            sel4sim_vs_read(c->root, va, page, sizeof page) != 0) {
+            fprintf(stderr, "page %#llx: not readable through the MMU\n", (unsigned long long)va);
+            c->bad = 1;
+            memset(page, 0xee, sizeof page);
+            t.read = t.write = t.exec = 0;
+            t.size_bits = 0;
+        }
+        fprintf(c->txt, "page %#llx %u %d%d%d %u %u\n", (unsigned long long)va, m->rights, t.read, t.write, t.exec,
+                m->size_bits, t.size_bits);
+        fwrite(page, 1, sizeof page, c->bin);
     }
-    fprintf(c->txt, "page %#llx %u %d%d%d\n", (unsigned long long)m->vaddr, m->rights, t.read, t.write, t.exec);
-    fwrite(page, 1, sizeof page, c->bin);
     return 0;
 }
 
@@ -112,7 +121,7 @@ static int dump(elf_sim *s, const vs_elf_loaded *ld, const char *dir, int n)
     return c.bad;
 }
 
-static int load_cmd(const char *dir, int argc, char **argv)
+static int load_cmd(const char *dir, int argc, char **argv, const vs_elf_load_opts *opts)
 {
     elf_sim s = {0};
     int arch = -1, bad = 0;
@@ -135,7 +144,7 @@ static int load_cmd(const char *dir, int argc, char **argv)
         }
         vs_frame_access fa = elf_sim_access(&s);
         vs_elf_loaded ld;
-        e = vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d);
+        e = vs_elf_load(s.child.vs, &img, opts, &fa, &ld, &d);
         if (e != VS_ELF_OK) {
             printf("%s\tERR\t%s\t%s\n", argv[i], vs_elf_error_name(e), d.message);
             bad = 1;
@@ -226,12 +235,16 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "parse") == 0) {
         return parse_cmd(argc - 2, argv + 2);
     }
+    if (argc >= 4 && strcmp(argv[1], "load") == 0 && strcmp(argv[2], "--large-pages") == 0) {
+        vs_elf_load_opts large = {VS_ELF_LOAD_LARGE_PAGES, 0};
+        return load_cmd(argv[3], argc - 4, argv + 4, &large);
+    }
     if (argc >= 3 && strcmp(argv[1], "load") == 0) {
-        return load_cmd(argv[2], argc - 3, argv + 3);
+        return load_cmd(argv[2], argc - 3, argv + 3, NULL);
     }
     if (argc == 4 && strcmp(argv[1], "refuse") == 0) {
         return refuse_cmd(argv[2], argv[3]);
     }
-    fprintf(stderr, "usage: elf_tool parse FILE... | load DIR FILE... | refuse CODE FILE\n");
+    fprintf(stderr, "usage: elf_tool parse FILE... | load [--large-pages] DIR FILE... | refuse CODE FILE\n");
     return 2;
 }

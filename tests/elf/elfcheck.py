@@ -100,4 +100,5 @@ def expected_load(path):
                 phdr = s["p_vaddr"] + hdr["e_phoff"] - s["p_offset"] + base
                 break
     return {"base": base, "entry": hdr["e_entry"] + base, "phdr": phdr, "pages": out_pages,
-            "regions": [tuple(r[:4]) for r in regions], "interp": interp, "machine": hdr["e_machine"]}
+            "regions": [tuple(r[:4]) for r in regions], "interp": interp, "machine": hdr["e_machine"],
+            "class": 64 if hdr["e_ident"]["EI_CLASS"] == "ELFCLASS64" else 32}

@@ -11,6 +11,9 @@ import os
 import struct
 import sys
 
+# The arch's smallest page above the base page (for the "large" image).
+LARGE = {"ia32": 1 << 22, "x86_64": 1 << 21, "aarch32": 1 << 16, "aarch64": 1 << 21, "riscv32": 1 << 22,
+         "riscv64": 1 << 21}
 ARCHES = {  # name: (class 1/2, e_machine, e_flags, first address)
     "ia32": (1, 3, 0, 0x08048000),
     "x86_64": (2, 62, 0, 0x400000),
@@ -143,6 +146,15 @@ def images(arch):
     gap = 0x1000000000 if cls == 2 else 0x40000000
     segs = [(R | X, 0, 0x1100, 0x1100), (R, gap + 0x1200, 0, 0x80)]
     out["sparse"] = build(cls, machine, eflags, 3, segs, 0x100)
+    # Data whose pages hold naturally aligned large pages (the first with
+    # file bytes, the second zero) and a few base pages: with
+    # VS_ELF_LOAD_LARGE_PAGES the loader maps them as such. One 4 MiB page
+    # only: without large pages, two would be more frames than the
+    # simulated root task's CNode has slots for.
+    big = LARGE[arch]
+    v = (a + 0x1000 + big - 1) // big * big + big
+    segs = [(R | X, a, 0x1000, 0x1000), (R | W, v, 0x100, (1 if big >= 1 << 22 else 2) * big + 0x3000)]
+    out["large"] = build(cls, machine, eflags, 2, segs, a + 0x10)
     return out
 
 

@@ -327,14 +327,30 @@ static void unload(vs_space *child, const vs_elf_loaded *ld)
     CHECK_RES(vs_table_rollback(child, 0), VS_OK);
 }
 
+/* How many pages of the loaded regions are larger than a base page. */
+static unsigned large_pages_in(const vs_space *child, const vs_elf_loaded *ld)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < ld->plan.num_regions; i++) {
+        for (vs_addr va = ld->plan.regions[i].start; va < ld->plan.regions[i].end;) {
+            vs_page p;
+            CHECK_RES(vs_lookup(child, va, &p), VS_OK);
+            n += p.state == VS_PAGE_MAPPED && p.size_bits > 12;
+            va = p.state == VS_PAGE_MAPPED ? p.page_vaddr + ((vs_addr)1 << p.size_bits) : va + 4096;
+        }
+    }
+    return n;
+}
+
 /* Loads `name` into a child over the failing kernel with a failure at every
  * allocation, then every kernel call, then every frame access call, until
  * a run goes through without the failure firing. variant 0: a frame
  * access with map and unmap only (the loader copies after mapping); 1:
  * with map_unmapped (new frames filled before the child maps them); 2:
  * with file_frames too (the file's own pages for read-only ones), whose
- * frames a failed load must give back too. */
-static void inject(const char *name, int variant)
+ * frames a failed load must give back too. flags: vs_elf_load_opts.flags
+ * (VS_ELF_LOAD_LARGE_PAGES: then at least one large page is mapped). */
+static void inject(const char *name, int variant, unsigned flags)
 {
     test_context = name;
     elf_sim s = {0};
@@ -351,14 +367,16 @@ static void inject(const char *name, int variant)
     failfa ffa = {elf_sim_access(&s), 0, 0, 0, vs_sel4_backend_kernel(s.fx.be), data, size, 0};
     static const vs_frame_access_ops *const variants[3] = {&failfa_copy_ops, &failfa_ops, &failfa_file_ops};
     vs_frame_access fa = {variants[variant], &ffa, 0};
+    const vs_elf_load_opts opts = {flags, 0};
     /* One load first: the core's handle table grows to hold the regions'
      * reservations and keeps that capacity (the only bookkeeping a failed
      * load may leave grown, docs/elf.md); from then on a failure must leave
      * every byte as it was. */
     vs_elf_loaded warm;
     vs_elf_diag wd;
-    CHECK(vs_elf_load(child, &img, NULL, &fa, &warm, &wd) == VS_ELF_OK);
+    CHECK(vs_elf_load(child, &img, &opts, &fa, &warm, &wd) == VS_ELF_OK);
     CHECK(variant == 2 ? ffa.file_pages > 0 : ffa.file_pages == 0);
+    CHECK((large_pages_in(child, &warm) > 0) == ((flags & VS_ELF_LOAD_LARGE_PAGES) != 0));
     unload(child, &warm);
     unsigned runs[3] = {0, 0, 0};
     for (int mode = 0; mode < 3; mode++) {
@@ -374,7 +392,7 @@ static void inject(const char *name, int variant)
             }
             vs_elf_loaded ld;
             vs_elf_diag d;
-            vs_elf_error e = vs_elf_load(child, &img, NULL, &fa, &ld, &d);
+            vs_elf_error e = vs_elf_load(child, &img, &opts, &fa, &ld, &d);
             int fired = mode == 0 ? s.fx.ta.fired : mode == 1 ? fk.fired : ffa.fired;
             talloc_disarm(&s.fx.ta);
             fk.fail_at = ffa.fail_at = 0;
@@ -401,11 +419,11 @@ static void inject(const char *name, int variant)
             }
         }
     }
-    printf("%s%s: failed loads undone: %u at allocations, %u at kernel calls, %u at frame access calls\n", name,
+    printf("%s%s%s: failed loads undone: %u at allocations, %u at kernel calls, %u at frame access calls\n", name,
            variant == 0   ? " (copies)"
            : variant == 2 ? " (file frames)"
                           : "",
-           runs[0], runs[1], runs[2]);
+           (flags & VS_ELF_LOAD_LARGE_PAGES) ? " (large pages)" : "", runs[0], runs[1], runs[2]);
     CHECK(runs[0] > 3 && runs[1] > 3 && runs[2] >= 2);
     CHECK_RES(vs_destroy(child, 0, NULL), VS_OK);
     CHECK_EQ_U(vs_sel4_free_root(s.fx.be, &root), 0);
@@ -763,8 +781,9 @@ int main(int argc, char **argv)
     file_frames();
     held_tables();
     for (int variant = 0; variant < 3; variant++) {
-        inject("x86_64-shared.elf", variant);
-        inject("x86_64-dyn.elf", variant);
+        inject("x86_64-shared.elf", variant, 0);
+        inject("x86_64-dyn.elf", variant, 0);
+        inject("x86_64-large.elf", variant, VS_ELF_LOAD_LARGE_PAGES);
     }
     if (test_failures != 0) {
         printf("%u failures\n", test_failures);

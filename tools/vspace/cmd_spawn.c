@@ -36,6 +36,8 @@ static void spawn_help(void)
            "  --svg FILE               draw the address space into FILE (SVG)\n"
            "  --free-elf-reservations  load like libsel4utils does: drop the ELF segments'\n"
            "                           reservations after loading (the audit must fail)\n"
+           "  --large-pages            map the image's fresh frames as the architecture's\n"
+           "                           large pages wherever they fit, aligned (e.g. 2 MiB)\n"
            "  --help                   this text\n\n"
            "Exit status: 0 audit clean, 1 the audit found discrepancies, 2 bad input or\n"
            "usage (the file, the field and the reason on stderr).\n");
@@ -43,7 +45,7 @@ static void spawn_help(void)
 
 typedef struct spawn_args {
     const vs_arch *arch;
-    int json, pages, maps, legacy;
+    int json, pages, maps, legacy, large_pages;
     const char *svg;
     const char **env;
     size_t envc;
@@ -70,6 +72,8 @@ static int parse_args(int argc, char **argv, spawn_args *a)
             a->maps = 1;
         } else if (strcmp(o, "--free-elf-reservations") == 0) {
             a->legacy = 1;
+        } else if (strcmp(o, "--large-pages") == 0) {
+            a->large_pages = 1;
         } else if (strcmp(o, "--arch") == 0 || strcmp(o, "--svg") == 0 || strcmp(o, "--env") == 0) {
             if (!has_value) {
                 return cli_usage("spawn", "%s needs a value", o);
@@ -455,7 +459,7 @@ static int spawn_run(int argc, char **argv)
         opts.argc = a.argc;
         opts.envp = a.env;
         opts.envc = a.envc;
-        opts.flags = a.legacy ? VS_SPAWN_FREE_ELF_RESERVATIONS : 0;
+        opts.flags = (a.legacy ? VS_SPAWN_FREE_ELF_RESERVATIONS : 0) | (a.large_pages ? VS_SPAWN_LARGE_PAGES : 0);
         opts.random_seed = 1;
         vs_process *p = NULL;
         vs_spawn_error err;

@@ -5,7 +5,8 @@ python3-jsonschema, librsvg.
 
     test_cli.py VSPACE SCHEMA EXAMPLES WORKDIR GROUP [ARCH]
 
-GROUP: usage | malformed | mutations | inspect | seed (ARCH) | json | svg | maps | pages
+GROUP: usage | malformed | mutations | inspect | seed (ARCH) | json | svg | maps | pages |
+large (ARCH is then an x86_64 image with room for 2 MiB pages)
 Every case checks the exit status and, for errors, that stderr names the
 file and says why; a crash (signal) always fails."""
 import hashlib
@@ -370,7 +371,32 @@ def group_maps():
 
 
 os.makedirs(WORK, exist_ok=True)
+def group_large():
+    """--large-pages: the ELF pages are mapped by 2 MiB pages exactly where
+    one lies naturally aligned inside a segment's page range (readelf's
+    segment table), the audit stays clean; without it, base pages only."""
+    path = ARCH
+    want = 0
+    for _, va, _, memsz in readelf_loads(path):
+        at, end = va - va % PAGE, (va + memsz + PAGE - 1) // PAGE * PAGE
+        while at < end:
+            step = 1 << 21 if at % (1 << 21) == 0 and at + (1 << 21) <= end else PAGE
+            want += step > PAGE
+            at += step
+    if want == 0:
+        fail(f"large: {path} has no room for a 2 MiB page; the test checks nothing")
+    for flag, expect in (["--large-pages"], want), ([], 0):
+        doc = spawn_json(*flag, path)
+        if doc is None:
+            continue
+        got = sum(r["pages"] for r in doc["mapped"] if r["page_bits"] == 21)
+        if got != expect or any(r["page_bits"] not in (12, 21) for r in doc["mapped"]):
+            fail(f"large {' '.join(flag)}: {got} pages of 2 MiB mapped, expected {expect}")
+        if not doc["audit"]["clean"]:
+            fail(f"large {' '.join(flag)}: audit not clean")
+
+
 {"usage": group_usage, "malformed": group_malformed, "mutations": group_mutations, "inspect": group_inspect, "seed": group_seed,
- "json": group_json, "pages": group_pages, "svg": group_svg, "maps": group_maps}[GROUP]()
+ "json": group_json, "pages": group_pages, "svg": group_svg, "maps": group_maps, "large": group_large}[GROUP]()
 print(f"{GROUP} {ARCH}: {'FAILED' if fails else 'ok'}")
 sys.exit(1 if fails else 0)
