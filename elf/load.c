@@ -406,6 +406,12 @@ typedef struct fresh_page {
     int has_file;  /* it receives file bytes */
 } fresh_page;
 
+/* Whether the page of 2^bits bytes at `at` meets [lo, hi). */
+static int page_meets(vs_addr at, unsigned bits, vs_addr lo, vs_addr hi)
+{
+    return at < hi && at + ((vs_addr)1 << bits) > lo;
+}
+
 /* The page that starts at `at`: the largest that fits when large pages
  * are asked for, except that a page receiving file bytes is a base page
  * unless the frame access fills new frames (map_unmapped): copy_bytes
@@ -414,12 +420,10 @@ static fresh_page fresh_page_at(const load_ctx *c, vs_addr at, vs_addr end, vs_a
 {
     const vs_arch *a = c->img->arch;
     unsigned bits = a->page_sizes[c->large_pages ? largest_fitting(a, at, end) : 0].bits;
-    int has_file = at < hi && at + ((vs_addr)1 << bits) > lo;
-    if (has_file && c->fa->ops->map_unmapped == NULL) {
+    if (c->fa->ops->map_unmapped == NULL && page_meets(at, bits, lo, hi)) {
         bits = a->page_sizes[0].bits;
-        has_file = at < hi && at + ((vs_addr)1 << bits) > lo;
     }
-    return (fresh_page){bits, has_file};
+    return (fresh_page){bits, page_meets(at, bits, lo, hi)};
 }
 
 /* Fresh frames for [va, va + n pages) of region g, in runs of pages of

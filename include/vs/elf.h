@@ -334,10 +334,16 @@ typedef struct vs_elf_loaded {
  * region's name and rights (the reservation is the caller's and stays after
  * the call; vs_destroy(VS_DESTROY_FREE_CALLER_FRAMES) or
  * vs_free(VS_FREE_UNMAP | VS_FREE_FRAMES) removes it with its frames),
- * vs_map_new of fresh zeroed base-page frames, then exactly p_filesz bytes
- * of every PT_LOAD are copied to p_vaddr + base through fa (runs of frames
- * mapped at once in the loader's space; no window is left when the call
- * returns). Every other byte of a loaded page stays zero. If fa offers
+ * fresh zeroed frames (vs_map_new: base pages, or with
+ * VS_ELF_LOAD_LARGE_PAGES the largest aligned pages that fit), and exactly
+ * p_filesz bytes of every PT_LOAD copied to p_vaddr + base through fa (runs
+ * of frames mapped at once in the loader's space; no window is left when
+ * the call returns). Where fa offers map_unmapped the pages receiving file
+ * bytes are filled before the child maps them (vs_map_new_filled), else
+ * after; where it offers hold/release the call holds before its first
+ * window and releases before it returns, on every path (a failed release
+ * fails an otherwise good load with FRAME_ACCESS). Every other byte of a
+ * loaded page stays zero. If fa offers
  * file_frames, a page of one segment whose file page holds exactly those
  * bytes (page-aligned file offset, every byte of the file page outside the
  * segment's file bytes zero or past the end of the file) is instead a frame
