@@ -142,17 +142,42 @@ static int frame_size_wrong(const vs_sel4_backend *be, vs_cap frame, unsigned pa
     return bits >= 0 && (unsigned)bits != be->arch->page_sizes[page_size].bits;
 }
 
-static vs_kstatus op_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
-                               vs_cache cache)
+/* seL4 has no batch call: one Page_Map per frame, but the attributes,
+ * the rights and the checks that do not depend on the frame are worked
+ * out once per batch instead of once per page (a loader maps hundreds of
+ * pages per window, and this glue was a tenth of what a page cost). */
+static vs_kstatus op_map_frames(void *ctx, vs_cap root, const vs_cap *frames, unsigned n, vs_addr vaddr,
+                                unsigned page_size, unsigned rights, vs_cache cache, unsigned *done)
 {
     vs_sel4_backend *be = ctx;
     int ok;
     seL4_Word attr = frame_attr(be->ba, rights, cache, &ok);
-    if (!ok || page_size >= be->arch->num_page_sizes || frame_size_wrong(be, frame, page_size)) {
+    *done = 0;
+    if (!ok || page_size >= be->arch->num_page_sizes) {
         return kstatus(be, seL4_InvalidArgument);
     }
-    seL4_Error err = be->ba->map_page((seL4_CPtr)frame, (seL4_CPtr)root, (seL4_Word)vaddr, cap_rights(rights), attr);
-    return kstatus(be, err);
+    seL4_CapRights_t cap_r = cap_rights(rights);
+    unsigned bits = be->arch->page_sizes[page_size].bits;
+    be_map_page_fn map_page = be->ba->map_page;
+    for (unsigned i = 0; i < n; i++) {
+        if (frame_size_wrong(be, frames[i], page_size)) {
+            return kstatus(be, seL4_InvalidArgument);
+        }
+        seL4_Error err =
+            map_page((seL4_CPtr)frames[i], (seL4_CPtr)root, (seL4_Word)(vaddr + ((vs_addr)i << bits)), cap_r, attr);
+        if (err != seL4_NoError) {
+            return kstatus(be, err);
+        }
+        *done = i + 1;
+    }
+    return (vs_kstatus){0, -1};
+}
+
+static vs_kstatus op_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned page_size, unsigned rights,
+                               vs_cache cache)
+{
+    unsigned done;
+    return op_map_frames(ctx, root, &frame, 1, vaddr, page_size, rights, cache, &done);
 }
 
 static vs_kstatus op_map_table(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr)
@@ -165,13 +190,28 @@ static vs_kstatus op_map_table(void *ctx, vs_cap root, vs_cap table, unsigned le
     return kstatus(be, err);
 }
 
-static int op_unmap_frame(void *ctx, vs_cap frame, unsigned page_size)
+static int op_unmap_frames(void *ctx, const vs_cap *frames, unsigned n, unsigned page_size, unsigned *done)
 {
     vs_sel4_backend *be = ctx;
+    *done = 0;
     if (page_size >= be->arch->num_page_sizes) {
         return seL4_InvalidArgument;
     }
-    return (int)be->ba->unmap_page((seL4_CPtr)frame);
+    be_unmap_fn unmap_page = be->ba->unmap_page;
+    for (unsigned i = 0; i < n; i++) {
+        seL4_Error err = unmap_page((seL4_CPtr)frames[i]);
+        if (err != seL4_NoError) {
+            return (int)err;
+        }
+        *done = i + 1;
+    }
+    return seL4_NoError;
+}
+
+static int op_unmap_frame(void *ctx, vs_cap frame, unsigned page_size)
+{
+    unsigned done;
+    return op_unmap_frames(ctx, &frame, 1, page_size, &done);
 }
 
 static int op_unmap_table(void *ctx, vs_cap table, unsigned level)
@@ -233,6 +273,8 @@ static const vs_kernel_ops sel4_ops = {
     .delete_cap = op_delete_cap,
     .frame_paddr = op_frame_paddr,
     .translate = op_translate,
+    .map_frames = op_map_frames,
+    .unmap_frames = op_unmap_frames,
 };
 
 /* ---- lifetime ---- */

@@ -114,16 +114,6 @@ int sel4sim_vs_window_close(void *ctx, vs_addr vaddr, uint64_t size, uint8_t *ho
 size_t sel4sim_vs_window_span(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits)
 {
     (void)ctx;
-    seL4_Word first = 0;
-    if (n == 0 || sel4sim_cap_paddr((seL4_CPtr)frames[0], &first) != seL4_NoError) {
-        return n != 0;
-    }
-    size_t i = 1;
-    for (seL4_Word paddr = 0; i < n; i++) {
-        if (sel4sim_cap_paddr((seL4_CPtr)frames[i], &paddr) != seL4_NoError ||
-            paddr != first + ((seL4_Word)i << size_bits)) {
-            break;
-        }
-    }
-    return i;
+    size_t run = sel4sim_contiguous_objects(frames, n, size_bits);
+    return run > 0 ? run : n != 0;
 }

@@ -70,19 +70,29 @@ sim_slot *sim_resolve(const sim_cap *node, seL4_Word cptr, unsigned nbits, seL4_
     return resolve(node, cptr, nbits, bits_remaining, fault);
 }
 
-/* The slot cptr names in the calling thread's CSpace, or NULL. */
-static inline sim_slot *lookup_slot(seL4_CPtr cptr)
+/* The calling thread's CSpace root, or NULL if it has none. */
+static inline const sim_cap *cspace_root(void)
 {
     if (!sim.booted || sim.init_tcb == NULL) {
         return NULL; /* nothing booted, or the calling thread's TCB is gone */
     }
     const sim_cap *root = &sim.init_tcb->slots[TCB_SLOT_CSPACE].cap;
-    if (root->kind != K_CNODE) {
-        return NULL;
-    }
+    return root->kind == K_CNODE ? root : NULL;
+}
+
+/* The slot cptr names under the CSpace root `root`, or NULL. */
+static inline sim_slot *lookup_slot_in(const sim_cap *root, seL4_CPtr cptr)
+{
     seL4_Word bits_remaining;
     sim_fault fault = {0}; /* resolve fills it whenever it returns NULL */
     return resolve(root, cptr, sim_word_bits(), &bits_remaining, &fault);
+}
+
+/* The slot cptr names in the calling thread's CSpace, or NULL. */
+static inline sim_slot *lookup_slot(seL4_CPtr cptr)
+{
+    const sim_cap *root = cspace_root();
+    return root != NULL ? lookup_slot_in(root, cptr) : NULL;
 }
 
 sim_slot *sim_lookup_slot(seL4_CPtr cptr)
@@ -170,6 +180,27 @@ sim_cap sim_extra_cap(seL4_CPtr cptr, sim_slot **slot)
         *slot = s;
     }
     return s != NULL ? s->cap : (sim_cap){.kind = K_NULL};
+}
+
+/* The root is found once for the whole run, and each cap is resolved
+ * inline: a window's span asks about every frame it will map. */
+size_t sel4sim_contiguous_objects(const seL4_CPtr *caps, size_t n, unsigned size_bits)
+{
+    const sim_cap *root = cspace_root();
+    seL4_Word first = 0;
+    size_t i = 0;
+    for (; root != NULL && i < n; i++) {
+        const sim_slot *s = lookup_slot_in(root, caps[i]);
+        if (s == NULL || s->cap.obj == NULL) {
+            break;
+        }
+        if (i == 0) {
+            first = s->cap.obj->paddr;
+        } else if (s->cap.obj->paddr != first + ((seL4_Word)i << size_bits)) {
+            break;
+        }
+    }
+    return i;
 }
 
 size_t sel4sim_free_slots(void)

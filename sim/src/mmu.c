@@ -83,14 +83,31 @@ static bool user_may(const sel4sim_translation *t, int write)
     return t->found && t->read && (!write || t->write);
 }
 
+/* The raw difference between the entries that map a leaf of size_bits at
+ * paddr and at paddr + 2^size_bits with the same rights and attributes:
+ * every modelled format keeps a leaf's address in one field of the entry,
+ * at its own bit position (x86, Arm) or shifted (RISC-V's PPN), so only
+ * that field differs. The rights and attributes chosen do not matter. */
+static uint64_t next_leaf_delta(const sim_pte *p, int level)
+{
+    const sim_pte_format *f = sim.sa->pte;
+    uint64_t next = p->addr + ((uint64_t)1 << p->size_bits);
+    return f->leaf(next, level, p->size_bits, VM_READ_WRITE, 0) -
+           f->leaf(p->addr, level, p->size_bits, VM_READ_WRITE, 0);
+}
+
 /* Past *off, the leaf entries of the table where the walk for leaf->vaddr
  * found its leaf, for the addresses that table translates: each is what a
  * walk would find there (the tables above, and so their limits, are the
- * same), read with one load and one decode. Returns how far from base the
- * run of usable leaves, mapping the physical bytes right after first +
- * off, reaches (off itself if the next entry is not such a leaf, or the
- * next address is in another table). A window's pages are mostly
- * consecutive entries of one table. */
+ * same). Returns how far from base the run of usable leaves, mapping the
+ * physical bytes right after first + off, reaches (off itself if the next
+ * entry is not such a leaf, or the next address is in another table). A
+ * window's pages are mostly consecutive entries of one table, each the
+ * entry before plus the address field's step for one page: an entry equal
+ * to that is the previous leaf's successor (same rights, next page) and
+ * is not decoded again. The step is only taken where one entry is one
+ * page; an address field that carried over into other bits would mean an
+ * address past RAM, which the caller refuses (sim_phys_contains). */
 static seL4_Word same_table_run(const leaf_place *leaf, seL4_Word base, seL4_Word first, seL4_Word off, size_t len,
                                 int write)
 {
@@ -102,21 +119,28 @@ static seL4_Word same_table_run(const leaf_place *leaf, seL4_Word base, seL4_Wor
     }
     /* The entry before base + off's: off advances one entry at a time. */
     seL4_Word slot = sim_entry_addr(leaf->table, leaf->level, base + off) - l->entry_bytes;
+    uint64_t expected = 0, delta = 0; /* the next page's entry; 0 (never a usable leaf): none */
     while (off < len) {
         seL4_Word va = base + off;
         if (va >> reach != leaf->vaddr >> reach || va >> sim.sa->va_bits != 0) {
             break;
         }
         slot += (seL4_Word)l->entry_bytes; /* va is the next entry's first address */
-        sim_pte p = sim.sa->pte->decode(sim_entry_read(slot, l->entry_bytes), leaf->level);
-        if (p.kind != PTE_LEAF) {
-            break;
+        uint64_t raw = sim_entry_read(slot, l->entry_bytes);
+        if (expected == 0 || raw != expected) {
+            sim_pte p = sim.sa->pte->decode(raw, leaf->level);
+            if (p.kind != PTE_LEAF) {
+                break;
+            }
+            sel4sim_translation t; /* leaf_result sets every field user_may reads */
+            leaf_result(&p, &leaf->lim, va, &t);
+            if (!user_may(&t, write) || t.paddr != first + off) {
+                break;
+            }
+            expected = p.size_bits == l->shift ? raw : 0;
+            delta = expected != 0 ? next_leaf_delta(&p, leaf->level) : 0;
         }
-        sel4sim_translation t; /* leaf_result sets every field user_may reads */
-        leaf_result(&p, &leaf->lim, va, &t);
-        if (!user_may(&t, write) || t.paddr != first + off) {
-            break;
-        }
+        expected += delta;
         off += span;
     }
     return off;

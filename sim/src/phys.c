@@ -245,6 +245,10 @@ void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
 
 void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
 {
-    mark_touched(paddr, bytes);
+    /* An entry never crosses a page: its first byte's page is the page. */
+    size_t page = page_of(paddr);
+    if (!touched(page)) {
+        mark_touched_range(paddr, bytes);
+    }
     entry_store(sim.ram + (paddr - sim.ram_base), bytes, value);
 }

@@ -25,15 +25,18 @@ static table_memo walk_memo[VS_MAX_LEVELS];
 
 /* Where the last walk that reached its target level through tables found
  * that level's table: for a root, a target level and the part of vaddr
- * above what that table translates. Map and unmap of a run of pages walk
- * to the same last-level table page after page; the path above it stays
- * valid until RAM is written anywhere but in a last-level entry, which
- * phys.c reports (sim_walk_forget). */
+ * above what that table translates (vaddr >> reach). Map and unmap of a
+ * run of pages walk to the same last-level table page after page; the
+ * path above it stays valid until RAM is written anywhere but in a
+ * last-level entry, which phys.c reports (sim_walk_forget). The target
+ * level's geometry is kept with it: a walk that takes the path indexes
+ * the table at once. */
 typedef struct walk_path {
     bool valid;
     const sim_pte_format *format;
-    seL4_Word root, tag, table;
+    seL4_Word root, tag, table, index_mask;
     int target;
+    unsigned reach, shift, entry_bytes;
 } walk_path;
 
 static walk_path last_path;
@@ -43,14 +46,33 @@ void sim_walk_forget(void)
     last_path.valid = false;
 }
 
-/* vaddr >> the bits a table of this level translates, or false when the
- * level translates them all (nothing to remember). */
-static bool path_tag(int level, seL4_Word vaddr, seL4_Word *tag)
+/* An empty entry (what every map finds where its page goes) is invalid in
+ * every modelled format: its present / valid / type bits are 0. */
+static inline sim_pte decode_entry(const sim_pte_format *format, uint64_t raw, int level)
 {
-    const vs_paging_level *l = &sim.arch->levels[level];
+    return raw == 0 ? (sim_pte){.kind = PTE_INVALID} : format->decode(raw, level);
+}
+
+/* Remembers that the walk for vaddr found `table` at level target (a
+ * level below the root whose tables translate less than the whole word). */
+static void remember_path(const sim_pte_format *format, seL4_Word root_paddr, seL4_Word vaddr, int target,
+                          seL4_Word table)
+{
+    const vs_paging_level *l = &sim.arch->levels[target];
     unsigned reach = l->shift + l->index_bits;
-    *tag = reach < 64 ? vaddr >> reach : 0;
-    return level > 0 && reach < 64;
+    if (target < 1 || reach >= 64) {
+        return;
+    }
+    last_path = (walk_path){.valid = true,
+                            .format = format,
+                            .root = root_paddr,
+                            .tag = vaddr >> reach,
+                            .table = table,
+                            .index_mask = sim_mask(l->index_bits),
+                            .target = target,
+                            .reach = reach,
+                            .shift = l->shift,
+                            .entry_bytes = l->entry_bytes};
 }
 
 /* Follow table entries from the root; stop at level target or at the first
@@ -60,16 +82,17 @@ static bool path_tag(int level, seL4_Word vaddr, seL4_Word *tag)
 void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
 {
     const sim_pte_format *format = sim.sa->pte;
-    seL4_Word table = root_paddr, tag;
-    bool keep = path_tag(target, vaddr, &tag);
-    int level = 0;
-    bool hit = keep && last_path.valid && last_path.format == format && last_path.root == root_paddr &&
-               last_path.target == target && last_path.tag == tag;
-    if (hit) {
-        table = last_path.table;
-        level = target;
+    if (last_path.valid && last_path.root == root_paddr && last_path.target == target && last_path.format == format &&
+        vaddr >> last_path.reach == last_path.tag) {
+        seL4_Word slot = last_path.table + ((vaddr >> last_path.shift) & last_path.index_mask) * last_path.entry_bytes;
+        uint64_t raw = sim_entry_read(slot, last_path.entry_bytes);
+        w->level = target;
+        w->slot = slot;
+        w->pte = decode_entry(format, raw, target);
+        return;
     }
-    for (;; level++) {
+    seL4_Word table = root_paddr;
+    for (int level = 0;; level++) {
         seL4_Word slot = sim_entry_addr(table, level, vaddr);
         uint64_t raw = sim_entry_read(slot, sim.arch->levels[level].entry_bytes);
         table_memo *memo = &walk_memo[level];
@@ -77,10 +100,10 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
             table = memo->table;
             continue;
         }
-        sim_pte pte = format->decode(raw, level);
+        sim_pte pte = decode_entry(format, raw, level);
         if (level == target || pte.kind != PTE_TABLE) {
-            if (level == target && keep && !hit) {
-                last_path = (walk_path){true, format, root_paddr, tag, table, target};
+            if (level == target) {
+                remember_path(format, root_paddr, vaddr, target, table);
             }
             *w = (sim_walk){.level = level, .slot = slot, .pte = pte};
             return;

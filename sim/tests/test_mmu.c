@@ -175,11 +175,58 @@ static void test_user_window(vs_arch_id arch)
     CHECK(across != NULL && (win == NULL || across == win));
 }
 
+/* A run of consecutive entries mapping consecutive frames: entries that
+ * differ from the one before only in the address (the usual case, read
+ * without a decode) and entries that differ in anything else (rights, no
+ * entry, another frame) must still be told apart. */
+static void test_user_window_run(vs_arch_id arch)
+{
+    enum { FRAMES = 6 };
+    if (t_boot(arch, 32u << 20) == NULL) {
+        return;
+    }
+    const seL4_Word w = 0x00800000u;
+    seL4_CPtr vs = t_new_vspace();
+    seL4_CPtr f[FRAMES];
+    for (int i = 0; i < FRAMES; i++) {
+        f[i] = t_retype(t_frame_type(0), 0);
+        CHECK(t_frame_paddr(f[i]) == t_frame_paddr(f[0]) + (seL4_Word)i * 4096);
+    }
+    CHECK_EQ(sel4sim_contiguous_objects(f, FRAMES, 12), FRAMES);
+    CHECK_EQ(sel4sim_contiguous_objects(f + 1, FRAMES - 1, 12), FRAMES - 1);
+    CHECK_EQ(sel4sim_contiguous_objects(f, FRAMES, 13), 1); /* a frame apart, not two */
+    seL4_CPtr gap[3] = {f[0], f[1], f[3]}, none[2] = {seL4_CapNull, f[0]};
+    CHECK_EQ(sel4sim_contiguous_objects(gap, 3, 12), 2);
+    CHECK_EQ(sel4sim_contiguous_objects(none, 2, 12), 0);
+    CHECK_EQ(sel4sim_contiguous_objects(f, 0, 12), 0);
+    CHECK_EQ(t_map_tables(vs, w, t_page_level(0)), t_page_level(0));
+    for (int i = 0; i < FRAMES; i++) {
+        /* Frame 4 read-only: its entry differs from frame 3's in the rights. */
+        seL4_CapRights_t r = i == 4 ? seL4_CanRead : seL4_ReadWrite;
+        CHECK_EQ(t_map_frame(f[i], vs, w + (seL4_Word)i * 4096, r), seL4_NoError);
+    }
+    uint8_t *first = sel4sim_user_window(vs, w, 4096, 0);
+    CHECK(first != NULL);
+    CHECK(sel4sim_user_window(vs, w, 4 * 4096, 1) == first);
+    CHECK(sel4sim_user_window(vs, w, 5 * 4096, 1) == NULL); /* frame 4 is not writable */
+    CHECK(sel4sim_user_window(vs, w, 5 * 4096, 0) == first);
+    CHECK(sel4sim_user_window(vs, w, FRAMES * 4096, 0) == first);
+    CHECK(sel4sim_user_window(vs, w, (FRAMES + 1) * 4096, 0) == NULL); /* nothing after the last */
+    /* Frame 5 where frame 2 was: the rights match, the address does not. */
+    CHECK_EQ(t_unmap_frame(f[2]), seL4_NoError);
+    CHECK_EQ(t_unmap_frame(f[5]), seL4_NoError);
+    CHECK_EQ(t_map_frame(f[5], vs, w + 2 * 4096, seL4_ReadWrite), seL4_NoError);
+    CHECK(sel4sim_user_window(vs, w, 2 * 4096, 1) == first);
+    CHECK(sel4sim_user_window(vs, w, 3 * 4096, 1) == NULL);
+    CHECK(sel4sim_user_window(vs, w + 2 * 4096, 4096, 1) != NULL);
+}
+
 int main(void)
 {
     for (int i = 0; i < VS_ARCH_COUNT; i++) {
         test_arch(simtest_archs[i]);
         test_user_window(simtest_archs[i]);
+        test_user_window_run(simtest_archs[i]);
     }
     test_execute_never(VS_ARCH_AARCH32, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);
     test_execute_never(VS_ARCH_AARCH64, seL4_ARM_Default_VMAttributes | seL4_ARM_ExecuteNever);

@@ -135,4 +135,11 @@ int sel4sim_injection_fired(void);
  * and controller caps), for tests that look into paging structures. */
 seL4_Error sel4sim_cap_paddr(seL4_CPtr cptr, seL4_Word *paddr);
 
+/* How many of caps[0..n) (in the initial thread's CSpace), from the first,
+ * name objects lying one after another in RAM 2^size_bits bytes apart:
+ * caps[i]'s object at caps[0]'s physical address + (i << size_bits), as
+ * sel4sim_cap_paddr reports them. 0 if n is 0 or caps[0] names no object.
+ * Changes nothing. */
+size_t sel4sim_contiguous_objects(const seL4_CPtr *caps, size_t n, unsigned size_bits);
+
 #endif
