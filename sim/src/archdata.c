@@ -232,13 +232,3 @@ const sim_objtype *sim_objtype_find(seL4_Word type)
     }
     return NULL;
 }
-
-/* seL4's maskVMRights applied to a frame cap's rights: write access needs
- * read access too; write-only is kernel-only. */
-sim_vm_rights sim_vm_rights_of(unsigned rights)
-{
-    if (!(rights & R_READ)) {
-        return VM_KERNEL_ONLY;
-    }
-    return (rights & R_WRITE) ? VM_READ_WRITE : VM_READ_ONLY;
-}

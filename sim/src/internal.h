@@ -192,7 +192,16 @@ static inline seL4_Word sim_mask(unsigned bits)
 {
     return bits >= 64 ? ~(seL4_Word)0 : ((seL4_Word)1 << bits) - 1;
 }
-sim_vm_rights sim_vm_rights_of(unsigned rights);
+/* seL4's maskVMRights applied to a frame cap's rights: write access needs
+ * read access too; write-only is kernel-only. Inline: every Page_Map
+ * asks. */
+static inline sim_vm_rights sim_vm_rights_of(unsigned rights)
+{
+    if (!(rights & R_READ)) {
+        return VM_KERNEL_ONLY;
+    }
+    return (rights & R_WRITE) ? VM_READ_WRITE : VM_READ_ONLY;
+}
 
 /* ---- phys.c */
 bool sim_phys_init(seL4_Word base, uint64_t bytes);
@@ -314,6 +323,21 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
  * every write to RAM that may change a paging structure. */
 void sim_walk_forget(void);
 seL4_Word sim_entry_addr(seL4_Word table, int level, seL4_Word vaddr);
+/* Writes value to the count entries from slot, of a table of `level`
+ * (a last-level table's through sim_leaf_entry_write). Inline: every map
+ * and unmap of a page writes one. */
+static inline void sim_entries_write(seL4_Word slot, int level, unsigned count, uint64_t value)
+{
+    unsigned bytes = sim.arch->levels[level].entry_bytes;
+    bool last = level == sim.arch->num_levels - 1;
+    for (unsigned i = 0; i < count; i++) {
+        if (last) {
+            sim_leaf_entry_write(slot + (seL4_Word)i * bytes, bytes, value);
+        } else {
+            sim_entry_write(slot + (seL4_Word)i * bytes, bytes, value);
+        }
+    }
+}
 void sim_unmap_page(const sim_cap *frame);
 void sim_unmap_table(const sim_cap *table);
 

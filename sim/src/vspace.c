@@ -96,14 +96,22 @@ static seL4_Error check_frame_target(const frame_req *r)
 /* What may sit in the entries a new leaf covers. x86 and aarch32 (one type
  * per level) refuse to cover a table or a leaf of another size; RISC-V
  * refuses any valid entry unless the cap is remapping its own mapping. */
+static bool leaf_may_cover(const frame_req *r, const sim_pte *p)
+{
+    return p->kind != PTE_TABLE && (p->kind != PTE_LEAF || p->size_bits == r->size->bits);
+}
+
 static seL4_Error check_leaf_entries(const frame_req *r, const sim_walk *w)
 {
-    unsigned bytes = sim.arch->levels[w->level].entry_bytes;
-    for (unsigned i = 0; !sim.sa->generic_walk && i < r->size->entries; i++) {
+    if (!sim.sa->generic_walk) {
         /* The walk stopped at the first entry and decoded it already. */
-        sim_pte p =
-            i == 0 ? w->pte : sim.sa->pte->decode(sim_entry_read(w->slot + (seL4_Word)i * bytes, bytes), w->level);
-        if (p.kind == PTE_TABLE || (p.kind == PTE_LEAF && p.size_bits != r->size->bits)) {
+        bool ok = leaf_may_cover(r, &w->pte);
+        unsigned bytes = sim.arch->levels[w->level].entry_bytes;
+        for (unsigned i = 1; ok && i < r->size->entries; i++) {
+            sim_pte p = sim.sa->pte->decode(sim_entry_read(w->slot + (seL4_Word)i * bytes, bytes), w->level);
+            ok = leaf_may_cover(r, &p);
+        }
+        if (!ok) {
             return sim_err(seL4_DeleteFirst);
         }
     }
@@ -135,16 +143,9 @@ static seL4_Error find_leaf_slot(const frame_req *r, sim_walk *w)
 static void write_leaf(const frame_req *r, const sim_walk *w, seL4_CapRights_t rights, seL4_Word attr)
 {
     sim_cap *cap = &r->slot->cap;
-    unsigned bytes = sim.arch->levels[w->level].entry_bytes;
     sim_vm_rights vm = sim_vm_rights_of(cap->rights & rights.words[0]);
     uint64_t e = sim.sa->pte->leaf(cap->obj->paddr, w->level, r->size->bits, vm, attr);
-    for (unsigned i = 0; i < r->size->entries; i++) {
-        if (w->level == (int)last_level()) {
-            sim_leaf_entry_write(w->slot + (seL4_Word)i * bytes, bytes, e);
-        } else {
-            sim_entry_write(w->slot + (seL4_Word)i * bytes, bytes, e);
-        }
-    }
+    sim_entries_write(w->slot, w->level, r->size->entries, e);
     cap->mapped = true;
     cap->mapped_asid = r->asid;
     cap->mapped_vaddr = r->vaddr;

@@ -119,19 +119,6 @@ static int frame_size_index(const sim_obj *frame)
     return frame->otype->index;
 }
 
-static void clear_entries(seL4_Word slot, int level, unsigned count)
-{
-    unsigned bytes = sim.arch->levels[level].entry_bytes;
-    bool last = level == sim.arch->num_levels - 1;
-    for (unsigned i = 0; i < count; i++) {
-        if (last) {
-            sim_leaf_entry_write(slot + (seL4_Word)i * bytes, bytes, 0);
-        } else {
-            sim_entry_write(slot + (seL4_Word)i * bytes, bytes, 0);
-        }
-    }
-}
-
 /* unmapPage: clear the frame's entries if its vspace still exists and they
  * still map this frame; otherwise nothing (the cap outlived its mapping). */
 void sim_unmap_page(const sim_cap *frame)
@@ -144,7 +131,7 @@ void sim_unmap_page(const sim_cap *frame)
     sim_walk w;
     sim_walk_to(root->paddr, frame->mapped_vaddr, ps->level, &w);
     if (w.level == ps->level && w.pte.kind == PTE_LEAF && w.pte.addr == frame->obj->paddr) {
-        clear_entries(w.slot, w.level, ps->entries);
+        sim_entries_write(w.slot, w.level, ps->entries, 0);
     }
 }
 
@@ -162,6 +149,6 @@ void sim_unmap_table(const sim_cap *table)
     sim_walk w;
     sim_walk_to(root->paddr, table->mapped_vaddr, parent, &w);
     if (w.level == parent && w.pte.kind == PTE_TABLE && w.pte.addr == table->obj->paddr) {
-        clear_entries(w.slot, w.level, 1);
+        sim_entries_write(w.slot, w.level, 1, 0);
     }
 }
