@@ -22,6 +22,7 @@ typedef struct checker {
     const res_node *last; /* the reservation the last mapped page was in */
     uint64_t *per_slot;   /* MAPPED pages counted per handle slot */
     size_t slots;
+    size_t slab_leaves; /* leaves seen in their block's slab */
 } checker;
 
 static void violation(checker *c, vs_violation_kind kind, vs_addr vaddr, uint64_t expected, uint64_t found,
@@ -180,6 +181,51 @@ static void count_in_reservation(checker *c, uint64_t page, uint64_t pages)
     }
 }
 
+/* A base leaf whose block has a slab is that slab's leaf, marked present
+ * (the directory answers lookups: it must name the leaf the table lists). */
+static void check_in_slab(checker *c, uint64_t key, const shadow_leaf *leaf)
+{
+    const shadow *s = &c->vs->shadow;
+    const shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    if (b == NULL) {
+        return;
+    }
+    unsigned i = (unsigned)(key & (SHADOW_BLOCK_LEAVES - 1));
+    c->slab_leaves++;
+    if (leaf != &b->leaves[i] || !((b->present >> i) & 1)) {
+        violation(c, VS_V_ACCOUNTING, shadow_key_page(s, key) << SHADOW_PAGE_BITS, 1, (b->present >> i) & 1,
+                  "leaf of a dense block is not its slab's leaf, or not marked present");
+    }
+}
+
+/* Every slab holds a leaf, and its present bits are exactly the leaves
+ * check_in_slab found in it (those were distinct and marked, so equal
+ * totals leave no stray bit). */
+static void check_slabs(checker *c)
+{
+    const shadow *s = &c->vs->shadow;
+    size_t blocks = 0;
+    size_t marked = 0;
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        const shadow_block *b = &s->blocks[i];
+        if (b->leaves == NULL) {
+            continue;
+        }
+        blocks++;
+        for (uint64_t bits = b->present; bits != 0; bits &= bits - 1) {
+            marked++;
+        }
+        if (b->present == 0 || shadow_block_of(s, b->key << SHADOW_BLOCK_BITS) != b) {
+            violation(c, VS_V_ACCOUNTING, b->key << (SHADOW_BLOCK_BITS + SHADOW_LEAF_BITS + SHADOW_PAGE_BITS), 1,
+                      b->present == 0 ? 0 : 1, "dense block has no leaf, or its directory entry cannot be found");
+        }
+    }
+    if (blocks != s->block_count || marked != c->slab_leaves || marked != s->slab_leaves) {
+        violation(c, VS_V_ACCOUNTING, 0, c->slab_leaves, marked,
+                  "dense blocks' present leaves or block count disagree with the leaf table");
+    }
+}
+
 static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
 {
     checker *c = ctx;
@@ -191,6 +237,7 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
     int empty = 1;
     if (k == 0) {
         check_not_covered(c, first, 1);
+        check_in_slab(c, key, leaf);
     }
     for (unsigned i = 0; i < SHADOW_LEAF_PAGES; i++) {
         unsigned state = leaf->meta[i] & META_STATE_MASK;
@@ -293,6 +340,7 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
     }
     c.tree_sound = check_tree(&c);
     shadow_for_each_leaf(&vs->shadow, check_leaf, &c);
+    check_slabs(&c);
     if (c.tree_sound) {
         restree_for_each(&vs->tree, check_mapped_count, &c);
     }

@@ -747,7 +747,7 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     }
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    const shadow_leaf *leaf = shadow_base_leaf_fast(&vs->shadow, page);
     uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
     if ((meta & (META_STATE_MASK | META_EXT)) != VS_PAGE_MAPPED) {
         return lookup_rest(vs, vaddr, out);
@@ -763,13 +763,14 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     return VS_OK;
 }
 
-/* vs_get_cap of a page no base leaf holds: a large page or nothing. Out of
- * line, so that the common case needs no stack frame. */
+/* vs_get_cap of every page the fast path does not answer: a base page
+ * with its cap in the side array, a large page, or nothing. Out of line,
+ * so that the common case needs no stack frame. */
 static __attribute__((noinline)) vs_cap get_cap_rest(const vs_space *vs, uint64_t page)
 {
     unsigned i = 0;
-    const shadow_leaf *large = vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page, &i) : NULL;
-    return large != NULL && (large->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED ? shadow_leaf_cap(large, i) : 0;
+    const shadow_leaf *leaf = shadow_find(&vs->shadow, page, &i);
+    return leaf != NULL && (leaf->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED ? shadow_leaf_cap(leaf, i) : 0;
 }
 
 vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
@@ -779,14 +780,11 @@ vs_cap vs_get_cap(const vs_space *vs, vs_addr vaddr)
     }
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    const shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
-    if (leaf == NULL) {
-        return get_cap_rest(vs, page);
-    }
+    const shadow_leaf *leaf = shadow_base_leaf_fast(&vs->shadow, page);
     /* One test answers the common case: MAPPED with the cap inline. */
-    uint8_t meta = leaf->meta[i];
+    uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
     if ((meta & (META_STATE_MASK | META_EXT)) == VS_PAGE_MAPPED) {
         return (vs_cap)leaf->cap_hi << 32 | leaf->cap[i];
     }
-    return (meta & META_STATE_MASK) == VS_PAGE_MAPPED ? leaf->ext[i].cap : 0;
+    return get_cap_rest(vs, page);
 }

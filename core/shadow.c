@@ -6,7 +6,16 @@
 
 #include "libc.h"
 
-enum { MIN_CAPACITY = 16 };
+enum {
+    MIN_CAPACITY = 16,
+    /* Leaf slots per directory entry. A slab is made only for a block that
+     * gets at least half its leaves at once, so the slabs never outnumber
+     * leaves / (SHADOW_BLOCK_LEAVES / 2), and the leaf table keeps leaves
+     * at most 3/4 of its slots: with this ratio the directory is never
+     * fuller than the table. */
+    BLOCK_RATIO = SHADOW_BLOCK_LEAVES / 2,
+    MIN_SLAB_LEAVES = SHADOW_BLOCK_LEAVES / 2
+};
 
 static unsigned leaf_index(uint64_t page)
 {
@@ -28,9 +37,27 @@ static void release_ext_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf
     }
 }
 
+static size_t slab_bytes(void)
+{
+    return SHADOW_BLOCK_LEAVES * sizeof(shadow_leaf);
+}
+
+static size_t block_capacity_for(size_t capacity)
+{
+    return capacity / BLOCK_RATIO;
+}
+
+/* The leaf table and the block directory are one allocation, so that they
+ * grow, and an undone call returns to the table it began with, together. */
+static size_t table_bytes(size_t capacity)
+{
+    return capacity * sizeof(shadow_slot) + block_capacity_for(capacity) * sizeof(shadow_block);
+}
+
 size_t shadow_bytes(const shadow *s)
 {
-    return s->leaves * sizeof(shadow_leaf) + s->ext_arrays * ext_bytes() + s->capacity * sizeof(shadow_slot);
+    return (s->leaves - s->slab_leaves) * sizeof(shadow_leaf) + s->block_count * slab_bytes() +
+           s->ext_arrays * ext_bytes() + table_bytes(s->capacity);
 }
 
 const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
@@ -86,16 +113,38 @@ static unsigned log2_of(size_t power_of_two)
     return bits;
 }
 
-/* Makes `slots` (zeroed, `capacity`) the table and puts into it every leaf
- * of the `old` array. */
+/* The free directory entry for a block key not in the directory. */
+static shadow_block *block_slot(const shadow *s, uint64_t block)
+{
+    size_t i = (size_t)((block * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+    while (s->blocks[i].leaves != NULL) {
+        i = (i + 1) & (s->block_capacity - 1);
+    }
+    return &s->blocks[i];
+}
+
+/* Makes `slots` (zeroed, table_bytes(capacity)) the table and puts into it
+ * every leaf and block of the `old` table. */
 static void table_fill(shadow *s, shadow_slot *slots, size_t capacity, const shadow_slot *old, size_t old_capacity)
 {
     s->slots = slots;
     s->capacity = capacity;
     s->hash_shift = 64 - log2_of(capacity);
+    s->blocks = (shadow_block *)(slots + capacity);
+    s->block_capacity = block_capacity_for(capacity);
+    s->block_shift = 64 - log2_of(s->block_capacity);
+    if (old == NULL) {
+        return; /* the first table */
+    }
+    const shadow_block *old_blocks = (const shadow_block *)(old + old_capacity);
     for (size_t i = 0; i < old_capacity; i++) {
         if (old[i].leaf != NULL) {
             table_put(s, old[i].leaf->key, old[i].leaf);
+        }
+    }
+    for (size_t i = 0; i < block_capacity_for(old_capacity); i++) {
+        if (old_blocks[i].leaves != NULL) {
+            *block_slot(s, old_blocks[i].key) = old_blocks[i];
         }
     }
 }
@@ -130,6 +179,20 @@ static void table_remove(shadow *s, uint64_t key)
 
 /* ---- growing the table within one call ---- */
 
+static void forget_table(shadow *s)
+{
+    s->slots = NULL;
+    s->capacity = 0;
+    s->blocks = NULL;
+    s->block_capacity = 0;
+}
+
+static void free_table(shadow *s, counted_alloc *a)
+{
+    counted_alloc_put(a, s->slots, table_bytes(s->capacity));
+    forget_table(s);
+}
+
 void shadow_begin(shadow *s)
 {
     s->spare = NULL;
@@ -149,21 +212,21 @@ static vs_result make_room(shadow *s, counted_alloc *a, uint64_t more)
     if (capacity == s->capacity) {
         return VS_OK;
     }
-    if (capacity > SIZE_MAX / sizeof(shadow_slot)) {
+    if (capacity > SIZE_MAX / 2 / sizeof(shadow_slot)) {
         return VS_ERR_NO_MEMORY;
     }
-    shadow_slot *slots = counted_alloc_get(a, capacity * sizeof(shadow_slot));
+    shadow_slot *slots = counted_alloc_get(a, table_bytes(capacity));
     if (slots == NULL) {
         return VS_ERR_NO_MEMORY;
     }
-    memset(slots, 0, capacity * sizeof(shadow_slot));
+    memset(slots, 0, table_bytes(capacity));
     shadow_slot *old = s->slots;
     size_t old_capacity = s->capacity;
     table_move(s, slots, capacity);
     if (s->pending && old_capacity == s->spare_capacity && s->spare == NULL) {
         s->spare = old;
     } else {
-        counted_alloc_put(a, old, old_capacity * sizeof(shadow_slot));
+        counted_alloc_put(a, old, table_bytes(old_capacity));
     }
     return VS_OK;
 }
@@ -180,33 +243,62 @@ void shadow_end(shadow *s, counted_alloc *a, int commit)
         shadow_slot *grown = s->slots;
         size_t grown_capacity = s->capacity;
         if (s->spare_capacity == 0) {
-            s->slots = NULL;
-            s->capacity = 0;
+            forget_table(s);
         } else {
-            memset(s->spare, 0, s->spare_capacity * sizeof(shadow_slot));
+            memset(s->spare, 0, table_bytes(s->spare_capacity));
             table_fill(s, s->spare, s->spare_capacity, grown, grown_capacity);
         }
-        counted_alloc_put(a, grown, grown_capacity * sizeof(shadow_slot));
+        counted_alloc_put(a, grown, table_bytes(grown_capacity));
     } else if (s->spare != NULL) {
-        counted_alloc_put(a, s->spare, s->spare_capacity * sizeof(shadow_slot));
+        counted_alloc_put(a, s->spare, table_bytes(s->spare_capacity));
     }
     s->spare = NULL;
     if (s->leaves == 0 && s->capacity != 0) {
-        counted_alloc_put(a, s->slots, s->capacity * sizeof(shadow_slot));
-        s->slots = NULL;
-        s->capacity = 0;
+        free_table(s, a);
+    }
+}
+
+/* Backward-shift deletion of a directory entry, as table_remove. */
+static void block_remove(shadow *s, shadow_block *b)
+{
+    size_t mask = s->block_capacity - 1;
+    size_t hole = (size_t)(b - s->blocks);
+    s->blocks[hole].leaves = NULL;
+    for (size_t j = (hole + 1) & mask; s->blocks[j].leaves != NULL; j = (j + 1) & mask) {
+        size_t home = (size_t)((s->blocks[j].key * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+        int home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!home_after_hole) {
+            s->blocks[hole] = s->blocks[j];
+            s->blocks[j].leaves = NULL;
+            hole = j;
+        }
+    }
+    s->block_count--;
+}
+
+/* A leaf of a dense block goes back to its slab, the slab with its last leaf. */
+static void put_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
+{
+    shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    if (b == NULL) {
+        counted_alloc_put(a, leaf, sizeof *leaf);
+        return;
+    }
+    b->present &= ~((uint64_t)1 << (key & (SHADOW_BLOCK_LEAVES - 1)));
+    s->slab_leaves--;
+    if (b->present == 0) {
+        counted_alloc_put(a, b->leaves, slab_bytes());
+        block_remove(s, b);
     }
 }
 
 static void drop_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
 {
     table_remove(s, key);
-    counted_alloc_put(a, leaf, sizeof *leaf);
+    put_leaf(s, a, key, leaf);
     s->leaves--;
     if (s->leaves == 0 && !s->pending) {
-        counted_alloc_put(a, s->slots, s->capacity * sizeof *s->slots);
-        s->slots = NULL;
-        s->capacity = 0;
+        free_table(s, a);
     }
 }
 
@@ -338,9 +430,48 @@ static vs_result prepare_ext(shadow *s, counted_alloc *a, uint64_t first, const 
     return VS_OK;
 }
 
+/* Makes a slab for the block of `key` if the keys [key, last_key] cover at
+ * least half of it, none of its leaves exists, and the directory has
+ * room; a slab is only ever an optimisation, so failing to allocate one
+ * is no error. */
+static void try_slab(shadow *s, counted_alloc *a, uint64_t key, uint64_t last_key)
+{
+    uint64_t first = key & ~(uint64_t)(SHADOW_BLOCK_LEAVES - 1);
+    uint64_t end = last_key - first < SHADOW_BLOCK_LEAVES ? last_key + 1 : first + SHADOW_BLOCK_LEAVES;
+    if (shadow_key_size(key) != 0 || end - key < MIN_SLAB_LEAVES || (s->block_count + 1) * 4 > s->block_capacity * 3 ||
+        (s->block_count != 0 && shadow_block_of(s, key) != NULL)) {
+        return;
+    }
+    for (uint64_t k = first; k < first + SHADOW_BLOCK_LEAVES; k++) {
+        if (shadow_leaf_by_key(s, k) != NULL) {
+            return;
+        }
+    }
+    shadow_leaf *leaves = counted_alloc_get(a, slab_bytes());
+    if (leaves != NULL) {
+        memset(leaves, 0, slab_bytes()); /* unused leaves read as unmapped (shadow_base_leaf_fast) */
+        shadow_block *b = block_slot(s, key >> SHADOW_BLOCK_BITS);
+        *b = (shadow_block){key >> SHADOW_BLOCK_BITS, 0, leaves};
+        s->block_count++;
+    }
+}
+
+/* A new leaf: in its block's slab if the block has one. */
+static shadow_leaf *get_leaf(shadow *s, counted_alloc *a, uint64_t key)
+{
+    shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    if (b == NULL) {
+        return counted_alloc_get(a, sizeof(shadow_leaf));
+    }
+    unsigned i = (unsigned)(key & (SHADOW_BLOCK_LEAVES - 1));
+    b->present |= (uint64_t)1 << i;
+    s->slab_leaves++;
+    return &b->leaves[i];
+}
+
 static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
 {
-    shadow_leaf *leaf = counted_alloc_get(a, sizeof *leaf);
+    shadow_leaf *leaf = get_leaf(s, a, key);
     if (leaf != NULL) {
         /* cap[] is written when a page is mapped and read only then. */
         memset(leaf, 0, offsetof(shadow_leaf, cap));
@@ -353,7 +484,16 @@ static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
 
 shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page)
 {
-    return make_room(s, a, 1) == VS_OK ? new_leaf(s, a, page >> SHADOW_LEAF_BITS) : NULL;
+    uint64_t key = page >> SHADOW_LEAF_BITS;
+    if (make_room(s, a, 1) != VS_OK) {
+        return NULL;
+    }
+    /* Page-by-page mapping in ascending order that crosses into a new
+     * block gets a slab for it, as a batch would. */
+    if ((key & (SHADOW_BLOCK_LEAVES - 1)) == 0 && key != 0 && shadow_leaf_by_key(s, key - 1) != NULL) {
+        try_slab(s, a, key, key + SHADOW_BLOCK_LEAVES - 1);
+    }
+    return new_leaf(s, a, key);
 }
 
 /* Links an empty leaf in for every key of [first_key, last_key] lacking
@@ -369,6 +509,9 @@ static vs_result add_leaves(shadow *s, counted_alloc *a, uint64_t first_key, uin
         return r;
     }
     for (uint64_t key = first_key; key <= last_key && missing != 0; key++) {
+        if (key == first_key || (key & (SHADOW_BLOCK_LEAVES - 1)) == 0) {
+            try_slab(s, a, key, last_key);
+        }
         if (shadow_leaf_by_key(s, key) != NULL) {
             continue;
         }
@@ -510,9 +653,16 @@ void shadow_destroy(shadow *s, counted_alloc *a)
         shadow_leaf *leaf = s->slots[i].leaf;
         if (leaf != NULL) {
             counted_alloc_put(a, leaf->ext, ext_bytes());
-            counted_alloc_put(a, leaf, sizeof *leaf);
+            if (s->block_count == 0 || shadow_block_of(s, leaf->key) == NULL) {
+                counted_alloc_put(a, leaf, sizeof *leaf);
+            }
         }
     }
-    counted_alloc_put(a, s->slots, s->capacity * sizeof *s->slots);
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        if (s->blocks[i].leaves != NULL) {
+            counted_alloc_put(a, s->blocks[i].leaves, slab_bytes());
+        }
+    }
+    counted_alloc_put(a, s->slots, table_bytes(s->capacity));
     memset(s, 0, sizeof *s);
 }

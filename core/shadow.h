@@ -14,6 +14,17 @@
  * leaves, so a block with a base leaf holds no large page. Large pages are recorded in every base page
  * they cover, so a lookup anywhere inside one is a single probe.
  *
+ * Dense blocks: where one call maps at least half of a block of
+ * SHADOW_BLOCK_LEAVES base leaves that holds none yet, the block's leaves
+ * are allocated as one slab and the block is entered in a small directory
+ * (shadow_block, hashed by block). A lookup asks the directory first and
+ * computes the leaf's address in the slab: for a million mapped pages the
+ * directory is a few KB that stays cached, where the leaf table's slot
+ * was a cache miss of its own before the leaf's (two dependent misses a
+ * lookup, now one). The hash table still lists every leaf, slab or not;
+ * a block with a slab holds all its leaves there; a slab's unused leaves
+ * have all meta bytes 0; a slab is freed when its last leaf goes.
+ *
  * Per page: one meta byte and a 32-bit cap, side by side in the leaf so a
  * lookup is one probe and one leaf. Caps wider than 32 bits and non-zero
  * cookies live in a side array a leaf allocates only while one of its
@@ -68,10 +79,25 @@ typedef struct shadow_slot {
     shadow_leaf *leaf; /* NULL = free slot */
 } shadow_slot;
 
+enum { SHADOW_BLOCK_BITS = 6, SHADOW_BLOCK_LEAVES = 1 << SHADOW_BLOCK_BITS };
+
+/* A dense block: base leaf keys [key << SHADOW_BLOCK_BITS, +SHADOW_BLOCK_LEAVES)
+ * live at leaves[key % SHADOW_BLOCK_LEAVES]; `present` has a bit per live one. */
+typedef struct shadow_block {
+    uint64_t key;
+    uint64_t present;
+    shadow_leaf *leaves; /* SHADOW_BLOCK_LEAVES leaves; NULL = free directory entry */
+} shadow_block;
+
 typedef struct shadow {
-    shadow_slot *slots;  /* capacity entries */
-    size_t capacity;     /* 0 or a power of two */
-    unsigned hash_shift; /* 64 - log2(capacity) */
+    shadow_slot *slots;    /* capacity entries, followed by the block directory */
+    size_t capacity;       /* 0 or a power of two */
+    unsigned hash_shift;   /* 64 - log2(capacity) */
+    shadow_block *blocks;  /* block_capacity entries, in the slots' allocation */
+    size_t block_capacity; /* 0 or a power of two: a fixed fraction of capacity */
+    unsigned block_shift;  /* 64 - log2(block_capacity) */
+    size_t block_count;    /* slabs */
+    size_t slab_leaves;    /* leaves that live in a slab */
     size_t leaves;
     size_t ext_arrays;
     /* Between shadow_begin and shadow_end: the table the call began with,
@@ -101,8 +127,22 @@ static inline uint64_t shadow_hash(const shadow *s, uint64_t key)
     return (key * 0x9e3779b97f4a7c15ull) >> s->hash_shift;
 }
 
-/* The leaf with this key, or NULL. */
-static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
+/* The dense block of a leaf key, or NULL; only while block_count != 0. */
+static inline shadow_block *shadow_block_of(const shadow *s, uint64_t key)
+{
+    uint64_t block = key >> SHADOW_BLOCK_BITS;
+    size_t mask = s->block_capacity - 1;
+    size_t i = (size_t)((block * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+    for (;; i = (i + 1) & mask) {
+        shadow_block *b = &s->blocks[i];
+        if (b->leaves == NULL || b->key == block) {
+            return b->leaves != NULL ? b : NULL;
+        }
+    }
+}
+
+/* The leaf with this key as the leaf table lists it, or NULL. */
+static inline shadow_leaf *shadow_table_leaf(const shadow *s, uint64_t key)
 {
     if (s->capacity == 0) {
         return NULL;
@@ -113,6 +153,36 @@ static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
             return slot->leaf;
         }
     }
+}
+
+/* The leaf with this key, or NULL: through the block directory when the
+ * key's block has a slab, else through the leaf table. */
+static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
+{
+    if (s->block_count != 0) {
+        const shadow_block *b = shadow_block_of(s, key);
+        if (b != NULL) {
+            unsigned i = (unsigned)(key & (SHADOW_BLOCK_LEAVES - 1));
+            return (b->present >> i) & 1 ? &b->leaves[i] : NULL;
+        }
+    }
+    return shadow_table_leaf(s, key);
+}
+
+/* For the lookup fast paths: a leaf whose meta byte for `page` is MAPPED
+ * exactly when the page is mapped as a base page, or NULL. Unlike
+ * shadow_leaf_of it may return a slab's unused leaf (all meta bytes 0), so
+ * a caller must take any other answer than MAPPED to the exact path. */
+static inline const shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
+{
+    uint64_t key = page >> SHADOW_LEAF_BITS;
+    if (s->block_count != 0) {
+        const shadow_block *b = shadow_block_of(s, key);
+        if (b != NULL) {
+            return &b->leaves[key & (SHADOW_BLOCK_LEAVES - 1)];
+        }
+    }
+    return shadow_table_leaf(s, key);
 }
 
 /* The base leaf holding page, or NULL when none of its pages is mapped. */

@@ -436,8 +436,43 @@ static void test_healthy_is_clean(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A dense block's slab loses the mark of a leaf the leaf table lists
+ * (lookups through the directory would call its pages unmapped), then
+ * gains the mark of a leaf that does not exist. */
+static void test_slab_present(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    enum { BLOCK_PAGES = SHADOW_BLOCK_LEAVES * SHADOW_LEAF_PAGES, HALF = BLOCK_PAGES / 2 };
+    vs_attrs a = attrs_rw("dense");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve(fx.vs, (uint64_t)2 * BLOCK_PAGES * PAGE_SIZE, 0, &a, &r), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(fx.vs, r, &info), VS_OK);
+    uint64_t block = (page_of(info.start) + BLOCK_PAGES - 1) & ~(uint64_t)(BLOCK_PAGES - 1);
+    static vs_cap caps[HALF];
+    for (size_t i = 0; i < HALF; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    CHECK_RES(vs_map(fx.vs, block << 12, caps, NULL, HALF, 12), VS_OK);
+    fx_check(&fx, fx.vs);
+    shadow_block *b = shadow_block_of(&fx.vs->shadow, block >> SHADOW_LEAF_BITS);
+    CHECK(b != NULL);
+    if (b != NULL) {
+        uint64_t saved = b->present;
+        b->present &= ~(uint64_t)2; /* the leaf of pages block + 16 ... */
+        expect_violation(fx.vs, VS_V_ACCOUNTING, (block + SHADOW_LEAF_PAGES) << 12);
+        b->present = saved | (uint64_t)1 << (SHADOW_BLOCK_LEAVES - 1);
+        expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+        b->present = saved;
+    }
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
+    run_all_archs("slab_present", test_slab_present);
     run_all_archs("healthy_is_clean", test_healthy_is_clean);
     run_all_archs("page_outside_reservation", test_page_outside_reservation);
     run_all_archs("mapped_page_lost", test_mapped_page_lost);

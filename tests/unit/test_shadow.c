@@ -93,6 +93,18 @@ static void test_meta_words(const vs_arch *arch)
     }
 }
 
+/* Reserves `pages` base pages and returns the first page in them that is
+ * a multiple of `align` (a power of two). */
+static uint64_t first_aligned_page(vs_space *vs, uint64_t pages, uint64_t align)
+{
+    vs_attrs attrs = attrs_rw("aligned");
+    vs_reservation *res = NULL;
+    CHECK_RES(vs_reserve(vs, pages << 12, 0, &attrs, &res), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(vs, res, &info), VS_OK);
+    return (page_of(info.start) + align - 1) & ~(align - 1);
+}
+
 /* vs_map of one page records in place when it can (a new leaf, or one
  * whose inline caps it joins); a cookie takes the side array, and
  * unmapping page by page gives every leaf and array back. */
@@ -101,12 +113,7 @@ static void test_single_page_records(const vs_arch *arch)
     fixture fx;
     fx_init(&fx, arch, 0, 0, 0);
     vs_space *vs = fx.vs;
-    vs_attrs attrs = attrs_rw("single");
-    vs_reservation *res = NULL;
-    CHECK_RES(vs_reserve(vs, 4 * SHADOW_LEAF_PAGES << 12, 0, &attrs, &res), VS_OK);
-    vs_reservation_info info;
-    CHECK_RES(vs_reservation_get_info(vs, res, &info), VS_OK);
-    vs_addr at = (info.start + (SHADOW_LEAF_PAGES << 12) - 1) & ~(((vs_addr)SHADOW_LEAF_PAGES << 12) - 1);
+    vs_addr at = first_aligned_page(vs, 4 * SHADOW_LEAF_PAGES, SHADOW_LEAF_PAGES) << 12;
     size_t before = vs->alloc.bytes;
     vs_cap caps[4];
     for (int i = 0; i < 4; i++) {
@@ -175,8 +182,136 @@ static void test_holding_hint(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+enum { BLOCK_PAGES = SHADOW_BLOCK_LEAVES * SHADOW_LEAF_PAGES };
+
+/* Every page of [page, page + n) reads back as mapped with caps[i] (or, if
+ * caps is NULL, as not mapped as a base page: get_cap 0 unless `large`). */
+static void expect_pages(const vs_space *vs, uint64_t page, size_t n, const vs_cap *caps)
+{
+    for (size_t i = 0; i < n; i++) {
+        vs_page pg;
+        CHECK_RES(vs_lookup(vs, (page + i) << 12, &pg), VS_OK);
+        CHECK_EQ_U(pg.state, caps != NULL ? VS_PAGE_MAPPED : VS_PAGE_RESERVED);
+        CHECK_EQ_U(pg.cap, caps != NULL ? caps[i] : 0);
+        CHECK_EQ_U(vs_get_cap(vs, (page + i) << 12), caps != NULL ? caps[i] : 0);
+    }
+}
+
+/* Dense blocks: a batch covering half a block gets the block's leaves as
+ * one slab; lookups through the directory agree with the leaf table, also
+ * for a large page in the slab's block and for the slab's unused leaves;
+ * a page mapped later into the block takes its slab leaf (no allocation);
+ * the slab goes with its last leaf; ascending page-by-page mapping into
+ * a new block makes a slab too; a failed map leaves no slab behind. */
+static void test_dense_blocks(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    uint64_t block = first_aligned_page(vs, 3 * BLOCK_PAGES, BLOCK_PAGES);
+    size_t empty = vs->alloc.bytes;
+    enum { HALF = BLOCK_PAGES / 2 };
+    static vs_cap caps[BLOCK_PAGES];
+    for (size_t i = 0; i < BLOCK_PAGES; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    /* One page short of half a block: leaves one by one. */
+    CHECK_RES(vs_map(vs, block << 12, caps, NULL, HALF - SHADOW_LEAF_PAGES, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    CHECK_RES(vs_unmap(vs, block << 12, (uint64_t)(HALF - SHADOW_LEAF_PAGES) << 12, 0), VS_OK);
+    /* Half a block: a slab. */
+    CHECK_RES(vs_map(vs, block << 12, caps, NULL, HALF, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    CHECK_EQ_U(vs->shadow.slab_leaves, HALF / SHADOW_LEAF_PAGES);
+    expect_pages(vs, block, HALF, caps);
+    expect_pages(vs, block + HALF, 2 * SHADOW_LEAF_PAGES, NULL); /* the slab's unused leaves */
+    fx_check(&fx, vs);
+    /* A later page of the block takes its slab leaf. */
+    size_t bytes = vs->alloc.bytes;
+    vs_cap one = fx_frame(&fx, 12);
+    CHECK_RES(vs_map(vs, (block + HALF + 3) << 12, &one, NULL, 1, 12), VS_OK);
+    CHECK_EQ_U(vs->alloc.bytes, bytes);
+    CHECK_EQ_U(vs->shadow.slab_leaves, HALF / SHADOW_LEAF_PAGES + 1);
+    expect_pages(vs, block + HALF + 3, 1, &one);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_unmap(vs, (block + HALF + 3) << 12, 0x1000, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.slab_leaves, HALF / SHADOW_LEAF_PAGES);
+    /* A large page in the other half of the slab's block. */
+    int k = -1;
+    for (unsigned i = 1; i < arch->num_page_sizes; i++) {
+        if (arch->page_sizes[i].bits - 12 <= __builtin_ctzll(HALF)) {
+            k = (int)i;
+        }
+    }
+    if (k > 0) {
+        unsigned bits = arch->page_sizes[k].bits;
+        vs_cap large = fx_frame(&fx, bits);
+        CHECK_RES(vs_map(vs, (block + HALF) << 12, &large, NULL, 1, bits), VS_OK);
+        CHECK_EQ_U(vs_get_cap(vs, (block + HALF + 1) << 12), large);
+        vs_page pg;
+        CHECK_RES(vs_lookup(vs, (block + HALF + 1) << 12, &pg), VS_OK);
+        CHECK_EQ_U(pg.state, VS_PAGE_MAPPED);
+        CHECK_EQ_U(pg.size_bits, bits);
+        CHECK_EQ_U(pg.page_vaddr, (block + HALF) << 12);
+        CHECK_RES(vs_unmap(vs, (block + HALF + 1) << 12, 0x1000, 0), VS_ERR_INVALID_ARG);
+        expect_pages(vs, block, HALF, caps);
+        fx_check(&fx, vs);
+        CHECK_RES(vs_unmap(vs, (block + HALF) << 12, (uint64_t)1 << bits, 0), VS_OK);
+    }
+    /* The slab goes with its last leaf. */
+    CHECK_RES(vs_unmap(vs, block << 12, (uint64_t)(HALF - 1) << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    CHECK_RES(vs_unmap(vs, (block + HALF - 1) << 12, 0x1000, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    CHECK_EQ_U(vs->alloc.bytes, empty);
+    /* Ascending single pages into the next block (with a table large
+     * enough to have a directory: 25 leaves, too few for a slab). */
+    enum { FEW = 25 * SHADOW_LEAF_PAGES };
+    CHECK_RES(vs_map(vs, block << 12, caps, NULL, FEW, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    uint64_t from = block + BLOCK_PAGES - SHADOW_LEAF_PAGES;
+    for (size_t i = 0; i < 2 * SHADOW_LEAF_PAGES; i++) {
+        CHECK_RES(vs_map(vs, (from + i) << 12, &caps[FEW + i], NULL, 1, 12), VS_OK);
+    }
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    expect_pages(vs, from, 2 * SHADOW_LEAF_PAGES, caps + FEW);
+    expect_pages(vs, block, FEW, caps);
+    fx_check(&fx, vs);
+    for (size_t i = 0; i < 2 * SHADOW_LEAF_PAGES; i++) {
+        CHECK_RES(vs_unmap(vs, (from + i) << 12, 0x1000, 0), VS_OK);
+    }
+    CHECK_RES(vs_unmap(vs, block << 12, (uint64_t)FEW << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    CHECK_EQ_U(vs->alloc.bytes, empty);
+    /* A batch over the second half of one block (a slab) and 20 leaves of
+     * the next (leaf by leaf), with allocation n refused: 1 the table, 2
+     * the slab (no error: the leaves are then allocated one by one), 3
+     * and 4 leaves after the slab was filled. A failed map leaves nothing. */
+    enum { RUN = HALF + 20 * SHADOW_LEAF_PAGES };
+    for (uint64_t n = 1; n <= 4; n++) {
+        talloc_fail_nth(&fx.ta, n);
+        vs_result r = vs_map(vs, (block + HALF) << 12, caps, NULL, RUN, 12);
+        talloc_disarm(&fx.ta);
+        CHECK_RES(r, n == 2 ? VS_OK : VS_ERR_NO_MEMORY);
+        CHECK_EQ_U(vs->shadow.block_count, 0);
+        if (r == VS_OK) {
+            expect_pages(vs, block + HALF, RUN, caps);
+            fx_check(&fx, vs);
+            CHECK_RES(vs_unmap(vs, (block + HALF) << 12, (uint64_t)RUN << 12, 0), VS_OK);
+        }
+        CHECK_EQ_U(vs->alloc.bytes, empty);
+        fx_check(&fx, vs);
+    }
+    CHECK_RES(vs_map(vs, (block + HALF) << 12, caps, NULL, RUN, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    expect_pages(vs, block + HALF, RUN, caps);
+    fx_check(&fx, vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
+    run_all_archs("dense_blocks", test_dense_blocks);
     run_all_archs("holding_hint", test_holding_hint);
     run_all_archs("inline_caps", test_inline_caps);
     run_all_archs("meta_words", test_meta_words);
