@@ -6,7 +6,7 @@ FUZZ_RUNS  ?= 10000000
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz fuzz-save format tidy clean sel4-qemu
+.PHONY: all deps build build-asan build-fuzz run test test-plain test-asan bench fuzz fuzz-seeds fuzz-save format tidy clean sel4-qemu
 
 all: build
 
@@ -51,31 +51,42 @@ bench: build
 	$(BUILD)/bench/vspace-bench --json $(BUILD)/bench.json
 
 # libFuzzer targets of the elf/ layer (clang): FUZZ_RUNS executions each,
-# corpus in $(BUILD_FUZZ)/corpus/NAME, seeded with the generated images.
+# corpus in $(BUILD_FUZZ)/corpus/NAME (FUZZ_CAMPAIGNS below).
 $(BUILD_FUZZ)/CMakeCache.txt: | deps
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSPACE_FUZZ=ON
 
 build-fuzz: $(BUILD_FUZZ)/CMakeCache.txt
 	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target elf_fuzz_parse elf_fuzz_load elf_images
 
-fuzz: build-fuzz
-	for t in parse load; do \
-	  mkdir -p $(BUILD_FUZZ)/corpus/$$t && cp -n $(BUILD_FUZZ)/tests/elf/images/* $(BUILD_FUZZ)/corpus/$$t/ && \
-	  $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=16384 -print_final_stats=1 \
-	    $(BUILD_FUZZ)/corpus/$$t || exit 1; \
+# Campaigns, NAME:TARGET:ARCH (the simulated machine the load target boots).
+# load-aarch32 reaches large-page loads: aarch32's 64 KiB large page fits
+# the load target's page cap (fuzz_load.c). Seeds: the generated images and
+# their large-page twins (fuzz_corpus.py seed).
+FUZZ_CAMPAIGNS ?= parse:parse:x86_64 load:load:x86_64 load-aarch32:load:aarch32
+
+fuzz-seeds: build-fuzz
+	rm -rf $(BUILD_FUZZ)/seeds && python3 tests/elf/fuzz_corpus.py seed $(BUILD_FUZZ)/tests/elf/images $(BUILD_FUZZ)/seeds
+
+fuzz: fuzz-seeds
+	for c in $(FUZZ_CAMPAIGNS); do \
+	  name=$${c%%:*}; rest=$${c#*:}; t=$${rest%%:*}; arch=$${rest#*:}; \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$name && cp -n $(BUILD_FUZZ)/seeds/* $(BUILD_FUZZ)/corpus/$$name/ && \
+	  VS_FUZZ_ARCH=$$arch $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -runs=$(FUZZ_RUNS) -max_len=16384 \
+	    -print_final_stats=1 $(BUILD_FUZZ)/corpus/$$name || exit 1; \
 	done
 
-# Saves what each fuzzer found beyond the generated seed images: libFuzzer
-# -merge of its corpus into the seeds keeps the inputs that add coverage,
-# and tests/elf/fuzz_corpus_NAME.txt gets those, which `make test` replays.
-fuzz-save: build-fuzz
-	for t in parse load; do \
-	  rm -rf $(BUILD_FUZZ)/merged/$$t && mkdir -p $(BUILD_FUZZ)/merged/$$t && \
-	  cp $(BUILD_FUZZ)/tests/elf/images/* $(BUILD_FUZZ)/merged/$$t/ && \
-	  $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -merge=1 -max_len=16384 $(BUILD_FUZZ)/merged/$$t \
-	    $(BUILD_FUZZ)/corpus/$$t && \
-	  python3 tests/elf/fuzz_corpus.py pack $(BUILD_FUZZ)/merged/$$t $(BUILD_FUZZ)/tests/elf/images \
-	    tests/elf/fuzz_corpus_$$t.txt || exit 1; \
+# Saves what each campaign found beyond its seeds: libFuzzer -merge of its
+# corpus into the seeds keeps the inputs that add coverage, and
+# tests/elf/fuzz_corpus_NAME.txt gets those, which `make test` replays.
+fuzz-save: fuzz-seeds
+	for c in $(FUZZ_CAMPAIGNS); do \
+	  name=$${c%%:*}; rest=$${c#*:}; t=$${rest%%:*}; arch=$${rest#*:}; \
+	  rm -rf $(BUILD_FUZZ)/merged/$$name && mkdir -p $(BUILD_FUZZ)/merged/$$name && \
+	  cp $(BUILD_FUZZ)/seeds/* $(BUILD_FUZZ)/merged/$$name/ && \
+	  VS_FUZZ_ARCH=$$arch $(BUILD_FUZZ)/tests/elf/elf_fuzz_$$t -merge=1 -max_len=16384 $(BUILD_FUZZ)/merged/$$name \
+	    $(BUILD_FUZZ)/corpus/$$name && \
+	  python3 tests/elf/fuzz_corpus.py pack $(BUILD_FUZZ)/merged/$$name $(BUILD_FUZZ)/seeds \
+	    tests/elf/fuzz_corpus_$$name.txt || exit 1; \
 	done
 
 format:

@@ -8,6 +8,9 @@ seed images (`make fuzz-save`), most of them malformed ELF files.
     fuzz_corpus.py pack DIR SEEDS FILE   every file of DIR whose bytes are
                                          not those of a file in SEEDS into FILE
     fuzz_corpus.py unpack FILE DIR       FILE's inputs into DIR (created)
+    fuzz_corpus.py seed IMAGES DIR       the seed corpus: each file of IMAGES,
+                                         and a twin with e_ident[EI_PAD] bit 0
+                                         set (fuzz_load.c: load with large pages)
 
 unpack checks each input against its SHA-1, so a damaged line is an error
 rather than a silently different test."""
@@ -52,10 +55,27 @@ def unpack(src, out):
         sys.exit(f"{src}: no inputs")
 
 
+EI_PAD = 9
+
+
+def seed(images, out):
+    os.makedirs(out, exist_ok=True)
+    for name in sorted(os.listdir(images)):
+        with open(os.path.join(images, name), "rb") as f:
+            data = f.read()
+        with open(os.path.join(out, name), "wb") as g:
+            g.write(data)
+        if len(data) > EI_PAD:
+            with open(os.path.join(out, name + ".large"), "wb") as g:
+                g.write(data[:EI_PAD] + bytes([data[EI_PAD] | 1]) + data[EI_PAD + 1 :])
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "pack":
         pack(*sys.argv[2:5])
     elif len(sys.argv) == 4 and sys.argv[1] == "unpack":
         unpack(*sys.argv[2:4])
+    elif len(sys.argv) == 4 and sys.argv[1] == "seed":
+        seed(*sys.argv[2:4])
     else:
         sys.exit(__doc__)

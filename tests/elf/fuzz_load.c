@@ -4,7 +4,12 @@
  * the root task's vspace and all accounting as they were. Any violation
  * aborts. The simulator runs one machine at a time and a boot is costly,
  * so one process loads images of one architecture: VS_FUZZ_ARCH (default
- * x86_64); images of another are refused by the parse (ARCH_MISMATCH). */
+ * x86_64); images of another are refused by the parse (ARCH_MISMATCH).
+ * Bit 0 of e_ident[EI_PAD], a byte the parser ignores, asks for large
+ * pages (VS_ELF_LOAD_LARGE_PAGES): the fuzzer flips it like any other bit.
+ * Images of more than MAX_PAGES base pages are skipped to keep executions
+ * fast; the cap leaves room for aarch32's 64 KiB large page (16 base
+ * pages), so a campaign on aarch32 reaches large-page loads. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { MAX_PAGES = 16, SIM_MEM = 64u << 20 };
+enum { EI_PAD = 9, MAX_PAGES = 48, SIM_MEM = 64u << 20 };
 
 static elf_sim sim;
 static int booted = -1;
@@ -53,6 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vs_elf_diag d;
     vs_elf_plan plan;
     vs_elf_load_opts o = {VS_ELF_LOAD_ALLOW_INTERP, 0};
+    if (size > EI_PAD && (data[EI_PAD] & 1) != 0) {
+        o.flags |= VS_ELF_LOAD_LARGE_PAGES;
+    }
     if (booted < 0) {
         const char *name = getenv("VS_FUZZ_ARCH");
         const vs_arch *a = vs_arch_by_name(name != NULL ? name : "x86_64");
