@@ -212,9 +212,7 @@ static void check_slabs(checker *c)
             continue;
         }
         blocks++;
-        for (uint64_t bits = b->present; bits != 0; bits &= bits - 1) {
-            marked++;
-        }
+        marked += shadow_bit_count(b->present);
         if (b->present == 0 || shadow_block_of(s, b->key << SHADOW_BLOCK_BITS) != b) {
             violation(c, VS_V_ACCOUNTING, b->key << (SHADOW_BLOCK_BITS + SHADOW_LEAF_BITS + SHADOW_PAGE_BITS), 1,
                       b->present == 0 ? 0 : 1, "dense block has no leaf, or its directory entry cannot be found");

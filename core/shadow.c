@@ -276,7 +276,44 @@ static void block_remove(shadow *s, shadow_block *b)
     s->block_count--;
 }
 
-/* A leaf of a dense block goes back to its slab, the slab with its last leaf. */
+static void free_slab(shadow *s, counted_alloc *a, shadow_block *b)
+{
+    counted_alloc_put(a, b->leaves, slab_bytes());
+    block_remove(s, b);
+}
+
+/* Moves the leaves of a slab out to leaves of their own and frees the slab,
+ * if all of them can be allocated (else keeps it: it is still correct). */
+static void unslab(shadow *s, counted_alloc *a, shadow_block *b)
+{
+    shadow_leaf *moved[SHADOW_BLOCK_LEAVES];
+    unsigned n = 0;
+    for (uint64_t bits = b->present; bits != 0; bits &= bits - 1, n++) {
+        moved[n] = counted_alloc_get(a, sizeof(shadow_leaf));
+        if (moved[n] == NULL) {
+            while (n-- > 0) {
+                counted_alloc_put(a, moved[n], sizeof(shadow_leaf));
+            }
+            return;
+        }
+    }
+    n = 0;
+    for (unsigned i = 0; i < SHADOW_BLOCK_LEAVES; i++) {
+        if ((b->present >> i) & 1) {
+            const shadow_leaf *from = &b->leaves[i];
+            *moved[n] = *from;
+            s->slots[slot_of(s, from->key)].leaf = moved[n];
+            n++;
+        }
+    }
+    s->slab_leaves -= n;
+    free_slab(s, a, b);
+}
+
+/* A leaf of a dense block goes back to its slab; the slab goes with its
+ * last leaf, or gives its leaves their own memory when a committed change
+ * (not one being undone: that returns exactly to what it began with)
+ * leaves 4 or fewer of them. */
 static void put_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
 {
     shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
@@ -287,8 +324,9 @@ static void put_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *lea
     b->present &= ~((uint64_t)1 << (key & (SHADOW_BLOCK_LEAVES - 1)));
     s->slab_leaves--;
     if (b->present == 0) {
-        counted_alloc_put(a, b->leaves, slab_bytes());
-        block_remove(s, b);
+        free_slab(s, a, b);
+    } else if (!s->pending && shadow_bit_count(b->present) <= SHADOW_BLOCK_LEAVES / 16) {
+        unslab(s, a, b);
     }
 }
 

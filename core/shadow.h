@@ -23,7 +23,10 @@
  * was a cache miss of its own before the leaf's (two dependent misses a
  * lookup, now one). The hash table still lists every leaf, slab or not;
  * a block with a slab holds all its leaves there; a slab's unused leaves
- * have all meta bytes 0; a slab is freed when its last leaf goes.
+ * have all meta bytes 0. A slab is freed when its last leaf goes, and its
+ * leaves move out to leaves of their own when an unmap leaves 4 or fewer
+ * (a slab never holds more than 13 times its leaves' memory; a higher
+ * threshold cost whole-range unmaps an allocation per leaf).
  *
  * Per page: one meta byte and a 32-bit cap, side by side in the leaf so a
  * lookup is one probe and one leaf. Caps wider than 32 bits and non-zero
@@ -125,6 +128,16 @@ typedef struct shadow_entry {
 static inline uint64_t shadow_hash(const shadow *s, uint64_t key)
 {
     return (key * 0x9e3779b97f4a7c15ull) >> s->hash_shift;
+}
+
+/* Number of bits set (no popcount builtin: the freestanding build has no
+ * libgcc to call). */
+static inline unsigned shadow_bit_count(uint64_t bits)
+{
+    bits -= (bits >> 1) & 0x5555555555555555ull;
+    bits = (bits & 0x3333333333333333ull) + ((bits >> 2) & 0x3333333333333333ull);
+    bits = (bits + (bits >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (unsigned)((bits * 0x0101010101010101ull) >> 56);
 }
 
 /* The dense block of a leaf key, or NULL; only while block_count != 0. */

@@ -258,11 +258,32 @@ static void test_dense_blocks(const vs_arch *arch)
         fx_check(&fx, vs);
         CHECK_RES(vs_unmap(vs, (block + HALF) << 12, (uint64_t)1 << bits, 0), VS_OK);
     }
-    /* The slab goes with its last leaf. */
-    CHECK_RES(vs_unmap(vs, block << 12, (uint64_t)(HALF - 1) << 12, 0), VS_OK);
+    /* Down to 5 leaves the slab stays; at 4 its leaves move out (if they
+     * can be allocated: a refused one leaves the slab, and no error). */
+    enum { KEEP = 5 * SHADOW_LEAF_PAGES };
+    CHECK_RES(vs_unmap(vs, block << 12, (uint64_t)(HALF - KEEP) << 12, 0), VS_OK);
     CHECK_EQ_U(vs->shadow.block_count, 1);
-    CHECK_RES(vs_unmap(vs, (block + HALF - 1) << 12, 0x1000, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.slab_leaves, 5);
+    talloc_fail_nth(&fx.ta, 3);
+    CHECK_RES(vs_unmap(vs, (block + HALF - KEEP) << 12, SHADOW_LEAF_PAGES << 12, 0), VS_OK);
+    CHECK(fx.ta.fired);
+    talloc_disarm(&fx.ta);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    CHECK_EQ_U(vs->shadow.slab_leaves, 4);
+    expect_pages(vs, block + HALF - KEEP + SHADOW_LEAF_PAGES, KEEP - SHADOW_LEAF_PAGES,
+                 caps + HALF - KEEP + SHADOW_LEAF_PAGES);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_map(vs, (block + HALF - KEEP) << 12, caps + HALF - KEEP, NULL, SHADOW_LEAF_PAGES, 12), VS_OK);
+    CHECK_RES(vs_unmap(vs, (block + HALF - KEEP) << 12, SHADOW_LEAF_PAGES << 12, 0), VS_OK);
     CHECK_EQ_U(vs->shadow.block_count, 0);
+    CHECK_EQ_U(vs->shadow.slab_leaves, 0);
+    CHECK_EQ_U(vs->shadow.leaves, 4);
+    expect_pages(vs, block + HALF - KEEP + SHADOW_LEAF_PAGES, KEEP - SHADOW_LEAF_PAGES,
+                 caps + HALF - KEEP + SHADOW_LEAF_PAGES);
+    fx_check(&fx, vs);
+    CHECK_RES(
+        vs_unmap(vs, (block + HALF - KEEP + SHADOW_LEAF_PAGES) << 12, (uint64_t)(KEEP - SHADOW_LEAF_PAGES) << 12, 0),
+        VS_OK);
     CHECK_EQ_U(vs->alloc.bytes, empty);
     /* Ascending single pages into the next block (with a table large
      * enough to have a directory: 25 leaves, too few for a slab). */
