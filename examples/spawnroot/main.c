@@ -68,7 +68,7 @@ static uint64_t le(const unsigned char *p, unsigned n)
  * little-endian). 0 for a malformed image. */
 static uint64_t elf_load_pages(const unsigned char *elf, size_t size)
 {
-    if (size < 52 || memcmp(elf, "\177ELF", 4) != 0) {
+    if (elf == NULL || size < 52 || memcmp(elf, "\177ELF", 4) != 0) {
         return 0;
     }
     int is64 = elf[4] == 2;
