@@ -186,7 +186,7 @@ static void count_in_reservation(checker *c, uint64_t page, uint64_t pages)
 static void check_in_slab(checker *c, uint64_t key, const shadow_leaf *leaf)
 {
     const shadow *s = &c->vs->shadow;
-    const shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    const shadow_block *b = shadow_block_of(s, key);
     if (b == NULL) {
         return;
     }

@@ -116,7 +116,7 @@ static unsigned log2_of(size_t power_of_two)
 /* The free directory entry for a block key not in the directory. */
 static shadow_block *block_slot(const shadow *s, uint64_t block)
 {
-    size_t i = (size_t)((block * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+    size_t i = shadow_block_home(s, block);
     while (s->blocks[i].leaves != NULL) {
         i = (i + 1) & (s->block_capacity - 1);
     }
@@ -265,7 +265,7 @@ static void block_remove(shadow *s, shadow_block *b)
     size_t hole = (size_t)(b - s->blocks);
     s->blocks[hole].leaves = NULL;
     for (size_t j = (hole + 1) & mask; s->blocks[j].leaves != NULL; j = (j + 1) & mask) {
-        size_t home = (size_t)((s->blocks[j].key * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+        size_t home = shadow_block_home(s, s->blocks[j].key);
         int home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (!home_after_hole) {
             s->blocks[hole] = s->blocks[j];
@@ -316,7 +316,7 @@ static void unslab(shadow *s, counted_alloc *a, shadow_block *b)
  * leaves 4 or fewer of them. */
 static void put_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *leaf)
 {
-    shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    shadow_block *b = shadow_block_of(s, key);
     if (b == NULL) {
         counted_alloc_put(a, leaf, sizeof *leaf);
         return;
@@ -477,7 +477,7 @@ static void try_slab(shadow *s, counted_alloc *a, uint64_t key, uint64_t last_ke
     uint64_t first = key & ~(uint64_t)(SHADOW_BLOCK_LEAVES - 1);
     uint64_t end = last_key - first < SHADOW_BLOCK_LEAVES ? last_key + 1 : first + SHADOW_BLOCK_LEAVES;
     if (shadow_key_size(key) != 0 || end - key < MIN_SLAB_LEAVES || (s->block_count + 1) * 4 > s->block_capacity * 3 ||
-        (s->block_count != 0 && shadow_block_of(s, key) != NULL)) {
+        shadow_block_of(s, key) != NULL) {
         return;
     }
     for (uint64_t k = first; k < first + SHADOW_BLOCK_LEAVES; k++) {
@@ -497,7 +497,7 @@ static void try_slab(shadow *s, counted_alloc *a, uint64_t key, uint64_t last_ke
 /* A new leaf: in its block's slab if the block has one. */
 static shadow_leaf *get_leaf(shadow *s, counted_alloc *a, uint64_t key)
 {
-    shadow_block *b = s->block_count != 0 ? shadow_block_of(s, key) : NULL;
+    shadow_block *b = shadow_block_of(s, key);
     if (b == NULL) {
         return counted_alloc_get(a, sizeof(shadow_leaf));
     }
@@ -691,7 +691,7 @@ void shadow_destroy(shadow *s, counted_alloc *a)
         shadow_leaf *leaf = s->slots[i].leaf;
         if (leaf != NULL) {
             counted_alloc_put(a, leaf->ext, ext_bytes());
-            if (s->block_count == 0 || shadow_block_of(s, leaf->key) == NULL) {
+            if (shadow_block_of(s, leaf->key) == NULL) {
                 counted_alloc_put(a, leaf, sizeof *leaf);
             }
         }

@@ -140,13 +140,21 @@ static inline unsigned shadow_bit_count(uint64_t bits)
     return (unsigned)((bits * 0x0101010101010101ull) >> 56);
 }
 
-/* The dense block of a leaf key, or NULL; only while block_count != 0. */
+/* The directory entry a block hashes to (linear probing goes on from it). */
+static inline size_t shadow_block_home(const shadow *s, uint64_t block)
+{
+    return (size_t)((block * 0x9e3779b97f4a7c15ull) >> s->block_shift);
+}
+
+/* The dense block of a leaf key, or NULL. */
 static inline shadow_block *shadow_block_of(const shadow *s, uint64_t key)
 {
+    if (s->block_count == 0) {
+        return NULL; /* also: no directory yet */
+    }
     uint64_t block = key >> SHADOW_BLOCK_BITS;
     size_t mask = s->block_capacity - 1;
-    size_t i = (size_t)((block * 0x9e3779b97f4a7c15ull) >> s->block_shift);
-    for (;; i = (i + 1) & mask) {
+    for (size_t i = shadow_block_home(s, block);; i = (i + 1) & mask) {
         shadow_block *b = &s->blocks[i];
         if (b->leaves == NULL || b->key == block) {
             return b->leaves != NULL ? b : NULL;
@@ -172,12 +180,10 @@ static inline shadow_leaf *shadow_table_leaf(const shadow *s, uint64_t key)
  * key's block has a slab, else through the leaf table. */
 static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
 {
-    if (s->block_count != 0) {
-        const shadow_block *b = shadow_block_of(s, key);
-        if (b != NULL) {
-            unsigned i = (unsigned)(key & (SHADOW_BLOCK_LEAVES - 1));
-            return (b->present >> i) & 1 ? &b->leaves[i] : NULL;
-        }
+    const shadow_block *b = shadow_block_of(s, key);
+    if (b != NULL) {
+        unsigned i = (unsigned)(key & (SHADOW_BLOCK_LEAVES - 1));
+        return (b->present >> i) & 1 ? &b->leaves[i] : NULL;
     }
     return shadow_table_leaf(s, key);
 }
@@ -189,11 +195,9 @@ static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
 static inline const shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
 {
     uint64_t key = page >> SHADOW_LEAF_BITS;
-    if (s->block_count != 0) {
-        const shadow_block *b = shadow_block_of(s, key);
-        if (b != NULL) {
-            return &b->leaves[key & (SHADOW_BLOCK_LEAVES - 1)];
-        }
+    const shadow_block *b = shadow_block_of(s, key);
+    if (b != NULL) {
+        return &b->leaves[key & (SHADOW_BLOCK_LEAVES - 1)];
     }
     return shadow_table_leaf(s, key);
 }
