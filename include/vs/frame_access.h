@@ -7,7 +7,8 @@
  *    temporary mappings of cap copies in the root task's vspace, one
  *    reservation and one vs_map per run (the paging structures kept from
  *    hold to release);
- *  - Linux: mmap of the memfd pages that back the frames.
+ *  - Linux: vs_linux_frame_access, a heap buffer filled from the memfd
+ *    pages that back the frames (pread) and written back at unmap (pwrite).
  */
 #ifndef VS_FRAME_ACCESS_H
 #define VS_FRAME_ACCESS_H

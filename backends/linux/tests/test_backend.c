@@ -453,10 +453,23 @@ static void test_frame_access(void)
     vs_cap backwards[3] = {caps[10], caps[9], caps[8]};
     CHECK_EQ_U(fa.ops->map(fa.ctx, backwards, 3, 12, &w), 0);
     CHECK_EQ_U(w.size, 3 * PG);
+    CHECK_EQ_U(memfd_line_count(&f), memfd_lines); /* nor frames out of order */
     CHECK(memcmp(w.host, "ten", 3) == 0);
     memcpy(w.host + 2 * PG, "eight", 5);
     CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
     CHECK(memcmp(host(&f, BASE + 24 * PG), "eight", 5) == 0);
+    /* An unmapped window cannot be unmapped again; a refused frame past
+     * what the window would show is not looked at, one inside is. */
+    CHECK(w.state == NULL && w.host == NULL);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), EINVAL);
+    vs_cap tail_bad[17] = {0};
+    memcpy(tail_bad, caps, 16 * sizeof caps[0]);
+    tail_bad[16] = f.root;
+    CHECK_EQ_U(fa.ops->map(fa.ctx, tail_bad, 17, 12, &w), 0);
+    CHECK_EQ_U(w.size, 16 * PG);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    tail_bad[3] = f.root;
+    CHECK_EQ_U(fa.ops->map(fa.ctx, tail_bad, 17, 12, &w), EINVAL);
     CHECK(memcmp(host(&f, BASE + 26 * PG), "ten", 3) == 0);
     lfx_fini(&f);
 }
