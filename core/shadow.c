@@ -287,8 +287,12 @@ static void free_slab(shadow *s, counted_alloc *a, shadow_block *b)
 static void unslab(shadow *s, counted_alloc *a, shadow_block *b)
 {
     shadow_leaf *moved[SHADOW_BLOCK_LEAVES];
+    unsigned from[SHADOW_BLOCK_LEAVES];
     unsigned n = 0;
-    for (uint64_t bits = b->present; bits != 0; bits &= bits - 1, n++) {
+    for (unsigned i = 0; i < SHADOW_BLOCK_LEAVES; i++) {
+        if (((b->present >> i) & 1) == 0) {
+            continue;
+        }
         moved[n] = counted_alloc_get(a, sizeof(shadow_leaf));
         if (moved[n] == NULL) {
             while (n-- > 0) {
@@ -296,15 +300,12 @@ static void unslab(shadow *s, counted_alloc *a, shadow_block *b)
             }
             return;
         }
+        from[n++] = i;
     }
-    n = 0;
-    for (unsigned i = 0; i < SHADOW_BLOCK_LEAVES; i++) {
-        if ((b->present >> i) & 1) {
-            const shadow_leaf *from = &b->leaves[i];
-            *moved[n] = *from;
-            s->slots[slot_of(s, from->key)].leaf = moved[n];
-            n++;
-        }
+    for (unsigned k = 0; k < n; k++) {
+        const shadow_leaf *leaf = &b->leaves[from[k]];
+        *moved[k] = *leaf;
+        s->slots[slot_of(s, leaf->key)].leaf = moved[k];
     }
     s->slab_leaves -= n;
     free_slab(s, a, b);

@@ -848,13 +848,18 @@ static int window_io(vs_linux *be, const lx_window *st, uint8_t *buf, int write)
 static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits, vs_frame_window *out)
 {
     vs_linux *be = ctx;
-    uint64_t size = (uint64_t)1 << size_bits;
-    if (n == 0) {
-        return lx_fail(be, EINVAL, "frame access: no frames");
+    if (n == 0 || size_bits >= 64) {
+        return lx_fail(be, EINVAL, "frame access: %zu frames of 2^%u bytes", n, size_bits);
     }
+    uint64_t size = (uint64_t)1 << size_bits;
     /* Only the frames this window shows are checked: a loader asks again
-     * for the rest, so checking all n each time would be quadratic. */
-    size_t m = size >= WINDOW_BYTES ? 1 : n < WINDOW_BYTES / size ? n : WINDOW_BYTES / size;
+     * for the rest, so checking all n each time would be quadratic. A
+     * frame larger than the window is shown alone. */
+    size_t per_window = (size_t)WINDOW_BYTES >> size_bits;
+    if (per_window == 0) {
+        per_window = 1;
+    }
+    size_t m = n < per_window ? n : per_window;
     for (size_t i = 0; i < m; i++) {
         const lx_cap *c = lx_get(be, frames[i], LX_FRAME);
         if (c == NULL || c->file || be->arch->page_sizes[c->size_index].bits != size_bits) {
