@@ -200,12 +200,15 @@ static void check_in_slab(checker *c, uint64_t key, const shadow_leaf *leaf)
 
 /* Every slab holds a leaf, and its present bits are exactly the leaves
  * check_in_slab found in it (those were distinct and marked, so equal
- * totals leave no stray bit). */
+ * totals leave no stray bit). The window shows every slab inside it and
+ * nothing else: each block there has its own slab as its entry, and the
+ * entries in use are as many as those blocks. */
 static void check_slabs(checker *c)
 {
     const shadow *s = &c->vs->shadow;
     size_t blocks = 0;
     size_t marked = 0;
+    size_t in_window = 0;
     for (size_t i = 0; i < s->block_capacity; i++) {
         const shadow_block *b = &s->blocks[i];
         if (b->leaves == NULL) {
@@ -213,10 +216,23 @@ static void check_slabs(checker *c)
         }
         blocks++;
         marked += shadow_bit_count(b->present);
+        vs_addr vaddr = b->key << (SHADOW_BLOCK_BITS + SHADOW_LEAF_BITS + SHADOW_PAGE_BITS);
         if (b->present == 0 || shadow_block_of(s, b->key << SHADOW_BLOCK_BITS) != b) {
-            violation(c, VS_V_ACCOUNTING, b->key << (SHADOW_BLOCK_BITS + SHADOW_LEAF_BITS + SHADOW_PAGE_BITS), 1,
-                      b->present == 0 ? 0 : 1, "dense block has no leaf, or its directory entry cannot be found");
+            violation(c, VS_V_ACCOUNTING, vaddr, 1, b->present == 0 ? 0 : 1,
+                      "dense block has no leaf, or its directory entry cannot be found");
         }
+        shadow_leaf *const *entry = shadow_window_entry(s, b->key);
+        if (entry != NULL && *entry != b->leaves) {
+            violation(c, VS_V_ACCOUNTING, vaddr, 1, 0, "dense block inside the window is not its window entry");
+        }
+        in_window += entry != NULL;
+    }
+    size_t entries = 0;
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        entries += s->window[i] != NULL;
+    }
+    if (entries != in_window) {
+        violation(c, VS_V_ACCOUNTING, 0, in_window, entries, "block window holds a slab of no dense block");
     }
     if (blocks != s->block_count || marked != c->slab_leaves || marked != s->slab_leaves) {
         violation(c, VS_V_ACCOUNTING, 0, c->slab_leaves, marked,

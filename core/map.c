@@ -556,10 +556,11 @@ int vs_whole_pages(const vs_space *vs, vs_addr addr, uint64_t size)
 }
 
 /* Why a single base page cannot be unmapped: nothing is mapped there, or
- * (no_base_leaf) a large page over it would be cut. */
-static __attribute__((noinline)) vs_result unmap_one_refused(vs_space *vs, int no_base_leaf, vs_addr vaddr)
+ * a large page over it would be cut. */
+static __attribute__((noinline)) vs_result unmap_one_refused(vs_space *vs, vs_addr vaddr)
 {
     unsigned i = 0;
+    int no_base_leaf = shadow_leaf_of(&vs->shadow, page_of(vaddr)) == NULL;
     const shadow_leaf *large =
         no_base_leaf && vs->shadow.large_total != 0 ? shadow_find_large(&vs->shadow, page_of(vaddr), &i) : NULL;
     return large != NULL ? vs_fail(vs, VS_ERR_INVALID_ARG, "range cuts a large page", vaddr)
@@ -573,9 +574,9 @@ static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_
 {
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    shadow_leaf *leaf = shadow_leaf_of(&vs->shadow, page);
+    shadow_leaf *leaf = shadow_base_leaf_fast(&vs->shadow, page);
     if (leaf == NULL || (leaf->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED) {
-        return unmap_one_refused(vs, leaf == NULL, vaddr);
+        return unmap_one_refused(vs, vaddr);
     }
     int error = vs->kernel.ops->unmap_frame(vs->kernel.ctx, shadow_leaf_cap(leaf, i), 0);
     if (error != 0) {

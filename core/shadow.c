@@ -47,11 +47,13 @@ static size_t block_capacity_for(size_t capacity)
     return capacity / BLOCK_RATIO;
 }
 
-/* The leaf table and the block directory are one allocation, so that they
- * grow, and an undone call returns to the table it began with, together. */
+/* The leaf table, the block directory and the block window are one
+ * allocation, so that they grow, and an undone call returns to the table
+ * it began with, together. */
 static size_t table_bytes(size_t capacity)
 {
-    return capacity * sizeof(shadow_slot) + block_capacity_for(capacity) * sizeof(shadow_block);
+    return capacity * sizeof(shadow_slot) +
+           block_capacity_for(capacity) * (sizeof(shadow_block) + sizeof(shadow_leaf *));
 }
 
 size_t shadow_bytes(const shadow *s)
@@ -123,6 +125,39 @@ static shadow_block *block_slot(const shadow *s, uint64_t block)
     return &s->blocks[i];
 }
 
+/* Where a window of `length` blocks starts so that it holds blocks
+ * [lowest, highest]: a quarter of what they leave free goes below them
+ * (mappings mostly grow upwards, stacks downwards). Blocks spanning more
+ * than the window get it from the lowest on. */
+static uint64_t window_base_for(uint64_t lowest, uint64_t highest, size_t length)
+{
+    uint64_t span = highest - lowest + 1;
+    uint64_t below = span < length ? (length - span) / 4 : 0;
+    return lowest > below ? lowest - below : 0;
+}
+
+/* Places the window over the directory's blocks and enters each slab it
+ * covers. */
+static void window_fill(shadow *s)
+{
+    uint64_t lowest = UINT64_MAX;
+    uint64_t highest = 0;
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        if (s->blocks[i].leaves != NULL) {
+            lowest = s->blocks[i].key < lowest ? s->blocks[i].key : lowest;
+            highest = s->blocks[i].key > highest ? s->blocks[i].key : highest;
+        }
+    }
+    s->window_base = s->block_count != 0 ? window_base_for(lowest, highest, s->block_capacity) : 0;
+    memset(s->window, 0, s->block_capacity * sizeof(shadow_leaf *));
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        shadow_leaf **entry = s->blocks[i].leaves != NULL ? shadow_window_entry(s, s->blocks[i].key) : NULL;
+        if (entry != NULL) {
+            *entry = s->blocks[i].leaves;
+        }
+    }
+}
+
 /* Makes `slots` (zeroed, table_bytes(capacity)) the table and puts into it
  * every leaf and block of the `old` table. */
 static void table_fill(shadow *s, shadow_slot *slots, size_t capacity, const shadow_slot *old, size_t old_capacity)
@@ -133,6 +168,8 @@ static void table_fill(shadow *s, shadow_slot *slots, size_t capacity, const sha
     s->blocks = (shadow_block *)(slots + capacity);
     s->block_capacity = block_capacity_for(capacity);
     s->block_shift = 64 - log2_of(s->block_capacity);
+    s->window = (shadow_leaf **)(s->blocks + s->block_capacity);
+    s->window_base = 0;
     if (old == NULL) {
         return; /* the first table */
     }
@@ -147,6 +184,7 @@ static void table_fill(shadow *s, shadow_slot *slots, size_t capacity, const sha
             *block_slot(s, old_blocks[i].key) = old_blocks[i];
         }
     }
+    window_fill(s);
 }
 
 /* Moves every leaf into `slots` (zeroed, `capacity`); the old array is
@@ -185,6 +223,8 @@ static void forget_table(shadow *s)
     s->capacity = 0;
     s->blocks = NULL;
     s->block_capacity = 0;
+    s->window = NULL;
+    s->window_base = 0;
 }
 
 static void free_table(shadow *s, counted_alloc *a)
@@ -263,6 +303,10 @@ static void block_remove(shadow *s, shadow_block *b)
 {
     size_t mask = s->block_capacity - 1;
     size_t hole = (size_t)(b - s->blocks);
+    shadow_leaf **entry = shadow_window_entry(s, b->key);
+    if (entry != NULL) {
+        *entry = NULL;
+    }
     s->blocks[hole].leaves = NULL;
     for (size_t j = (hole + 1) & mask; s->blocks[j].leaves != NULL; j = (j + 1) & mask) {
         size_t home = shadow_block_home(s, s->blocks[j].key);
@@ -489,9 +533,17 @@ static void try_slab(shadow *s, counted_alloc *a, uint64_t key, uint64_t last_ke
     shadow_leaf *leaves = counted_alloc_get(a, slab_bytes());
     if (leaves != NULL) {
         memset(leaves, 0, slab_bytes()); /* unused leaves read as unmapped (shadow_base_leaf_fast) */
-        shadow_block *b = block_slot(s, key >> SHADOW_BLOCK_BITS);
-        *b = (shadow_block){key >> SHADOW_BLOCK_BITS, 0, leaves};
+        uint64_t block = key >> SHADOW_BLOCK_BITS;
+        shadow_block *b = block_slot(s, block);
+        *b = (shadow_block){block, 0, leaves};
+        if (s->block_count == 0) {
+            s->window_base = window_base_for(block, block, s->block_capacity); /* the window is empty */
+        }
         s->block_count++;
+        shadow_leaf **entry = shadow_window_entry(s, block);
+        if (entry != NULL) {
+            *entry = leaves;
+        }
     }
 }
 

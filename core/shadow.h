@@ -28,6 +28,14 @@
  * (a slab never holds more than 13 times its leaves' memory; a higher
  * threshold cost whole-range unmaps an allocation per leaf).
  *
+ * The block window: beside the directory, an array of slab pointers for
+ * one contiguous run of blocks (as many as the directory has entries,
+ * placed over the blocks when the table is rebuilt). The lookup fast
+ * paths (vs_get_cap, vs_lookup, single-page vs_unmap) index it by
+ * subtraction; only blocks outside it are hashed into the directory. It
+ * answers "which slab" only: whether a slab's leaf is present is the
+ * directory's present bits, which the exact lookups still ask.
+ *
  * Per page: one meta byte and a 32-bit cap, side by side in the leaf so a
  * lookup is one probe and one leaf. Caps wider than 32 bits and non-zero
  * cookies live in a side array a leaf allocates only while one of its
@@ -100,7 +108,15 @@ typedef struct shadow {
     size_t block_capacity; /* 0 or a power of two: a fixed fraction of capacity */
     unsigned block_shift;  /* 64 - log2(block_capacity) */
     size_t block_count;    /* slabs */
-    size_t slab_leaves;    /* leaves that live in a slab */
+    /* The block window: window[b - window_base] is the slab of block b,
+     * or NULL if b has none, for the block_capacity blocks from
+     * window_base on (in the slots' allocation, after the directory). A
+     * lookup there finds its leaf by subtraction instead of hashing and
+     * probing; slabs of blocks outside it are found through the
+     * directory alone. */
+    shadow_leaf **window;
+    uint64_t window_base;
+    size_t slab_leaves; /* leaves that live in a slab */
     size_t leaves;
     size_t ext_arrays;
     /* Between shadow_begin and shadow_end: the table the call began with,
@@ -162,6 +178,14 @@ static inline shadow_block *shadow_block_of(const shadow *s, uint64_t key)
     }
 }
 
+/* The window entry of a block, or NULL when the block lies outside the
+ * window (always, while there is no directory). */
+static inline shadow_leaf **shadow_window_entry(const shadow *s, uint64_t block)
+{
+    uint64_t offset = block - s->window_base;
+    return offset < s->block_capacity ? &s->window[offset] : NULL;
+}
+
 /* The leaf with this key as the leaf table lists it, or NULL. */
 static inline shadow_leaf *shadow_table_leaf(const shadow *s, uint64_t key)
 {
@@ -192,9 +216,15 @@ static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
  * exactly when the page is mapped as a base page, or NULL. Unlike
  * shadow_leaf_of it may return a slab's unused leaf (all meta bytes 0), so
  * a caller must take any other answer than MAPPED to the exact path. */
-static inline const shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
+static inline shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
 {
     uint64_t key = page >> SHADOW_LEAF_BITS;
+    uint64_t offset = (key >> SHADOW_BLOCK_BITS) - s->window_base;
+    if (offset < s->block_capacity) {
+        /* Inside the window, a block without an entry has no slab. */
+        shadow_leaf *slab = s->window[offset];
+        return slab != NULL ? &slab[key & (SHADOW_BLOCK_LEAVES - 1)] : shadow_table_leaf(s, key);
+    }
     const shadow_block *b = shadow_block_of(s, key);
     if (b != NULL) {
         return &b->leaves[key & (SHADOW_BLOCK_LEAVES - 1)];
