@@ -718,6 +718,9 @@ static inline void lookup_mapped(const shadow_leaf *leaf, unsigned i, unsigned b
  * case needs no stack frame. */
 static __attribute__((noinline)) vs_result lookup_rest(const vs_space *vs, vs_addr vaddr, vs_page *out)
 {
+    if (vaddr < vs->base || vaddr >= vs->end) {
+        return VS_ERR_OUT_OF_RANGE;
+    }
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     unsigned bits = SHADOW_PAGE_BITS; /* a base leaf holds base pages only */
@@ -743,9 +746,8 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
     if (vs == NULL || out == NULL) {
         return VS_ERR_INVALID_ARG;
     }
-    if (vaddr < vs->base || vaddr >= vs->end) {
-        return VS_ERR_OUT_OF_RANGE;
-    }
+    /* No page outside [base, end) is ever mapped, so the range is checked
+     * only where the fast path does not answer. */
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
     const shadow_leaf *leaf = shadow_base_leaf_fast(&vs->shadow, page);
