@@ -330,12 +330,409 @@ static void test_dense_blocks(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* The block window agrees with the directory, checked here on its own
+ * (not only through vs_check): each slab of a block inside the window is
+ * its entry, no other entry is set, and the window is no longer than the
+ * directory and does not wrap. */
+static void expect_window(const vs_space *vs)
+{
+    const shadow *s = &vs->shadow;
+    size_t in_window = 0;
+    size_t blocks = 0;
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        const shadow_block *b = &s->blocks[i];
+        if (b->leaves == NULL) {
+            continue;
+        }
+        blocks++;
+        shadow_leaf *const *entry = shadow_window_entry(s, b->key);
+        if (entry != NULL) {
+            CHECK(*entry == b->leaves);
+            in_window++;
+        }
+    }
+    size_t entries = 0;
+    for (size_t i = 0; i < s->block_capacity; i++) {
+        entries += s->window[i] != NULL;
+    }
+    CHECK_EQ_U(blocks, s->block_count);
+    CHECK_EQ_U(entries, in_window);
+    CHECK(s->window_base + s->block_capacity >= s->window_base);
+    CHECK(s->block_capacity == 0 || s->window != NULL);
+}
+
+/* The fast path agrees with the exact lookup on every page of [page,
+ * page + n): where it reads MAPPED its leaf is the one the directory or
+ * table lists. */
+static void expect_fast_agrees(const vs_space *vs, uint64_t page, uint64_t n)
+{
+    for (uint64_t p = page; p < page + n; p++) {
+        const shadow_leaf *fast = shadow_base_leaf_fast(&vs->shadow, p);
+        unsigned i = (unsigned)(p & (SHADOW_LEAF_PAGES - 1));
+        if (fast != NULL && (fast->meta[i] & META_STATE_MASK) == VS_PAGE_MAPPED) {
+            CHECK(fast == shadow_leaf_of(&vs->shadow, p));
+        } else {
+            const shadow_leaf *exact = shadow_leaf_of(&vs->shadow, p);
+            CHECK(exact == NULL || (exact->meta[i] & META_STATE_MASK) != VS_PAGE_MAPPED);
+        }
+    }
+}
+
+/* What a failed call must leave exactly as it was. */
+typedef struct shadow_state {
+    size_t alloc_bytes;
+    size_t shadow_bytes;
+    size_t capacity;
+    size_t block_count;
+    size_t leaves;
+    size_t slab_leaves;
+} shadow_state;
+
+static shadow_state state_of(const vs_space *vs)
+{
+    return (shadow_state){vs->alloc.bytes,        shadow_bytes(&vs->shadow), vs->shadow.capacity,
+                          vs->shadow.block_count, vs->shadow.leaves,         vs->shadow.slab_leaves};
+}
+
+static void expect_state(const vs_space *vs, const shadow_state *was)
+{
+    shadow_state now = state_of(vs);
+    CHECK_EQ_U(now.alloc_bytes, was->alloc_bytes);
+    CHECK_EQ_U(now.shadow_bytes, was->shadow_bytes);
+    CHECK_EQ_U(now.capacity, was->capacity);
+    CHECK_EQ_U(now.block_count, was->block_count);
+    CHECK_EQ_U(now.leaves, was->leaves);
+    CHECK_EQ_U(now.slab_leaves, was->slab_leaves);
+}
+
+/* Maps caps[0, n) at page with the allocator failing every attempt from
+ * the (budget + 1)th on, for budget 0, 1, ... until the call succeeds with
+ * no attempt refused: each failure must leave the state, every lookup of
+ * the pages mapped before (`mapped`, n_mapped pages from `first`) and
+ * vs_check as they were. A success after a refused attempt (a slab is
+ * optional) is unmapped again. */
+static void map_failing(fixture *fx, uint64_t page, const vs_cap *caps, uint64_t n, uint64_t first,
+                        const vs_cap *mapped, uint64_t n_mapped)
+{
+    vs_space *vs = fx->vs;
+    for (uint64_t budget = 0;; budget++) {
+        shadow_state was = state_of(vs);
+        talloc_fail_after(&fx->ta, budget);
+        vs_result r = vs_map(vs, page << 12, caps, NULL, n, 12);
+        int fired = fx->ta.fired;
+        talloc_disarm(&fx->ta);
+        if (r == VS_OK && !fired) {
+            break;
+        }
+        if (r == VS_OK) {
+            expect_pages(vs, page, n, caps);
+            fx_check(fx, vs);
+            CHECK_RES(vs_unmap(vs, page << 12, n << 12, 0), VS_OK);
+        } else {
+            CHECK_RES(r, VS_ERR_NO_MEMORY);
+            expect_state(vs, &was);
+        }
+        expect_window(vs);
+        expect_pages(vs, page, n, NULL);
+        expect_pages(vs, first, n_mapped, mapped);
+        fx_check(fx, vs);
+        if (budget > 4 * SHADOW_BLOCK_LEAVES) {
+            CHECK(0); /* never succeeds */
+            break;
+        }
+    }
+    expect_window(vs);
+    expect_pages(vs, page, n, caps);
+    fx_check(fx, vs);
+}
+
+/* The block window: the first slab places it; a slab made or freed while
+ * other slabs exist (without the table growing) enters or clears its entry
+ * in place; a block beyond it is found through the directory; a grown
+ * table re-places it over all blocks (also when they span more than it
+ * holds); a failed call, growing the table or making the first slab,
+ * leaves every lookup, the shadow's bytes and vs_check as they were; and
+ * once the last leaf goes the table, window included, goes too. */
+static void test_block_window(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    enum { HALF = BLOCK_PAGES / 2, FAR = 20, SPAN = 12 };
+    uint64_t b0 = first_aligned_page(vs, (FAR + 2) * (uint64_t)BLOCK_PAGES, BLOCK_PAGES);
+    size_t empty = vs->alloc.bytes;
+    static vs_cap caps[SPAN * BLOCK_PAGES];
+    for (size_t i = 0; i < SPAN * BLOCK_PAGES; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    static vs_cap far[HALF];
+    for (size_t i = 0; i < HALF; i++) {
+        far[i] = fx_frame(&fx, 12);
+    }
+    /* Two whole blocks: two slabs, the first placing the window. */
+    CHECK_RES(vs_map(vs, b0 << 12, caps, NULL, 2 * BLOCK_PAGES, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2);
+    CHECK(shadow_window_entry(&vs->shadow, b0 >> 10) != NULL);
+    expect_window(vs);
+    expect_pages(vs, b0, 2 * BLOCK_PAGES, caps);
+    fx_check(&fx, vs);
+    /* The second block unmapped (its slab freed, its entry cleared) and
+     * half of it mapped again: a new slab while another exists, and the
+     * table as it was. */
+    size_t capacity = vs->shadow.capacity;
+    CHECK_RES(vs_unmap(vs, (b0 + BLOCK_PAGES) << 12, (uint64_t)BLOCK_PAGES << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    expect_window(vs);
+    expect_pages(vs, b0 + BLOCK_PAGES, BLOCK_PAGES, NULL);
+    expect_fast_agrees(vs, b0, 2 * BLOCK_PAGES);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_map(vs, (b0 + BLOCK_PAGES) << 12, caps + BLOCK_PAGES, NULL, HALF, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2);
+    CHECK_EQ_U(vs->shadow.capacity, capacity);
+    expect_window(vs);
+    expect_pages(vs, b0, BLOCK_PAGES + HALF, caps);
+    expect_fast_agrees(vs, b0, 2 * BLOCK_PAGES);
+    fx_check(&fx, vs);
+    /* A block beyond the window: through the directory, and a single
+     * page unmapped and mapped again there. */
+    uint64_t fb = b0 + FAR * (uint64_t)BLOCK_PAGES;
+    CHECK_RES(vs_map(vs, fb << 12, far, NULL, HALF, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 3);
+    CHECK(shadow_window_entry(&vs->shadow, fb >> 10) == NULL);
+    expect_window(vs);
+    expect_pages(vs, fb, HALF, far);
+    CHECK_RES(vs_unmap(vs, (fb + 5) << 12, 0x1000, 0), VS_OK);
+    expect_pages(vs, fb + 5, 1, NULL);
+    CHECK_RES(vs_unmap(vs, (fb + 5) << 12, 0x1000, 0), VS_ERR_NOT_MAPPED);
+    CHECK_RES(vs_map(vs, (fb + 5) << 12, &far[5], NULL, 1, 12), VS_OK);
+    expect_pages(vs, fb, HALF, far);
+    fx_check(&fx, vs);
+    /* Two more whole blocks grow the table: the window is re-placed over
+     * all the slabs, which span more blocks than it holds. */
+    CHECK_RES(vs_map(vs, (b0 + 2 * BLOCK_PAGES) << 12, caps + 2 * BLOCK_PAGES, NULL, 2 * BLOCK_PAGES, 12), VS_OK);
+    CHECK(vs->shadow.capacity > capacity);
+    CHECK_EQ_U(vs->shadow.block_count, 5);
+    CHECK(shadow_window_entry(&vs->shadow, b0 >> 10) != NULL);
+    expect_window(vs);
+    expect_pages(vs, b0, BLOCK_PAGES + HALF, caps);
+    expect_pages(vs, b0 + 2 * BLOCK_PAGES, 2 * BLOCK_PAGES, caps + 2 * BLOCK_PAGES);
+    expect_pages(vs, fb, HALF, far);
+    expect_fast_agrees(vs, b0, 4 * BLOCK_PAGES);
+    fx_check(&fx, vs);
+    /* The next blocks at once, enough to grow the table again, with each
+     * allocation refused in turn. */
+    enum { MORE = SPAN - 4 };
+    static vs_cap runs[MORE * BLOCK_PAGES];
+    for (size_t i = 0; i < MORE * BLOCK_PAGES; i++) {
+        runs[i] = caps[4 * BLOCK_PAGES + i];
+    }
+    capacity = vs->shadow.capacity;
+    map_failing(&fx, b0 + 4 * BLOCK_PAGES, runs, MORE * BLOCK_PAGES, b0 + 2 * BLOCK_PAGES, caps + 2 * BLOCK_PAGES,
+                2 * BLOCK_PAGES);
+    CHECK(vs->shadow.capacity > capacity);
+    expect_pages(vs, b0, BLOCK_PAGES + HALF, caps);
+    expect_pages(vs, fb, HALF, far);
+    expect_fast_agrees(vs, b0, (FAR + 1) * (uint64_t)BLOCK_PAGES);
+    /* Everything but the far block unmapped: the window empties, and a
+     * slab made then enters it in place. */
+    CHECK_RES(vs_unmap(vs, b0 << 12, (uint64_t)(BLOCK_PAGES + HALF) << 12, 0), VS_OK);
+    CHECK_RES(vs_unmap(vs, (b0 + 2 * BLOCK_PAGES) << 12, (uint64_t)(SPAN - 2) * BLOCK_PAGES << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    expect_window(vs);
+    expect_pages(vs, b0, SPAN * BLOCK_PAGES, NULL);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_map(vs, (b0 + 5 * BLOCK_PAGES) << 12, caps, NULL, HALF, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2);
+    expect_window(vs);
+    expect_pages(vs, b0 + 5 * BLOCK_PAGES, HALF, caps);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_unmap(vs, fb << 12, (uint64_t)HALF << 12, 0), VS_OK);
+    CHECK_RES(vs_unmap(vs, (b0 + 5 * BLOCK_PAGES) << 12, (uint64_t)HALF << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.leaves, 0);
+    CHECK_EQ_U(vs->shadow.block_capacity, 0);
+    CHECK(vs->shadow.window == NULL);
+    CHECK_EQ_U(vs->alloc.bytes, empty);
+    expect_pages(vs, b0 + 5 * BLOCK_PAGES, HALF, NULL);
+    expect_pages(vs, fb, HALF, NULL);
+    fx_check(&fx, vs);
+    /* Leaves without a slab (20 a block: too few), then a failing call
+     * that makes the first slab and then needs a leaf of the next block:
+     * first in a table with room for both, then in one it must grow. */
+    enum { FEW = 20 * SHADOW_LEAF_PAGES, CROSS = 2 * SHADOW_LEAF_PAGES };
+    for (unsigned k = 0; k < 3; k++) {
+        CHECK_RES(vs_map(vs, (b0 + k * BLOCK_PAGES) << 12, caps + k * FEW, NULL, FEW, 12), VS_OK);
+    }
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    capacity = vs->shadow.capacity;
+    CHECK(vs->shadow.leaves + (HALF + CROSS) / SHADOW_LEAF_PAGES <= capacity / 4 * 3);
+    map_failing(&fx, b0 + 4 * BLOCK_PAGES + HALF, caps + 3 * FEW, HALF + CROSS, b0, caps, FEW);
+    CHECK_EQ_U(vs->shadow.capacity, capacity);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    CHECK_RES(vs_unmap(vs, (b0 + 4 * BLOCK_PAGES + HALF) << 12, (uint64_t)(HALF + CROSS) << 12, 0), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 0);
+    CHECK(vs->shadow.leaves + (BLOCK_PAGES + CROSS) / SHADOW_LEAF_PAGES > capacity / 4 * 3);
+    map_failing(&fx, b0 + 6 * BLOCK_PAGES, caps + 3 * FEW, BLOCK_PAGES + CROSS, b0 + BLOCK_PAGES, caps + FEW, FEW);
+    CHECK(vs->shadow.capacity > capacity);
+    CHECK_EQ_U(vs->shadow.block_count, 1);
+    expect_pages(vs, b0, FEW, caps);
+    expect_pages(vs, b0 + 2 * BLOCK_PAGES, FEW, caps + 2 * FEW);
+    fx_check(&fx, vs);
+    fx_fini(&fx, 0);
+}
+
+/* No page outside [base, end) is mapped, but a slab's block may reach
+ * past either end of the range: addresses there (and far outside, up to
+ * 2^64 - 1) read as out of range through vs_lookup, as no cap through
+ * vs_get_cap, and as nothing to unmap. With the range's blocks in the
+ * window and then (a slab near the arch's top) outside it. */
+static void expect_outside(vs_space *vs, vs_addr vaddr)
+{
+    vs_page pg = {.state = VS_PAGE_MAPPED};
+    CHECK_RES(vs_lookup(vs, vaddr, &pg), VS_ERR_OUT_OF_RANGE);
+    CHECK_EQ_U(pg.state, VS_PAGE_MAPPED); /* not written */
+    CHECK_EQ_U(vs_get_cap(vs, vaddr), 0);
+    CHECK(vs_unmap(vs, vaddr & ~(vs_addr)0xfff, 0x1000, 0) != VS_OK);
+}
+
+static void test_window_range_edges(const vs_arch *arch)
+{
+    enum { BLOCK_BYTES = BLOCK_PAGES << 12 };
+    const vs_addr at = 16 * (vs_addr)BLOCK_BYTES; /* inside every arch's user range */
+    const vs_addr base = at + SHADOW_LEAF_PAGES * 4096;
+    const vs_addr end = at + 2 * (vs_addr)BLOCK_BYTES - SHADOW_LEAF_PAGES * 4096;
+    fixture fx;
+    fx_init(&fx, arch, base, end, 0);
+    vs_space *vs = fx.vs;
+    uint64_t pages = (end - base) >> 12;
+    static vs_cap caps[2 * BLOCK_PAGES];
+    for (uint64_t i = 0; i < pages; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    vs_attrs attrs = attrs_rw("edges");
+    vs_reservation *res = NULL;
+    CHECK_RES(vs_reserve_at(vs, base, end - base, &attrs, &res), VS_OK);
+    CHECK_RES(vs_map(vs, base, caps, NULL, pages, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2); /* both blocks reach past the range */
+    expect_window(vs);
+    fx_check(&fx, vs);
+    const vs_addr outside[] = {0,
+                               0xfff,
+                               base - 1,
+                               base - 4096,
+                               at,
+                               end,
+                               end + 4096,
+                               at + 2 * (vs_addr)BLOCK_BYTES - 1,
+                               at + 2 * (vs_addr)BLOCK_BYTES,
+                               (vs_addr)1 << 32,
+                               (vs_addr)1 << 47,
+                               (vs_addr)1 << 63,
+                               ((vs_addr)1 << 63) + base,
+                               ~(vs_addr)0 - 4095,
+                               ~(vs_addr)0};
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        expect_outside(vs, outside[i]);
+    }
+    expect_pages(vs, page_of(base), pages, caps);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_unmap(vs, base, end - base, 0), VS_OK);
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        expect_outside(vs, outside[i]);
+    }
+    fx_fini(&fx, 0);
+
+    /* The whole arch range: a slab in a low block and one in the highest
+     * whole block below user_end (far beyond the window on 64-bit arches). */
+    fx_init(&fx, arch, 0, 0, 0);
+    vs = fx.vs;
+    for (uint64_t i = 0; i < 2 * BLOCK_PAGES; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    vs_addr top = (arch->user_end & ~(vs_addr)(BLOCK_BYTES - 1)) - BLOCK_BYTES;
+    uint64_t low = first_aligned_page(vs, 2 * BLOCK_PAGES, BLOCK_PAGES);
+    CHECK(top > low << 12);
+    CHECK_RES(vs_reserve_at(vs, top, BLOCK_BYTES, &attrs, &res), VS_OK);
+    CHECK_RES(vs_map(vs, low << 12, caps, NULL, BLOCK_PAGES / 2, 12), VS_OK);
+    CHECK_RES(vs_map(vs, top, caps + BLOCK_PAGES, NULL, BLOCK_PAGES / 2, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2);
+    expect_window(vs);
+    expect_pages(vs, low, BLOCK_PAGES / 2, caps);
+    expect_pages(vs, page_of(top), BLOCK_PAGES / 2, caps + BLOCK_PAGES);
+    expect_fast_agrees(vs, page_of(top), BLOCK_PAGES);
+    fx_check(&fx, vs);
+    const vs_addr beyond[] = {0,
+                              arch->user_end,
+                              arch->user_end + BLOCK_BYTES,
+                              top + ((vs_addr)1 << 63),
+                              (low << 12) + ((vs_addr)1 << 63),
+                              ~(vs_addr)0};
+    for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
+        expect_outside(vs, beyond[i]);
+    }
+    CHECK_RES(vs_unmap(vs, top + 4096, 4096, 0), VS_OK);
+    expect_pages(vs, page_of(top) + 1, 1, NULL);
+    fx_check(&fx, vs);
+    fx_fini(&fx, 0);
+}
+
+/* vs_check sees a window that disagrees with the directory: a slab's entry
+ * cleared (a missing entry), a block without a slab given one (a stale
+ * entry, which the fast paths would read as that block's slab), and two
+ * slabs' entries swapped. */
+static size_t violations(const vs_space *vs)
+{
+    size_t count = 0;
+    CHECK_RES(vs_check(vs, NULL, NULL, &count), VS_ERR_INCONSISTENT);
+    return count;
+}
+
+static void test_window_check(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    uint64_t b0 = first_aligned_page(vs, 3 * BLOCK_PAGES, BLOCK_PAGES);
+    static vs_cap caps[2 * BLOCK_PAGES];
+    for (size_t i = 0; i < 2 * BLOCK_PAGES; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    CHECK_RES(vs_map(vs, b0 << 12, caps, NULL, 2 * BLOCK_PAGES, 12), VS_OK);
+    CHECK_EQ_U(vs->shadow.block_count, 2);
+    fx_check(&fx, vs);
+    shadow *s = &vs->shadow;
+    shadow_leaf **first = shadow_window_entry(s, b0 >> 10);
+    shadow_leaf **second = shadow_window_entry(s, (b0 >> 10) + 1);
+    shadow_leaf **empty = shadow_window_entry(s, (b0 >> 10) + 2);
+    CHECK(first != NULL && second != NULL && empty != NULL);
+    if (first != NULL && second != NULL && empty != NULL) {
+        shadow_leaf *a = *first;
+        shadow_leaf *b = *second;
+        CHECK(a != NULL && b != NULL && *empty == NULL);
+        *first = NULL;
+        CHECK(violations(vs) >= 1);
+        *first = a;
+        *empty = a;
+        CHECK(violations(vs) >= 1);
+        *empty = NULL;
+        *first = b;
+        *second = a;
+        CHECK(violations(vs) >= 1);
+        *first = a;
+        *second = b;
+    }
+    fx_check(&fx, vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
+    run_all_archs("block_window", test_block_window);
     run_all_archs("dense_blocks", test_dense_blocks);
     run_all_archs("holding_hint", test_holding_hint);
     run_all_archs("inline_caps", test_inline_caps);
     run_all_archs("meta_words", test_meta_words);
     run_all_archs("single_page_records", test_single_page_records);
+    run_all_archs("window_check", test_window_check);
+    run_all_archs("window_range_edges", test_window_range_edges);
     return test_summary("core_shadow");
 }
