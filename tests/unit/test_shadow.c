@@ -724,6 +724,67 @@ static void test_window_check(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A single page mapped in ascending order into a new block makes the
+ * block's slab (the first, so it also places the window) before the
+ * kernel is called; a kernel failure then must give the slab back and
+ * leave the state, the lookups and vs_check as they were: with a table
+ * that has room, and with one the page makes grow. The same for a batch
+ * whose first slab is made before the kernel refuses it. */
+static void test_window_kernel_failure(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    uint64_t b0 = first_aligned_page(vs, 4 * BLOCK_PAGES, BLOCK_PAGES);
+    enum { LOW = 25 * SHADOW_LEAF_PAGES, MORE = 23 * SHADOW_LEAF_PAGES, HALF = BLOCK_PAGES / 2 };
+    static vs_cap caps[BLOCK_PAGES + HALF];
+    for (size_t i = 0; i < BLOCK_PAGES + HALF; i++) {
+        caps[i] = fx_frame(&fx, 12);
+    }
+    uint64_t next = b0 + BLOCK_PAGES;
+    CHECK_RES(vs_map(vs, (next - LOW) << 12, caps, NULL, LOW, 12), VS_OK);
+    for (int grow = 0; grow < 2; grow++) {
+        if (grow) {
+            CHECK_RES(vs_map(vs, (next - LOW - MORE) << 12, caps + LOW, NULL, MORE, 12), VS_OK);
+        }
+        CHECK_EQ_U(vs->shadow.block_count, 0);
+        uint64_t low_pages = grow ? LOW + MORE : LOW;
+        size_t capacity = vs->shadow.capacity;
+        CHECK_EQ_U(vs->shadow.leaves + 1 > capacity / 4 * 3, grow);
+        shadow_state was = state_of(vs);
+        vs_cap one = caps[LOW + MORE];
+        fk_fail_nth(fx.fk, 1, FK_FAIL_ERROR);
+        vs_result r = vs_map(vs, next << 12, &one, NULL, 1, 12);
+        fk_disarm(fx.fk);
+        CHECK(r != VS_OK);
+        expect_state(vs, &was);
+        expect_window(vs);
+        expect_pages(vs, next, 1, NULL);
+        expect_pages(vs, next - LOW, LOW, caps);
+        expect_pages(vs, next - low_pages, low_pages - LOW, caps + LOW);
+        fx_check(&fx, vs);
+        CHECK_RES(vs_map(vs, next << 12, &one, NULL, 1, 12), VS_OK);
+        CHECK_EQ_U(vs->shadow.block_count, 1);
+        expect_window(vs);
+        expect_pages(vs, next, 1, &one);
+        fx_check(&fx, vs);
+        CHECK_RES(vs_unmap(vs, next << 12, 0x1000, 0), VS_OK);
+        CHECK_EQ_U(vs->shadow.block_count, 0);
+        CHECK_EQ_U(vs->shadow.capacity, grow ? capacity * 2 : capacity);
+    }
+    /* A batch: half a block (its slab) and a leaf of the next, refused. */
+    shadow_state was = state_of(vs);
+    fk_fail_nth(fx.fk, 1, FK_FAIL_ERROR);
+    vs_result r = vs_map(vs, (next + HALF) << 12, caps + LOW + MORE, NULL, HALF + SHADOW_LEAF_PAGES, 12);
+    fk_disarm(fx.fk);
+    CHECK(r != VS_OK);
+    expect_state(vs, &was);
+    expect_window(vs);
+    expect_pages(vs, next + HALF, HALF + SHADOW_LEAF_PAGES, NULL);
+    fx_check(&fx, vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
     run_all_archs("block_window", test_block_window);
@@ -733,6 +794,7 @@ int main(void)
     run_all_archs("meta_words", test_meta_words);
     run_all_archs("single_page_records", test_single_page_records);
     run_all_archs("window_check", test_window_check);
+    run_all_archs("window_kernel_failure", test_window_kernel_failure);
     run_all_archs("window_range_edges", test_window_range_edges);
     return test_summary("core_shadow");
 }
