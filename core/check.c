@@ -232,7 +232,8 @@ static void check_slabs(checker *c)
         entries += s->window[i] != NULL;
     }
     if (entries != in_window) {
-        violation(c, VS_V_ACCOUNTING, 0, in_window, entries, "block window holds a slab of no dense block");
+        violation(c, VS_V_ACCOUNTING, 0, in_window, entries,
+                  "block window entries in use differ from the dense blocks inside it");
     }
     if (blocks != s->block_count || marked != c->slab_leaves || marked != s->slab_leaves) {
         violation(c, VS_V_ACCOUNTING, 0, c->slab_leaves, marked,
