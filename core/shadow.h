@@ -90,7 +90,14 @@ typedef struct shadow_slot {
     shadow_leaf *leaf; /* NULL = free slot */
 } shadow_slot;
 
-enum { SHADOW_BLOCK_BITS = 6, SHADOW_BLOCK_LEAVES = 1 << SHADOW_BLOCK_BITS };
+/* 64 leaves a block. The model test also runs a build with blocks of 2
+ * leaves (VSPACE_SHADOW_BLOCK_BITS=1), where its maps of a few pages make
+ * slabs, so that slabs and the window meet its random calls and injected
+ * failures too. */
+#ifndef VSPACE_SHADOW_BLOCK_BITS
+#define VSPACE_SHADOW_BLOCK_BITS 6
+#endif
+enum { SHADOW_BLOCK_BITS = VSPACE_SHADOW_BLOCK_BITS, SHADOW_BLOCK_LEAVES = 1 << SHADOW_BLOCK_BITS };
 
 /* A dense block: base leaf keys [key << SHADOW_BLOCK_BITS, +SHADOW_BLOCK_LEAVES)
  * live at leaves[key % SHADOW_BLOCK_LEAVES]; `present` has a bit per live one. */
