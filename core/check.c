@@ -228,7 +228,7 @@ static void check_slabs(checker *c)
         in_window += entry != NULL;
     }
     size_t entries = 0;
-    for (size_t i = 0; i < s->block_capacity; i++) {
+    for (size_t i = 0; s->window != NULL && i < s->block_capacity; i++) {
         entries += s->window[i] != NULL;
     }
     if (entries != in_window) {
