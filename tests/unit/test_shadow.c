@@ -351,14 +351,14 @@ static void expect_window(const vs_space *vs)
             in_window++;
         }
     }
+    CHECK(s->block_capacity == 0 || s->window != NULL);
     size_t entries = 0;
-    for (size_t i = 0; i < s->block_capacity; i++) {
+    for (size_t i = 0; s->window != NULL && i < s->block_capacity; i++) {
         entries += s->window[i] != NULL;
     }
     CHECK_EQ_U(blocks, s->block_count);
     CHECK_EQ_U(entries, in_window);
     CHECK(s->window_base + s->block_capacity >= s->window_base);
-    CHECK(s->block_capacity == 0 || s->window != NULL);
 }
 
 /* The fast path agrees with the exact lookup on every page of [page,
