@@ -323,6 +323,12 @@ void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
  * every write to RAM that may change a paging structure. */
 void sim_walk_forget(void);
 seL4_Word sim_entry_addr(seL4_Word table, int level, seL4_Word vaddr);
+/* The raw difference between the entries that map a leaf of size_bits at
+ * addr and at addr + 2^size_bits with the same rights and attributes:
+ * every modelled format keeps a leaf's address in one field of the entry,
+ * at its own bit position (x86, Arm) or shifted (RISC-V's PPN), so only
+ * that field differs. The rights and attributes chosen do not matter. */
+uint64_t sim_next_leaf_delta(uint64_t addr, int level, unsigned size_bits);
 /* Writes value to the count entries from slot, of a table of `level`
  * (a last-level table's through sim_leaf_entry_write). Inline: every map
  * and unmap of a page writes one. */

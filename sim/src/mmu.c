@@ -83,19 +83,6 @@ static bool user_may(const sel4sim_translation *t, int write)
     return t->found && t->read && (!write || t->write);
 }
 
-/* The raw difference between the entries that map a leaf of size_bits at
- * paddr and at paddr + 2^size_bits with the same rights and attributes:
- * every modelled format keeps a leaf's address in one field of the entry,
- * at its own bit position (x86, Arm) or shifted (RISC-V's PPN), so only
- * that field differs. The rights and attributes chosen do not matter. */
-static uint64_t next_leaf_delta(const sim_pte *p, int level)
-{
-    const sim_pte_format *f = sim.sa->pte;
-    uint64_t next = p->addr + ((uint64_t)1 << p->size_bits);
-    return f->leaf(next, level, p->size_bits, VM_READ_WRITE, 0) -
-           f->leaf(p->addr, level, p->size_bits, VM_READ_WRITE, 0);
-}
-
 /* Past *off, the leaf entries of the table where the walk for leaf->vaddr
  * found its leaf, for the addresses that table translates: each is what a
  * walk would find there (the tables above, and so their limits, are the
@@ -138,7 +125,7 @@ static seL4_Word same_table_run(const leaf_place *leaf, seL4_Word base, seL4_Wor
                 break;
             }
             expected = p.size_bits == l->shift ? raw : 0;
-            delta = expected != 0 ? next_leaf_delta(&p, leaf->level) : 0;
+            delta = expected != 0 ? sim_next_leaf_delta(p.addr, leaf->level, p.size_bits) : 0;
         }
         expected += delta;
         off += span;

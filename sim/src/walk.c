@@ -75,6 +75,19 @@ static void remember_path(const sim_pte_format *format, seL4_Word root_paddr, se
                             .entry_bytes = l->entry_bytes};
 }
 
+/* The slot of vaddr's entry at level target, if the remembered path leads
+ * there (a walk would reach that level through tables and find it). */
+static inline bool path_slot(const sim_pte_format *format, seL4_Word root_paddr, seL4_Word vaddr, int target,
+                             seL4_Word *slot)
+{
+    if (!last_path.valid || last_path.root != root_paddr || last_path.target != target || last_path.format != format ||
+        vaddr >> last_path.reach != last_path.tag) {
+        return false;
+    }
+    *slot = last_path.table + ((vaddr >> last_path.shift) & last_path.index_mask) * last_path.entry_bytes;
+    return true;
+}
+
 /* Follow table entries from the root; stop at level target or at the first
  * entry that is not a table, whichever comes first. The result goes to *w
  * once, at the end: every map and unmap walks, and copying a freshly
@@ -82,12 +95,11 @@ static void remember_path(const sim_pte_format *format, seL4_Word root_paddr, se
 void sim_walk_to(seL4_Word root_paddr, seL4_Word vaddr, int target, sim_walk *w)
 {
     const sim_pte_format *format = sim.sa->pte;
-    if (last_path.valid && last_path.root == root_paddr && last_path.target == target && last_path.format == format &&
-        vaddr >> last_path.reach == last_path.tag) {
-        seL4_Word slot = last_path.table + ((vaddr >> last_path.shift) & last_path.index_mask) * last_path.entry_bytes;
-        uint64_t raw = sim_entry_read(slot, last_path.entry_bytes);
+    seL4_Word path;
+    if (path_slot(format, root_paddr, vaddr, target, &path)) {
+        uint64_t raw = sim_entry_read(path, last_path.entry_bytes);
         w->level = target;
-        w->slot = slot;
+        w->slot = path;
         w->pte = decode_entry(format, raw, target);
         return;
     }
@@ -119,6 +131,52 @@ static int frame_size_index(const sim_obj *frame)
     return frame->otype->index;
 }
 
+uint64_t sim_next_leaf_delta(uint64_t addr, int level, unsigned size_bits)
+{
+    const sim_pte_format *f = sim.sa->pte;
+    uint64_t next = addr + ((uint64_t)1 << size_bits);
+    return f->leaf(next, level, size_bits, VM_READ_WRITE, 0) - f->leaf(addr, level, size_bits, VM_READ_WRITE, 0);
+}
+
+/* The last leaf entry sim_unmap_page found mapping its frame, where one
+ * entry is one page: decode(raw) at `level` in `format` is a leaf at addr.
+ * A loader unmaps a window's frames in order, each entry the one before
+ * plus the address field's step (delta, worked out at the second page of
+ * a run; 0 until then). Such an entry decodes to the same leaf one page
+ * further on as long as the address field does not carry into other bits,
+ * which the caller makes sure of by asking only about a frame's own
+ * address: every frame is RAM (boot hands out no device untypeds), and RAM
+ * lies inside every format's address field (boot refuses RAM past 4 GiB
+ * on 32-bit machines; the 64-bit fields reach 2^48 or more).
+ * Only pure functions of the format, the level and the raw entry are
+ * remembered, so no write to RAM can make this stale. */
+static struct {
+    const sim_pte_format *format;
+    int level;
+    uint64_t raw, addr, delta;
+} unmap_memo;
+
+/* Whether raw, the entry at `level` where a frame at paddr was mapped, is
+ * the successor of the remembered leaf: then it is a leaf at paddr, and
+ * the memo moves on to it. */
+static bool unmap_successor(const sim_pte_format *format, int level, uint64_t raw, seL4_Word paddr)
+{
+    unsigned page_bits = sim.arch->levels[level].shift;
+    if (unmap_memo.format != format || unmap_memo.level != level ||
+        paddr - unmap_memo.addr != (uint64_t)1 << page_bits) {
+        return false;
+    }
+    if (unmap_memo.delta == 0) {
+        unmap_memo.delta = sim_next_leaf_delta(unmap_memo.addr, level, page_bits);
+    }
+    if (raw != unmap_memo.raw + unmap_memo.delta) {
+        return false;
+    }
+    unmap_memo.raw = raw;
+    unmap_memo.addr = paddr;
+    return true;
+}
+
 /* unmapPage: clear the frame's entries if its vspace still exists and they
  * still map this frame; otherwise nothing (the cap outlived its mapping). */
 void sim_unmap_page(const sim_cap *frame)
@@ -128,9 +186,28 @@ void sim_unmap_page(const sim_cap *frame)
     if (root == NULL) {
         return;
     }
+    const sim_pte_format *format = sim.sa->pte;
+    seL4_Word paddr = frame->obj->paddr;
     sim_walk w;
-    sim_walk_to(root->paddr, frame->mapped_vaddr, ps->level, &w);
-    if (w.level == ps->level && w.pte.kind == PTE_LEAF && w.pte.addr == frame->obj->paddr) {
+    if (path_slot(format, root->paddr, frame->mapped_vaddr, ps->level, &w.slot)) {
+        uint64_t raw = sim_entry_read(w.slot, last_path.entry_bytes);
+        if (unmap_successor(format, ps->level, raw, paddr)) {
+            sim_entries_write(w.slot, ps->level, ps->entries, 0);
+            return;
+        }
+        w.level = ps->level;
+        w.pte = decode_entry(format, raw, ps->level);
+        if (w.pte.kind == PTE_LEAF && w.pte.size_bits == sim.arch->levels[w.level].shift) {
+            unmap_memo.format = format;
+            unmap_memo.level = w.level;
+            unmap_memo.raw = raw;
+            unmap_memo.addr = w.pte.addr;
+            unmap_memo.delta = 0;
+        }
+    } else {
+        sim_walk_to(root->paddr, frame->mapped_vaddr, ps->level, &w);
+    }
+    if (w.level == ps->level && w.pte.kind == PTE_LEAF && w.pte.addr == paddr) {
         sim_entries_write(w.slot, w.level, ps->entries, 0);
     }
 }
