@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <sel4/sel4.h>
 #include <sel4sim/sim.h>
 #include <vs/arch.h>
@@ -213,11 +215,81 @@ void sim_phys_zero(seL4_Word paddr, uint64_t len);
 uint8_t *sim_phys_host(seL4_Word paddr, uint64_t len, bool write);
 /* Whether p points into the host mapping of RAM. */
 bool sim_phys_is_host(const void *p);
-uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes);
+/* Records that the pages of [paddr, paddr + len) may hold non-zero bytes. */
+void sim_mark_touched_range(seL4_Word paddr, uint64_t len);
 void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
+
+enum { SIM_PAGE_BITS = 12 }; /* the granule of sim.touched */
+
+/* The page of RAM byte paddr, and whether it was written (see touched). */
+static inline size_t sim_page_of(seL4_Word paddr)
+{
+    return (size_t)((paddr - sim.ram_base) >> SIM_PAGE_BITS);
+}
+
+static inline bool sim_touched(size_t page)
+{
+    return (sim.touched[page / 64] >> (page % 64)) & 1;
+}
+
+/* Entries are naturally aligned 4- or 8-byte words, never across a page;
+ * on a little-endian host they are plain loads and stores. A page never
+ * written reads as zero without the host allocating it. Inline, as is the
+ * last-level write below: a loader's page costs three entry reads and two
+ * writes, and the calls were a twentieth of it. */
+static inline uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes)
+{
+    if (!sim_touched(sim_page_of(paddr))) {
+        return 0;
+    }
+    const uint8_t *p = sim.ram + (paddr - sim.ram_base);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bytes == 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
+    if (bytes == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+#endif
+    uint64_t v = 0;
+    for (unsigned i = bytes; i-- > 0;) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static inline void sim_entry_store(uint8_t *p, unsigned bytes, uint64_t value)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (bytes == 8) {
+        memcpy(p, &value, 8);
+        return;
+    }
+    if (bytes == 4) {
+        uint32_t v = (uint32_t)value;
+        memcpy(p, &v, 4);
+        return;
+    }
+#endif
+    for (unsigned i = 0; i < bytes; i++) {
+        p[i] = (uint8_t)(value >> (8 * i));
+    }
+}
+
 /* sim_entry_write for an entry of a last-level table (the deepest level),
  * which no walk passes through: the walks keep their path (walk.c). */
-void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value);
+static inline void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
+{
+    /* An entry never crosses a page: its first byte's page is the page. */
+    if (!sim_touched(sim_page_of(paddr))) {
+        sim_mark_touched_range(paddr, bytes);
+    }
+    sim_entry_store(sim.ram + (paddr - sim.ram_base), bytes, value);
+}
 
 /* ---- ipc.c: record an invocation's error in the message registers */
 typedef struct sim_fault {

@@ -14,7 +14,7 @@
 #include "internal.h"
 
 enum {
-    PAGE_BITS = 12,
+    PAGE_BITS = SIM_PAGE_BITS,
     PAGE = 1 << PAGE_BITS,
     /* Zeroed pages stay with the machine (zeroed in place, reused without a
      * host page fault) while it holds at most this many written pages
@@ -58,23 +58,12 @@ bool sim_phys_contains(seL4_Word paddr, uint64_t len)
     return off <= sim.ram_bytes && len <= sim.ram_bytes - off;
 }
 
-static size_t page_of(seL4_Word paddr)
-{
-    return (size_t)((paddr - sim.ram_base) >> PAGE_BITS);
-}
-
-static bool touched(size_t page)
-{
-    return (sim.touched[page / 64] >> (page % 64)) & 1;
-}
-
-/* Records that the pages of [paddr, paddr + len) may hold non-zero bytes. */
-static void mark_touched_range(seL4_Word paddr, uint64_t len)
+void sim_mark_touched_range(seL4_Word paddr, uint64_t len)
 {
     if (len == 0) {
         return;
     }
-    for (size_t p = page_of(paddr), last = page_of(paddr + len - 1); p <= last; p++) {
+    for (size_t p = sim_page_of(paddr), last = sim_page_of(paddr + len - 1); p <= last; p++) {
         uint64_t bit = (uint64_t)1 << (p % 64);
         if (!(sim.touched[p / 64] & bit)) {
             sim.touched[p / 64] |= bit;
@@ -87,10 +76,10 @@ static void mark_touched_range(seL4_Word paddr, uint64_t len)
  * page of a table that already holds entries. */
 static inline void mark_touched(seL4_Word paddr, uint64_t len)
 {
-    if (len != 0 && page_of(paddr) == page_of(paddr + len - 1) && touched(page_of(paddr))) {
+    if (len != 0 && sim_page_of(paddr) == sim_page_of(paddr + len - 1) && sim_touched(sim_page_of(paddr))) {
         return;
     }
-    mark_touched_range(paddr, len);
+    sim_mark_touched_range(paddr, len);
 }
 
 /* Every write to RAM except a last-level entry's may change a paging
@@ -119,7 +108,7 @@ int sel4sim_phys_read(seL4_Word paddr, void *buf, size_t len)
     while (len > 0) {
         size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
         size_t n = len < PAGE - off ? len : PAGE - off;
-        if (touched(page_of(paddr))) {
+        if (sim_touched(sim_page_of(paddr))) {
             memcpy(b, sim_phys_host(paddr, n, false), n);
         } else {
             memset(b, 0, n);
@@ -148,12 +137,12 @@ int sel4sim_phys_write(seL4_Word paddr, const void *buf, size_t len)
 static void zero_pages(size_t first, size_t count)
 {
     for (size_t p = first; p < first + count;) {
-        if (!touched(p)) {
+        if (!sim_touched(p)) {
             p++;
             continue;
         }
         size_t end = p;
-        while (end < first + count && touched(end)) {
+        while (end < first + count && sim_touched(end)) {
             end++;
         }
         uint8_t *host = sim.ram + ((uint64_t)p << PAGE_BITS);
@@ -178,13 +167,13 @@ void sim_phys_zero(seL4_Word paddr, uint64_t len)
         size_t off = (size_t)((paddr - sim.ram_base) % PAGE);
         if (off == 0 && len >= PAGE) {
             uint64_t whole = len & ~(uint64_t)(PAGE - 1);
-            zero_pages(page_of(paddr), (size_t)(whole >> PAGE_BITS));
+            zero_pages(sim_page_of(paddr), (size_t)(whole >> PAGE_BITS));
             paddr += whole;
             len -= whole;
             continue;
         }
         uint64_t n = len < (uint64_t)(PAGE - off) ? len : (uint64_t)(PAGE - off);
-        if (touched(page_of(paddr))) {
+        if (sim_touched(sim_page_of(paddr))) {
             memset(sim_phys_host(paddr, n, false), 0, (size_t)n);
         }
         paddr += n;
@@ -192,63 +181,7 @@ void sim_phys_zero(seL4_Word paddr, uint64_t len)
     }
 }
 
-/* Entries are naturally aligned 4- or 8-byte words, never across a page.
- * On a little-endian host they are plain loads and stores. A page never
- * written reads as zero without the host allocating it. */
-uint64_t sim_entry_read(seL4_Word paddr, unsigned bytes)
-{
-    if (!touched(page_of(paddr))) {
-        return 0;
-    }
-    const uint8_t *p = sim_phys_host(paddr, bytes, false);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (bytes == 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        return v;
-    }
-    if (bytes == 4) {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return v;
-    }
-#endif
-    uint64_t v = 0;
-    for (unsigned i = bytes; i-- > 0;) {
-        v = v << 8 | p[i];
-    }
-    return v;
-}
-
-static void entry_store(uint8_t *p, unsigned bytes, uint64_t value)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (bytes == 8) {
-        memcpy(p, &value, 8);
-        return;
-    }
-    if (bytes == 4) {
-        uint32_t v = (uint32_t)value;
-        memcpy(p, &v, 4);
-        return;
-    }
-#endif
-    for (unsigned i = 0; i < bytes; i++) {
-        p[i] = (uint8_t)(value >> (8 * i));
-    }
-}
-
 void sim_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
 {
-    entry_store(sim_phys_host(paddr, bytes, true), bytes, value);
-}
-
-void sim_leaf_entry_write(seL4_Word paddr, unsigned bytes, uint64_t value)
-{
-    /* An entry never crosses a page: its first byte's page is the page. */
-    size_t page = page_of(paddr);
-    if (!touched(page)) {
-        mark_touched_range(paddr, bytes);
-    }
-    entry_store(sim.ram + (paddr - sim.ram_base), bytes, value);
+    sim_entry_store(sim_phys_host(paddr, bytes, true), bytes, value);
 }
