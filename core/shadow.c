@@ -14,7 +14,11 @@ enum {
      * at most 3/4 of its slots: with this ratio the directory is never
      * fuller than the table. */
     BLOCK_RATIO = SHADOW_BLOCK_LEAVES / 2,
-    MIN_SLAB_LEAVES = SHADOW_BLOCK_LEAVES / 2
+    MIN_SLAB_LEAVES = SHADOW_BLOCK_LEAVES / 2,
+    /* A committed unmap that leaves this many leaves or fewer in a slab
+     * moves them out: 4 of 64, and still 1 in the model test's 2-leaf
+     * blocks, so that the move is tested there too. */
+    UNSLAB_LEAVES = (SHADOW_BLOCK_LEAVES + 15) / 16
 };
 
 static unsigned leaf_index(uint64_t page)
@@ -370,7 +374,7 @@ static void put_leaf(shadow *s, counted_alloc *a, uint64_t key, shadow_leaf *lea
     s->slab_leaves--;
     if (b->present == 0) {
         free_slab(s, a, b);
-    } else if (!s->pending && shadow_bit_count(b->present) <= SHADOW_BLOCK_LEAVES / 16) {
+    } else if (!s->pending && shadow_bit_count(b->present) <= UNSLAB_LEAVES) {
         unslab(s, a, b);
     }
 }
