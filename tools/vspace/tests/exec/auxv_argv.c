@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 extern const ElfW(Ehdr) __ehdr_start;
-extern char **environ;
 void _start(void);
 
 static int failures;
