@@ -22,7 +22,8 @@ typedef struct checker {
     const res_node *last; /* the reservation the last mapped page was in */
     uint64_t *per_slot;   /* MAPPED pages counted per handle slot */
     size_t slots;
-    size_t slab_leaves; /* leaves seen in their block's slab */
+    size_t slab_leaves;                     /* leaves seen in their block's slab */
+    uint64_t large_seen[VS_MAX_PAGE_SIZES]; /* MAPPED pages of size index k > 0 seen through the leaves */
 } checker;
 
 static void violation(checker *c, vs_violation_kind kind, vs_addr vaddr, uint64_t expected, uint64_t found,
@@ -198,6 +199,25 @@ static void check_in_slab(checker *c, uint64_t key, const shadow_leaf *leaf)
     }
 }
 
+/* The per-size counts of large pages, by which lookups skip sizes with
+ * none mapped, agree with the large pages the leaves hold. */
+static void check_large_counts(checker *c)
+{
+    const shadow *s = &c->vs->shadow;
+    uint64_t total = 0;
+    for (unsigned k = 1; k < VS_MAX_PAGE_SIZES; k++) {
+        total += c->large_seen[k];
+        if (c->large_seen[k] != s->large_pages[k]) {
+            violation(c, VS_V_ACCOUNTING, 0, c->large_seen[k], s->large_pages[k],
+                      "count of mapped large pages of one size disagrees with the shadow's leaves");
+        }
+    }
+    if (total != s->large_total) {
+        violation(c, VS_V_ACCOUNTING, 0, total, s->large_total,
+                  "total of mapped large pages disagrees with the shadow's leaves");
+    }
+}
+
 /* Every slab holds a leaf, and its present bits are exactly the leaves
  * check_in_slab found in it (those were distinct and marked, so equal
  * totals leave no stray bit). The window shows every slab inside it and
@@ -277,6 +297,7 @@ static int check_leaf(void *ctx, uint64_t key, const shadow_leaf *leaf)
         }
         if (k != 0) {
             check_not_covered(c, page, k + 1);
+            c->large_seen[k]++;
         }
     }
     if (empty || uses_ext != (leaf->ext != NULL)) {
@@ -356,6 +377,7 @@ vs_result vs_check(const vs_space *vs, vs_violation_fn report, void *ctx, size_t
     c.tree_sound = check_tree(&c);
     shadow_for_each_leaf(&vs->shadow, check_leaf, &c);
     check_slabs(&c);
+    check_large_counts(&c);
     if (c.tree_sound) {
         restree_for_each(&vs->tree, check_mapped_count, &c);
     }

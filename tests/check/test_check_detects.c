@@ -143,6 +143,14 @@ static void test_large_page(const vs_arch *arch)
         expect_violation(fx.vs, VS_V_LARGE_PAGE, info.start);
         leaf->meta[i] = saved;
     }
+    /* The per-size count lookups skip sizes by, and the total, each off by one. */
+    fx.vs->shadow.large_pages[1]++;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    fx.vs->shadow.large_pages[1]--;
+    fx.vs->shadow.large_total++;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    fx.vs->shadow.large_total--;
+    fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
 
