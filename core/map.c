@@ -623,7 +623,7 @@ static vs_result unmap_one_large(vs_space *vs, res_node *res, vs_addr vaddr, uin
     if (e.owner != VS_OWNER_CALLER || free_frames) {
         vs_release_frame(vs, &e, free_frames);
     }
-    shadow_clear(&vs->shadow, &vs->alloc, page_of(vaddr), page_of(size));
+    shadow_clear_large(&vs->shadow, &vs->alloc, large, index);
     res->mapped_pages -= page_of(size);
     vs->mapped_pages -= page_of(size);
     return VS_OK;

@@ -403,7 +403,7 @@ static void release_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
 
 /* ---- clearing ---- */
 
-static void clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, unsigned i)
+void shadow_clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, unsigned i)
 {
     shadow_leaf *leaf = shadow_leaf_by_key(s, found->key);
     unsigned k = shadow_key_size(leaf->key);
@@ -436,7 +436,7 @@ void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
         const shadow_leaf *large = s->large_total != 0 ? shadow_find_large(s, page, &j) : NULL;
         if (large != NULL) {
             uint64_t pages = (uint64_t)1 << shadow_key_shift(s, large->key);
-            clear_large(s, a, large, j);
+            shadow_clear_large(s, a, large, j);
             page = (page & ~(pages - 1)) + pages;
         } else {
             page += SHADOW_LEAF_PAGES - i;

@@ -440,6 +440,11 @@ static inline void shadow_clear_entry(shadow *s, counted_alloc *a, shadow_leaf *
     }
 }
 
+/* Makes entry i of a large-page leaf (as shadow_find_large found it) not
+ * mapped, freeing the leaf if it empties: shadow_clear of exactly that
+ * page, without looking it up again. */
+void shadow_clear_large(shadow *s, counted_alloc *a, const shadow_leaf *leaf, unsigned i);
+
 /* Makes pages [first, first + count) not mapped, freeing leaves that empty. */
 void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count);
 
