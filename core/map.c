@@ -595,13 +595,13 @@ static vs_result unmap_one(vs_space *vs, res_node *res, vs_addr vaddr, int free_
 
 /* The large page whose whole span is [vaddr, vaddr + size): its leaf and
  * entry, or NULL. */
-static const shadow_leaf *whole_large_page(const vs_space *vs, vs_addr vaddr, uint64_t size, unsigned *index)
+static shadow_leaf *whole_large_page(const vs_space *vs, vs_addr vaddr, uint64_t size, unsigned *index)
 {
     uint64_t page = page_of(vaddr);
     if (vs->shadow.large_total == 0 || shadow_leaf_of(&vs->shadow, page) != NULL) {
         return NULL;
     }
-    const shadow_leaf *large = shadow_find_large(&vs->shadow, page, index);
+    shadow_leaf *large = shadow_find_large(&vs->shadow, page, index);
     if (large == NULL) {
         return NULL;
     }
@@ -611,7 +611,7 @@ static const shadow_leaf *whole_large_page(const vs_space *vs, vs_addr vaddr, ui
 
 /* One whole large page: one lookup instead of the range's count, cut
  * test, gather and clear; the same steps as vs_unmap_range. */
-static vs_result unmap_one_large(vs_space *vs, res_node *res, vs_addr vaddr, uint64_t size, const shadow_leaf *large,
+static vs_result unmap_one_large(vs_space *vs, res_node *res, vs_addr vaddr, uint64_t size, shadow_leaf *large,
                                  unsigned index, int free_frames)
 {
     shadow_entry e;
@@ -635,7 +635,7 @@ static __attribute__((noinline)) vs_result unmap_many(vs_space *vs, res_node *re
                                                       int free_frames)
 {
     unsigned index = 0;
-    const shadow_leaf *large = whole_large_page(vs, vaddr, size, &index);
+    shadow_leaf *large = whole_large_page(vs, vaddr, size, &index);
     if (large != NULL) {
         return unmap_one_large(vs, res, vaddr, size, large, index, free_frames);
     }

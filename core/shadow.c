@@ -66,13 +66,13 @@ size_t shadow_bytes(const shadow *s)
            s->ext_arrays * ext_bytes() + table_bytes(s->capacity);
 }
 
-const shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
+shadow_leaf *shadow_find_large(const shadow *s, uint64_t page, unsigned *index)
 {
     for (unsigned k = 1; k < s->num_sizes && s->large_total != 0; k++) {
         if (s->large_pages[k] == 0) {
             continue;
         }
-        const shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
+        shadow_leaf *leaf = shadow_leaf_by_key(s, shadow_key(s, k, page));
         unsigned i = shadow_index(s, k, page);
         if (leaf != NULL && (leaf->meta[i] & META_STATE_MASK) != 0) {
             *index = i;
@@ -403,9 +403,8 @@ static void release_if_unused(shadow *s, counted_alloc *a, shadow_leaf *leaf)
 
 /* ---- clearing ---- */
 
-void shadow_clear_large(shadow *s, counted_alloc *a, const shadow_leaf *found, unsigned i)
+void shadow_clear_large(shadow *s, counted_alloc *a, shadow_leaf *leaf, unsigned i)
 {
-    shadow_leaf *leaf = shadow_leaf_by_key(s, found->key);
     unsigned k = shadow_key_size(leaf->key);
     leaf->meta[i] = 0;
     s->large_pages[k]--;
@@ -433,7 +432,7 @@ void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
             continue;
         }
         unsigned j = 0;
-        const shadow_leaf *large = s->large_total != 0 ? shadow_find_large(s, page, &j) : NULL;
+        shadow_leaf *large = s->large_total != 0 ? shadow_find_large(s, page, &j) : NULL;
         if (large != NULL) {
             uint64_t pages = (uint64_t)1 << shadow_key_shift(s, large->key);
             shadow_clear_large(s, a, large, j);
