@@ -55,10 +55,20 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     }
 }
 
+/* A large page first clears its span of the empty tables smaller pages
+ * left: the kernel will not map it over them. The caller knows no page in
+ * the span is mapped. */
+static void clear_tables_below(vs_space *vs, vs_addr at, unsigned size_index, uint64_t count)
+{
+    const vs_page_size *size = &vs->arch->page_sizes[size_index];
+    if (size->level + 1u < vs->arch->num_levels) {
+        tables_clear_span(vs, at, count << size->bits, size->level);
+    }
+}
+
 /* Maps one run at `at`; on failure nothing of it stays. Bookkeeping is
  * allocated before the kernel is called, so no failure needs a kernel undo
- * but a kernel failure. A large page first clears its span of the empty
- * tables smaller pages left: the kernel will not map it over them. */
+ * but a kernel failure. */
 static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const page_run *run, const page_source *src)
 {
     const vs_page_size *size = &vs->arch->page_sizes[run->size_index];
@@ -71,9 +81,7 @@ static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const pa
     if (r != VS_OK) {
         return r;
     }
-    if (size->level + 1u < vs->arch->num_levels) {
-        tables_clear_span(vs, at, (uint64_t)run->count << size->bits, size->level);
-    }
+    clear_tables_below(vs, at, run->size_index, run->count);
     frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
     r = tables_map_frames(vs, &batch);
     if (r != VS_OK) {
@@ -126,9 +134,13 @@ static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch
                                   vs_page_owner owner)
 {
     shadow_begin(&vs->shadow);
-    shadow_run record = {batch->caps, cookie, 1, 1, 0, owner};
+    unsigned k = batch->size_index;
+    shadow_run record = {batch->caps, cookie, 1, (unsigned)pages_in(vs, k), k, owner};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
     if (r == VS_OK) {
+        if (k != 0) {
+            clear_tables_below(vs, batch->vaddr, k, 1);
+        }
         r = tables_map_frames(vs, batch);
         if (r == VS_OK) {
             shadow_write_run(&vs->shadow, page, &record);
@@ -140,84 +152,101 @@ static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch
     return r;
 }
 
-/* Where one base page is to be mapped: its reservation, and its leaf if it
- * has one. */
+/* Where one page of size index k is to be mapped: its reservation, and
+ * its leaf (in the key space of its size) if it has one. */
 typedef struct free_page {
     res_node *res;
     shadow_leaf *leaf;
     uint64_t page;
     unsigned index;
+    unsigned size_index;
 } free_page;
 
-/* Finds where vaddr's base page goes; refuses one outside a reservation
- * or already mapped. Changes nothing. */
-static vs_result find_free_page(vs_space *vs, vs_addr vaddr, free_page *out)
+/* Finds where vaddr's page of size index k goes; refuses one outside a
+ * reservation or overlapping a mapped page. Changes nothing. A base page
+ * has one entry to test; a large one covers many base pages, counted only
+ * if its reservation has any mapped. */
+static inline __attribute__((always_inline)) vs_result find_free_page(vs_space *vs, vs_addr vaddr, unsigned k,
+                                                                      free_page *out)
 {
-    out->res = vs_reservation_holding(vs, vaddr, (uint64_t)1 << SHADOW_PAGE_BITS);
+    uint64_t bytes = (uint64_t)1 << (k == 0 ? SHADOW_PAGE_BITS : vs->arch->page_sizes[k].bits);
+    out->res = vs_reservation_holding(vs, vaddr, bytes);
     if (out->res == NULL) {
         return vs_fail(vs, VS_ERR_NOT_RESERVED, "range is not inside one reservation", vaddr);
     }
     out->page = page_of(vaddr);
-    out->index = (unsigned)(out->page & (SHADOW_LEAF_PAGES - 1));
-    out->leaf = shadow_leaf_of(&vs->shadow, out->page);
-    unsigned large_index = 0;
-    int mapped = out->leaf != NULL
+    out->size_index = k;
+    int mapped = 0;
+    if (k == 0) {
+        out->index = (unsigned)(out->page & (SHADOW_LEAF_PAGES - 1));
+        out->leaf = shadow_leaf_of(&vs->shadow, out->page);
+        unsigned large_index = 0;
+        mapped = out->leaf != NULL
                      ? (out->leaf->meta[out->index] & META_STATE_MASK) == VS_PAGE_MAPPED
                      : vs->shadow.large_total != 0 && shadow_find_large(&vs->shadow, out->page, &large_index) != NULL;
+    } else {
+        out->index = shadow_index(&vs->shadow, k, out->page);
+        out->leaf = shadow_leaf_by_key(&vs->shadow, shadow_key(&vs->shadow, k, out->page));
+        if (out->res->mapped_pages != 0 && shadow_count_mapped(&vs->shadow, out->page, page_of(bytes)) != 0) {
+            vaddr = vs_first_mapped(vs, vaddr, bytes);
+            mapped = 1;
+        }
+    }
     return mapped ? vs_fail(vs, VS_ERR_ALREADY_MAPPED, "page is already mapped", vaddr) : VS_OK;
 }
 
 /* The kernel's answer to one frame as a batch of one, for the generic
  * paths (side array, retry after a missing table). */
-static inline frame_batch one_frame(const vs_cap *cap, vs_addr vaddr, const res_node *res)
+static inline frame_batch one_frame(const vs_cap *cap, vs_addr vaddr, const res_node *res, unsigned size_index)
 {
-    return (frame_batch){cap, 1, 0, vaddr, res->rights, (vs_cache)res->cache};
+    return (frame_batch){cap, 1, size_index, vaddr, res->rights, (vs_cache)res->cache};
 }
 
 /* A single-page map the kernel refused: retried through the table path.
  * Out of line, so that the batch it needs is built only on failure. */
 static __attribute__((noinline)) vs_result map_one_failed(vs_space *vs, const vs_cap *cap, vs_addr vaddr,
-                                                          const res_node *res, vs_kstatus st)
+                                                          const res_node *res, unsigned size_index, vs_kstatus st)
 {
-    frame_batch batch = one_frame(cap, vaddr, res);
+    frame_batch batch = one_frame(cap, vaddr, res, size_index);
     return tables_map_failed(vs, &batch, st, 0);
 }
 
-/* One base page at a free page: the steps of vs_map_pages and map_run
- * without the page source, with one probe of the shadow and the kernel
- * called directly. Most pages find their leaf ready (fifteen of sixteen
- * mapped in sequence), or need only a new empty one, and are recorded in
- * place: inline cap, no side array. */
-static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, const vs_cap *cap,
-                            const uintptr_t *cookie, vs_page_owner owner)
+/* One page at a free page: the steps of vs_map_pages and map_run without
+ * the page source, with one probe of the shadow and the kernel called
+ * directly. Most base pages find their leaf ready (fifteen of sixteen
+ * mapped in sequence), or need only a new empty one, as does a large page,
+ * and are recorded in place: inline cap, no side array. */
+static inline __attribute__((always_inline)) vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr,
+                                                                  const vs_cap *cap, const uintptr_t *cookie,
+                                                                  vs_page_owner owner)
 {
     res_node *res = at->res;
     shadow_leaf *leaf = at->leaf;
-    uint64_t page = at->page;
-    unsigned i = at->index;
+    unsigned k = at->size_index;
     int has_cookie = cookie != NULL && *cookie != 0;
     int in_place =
         !has_cookie && (leaf == NULL || leaf->cap_hi == (uint32_t)(*cap >> 32) || !shadow_leaf_has_inline(leaf));
     vs_result r = VS_OK;
     if (!in_place) {
-        frame_batch batch = one_frame(cap, vaddr, res);
-        r = map_one_recorded(vs, page, &batch, cookie, owner);
+        frame_batch batch = one_frame(cap, vaddr, res, k);
+        r = map_one_recorded(vs, at->page, &batch, cookie, owner);
     } else {
         int fresh = leaf == NULL;
         if (fresh) {
             shadow_begin(&vs->shadow);
-            leaf = shadow_add_base_leaf(&vs->shadow, &vs->alloc, page);
+            leaf = shadow_add_leaf(&vs->shadow, &vs->alloc, shadow_key(&vs->shadow, k, at->page));
             r = leaf != NULL ? VS_OK : VS_ERR_NO_MEMORY;
         }
         if (r == VS_OK) {
+            if (k != 0) {
+                clear_tables_below(vs, vaddr, k, 1);
+            }
             vs_kstatus st =
-                vs->kernel.ops->map_frame(vs->kernel.ctx, vs->root, *cap, vaddr, 0, res->rights, (vs_cache)res->cache);
-            r = st.error == 0 ? VS_OK : map_one_failed(vs, cap, vaddr, res, st);
+                vs->kernel.ops->map_frame(vs->kernel.ctx, vs->root, *cap, vaddr, k, res->rights, (vs_cache)res->cache);
+            r = st.error == 0 ? VS_OK : map_one_failed(vs, cap, vaddr, res, k, st);
         }
         if (r == VS_OK) {
-            leaf->cap_hi = (uint32_t)(*cap >> 32);
-            leaf->cap[i] = (uint32_t)*cap;
-            leaf->meta[i] = (uint8_t)(VS_PAGE_MAPPED | (owner << META_OWNER_SHIFT));
+            shadow_write_inline(&vs->shadow, leaf, at->index, *cap, k, owner);
         } else if (fresh && leaf != NULL) {
             shadow_release_leaf(&vs->shadow, &vs->alloc, leaf);
         }
@@ -226,16 +255,18 @@ static vs_result map_one_at(vs_space *vs, const free_page *at, vs_addr vaddr, co
         }
     }
     if (r == VS_OK) {
-        res->mapped_pages++;
-        vs->mapped_pages++;
+        uint64_t pages = k == 0 ? 1 : pages_in(vs, k);
+        res->mapped_pages += pages;
+        vs->mapped_pages += pages;
     }
     return r;
 }
 
-static vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap, const uintptr_t *cookie)
+static inline __attribute__((always_inline)) vs_result map_one(vs_space *vs, vs_addr vaddr, const vs_cap *cap,
+                                                               const uintptr_t *cookie, unsigned k)
 {
-    free_page at = {NULL, NULL, 0, 0};
-    vs_result r = find_free_page(vs, vaddr, &at);
+    free_page at = {NULL, NULL, 0, 0, 0};
+    vs_result r = find_free_page(vs, vaddr, k, &at);
     return r == VS_OK ? map_one_at(vs, &at, vaddr, cap, cookie, VS_OWNER_CALLER) : r;
 }
 
@@ -306,7 +337,7 @@ static vs_result map_caps(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const
      * below, which name what is wrong. */
     if (vs != NULL && n == 1 && size_bits == SHADOW_PAGE_BITS && caps != NULL && vs_one_page_in_range(vs, vaddr) &&
         vaddr + ((vs_addr)1 << SHADOW_PAGE_BITS) <= vs->arch->user_end && cap_ok(vs, *caps)) {
-        return map_one(vs, vaddr, caps, cookies);
+        return map_one(vs, vaddr, caps, cookies, 0);
     }
     int size_index = -1;
     uint64_t size = 0;
@@ -323,8 +354,8 @@ static vs_result map_caps(vs_space *vs, vs_addr vaddr, const vs_cap *caps, const
                            vaddr + ((vs_addr)i << size_bits));
         }
     }
-    if (n == 1 && size_index == 0) {
-        return map_one(vs, vaddr, caps, cookies);
+    if (n == 1) {
+        return map_one(vs, vaddr, caps, cookies, (unsigned)size_index);
     }
     cap_array a = {caps, cookies, (unsigned)size_index, size_bits};
     page_source src = {cap_array_get, cap_array_put, &a, VS_OWNER_CALLER};
@@ -387,16 +418,16 @@ static vs_result map_new_frames(vs_space *vs, vs_addr vaddr, size_t n, unsigned 
     }
     unsigned index = (unsigned)size_index;
     page_source src = {new_frames_get, new_frames_put, &index, VS_OWNER_VSPACE};
-    if (n > 1 || size_index != 0) {
+    if (n > 1) {
         return vs_map_pages(vs, vaddr, size, &src);
     }
-    /* One base page: checked first, as vs_map_pages does, so a refused
-     * call allocates nothing; then a frame, mapped as vs_map maps one. */
-    free_page at = {NULL, NULL, 0, 0};
+    /* One page: checked first, as vs_map_pages does, so a refused call
+     * allocates nothing; then a frame, mapped as vs_map maps one. */
+    free_page at = {NULL, NULL, 0, 0, 0};
     page_run run;
     run.cap_buf[0] = 0; /* the source fills the page's cap and cookie; no path reads them unset */
     run.cookie_buf[0] = 0;
-    r = find_free_page(vs, vaddr, &at);
+    r = find_free_page(vs, vaddr, index, &at);
     if (r == VS_OK) {
         r = new_frames_get(vs, &index, 0, size, &run);
     }

@@ -576,15 +576,16 @@ static shadow_leaf *new_leaf(shadow *s, counted_alloc *a, uint64_t key)
     return leaf;
 }
 
-shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page)
+shadow_leaf *shadow_add_leaf(shadow *s, counted_alloc *a, uint64_t key)
 {
-    uint64_t key = page >> SHADOW_LEAF_BITS;
     if (make_room(s, a, 1) != VS_OK) {
         return NULL;
     }
     /* Page-by-page mapping in ascending order that crosses into a new
-     * block gets a slab for it, as a batch would. */
-    if ((key & (SHADOW_BLOCK_LEAVES - 1)) == 0 && key != 0 && shadow_leaf_by_key(s, key - 1) != NULL) {
+     * block gets a slab for it, as a batch would (base pages only: large
+     * leaves are few). */
+    if ((key & (SHADOW_BLOCK_LEAVES - 1)) == 0 && key != 0 && shadow_key_size(key) == 0 &&
+        shadow_leaf_by_key(s, key - 1) != NULL) {
         try_slab(s, a, key, key + SHADOW_BLOCK_LEAVES - 1);
     }
     return new_leaf(s, a, key);

@@ -421,11 +421,27 @@ static inline void shadow_get(const shadow *s, uint64_t page, shadow_entry *out)
 void shadow_begin(shadow *s);
 void shadow_end(shadow *s, counted_alloc *a, int commit);
 
-/* Links in an empty base leaf for `page`, which has none, growing the
- * table (inside shadow_begin/shadow_end); NULL (NO_MEMORY) leaves the
- * shadow unchanged. The single-page map fills it in place; if that map
- * fails, shadow_release_leaf gives it back while it is still empty. */
-shadow_leaf *shadow_add_base_leaf(shadow *s, counted_alloc *a, uint64_t page);
+/* Links in an empty leaf for `key` (of any page size), which has none,
+ * growing the table (inside shadow_begin/shadow_end); NULL (NO_MEMORY)
+ * leaves the shadow unchanged. The single-page map fills it in place; if
+ * that map fails, shadow_release_leaf gives it back while it is still
+ * empty. */
+shadow_leaf *shadow_add_leaf(shadow *s, counted_alloc *a, uint64_t key);
+
+/* Records one mapped page of size index k in entry i of its leaf, the cap
+ * inline: the caller checked that the leaf's high half is the cap's (or
+ * that the leaf has no inline entry) and that no cookie goes with it. */
+static inline void shadow_write_inline(shadow *s, shadow_leaf *leaf, unsigned i, vs_cap cap, unsigned k,
+                                       vs_page_owner owner)
+{
+    leaf->cap_hi = (uint32_t)(cap >> 32);
+    leaf->cap[i] = (uint32_t)cap;
+    leaf->meta[i] = (uint8_t)(VS_PAGE_MAPPED | (k << META_SIZE_SHIFT) | (owner << META_OWNER_SHIFT));
+    if (k != 0) {
+        s->large_pages[k]++;
+        s->large_total++;
+    }
+}
 
 /* Frees leaf's side array, and leaf itself, if nothing uses them any more. */
 void shadow_release_leaf(shadow *s, counted_alloc *a, shadow_leaf *leaf);
