@@ -6,8 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <vs/elf.h>
+
+/* The largest file cli_read_file reads (a power of two times 64 KiB). */
+#define CLI_MAX_FILE ((size_t)1 << 31)
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -38,6 +42,12 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
         cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= CLI_MAX_FILE) {
+        fclose(f);
+        cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
+        return NULL;
+    }
     size_t cap = 1 << 16;
     size_t n = 0;
     unsigned char *buf = malloc(cap);
@@ -56,7 +66,13 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
         if (n < cap) {
             break;
         }
-        unsigned char *bigger = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+        if (cap >= CLI_MAX_FILE) {
+            cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        unsigned char *bigger = realloc(buf, cap * 2);
         if (bigger == NULL) {
             free(buf);
         }
@@ -80,6 +96,37 @@ const vs_arch *cli_arch(const char *cmd, const char *s)
 int cli_is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '=')) {
+        return 0;
+    }
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        cli_usage(cmd, "%s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_finish_output(const char *cmd, int status)
+{
+    int flush_failed = fflush(stdout) != 0;
+    int err = errno;
+    if (!flush_failed && !ferror(stdout)) {
+        return status;
+    }
+    fprintf(stderr, "vspace %s: standard output: write error%s%s\n", cmd, flush_failed ? ": " : "",
+            flush_failed ? strerror(err) : "");
+    return CLI_BAD_INPUT;
 }
 
 int cli_elf_error(const char *cmd, const char *path, int code, const struct vs_elf_diag *d)

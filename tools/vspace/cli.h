@@ -38,8 +38,8 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Prints "vspace CMD: FILE: message" to stderr; returns CLI_BAD_INPUT. */
 int cli_file_error(const char *cmd, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Reads a whole file into a malloc'd buffer; on error prints a message
- * naming the file and the reason and returns NULL. */
+/* Reads a whole file (a pipe too; under 2 GiB) into a malloc'd buffer; on
+ * error prints a message naming the file and the reason and returns NULL. */
 void *cli_read_file(const char *cmd, const char *path, size_t *size);
 
 /* The architecture named by s, or NULL after a usage message listing the
@@ -53,5 +53,16 @@ int cli_elf_error(const char *cmd, const char *path, int code, const struct vs_e
 
 /* Is arg exactly one of the help flags? */
 int cli_is_help(const char *arg);
+
+/* Is argv[*i] the option `name` (say "--arch"), which takes a value, given
+ * as "--arch V" or "--arch=V"? 0: it is not; 1: it is, *value is V and *i
+ * indexes the last argument it used; -1: it is but V is missing (after a
+ * usage message naming the option). */
+int cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Reports a failed write to standard output ("vspace CMD: standard output:
+ * write error: ...") and returns CLI_BAD_INPUT; returns status if every
+ * byte written to stdout got out. */
+int cli_finish_output(const char *cmd, int status);
 
 #endif

@@ -142,13 +142,12 @@ static int inspect_run(int argc, char **argv)
             inspect_help();
             return CLI_OK;
         }
-        if (strcmp(argv[i], "--arch") == 0 && i + 1 == argc) {
-            return cli_usage("inspect", "--arch needs a value");
-        }
+        const char *v = NULL;
+        int k = 0;
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
-        } else if (strcmp(argv[i], "--arch") == 0 && i + 1 < argc) {
-            if ((arch = cli_arch("inspect", argv[++i])) == NULL) {
+        } else if ((k = cli_option_value("inspect", argc, argv, &i, "--arch", &v)) != 0) {
+            if (k < 0 || (arch = cli_arch("inspect", v)) == NULL) {
                 return CLI_BAD_INPUT;
             }
         } else if (strcmp(argv[i], "--") == 0) {

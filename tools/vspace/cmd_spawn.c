@@ -1,8 +1,10 @@
 /* `vspace spawn`: boot a simulated seL4 machine, spawn ELF as a child of
  * the root task, print the walk and run the three-way audit. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <vs/elf.h>
 #include <vs/process.h>
@@ -39,8 +41,9 @@ static void spawn_help(void)
            "  --large-pages            map the image's fresh frames as the architecture's\n"
            "                           large pages wherever they fit, aligned (e.g. 2 MiB)\n"
            "  --help                   this text\n\n"
-           "Exit status: 0 audit clean, 1 the audit found discrepancies, 2 bad input or\n"
-           "usage (the file, the field and the reason on stderr).\n");
+           "Options with a value also take it as --arch=A. Exit status: 0 audit clean,\n"
+           "1 the audit found discrepancies, 2 bad input or usage, or a report that could\n"
+           "not be written (the file, the field and the reason on stderr).\n");
 }
 
 typedef struct spawn_args {
@@ -59,7 +62,8 @@ static int parse_args(int argc, char **argv, spawn_args *a)
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
         const char *o = argv[i];
-        int has_value = i + 1 < argc;
+        const char *v = NULL;
+        int k = 0;
         if (cli_is_help(o)) {
             spawn_help();
             return -1;
@@ -74,24 +78,26 @@ static int parse_args(int argc, char **argv, spawn_args *a)
             a->legacy = 1;
         } else if (strcmp(o, "--large-pages") == 0) {
             a->large_pages = 1;
-        } else if (strcmp(o, "--arch") == 0 || strcmp(o, "--svg") == 0 || strcmp(o, "--env") == 0) {
-            if (!has_value) {
-                return cli_usage("spawn", "%s needs a value", o);
+        } else if ((k = cli_option_value("spawn", argc, argv, &i, "--arch", &v)) != 0) {
+            if (k < 0 || (a->arch = cli_arch("spawn", v)) == NULL) {
+                return CLI_BAD_INPUT;
             }
-            const char *v = argv[++i];
-            if (strcmp(o, "--arch") == 0) {
-                a->arch = cli_arch("spawn", v);
-                if (a->arch == NULL) {
-                    return CLI_BAD_INPUT;
-                }
-            } else if (strcmp(o, "--svg") == 0) {
-                a->svg = v;
-            } else {
-                if (strchr(v, '=') == NULL || v[0] == '=') {
-                    return cli_usage("spawn", "--env: '%s' is not K=V", v);
-                }
-                a->env[a->envc++] = v;
+        } else if ((k = cli_option_value("spawn", argc, argv, &i, "--svg", &v)) != 0) {
+            if (k < 0) {
+                return CLI_BAD_INPUT;
             }
+            if (v[0] == '\0') {
+                return cli_usage("spawn", "--svg needs a file name");
+            }
+            a->svg = v;
+        } else if ((k = cli_option_value("spawn", argc, argv, &i, "--env", &v)) != 0) {
+            if (k < 0) {
+                return CLI_BAD_INPUT;
+            }
+            if (strchr(v, '=') == NULL || v[0] == '=') {
+                return cli_usage("spawn", "--env: '%s' is not K=V", v);
+            }
+            a->env[a->envc++] = v;
         } else if (strcmp(o, "--") == 0) {
             i++;
             break;
@@ -408,6 +414,16 @@ static int spawn_failed(const char *path, const vs_spawn_error *e)
                           (unsigned long long)e->vaddr, vs_result_name(e->result), e->kernel_error);
 }
 
+/* Do the two paths name one file (so that writing the first would
+ * destroy the second)? */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa;
+    struct stat sb;
+    return a != NULL && b != NULL && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 static int spawn_run(int argc, char **argv)
 {
     spawn_args a;
@@ -440,8 +456,10 @@ static int spawn_run(int argc, char **argv)
                                 "PT_INTERP: dynamically linked (needs %s); vspace spawns static images only "
                                 "(VS_ELF_ERR_NEEDS_INTERP)",
                                 img.interp);
+    } else if (a.svg != NULL && same_file(a.svg, a.path)) {
+        status = cli_file_error("spawn", a.svg, "--svg: is the ELF file itself; not overwriting it");
     } else if (a.svg != NULL && (svg = fopen(a.svg, "w")) == NULL) {
-        status = cli_file_error("spawn", a.svg, "--svg: cannot write it");
+        status = cli_file_error("spawn", a.svg, "--svg: cannot write it: %s", strerror(errno));
     }
     if (status != 0) {
         free(data);
@@ -470,7 +488,12 @@ static int spawn_run(int argc, char **argv)
         machine_down(&m);
     }
     if (svg != NULL) {
-        fclose(svg);
+        int write_failed = ferror(svg);
+        int close_failed = fclose(svg) != 0;
+        if ((write_failed || close_failed) && status != CLI_BAD_INPUT) {
+            status = cli_file_error("spawn", a.svg, "--svg: write error%s%s", close_failed ? ": " : "",
+                                    close_failed ? strerror(errno) : "");
+        }
     }
     free(data);
     free(a.env);

@@ -28,6 +28,23 @@ static void help(FILE *f)
                "Exit status: 0 audit clean, 1 the audit found discrepancies, 2 bad input or usage.\n");
 }
 
+static const vs_cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NUM_COMMANDS; i++) {
+        if (strcmp(name, commands[i]->name) == 0) {
+            return commands[i];
+        }
+    }
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    fprintf(stderr, "vspace: unknown command '%s'\n", name);
+    help(stderr);
+    return CLI_BAD_INPUT;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -36,22 +53,20 @@ int main(int argc, char **argv)
     }
     if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         if (argc > 2 && strcmp(argv[1], "help") == 0) {
-            for (size_t i = 0; i < NUM_COMMANDS; i++) {
-                if (strcmp(argv[2], commands[i]->name) == 0) {
-                    commands[i]->help();
-                    return CLI_OK;
-                }
+            const vs_cli_command *c = find_command(argv[2]);
+            if (c == NULL) {
+                return unknown_command(argv[2]);
             }
+            c->help();
+        } else {
+            help(stdout);
         }
-        help(stdout);
-        return CLI_OK;
+        return cli_finish_output("help", CLI_OK);
     }
-    for (size_t i = 0; i < NUM_COMMANDS; i++) {
-        if (strcmp(argv[1], commands[i]->name) == 0) {
-            return commands[i]->run(argc - 1, argv + 1);
-        }
+    const vs_cli_command *c = find_command(argv[1]);
+    if (c == NULL) {
+        return unknown_command(argv[1]);
     }
-    fprintf(stderr, "vspace: unknown command '%s'\n", argv[1]);
-    help(stderr);
-    return CLI_BAD_INPUT;
+    /* A report that did not get out is no audit: exit 2, not 0 or 1. */
+    return cli_finish_output(c->name, c->run(argc - 1, argv + 1));
 }

@@ -112,6 +112,42 @@ def group_usage():
     run("spawn", "--arch", "ia32", example("ia32"), expect=0, stdout_has=["simulated seL4 (ia32)", "Audit: CLEAN"])
     run("inspect", "--arch", "ia32", example("ia32"), expect=0)
     run("spawn", "--", example("ia32"), "--json", expect=0, stdout_has=['argv[1] = "--json"'])
+    run("help", "frobnicate", expect=2, stderr_has=["unknown command 'frobnicate'"])
+    # --opt=value as well as --opt value
+    svg = os.path.join(WORK, "eq.svg")
+    run("spawn", "--arch=ia32", f"--svg={svg}", "--env=K=V", example("ia32"), expect=0,
+        stdout_has=["simulated seL4 (ia32)", 'envp[0] = "K=V"'])
+    if not os.path.exists(svg) or os.path.getsize(svg) == 0:
+        fail(f"spawn --svg={svg}: no picture written")
+    run("spawn", "--arch=sparc", example(), expect=2, stderr_has=["unknown architecture 'sparc'"])
+    run("spawn", "--env=NOEQUALS", example(), expect=2, stderr_has=["--env: 'NOEQUALS' is not K=V"])
+    run("inspect", "--arch=ia32", example("ia32"), expect=0)
+    run("inspect", "--arch=aarch64", example("ia32"), expect=2, stderr_has=["requested aarch64"])
+    run("inspect", "--arch", expect=2, stderr_has=["--arch needs a value"])
+    # --svg naming the ELF itself must not overwrite it
+    copy = os.path.join(WORK, "hello-copy")
+    with open(example("ia32"), "rb") as f:
+        image = f.read()
+    write("hello-copy", image)
+    run("spawn", "--svg", copy, copy, expect=2, stderr_has=[copy, "is the ELF file itself"])
+    with open(copy, "rb") as f:
+        if f.read() != image:
+            fail("spawn --svg FILE FILE overwrote the ELF")
+    run("spawn", "--svg", WORK, example(), expect=2, stderr_has=[WORK, "cannot write", "Is a directory"])
+    # output that does not get out: exit 2 and say so, never "audit clean"
+    run("spawn", "--svg", "/dev/full", example(), expect=2, stderr_has=["/dev/full", "write error"])
+    for args in (["spawn", example()], ["spawn", "--json", example()], ["inspect", example()], ["--help"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([VSPACE, *args], stdout=full, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 2 or "standard output: write error" not in p.stderr:
+            fail(f"vspace {' '.join(args)} > /dev/full: exit {p.returncode}, stderr {p.stderr.strip()[:200]!r}")
+    # a file too large to be an image is refused before reading it
+    huge = os.path.join(WORK, "huge-sparse")
+    with open(huge, "wb") as f:
+        f.truncate(3 << 30)
+    for cmd in ["spawn", "inspect"]:
+        run(cmd, huge, expect=2, stderr_has=[huge, "too large"])
+    os.unlink(huge)
 
 
 def write(name, data):
