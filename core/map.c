@@ -76,7 +76,7 @@ static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const pa
         return vs_fail(vs, VS_ERR_INVALID_ARG, "page address is not aligned to its page size", at);
     }
     shadow_run record = {run->caps,       run->cookies, run->count, (unsigned)pages_in(vs, run->size_index),
-                         run->size_index, src->owner};
+                         run->size_index, src->owner,   0};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page_of(at), &record);
     if (r != VS_OK) {
         return r;
@@ -135,7 +135,7 @@ static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch
 {
     shadow_begin(&vs->shadow);
     unsigned k = batch->size_index;
-    shadow_run record = {batch->caps, cookie, 1, (unsigned)pages_in(vs, k), k, owner};
+    shadow_run record = {batch->caps, cookie, 1, (unsigned)pages_in(vs, k), k, owner, 0};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
     if (r == VS_OK) {
         if (k != 0) {

@@ -473,12 +473,14 @@ typedef struct shadow_run {
     unsigned pages_per; /* base pages per page */
     unsigned size_index;
     unsigned owner;
+    int uniform; /* set by shadow_prepare_run: every cap has caps[0]'s high half, no cookie is set */
 } shadow_run;
 
 /* Allocates what recording run from base page `first` will need (leaves,
- * side arrays; inside shadow_begin's range), so that the kernel is called only once nothing can fail.
+ * side arrays; inside shadow_begin's range), so that the kernel is called only once nothing can fail,
+ * and notes in run->uniform what shadow_write_run then need not scan again.
  * NO_MEMORY leaves the shadow unchanged. */
-vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);
+vs_result shadow_prepare_run(shadow *s, counted_alloc *a, uint64_t first, shadow_run *run);
 
 /* Gives back what shadow_prepare_run allocated, when run is not recorded. */
 void shadow_unprepare_run(shadow *s, counted_alloc *a, uint64_t first, const shadow_run *run);

@@ -9,7 +9,7 @@
 static void record(vs_space *vs, uint64_t page, vs_cap cap, uintptr_t cookie)
 {
     uintptr_t cookies[1] = {cookie};
-    shadow_run run = {&cap, cookies, 1, 1, 0, VS_OWNER_CALLER};
+    shadow_run run = {&cap, cookies, 1, 1, 0, VS_OWNER_CALLER, 0};
     shadow_begin(&vs->shadow);
     CHECK_RES(shadow_prepare_run(&vs->shadow, &vs->alloc, page, &run), VS_OK);
     shadow_write_run(&vs->shadow, page, &run);
@@ -53,6 +53,65 @@ static void test_inline_caps(const vs_arch *arch)
     expect(vs, p + 1, b, 0);
     shadow_clear(&vs->shadow, &vs->alloc, p, 2 * SHADOW_LEAF_PAGES);
     CHECK_EQ_U(vs->shadow.leaves, 0);
+    CHECK_EQ_U(vs->alloc.bytes, empty);
+    fx_fini(&fx, 0);
+}
+
+/* Runs of many pages decide leaf by leaf: a leaf whose part of the run has
+ * one cap of another high half, or one cookie, goes to the side array as a
+ * whole, its neighbours stay inline; a run whose caps all agree still goes
+ * to the side array in a leaf that already holds inline caps under another
+ * high half. */
+static void record_run(vs_space *vs, uint64_t page, const vs_cap *caps, const uintptr_t *cookies, uint64_t n)
+{
+    shadow_run run = {caps, cookies, n, 1, 0, VS_OWNER_CALLER, 0};
+    shadow_begin(&vs->shadow);
+    CHECK_RES(shadow_prepare_run(&vs->shadow, &vs->alloc, page, &run), VS_OK);
+    shadow_write_run(&vs->shadow, page, &run);
+    shadow_end(&vs->shadow, &vs->alloc, 1);
+}
+
+static void test_mixed_runs(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_space *vs = fx.vs;
+    size_t empty = vs->alloc.bytes;
+    uint64_t p = (page_of(arch->user_base) & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + 4 * SHADOW_LEAF_PAGES;
+    enum { N = 3 * SHADOW_LEAF_PAGES };
+    vs_cap caps[N];
+    uintptr_t cookies[N];
+    for (unsigned j = 0; j < N; j++) {
+        caps[j] = (5ull << 40) + j + 1;
+        cookies[j] = 0;
+    }
+    caps[SHADOW_LEAF_PAGES + 7] = (7ull << 40) + 1; /* the run's second leaf: another high half */
+    cookies[2 * SHADOW_LEAF_PAGES + 3] = 0xc0ffee;  /* its third: a cookie */
+    record_run(vs, p + 3, caps, cookies, N);        /* from inside the first leaf into a fourth */
+    CHECK_EQ_U(vs->shadow.ext_arrays, 2);
+    for (unsigned j = 0; j < N; j++) {
+        expect(vs, p + 3 + j, caps[j], cookies[j]);
+    }
+    CHECK(shadow_leaf_of(&vs->shadow, p)->ext == NULL);
+    CHECK(shadow_leaf_of(&vs->shadow, p + SHADOW_LEAF_PAGES)->ext != NULL);
+    CHECK(shadow_leaf_of(&vs->shadow, p + 2 * SHADOW_LEAF_PAGES)->ext != NULL);
+    CHECK(shadow_leaf_of(&vs->shadow, p + 3 * SHADOW_LEAF_PAGES)->ext == NULL);
+    /* A uniform run under another high half into the first leaf's free
+     * entries (0-2): side array; into a fresh leaf: inline. */
+    vs_cap other[4] = {(9ull << 40) + 1, (9ull << 40) + 2, (9ull << 40) + 3, (9ull << 40) + 4};
+    record_run(vs, p, other, NULL, 3);
+    CHECK(shadow_leaf_of(&vs->shadow, p)->ext != NULL);
+    CHECK_EQ_U(vs->shadow.ext_arrays, 3);
+    record_run(vs, p + 8 * SHADOW_LEAF_PAGES, other, NULL, 4);
+    CHECK_EQ_U(vs->shadow.ext_arrays, 3);
+    for (unsigned j = 0; j < 3; j++) {
+        expect(vs, p + j, other[j], 0);
+        expect(vs, p + 8 * SHADOW_LEAF_PAGES + j, other[j], 0);
+    }
+    expect(vs, p + 3, caps[0], 0);
+    shadow_clear(&vs->shadow, &vs->alloc, p, 9 * SHADOW_LEAF_PAGES);
+    CHECK_EQ_U(vs->shadow.leaves, 0);
+    CHECK_EQ_U(vs->shadow.ext_arrays, 0);
     CHECK_EQ_U(vs->alloc.bytes, empty);
     fx_fini(&fx, 0);
 }
@@ -792,6 +851,7 @@ int main(void)
     run_all_archs("holding_hint", test_holding_hint);
     run_all_archs("inline_caps", test_inline_caps);
     run_all_archs("meta_words", test_meta_words);
+    run_all_archs("mixed_runs", test_mixed_runs);
     run_all_archs("single_page_records", test_single_page_records);
     run_all_archs("window_check", test_window_check);
     run_all_archs("window_kernel_failure", test_window_kernel_failure);
