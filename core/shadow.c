@@ -425,9 +425,9 @@ void shadow_clear(shadow *s, counted_alloc *a, uint64_t first, uint64_t count)
         shadow_leaf *leaf = shadow_leaf_of(s, page);
         unsigned i = leaf_index(page);
         if (leaf != NULL) {
-            for (; i < SHADOW_LEAF_PAGES && page < end; i++, page++) {
-                leaf->meta[i] = 0;
-            }
+            unsigned stop = end - page < SHADOW_LEAF_PAGES - i ? i + (unsigned)(end - page) : SHADOW_LEAF_PAGES;
+            shadow_leaf_clear_meta(leaf, i, stop);
+            page += stop - i;
             release_if_unused(s, a, leaf);
             continue;
         }
@@ -719,6 +719,35 @@ unsigned shadow_cursor_take_base(shadow_cursor *c, vs_cap *caps, uintptr_t *cook
     unsigned i = leaf_index(c->page);
     unsigned stop = c->end - c->page < SHADOW_LEAF_PAGES - i ? i + (unsigned)(c->end - c->page) : SHADOW_LEAF_PAGES;
     unsigned taken = 0;
+    if (leaf->ext == NULL) {
+        /* No side array: every cap inline under one high half, no cookie.
+         * A stretch that is all mapped and fits is copied in loops the
+         * compiler vectorizes; otherwise each entry is written where the
+         * next taken one goes and counts only if mapped, without a branch
+         * per page. */
+        vs_cap hi = (vs_cap)leaf->cap_hi << 32;
+        unsigned n = stop - i;
+        if (n <= max && shadow_leaf_count_mapped(leaf, i, stop) == n) {
+            const uint32_t *low = &leaf->cap[i];
+            const uint8_t *meta = &leaf->meta[i];
+            for (unsigned m = 0; m < n; m++) {
+                caps[m] = hi | low[m];
+                cookies[m] = 0;
+                owners[m] = (uint8_t)((meta[m] & META_OWNER_MASK) >> META_OWNER_SHIFT);
+            }
+            c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + stop;
+            return n;
+        }
+        for (; i < stop && taken < max; i++) {
+            uint8_t meta = leaf->meta[i];
+            caps[taken] = hi | leaf->cap[i];
+            cookies[taken] = 0;
+            owners[taken] = (uint8_t)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+            taken += (meta & META_STATE_MASK) == VS_PAGE_MAPPED;
+        }
+        c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + i;
+        return taken;
+    }
     for (; i < stop && taken < max; i++) {
         uint8_t meta = leaf->meta[i];
         if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {

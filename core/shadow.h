@@ -380,6 +380,17 @@ static inline unsigned shadow_leaf_count_mapped(const shadow_leaf *leaf, unsigne
     return shadow_count_flags(lo & keep_lo) + shadow_count_flags(hi & keep_hi);
 }
 
+/* Sets the leaf's meta bytes of indices [from, to) to 0 (EMPTY) with two
+ * word stores instead of a store per byte. */
+static inline void shadow_leaf_clear_meta(shadow_leaf *leaf, unsigned from, unsigned to)
+{
+    uint64_t w[2];
+    shadow_meta_words(leaf, &w[0], &w[1]);
+    w[0] &= ~(shadow_bytes_below(to) & ~shadow_bytes_below(from));
+    w[1] &= ~(shadow_bytes_below(to > 8 ? to - 8 : 0) & ~shadow_bytes_below(from > 8 ? from - 8 : 0));
+    __builtin_memcpy(leaf->meta, w, sizeof w);
+}
+
 /* Whether a page of the leaf is mapped with its cap inline (the leaf's
  * cap_hi then is in use). */
 static inline int shadow_leaf_has_inline(const shadow_leaf *leaf)
