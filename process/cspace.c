@@ -12,8 +12,8 @@ seL4_Word proc_cspace_guard(const vs_process *p)
 vs_result proc_cspace_create(vs_process *p, unsigned bits, vs_spawn_error *err)
 {
     if (bits < VS_SPAWN_MIN_CSPACE_BITS || bits + 2 > p->arch->word_bits) {
-        return proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_CSPACE,
-                         "cspace_bits out of range (3 .. word bits - 2)", bits, 0);
+        return proc_fail_value(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_CSPACE,
+                               "cspace_bits out of range (3 .. word bits - 2)", bits, 0);
     }
     seL4_CPtr cap = 0;
     uintptr_t cookie = 0;
@@ -40,8 +40,12 @@ vs_result proc_cspace_put(vs_process *p, unsigned slot, seL4_CPtr src, vs_spawn_
         e = seL4_CNode_Copy(p->cnode, slot, depth, seL4_CapInitThreadCNode, src, seL4_WordBits, seL4_AllRights);
     }
     if (e != seL4_NoError) {
-        return proc_fail(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_CSPACE, "cannot put a cap into the child's CNode, slot",
-                         slot, (int)e);
+        proc_fail_value(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_CSPACE, "cannot put a cap into the child's CNode, slot",
+                        slot, 0);
+        if (err != NULL) {
+            err->kernel_error = (int)e;
+        }
+        return VS_ERR_KERNEL;
     }
     p->child_slots |= 1u << slot;
     return VS_OK;

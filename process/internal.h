@@ -28,6 +28,12 @@ struct vs_process {
 vs_result proc_fail(vs_spawn_error *err, vs_result r, vs_spawn_stage stage, const char *reason, vs_addr vaddr,
                     int kernel_error);
 
+/* A failed step whose reason names a number that is not an address (a
+ * slot, a count, a size): fills *err's value (and, for a thing that did not
+ * fit, limit: the room there was) instead of its vaddr. */
+vs_result proc_fail_value(vs_spawn_error *err, vs_result r, vs_spawn_stage stage, const char *reason, uint64_t value,
+                          uint64_t limit);
+
 /* A vspace call failed: the vspace's own error report goes into *err. */
 vs_result proc_fail_vs(vs_spawn_error *err, const vs_space *vs, vs_result r, vs_spawn_stage stage);
 

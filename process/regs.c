@@ -57,8 +57,8 @@ vs_result proc_write_registers(vs_process *p, int resume, vs_spawn_error *err)
     seL4_UserContext regs;
     memset(&regs, 0, sizeof regs);
     if (!entry_registers(p->arch->id, &regs, (seL4_Word)p->info.entry, (seL4_Word)p->info.sp)) {
-        return proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_TCB, "architecture not served by this build",
-                         p->arch->id, 0);
+        return proc_fail_value(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_TCB,
+                               "architecture not served by this build, vs_arch_id", p->arch->id, 0);
     }
     const seL4_Word count = sizeof regs / sizeof(seL4_Word);
     seL4_Error e = seL4_TCB_WriteRegisters(p->tcb, resume ? 1 : 0, 0, count, &regs);

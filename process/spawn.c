@@ -36,7 +36,20 @@ vs_result proc_fail(vs_spawn_error *err, vs_result r, vs_spawn_stage stage, cons
         err->stage = stage;
         err->reason = reason != NULL ? reason : "unknown";
         err->vaddr = vaddr;
+        err->value = 0;
+        err->limit = 0;
         err->kernel_error = kernel_error;
+    }
+    return r;
+}
+
+vs_result proc_fail_value(vs_spawn_error *err, vs_result r, vs_spawn_stage stage, const char *reason, uint64_t value,
+                          uint64_t limit)
+{
+    proc_fail(err, r, stage, reason, 0, 0);
+    if (err != NULL) {
+        err->value = value;
+        err->limit = limit;
     }
     return r;
 }
@@ -103,8 +116,7 @@ static vs_result fail_elf(vs_spawn_error *err, const vs_elf_diag *d)
         r = d->space_result;
         kerr = d->kernel_error;
     } else if (d->code == VS_ELF_ERR_FRAME_ACCESS) {
-        r = VS_ERR_KERNEL;
-        kerr = d->kernel_error;
+        r = VS_ERR_KERNEL; /* the frame access's own code (no seL4_Error) is in elf_message */
     }
     proc_fail(err, r, VS_SPAWN_STAGE_ELF, vs_elf_strerror(d->code), d->vaddr, kerr);
     if (err != NULL) {

@@ -11,13 +11,13 @@ vs_result proc_stack_create(vs_process *p, const vs_spawn_opts *o, vs_addr top, 
 {
     unsigned bits = o->stack_page_bits != 0 ? o->stack_page_bits : p->arch->page_sizes[0].bits;
     if (vs_arch_page_size_index(p->arch, bits) < 0) {
-        return proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_STACK,
-                         "stack_page_bits is not a page size of the architecture", bits, 0);
+        return proc_fail_value(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_STACK,
+                               "stack_page_bits is not a page size of the architecture", bits, 0);
     }
     const uint64_t psize = (uint64_t)1 << bits;
     uint64_t want = o->stack_size != 0 ? o->stack_size : VS_SPAWN_DEFAULT_STACK;
     if (want > UINT64_MAX - psize) {
-        return proc_fail(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_STACK, "stack_size too large", want, 0);
+        return proc_fail_value(err, VS_ERR_INVALID_ARG, VS_SPAWN_STAGE_STACK, "stack_size too large", want, 0);
     }
     const uint64_t size = (want + psize - 1) & ~(psize - 1);
     if ((top & (psize - 1)) != 0) {
@@ -63,8 +63,9 @@ static vs_result write_child(vs_process *p, const vs_cap *caps, vs_addr first_pa
         vs_frame_window w;
         int e = fa->ops->map(fa->ctx, caps + i, run, bits, &w);
         if (e != 0) {
+            /* e is the frame access's code, no seL4_Error: kernel_error stays 0 */
             return proc_fail(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK, "frame access could not map stack frames", lo,
-                             e);
+                             0);
         }
         /* The window may show only the first frames asked for. */
         run = (size_t)(w.size >> bits) < run ? (size_t)(w.size >> bits) : run;
@@ -81,7 +82,7 @@ static vs_result write_child(vs_process *p, const vs_cap *caps, vs_addr first_pa
         if (e != 0 || run == 0) {
             return proc_fail(
                 err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK,
-                e != 0 ? "frame access could not unmap stack frames" : "frame access showed no whole frame", lo, e);
+                e != 0 ? "frame access could not unmap stack frames" : "frame access showed no whole frame", lo, 0);
         }
     }
     return VS_OK;
@@ -92,11 +93,12 @@ vs_result proc_stack_write(vs_process *p, const vs_startstack_spec *spec, vs_spa
     vs_startstack_layout l;
     vs_result r = vs_startstack_measure(spec, &l);
     if (r != VS_OK) {
-        return proc_fail(err, r, VS_SPAWN_STAGE_STACK, l.error, l.error_value, 0);
+        return proc_fail_value(err, r, VS_SPAWN_STAGE_STACK, l.error, l.error_value, 0);
     }
     if (l.sp < p->info.stack_base) {
-        return proc_fail(err, VS_ERR_NO_SPACE, VS_SPAWN_STAGE_STACK,
-                         "start-up stack (arguments, environment) is larger than the stack; bytes needed", l.size, 0);
+        return proc_fail_value(err, VS_ERR_NO_SPACE, VS_SPAWN_STAGE_STACK,
+                               "the start-up stack (arguments, environment) does not fit the stack", l.size,
+                               p->info.stack_top - p->info.stack_base);
     }
     const unsigned bits = p->info.stack_page_bits;
     const vs_addr first_page = l.sp & ~(((vs_addr)1 << bits) - 1);
@@ -111,8 +113,8 @@ vs_result proc_stack_write(vs_process *p, const vs_startstack_spec *spec, vs_spa
         if (caps != NULL) {
             m->free(m->ctx, caps, n * sizeof *caps);
         }
-        return proc_fail(err, VS_ERR_NO_MEMORY, VS_SPAWN_STAGE_STACK, "no memory for the start-up stack image", l.size,
-                         0);
+        return proc_fail_value(err, VS_ERR_NO_MEMORY, VS_SPAWN_STAGE_STACK,
+                               "no memory for the start-up stack image, bytes", l.size, 0);
     }
     r = vs_startstack_build(spec, buf, l.size, &p->info.stack_layout);
     for (size_t i = 0; r == VS_OK && i < n; i++) {

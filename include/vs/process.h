@@ -147,8 +147,12 @@ typedef struct vs_spawn_error {
     vs_result result;
     vs_spawn_stage stage;
     const char *reason;    /* a static sentence naming the cause; never NULL after a failed spawn */
-    vs_addr vaddr;         /* the address concerned, or 0 */
-    int kernel_error;      /* an seL4_Error, when a kernel call failed */
+    vs_addr vaddr;         /* the address concerned, or 0 (never a size or a count: see value) */
+    uint64_t value;        /* a number the reason names (it says which): a slot, log2 of a page size,
+                              a byte count, the start-up stack builder's error_value; else 0 */
+    uint64_t limit;        /* with VS_ERR_NO_SPACE: the bytes there were room for (value: the bytes
+                              needed; e.g. the start-up stack against the stack), else 0 */
+    int kernel_error;      /* an seL4_Error when a kernel call failed (result VS_ERR_KERNEL), else 0 */
     int elf_error;         /* a vs_elf_error, for STAGE_ELF */
     char elf_message[200]; /* the loader's diagnostic, for STAGE_ELF */
 } vs_spawn_error;

@@ -864,6 +864,11 @@ static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
     spawn_case c = {argv, 2, NULL, 0, 1, 0, 16384, 0, 0};
     CHECK_RES(spawn(t, arch, img, &c, &p, &err), VS_ERR_NO_SPACE);
     CHECK(err.stage == VS_SPAWN_STAGE_STACK);
+    /* The sizes in value and limit, no address, no kernel error. */
+    CHECK(err.value > sizeof big && err.value < sizeof big + 4096);
+    CHECK_EQ_U(err.limit, 16384);
+    CHECK_EQ_U(err.vaddr, 0);
+    CHECK_EQ_U(err.kernel_error, 0);
     /* A truncated image. */
     blob half = {img->data, 40};
     spawn_case ok = {argv, 1, NULL, 0, 1, 0, 0, 0, 0};
@@ -877,10 +882,14 @@ static void test_errors(tenv *t, vs_arch_id arch, const blob *img)
     /* A stack page size the arch does not have. */
     spawn_case bad = {argv, 1, NULL, 0, 1, 13, 0, 0, 0};
     CHECK_RES(spawn(t, arch, img, &bad, &p, &err), VS_ERR_INVALID_ARG);
+    CHECK_EQ_U(err.value, 13);
+    CHECK_EQ_U(err.vaddr, 0);
     /* A CSpace too small for the fixed slots. */
     vs_spawn_opts tiny = {.argv = argv, .argc = 1, .cspace_bits = 2};
     CHECK_RES(vs_process_spawn(&t->se, arch, img->data, img->size, &tiny, &p, &err), VS_ERR_INVALID_ARG);
     CHECK(err.stage == VS_SPAWN_STAGE_CSPACE);
+    CHECK_EQ_U(err.value, 2);
+    CHECK_EQ_U(err.vaddr, 0);
     CHECK_RES(vs_process_spawn(NULL, arch, img->data, img->size, &o, &p, &err), VS_ERR_INVALID_ARG);
     same(t, &before, "after refused spawns");
 }
