@@ -27,11 +27,14 @@ static void exec_help(void)
            "                 tables, the kernel's /proc/PID/maps) and print it on stdout;\n"
            "                 discrepancies: exit 1 without running the program\n"
            "  --env K=V      set K in the program's environment (repeatable)\n"
-           "  -i, --ignore-environment  start from an empty environment\n\n"
+           "  -i, --ignore-environment\n"
+           "                 start from an empty environment\n"
+           "  --help         this text\n\n"
            "Exit status: the program's own (killed by a signal: the shell sees that signal, as the\n"
-           "program is the process); 2 if ELF cannot be run (not x86_64, dynamically\n"
-           "linked, segments clashing with vspace's own mappings, malformed) or for bad usage;\n"
-           "1 if --audit found discrepancies.\n");
+           "program is the process); 2 if ELF cannot be run (not a regular file the caller may\n"
+           "execute, as the kernel's exec requires; not x86_64, dynamically linked, segments\n"
+           "clashing with vspace's own mappings, malformed) or for bad usage; 1 if --audit found\n"
+           "discrepancies.\n");
 }
 
 /* The environment: the caller's (or none), then each --env in order,
@@ -65,8 +68,24 @@ static char **make_env(int clear, char **sets, size_t nsets, size_t *count)
  * read-only pages from it); on error says why and returns NULL. */
 static void *map_file(const char *path, size_t *size, int *fd_out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* The kernel's exec runs a regular file the caller may execute (for
+     * root: one with an execute bit), else EACCES, before it reads a byte;
+     * access() with the effective ids asks the kernel the same question
+     * (noexec mounts too). Then vspace must read it, as the kernel need not. */
     struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_file_error("exec", path, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        cli_file_error("exec", path, "not executable: not a regular file (%s)", strerror(EACCES));
+        return NULL;
+    }
+    if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) {
+        cli_file_error("exec", path, "not executable (%s)", strerror(errno));
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0) {
         cli_file_error("exec", path, "cannot open: %s", strerror(errno));
         if (fd >= 0) {
@@ -154,8 +173,10 @@ static int run(int argc, char **argv)
             clear = 1;
         } else if (strcmp(a, "--env") == 0 || strncmp(a, "--env=", 6) == 0) {
             const char *kv = a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : NULL;
-            if (kv == NULL || strchr(kv, '=') == NULL || kv[0] == '=') {
-                rc = cli_usage("exec", "--env wants K=V, got '%s'", kv != NULL ? kv : "");
+            if (kv == NULL || kv[0] == '\0') {
+                rc = cli_usage("exec", "--env needs K=V");
+            } else if (strchr(kv, '=') == NULL || kv[0] == '=') {
+                rc = cli_usage("exec", "--env wants K=V, got '%s'", kv);
             } else if (sets != NULL) {
                 sets[nsets++] = (char *)kv;
             }

@@ -162,6 +162,7 @@ def group_errors():
     data = bytearray(open(BUSYBOX, "rb").read())
     data[18:20] = (183).to_bytes(2, "little")  # e_machine = EM_AARCH64
     open(foreign, "wb").write(data)
+    os.chmod(foreign, 0o755)
     expect_error([foreign], ["e_machine", "aarch64", foreign], "foreign architecture")
     # an image linked high up (0x400000000000) loads where it is linked, as
     # long as nothing of vspace's own lies there; one right on top of
@@ -183,10 +184,63 @@ def group_errors():
         fail(f"clash with vspace's own image: exit {r.returncode}, {err!r}")
     assert checks == checks_before
     expect_error([os.path.join(WORK, "missing")], ["cannot open"], "missing file")
-    expect_error(["--env", "NOEQUALS", BUSYBOX], ["K=V"], "bad --env")
+    expect_error(["--env", "NOEQUALS", BUSYBOX], ["--env wants K=V, got 'NOEQUALS'"], "bad --env")
+    expect_error(["--env", "", BUSYBOX], ["--env needs K=V"], "empty --env")
+    expect_error(["--env="], ["--env needs K=V"], "empty --env=")
+    expect_error(["--env"], ["--env needs K=V"], "--env without a value")
+    group_permissions()
     r = run([VSPACE, "exec", os.path.join(PROGDIR, "exec_exit42")])
     if r.returncode != 42:
         fail(f"exec_exit42 exited {r.returncode}, want 42")
+
+
+def exec_like_kernel(argv, what, preexec=None):
+    """vspace exec runs what the kernel's execve runs and refuses, exit 2
+    naming the file and EACCES, what it refuses with EACCES."""
+    global checks
+    checks += 1
+    try:
+        direct = subprocess.run(argv, capture_output=True, timeout=60, preexec_fn=preexec)
+        refused = None
+    except PermissionError as e:
+        direct, refused = None, e
+    ours = subprocess.run([VSPACE, "exec", *argv], capture_output=True, timeout=60, preexec_fn=preexec)
+    err = ours.stderr.decode(errors="replace")
+    if refused is not None:
+        if ours.returncode != 2 or "not executable" not in err or "Permission denied" not in err or argv[0] not in err:
+            fail(f"{what}: execve refuses it ({refused.strerror}) but vspace exec: exit {ours.returncode}, {err!r}")
+    elif ours.returncode != direct.returncode:
+        fail(f"{what}: execve runs it (exit {direct.returncode}) but vspace exec: exit {ours.returncode}, {err!r}")
+
+
+def group_permissions():
+    """Execute permission as the kernel's exec checks it (issue: vspace exec
+    ran a file without any execute bit)."""
+    import stat
+    import tempfile
+    src = os.path.join(PROGDIR, "exec_exit42")
+    tmp = tempfile.mkdtemp(prefix="vspace-exec-perm-")
+    os.chmod(tmp, 0o755)
+    prog = os.path.join(tmp, "prog")
+    shutil.copyfile(src, prog)
+    for mode in (0o644, 0o444, 0o600, 0o100, 0o010, 0o001, 0o755, 0o700):
+        os.chmod(prog, mode)
+        exec_like_kernel([prog], f"mode {mode:04o} as uid {os.geteuid()}")
+    exec_like_kernel([tmp], "a directory")
+    # another user: no root override (root runs a file with any execute bit)
+    if os.geteuid() == 0:
+        def nobody():
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+        for mode in (0o755, 0o754, 0o750, 0o745, 0o711 | 0o004, 0o644):
+            os.chmod(prog, mode)
+            exec_like_kernel([prog], f"mode {mode:04o} as nobody", preexec=nobody)
+    os.chmod(prog, 0o644)
+    r = run([VSPACE, "exec", prog])
+    if r.returncode != 2 or b"not executable (Permission denied)" not in r.stderr:
+        fail(f"mode 0644: exit {r.returncode}, {r.stderr!r}; want 2 and 'not executable (Permission denied)'")
+    shutil.rmtree(tmp)
 
 
 os.makedirs(WORK, exist_ok=True)
