@@ -16,7 +16,13 @@
 #include "machine.h"
 #include "sha256.h"
 
-enum { SIM_MEM = 256u << 20, MAX_STACK_WORDS = 1u << 16, STR_MAX = 4096 };
+enum { MAX_STACK_WORDS = 1u << 16, STR_MAX = 4096 };
+
+/* The simulated machine's memory: by default, and what the simulator can
+ * boot (sel4sim_boot). */
+#define SIM_MEM_DEFAULT ((uint64_t)256 << 20)
+#define SIM_MEM_MIN ((uint64_t)1 << 20)
+#define SIM_MEM_MAX ((uint64_t)16 << 30)
 
 static void spawn_help(void)
 {
@@ -40,6 +46,9 @@ static void spawn_help(void)
            "                           reservations after loading (the audit must fail)\n"
            "  --large-pages            map the image's fresh frames as the architecture's\n"
            "                           large pages wherever they fit, aligned (e.g. 2 MiB)\n"
+           "  --sim-mem SIZE           the simulated machine's memory, in bytes or with a\n"
+           "                           suffix K, M or G (1M to 16G; a 32-bit machine's must\n"
+           "                           end below 4 GiB); default 256M\n"
            "  --help                   this text\n\n"
            "Options with a value also take it as --arch=A. Exit status: 0 audit clean,\n"
            "1 the audit found discrepancies, 2 bad input or usage, or a report that could\n"
@@ -50,12 +59,40 @@ typedef struct spawn_args {
     const vs_arch *arch;
     int json, pages, maps, legacy, large_pages;
     const char *svg;
+    uint64_t sim_mem;
     const char **env;
     size_t envc;
     const char *path;
     const char **argv; /* the child's: path then ARGs */
     size_t argc;
 } spawn_args;
+
+/* SIZE of --sim-mem: decimal bytes, or with a suffix K, M or G (powers
+ * of 1024), within what the simulator boots. 0 after a usage message. */
+static uint64_t parse_sim_mem(const char *s)
+{
+    uint64_t n = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n <= SIM_MEM_MAX ? n * 10 + (uint64_t)(*p - '0') : n; /* saturates above the most */
+    }
+    unsigned shift = 0;
+    if (p != s && p[0] != '\0' && p[1] == '\0') {
+        const char *suffixes = "KkMmGg";
+        const char *at = strchr(suffixes, p[0]);
+        shift = at != NULL ? 10 * (unsigned)(1 + (at - suffixes) / 2) : 0;
+        p += shift != 0;
+    }
+    if (p == s || *p != '\0') {
+        cli_usage("spawn", "--sim-mem: '%s' is not a size (bytes, or a number with K, M or G)", s);
+        return 0;
+    }
+    if (n > SIM_MEM_MAX || (n << shift) < SIM_MEM_MIN || (n << shift) > SIM_MEM_MAX) {
+        cli_usage("spawn", "--sim-mem: %s is out of range: the simulated machine takes 1M to 16G", s);
+        return 0;
+    }
+    return n << shift;
+}
 
 static int parse_args(int argc, char **argv, spawn_args *a)
 {
@@ -90,6 +127,10 @@ static int parse_args(int argc, char **argv, spawn_args *a)
                 return cli_usage("spawn", "--svg needs a file name");
             }
             a->svg = v;
+        } else if ((k = cli_option_value("spawn", argc, argv, &i, "--sim-mem", &v)) != 0) {
+            if (k < 0 || (a->sim_mem = parse_sim_mem(v)) == 0) {
+                return CLI_BAD_INPUT;
+            }
         } else if ((k = cli_option_value("spawn", argc, argv, &i, "--env", &v)) != 0) {
             if (k < 0) {
                 return CLI_BAD_INPUT;
@@ -403,15 +444,145 @@ static int report(const spawn_args *a, const machine *m, vs_process *p, FILE *sv
     return status;
 }
 
-static int spawn_failed(const char *path, const vs_spawn_error *e)
+/* n with its thousands grouped: 409,200. */
+static const char *grouped(uint64_t n, char buf[32])
 {
-    if (e->stage == VS_SPAWN_STAGE_ELF) {
-        return cli_file_error("spawn", path, "%s (%s)", e->elf_message[0] ? e->elf_message : e->reason,
-                              vs_elf_error_name((vs_elf_error)e->elf_error));
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    size_t o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0) {
+            buf[o++] = ',';
+        }
+        buf[o++] = digits[i];
     }
-    return cli_file_error("spawn", path, "spawn failed in stage %s: %s at 0x%llx (%s, kernel error %d)",
-                          vs_spawn_stage_name(e->stage), e->reason != NULL ? e->reason : "?",
-                          (unsigned long long)e->vaddr, vs_result_name(e->result), e->kernel_error);
+    buf[o] = '\0';
+    return buf;
+}
+
+/* A size for people: 256 MiB, 1.5 GiB, 4 KiB. */
+static const char *mem_size(uint64_t n, char buf[32])
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB"};
+    unsigned u = 0;
+    while (u + 1 < sizeof units / sizeof units[0] && n >= ((uint64_t)1 << (10 * (u + 1)))) {
+        u++;
+    }
+    uint64_t whole = n >> (10 * u);
+    uint64_t tenths = u > 0 ? ((n & (((uint64_t)1 << (10 * u)) - 1)) * 10) >> (10 * u) : 0;
+    if (tenths != 0) {
+        snprintf(buf, 32, "%llu.%llu %s", (unsigned long long)whole, (unsigned long long)tenths, units[u]);
+    } else {
+        snprintf(buf, 32, "%llu %s", (unsigned long long)whole, units[u]);
+    }
+    return buf;
+}
+
+/* The loader's message, with the seL4 error it quotes ("kernel error 10")
+ * named: "kernel error 10 (seL4_NotEnoughMemory)". */
+static void name_kernel_error(const char *msg, int kernel_error, char *out, size_t size)
+{
+    char quoted[48];
+    snprintf(quoted, sizeof quoted, "kernel error %d", kernel_error);
+    const char *at = kernel_error != 0 ? strstr(msg, quoted) : NULL;
+    if (at == NULL) {
+        snprintf(out, size, "%s", msg);
+        return;
+    }
+    size_t head = (size_t)(at - msg) + strlen(quoted);
+    snprintf(out, size, "%.*s (%s)%s", (int)head, msg, machine_error_name(kernel_error), msg + head);
+}
+
+/* What a failed spawn's advice rests on. */
+typedef struct spawn_limits {
+    uint64_t sim_mem;  /* the simulated machine's memory */
+    size_t free_slots; /* the root task's empty CNode slots before the spawn */
+    uint64_t pages;    /* base pages ELF's segments span */
+    int large_pages;   /* --large-pages */
+} spawn_limits;
+
+/* Base pages the PT_LOADs span: the frames they take without --large-pages. */
+static uint64_t image_pages(const vs_elf_image *img)
+{
+    const unsigned bits = img->arch->page_sizes[0].bits;
+    const uint64_t mask = ((uint64_t)1 << bits) - 1;
+    uint64_t n = 0;
+    vs_elf_phdr ph;
+    for (unsigned i = 0; vs_elf_get_phdr(img, i, &ph) == 0; i++) {
+        if (ph.type == 1 /* PT_LOAD */ && ph.memsz > 0 && ph.vaddr + ph.memsz > ph.vaddr) {
+            n += (((ph.vaddr + ph.memsz + mask) & ~mask) - (ph.vaddr & ~mask)) >> bits;
+        }
+    }
+    return n;
+}
+
+/* seL4_NotEnoughMemory: the root task's allocator found no untyped memory
+ * left, or no empty slot in its CNode for the next object (one per frame,
+ * a few thousand: fixed by the simulator). Says which, and what helps. */
+static void out_of_memory_advice(const machine *m, const spawn_limits *l)
+{
+    char a[32];
+    char b[32];
+    if (!l->large_pages && l->pages >= l->free_slots) {
+        fprintf(stderr,
+                "vspace spawn: the root task's CNode ran out of slots: every frame takes one, %s were free, and the "
+                "segments alone span %s pages; --large-pages maps them with fewer frames (--sim-mem does not add "
+                "slots)\n",
+                grouped(l->free_slots, a), grouped(l->pages, b));
+        return;
+    }
+    /* The most the simulator boots: 16 GiB; 4 GiB of address space for a 32-bit machine. */
+    uint64_t most = m->arch->word_bits == 32 ? (uint64_t)2 << 30 : SIM_MEM_MAX;
+    uint64_t more = l->sim_mem * 4 < most ? l->sim_mem * 4 : most;
+    if (more > l->sim_mem) {
+        int giga = (more & (((uint64_t)1 << 30) - 1)) == 0;
+        fprintf(stderr,
+                "vspace spawn: the simulated %s machine's %s of memory ran out: give it more with --sim-mem "
+                "(e.g. --sim-mem %llu%s)\n",
+                m->arch->name, mem_size(l->sim_mem, a), (unsigned long long)(more >> (giga ? 30 : 20)),
+                giga ? "G" : "M");
+    } else {
+        fprintf(stderr, "vspace spawn: the simulated %s machine's %s of memory ran out\n", m->arch->name,
+                mem_size(l->sim_mem, a));
+    }
+}
+
+static int spawn_failed(const char *path, const vs_spawn_error *e, const machine *m, const spawn_limits *l)
+{
+    char a[32];
+    char b[32];
+    if (e->stage == VS_SPAWN_STAGE_ELF) {
+        char msg[sizeof e->elf_message + 64];
+        name_kernel_error(e->elf_message[0] ? e->elf_message : e->reason, e->kernel_error, msg, sizeof msg);
+        cli_file_error("spawn", path, "%s (%s)", msg, vs_elf_error_name((vs_elf_error)e->elf_error));
+    } else {
+        char what[160] = "";
+        if (e->limit != 0) {
+            snprintf(what, sizeof what, ": needs %s bytes, has room for %s", grouped(e->value, a),
+                     grouped(e->limit, b));
+        } else if (e->value != 0) {
+            snprintf(what, sizeof what, " %llu", (unsigned long long)e->value);
+        }
+        char at[40] = "";
+        if (e->vaddr != 0) {
+            snprintf(at, sizeof at, " at 0x%llx", (unsigned long long)e->vaddr);
+        }
+        char kernel[80] = "";
+        if (e->kernel_error != 0) {
+            snprintf(kernel, sizeof kernel, ", kernel error %d (%s)", e->kernel_error,
+                     machine_error_name(e->kernel_error));
+        }
+        cli_file_error("spawn", path, "spawn failed in stage %s: %s%s%s (%s%s)", vs_spawn_stage_name(e->stage),
+                       e->reason != NULL ? e->reason : "?", what, at, vs_result_name(e->result), kernel);
+        if (e->stage == VS_SPAWN_STAGE_STACK && e->result == VS_ERR_NO_SPACE && e->limit != 0) {
+            fprintf(stderr, "vspace spawn: the child's stack is %s: pass fewer or shorter arguments or --env values\n",
+                    mem_size(e->limit, a));
+        }
+    }
+    if (machine_out_of_memory(e->kernel_error)) {
+        out_of_memory_advice(m, l);
+    }
+    return CLI_BAD_INPUT;
 }
 
 /* Do the two paths name one file (so that writing the first would
@@ -467,7 +638,8 @@ static int spawn_run(int argc, char **argv)
         return status;
     }
     machine m;
-    if (machine_up(&m, img.arch, SIM_MEM) != 0) {
+    uint64_t sim_mem = a.sim_mem != 0 ? a.sim_mem : SIM_MEM_DEFAULT;
+    if (machine_up(&m, img.arch, sim_mem) != 0) {
         status = CLI_BAD_INPUT;
     } else {
         vs_spawn_env env = {m.be, m.root_vs, machine_mem(), &m.access};
@@ -482,8 +654,11 @@ static int spawn_run(int argc, char **argv)
         vs_process *p = NULL;
         vs_spawn_error err;
         memset(&err, 0, sizeof err);
+        vs_sel4_alloc_stats stats;
+        vs_sel4_alloc_get_stats(m.alloc, &stats);
+        spawn_limits limits = {sim_mem, stats.free_slots, image_pages(&img), a.large_pages};
         vs_result r = vs_process_spawn(&env, img.arch->id, data, size, &opts, &p, &err);
-        status = r == VS_OK ? report(&a, &m, p, svg) : spawn_failed(a.path, &err);
+        status = r == VS_OK ? report(&a, &m, p, svg) : spawn_failed(a.path, &err, &m, &limits);
         vs_process_destroy(p, NULL);
         machine_down(&m);
     }

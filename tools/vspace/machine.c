@@ -33,8 +33,10 @@ int machine_up(machine *m, const vs_arch *arch, uint64_t mem_bytes)
     m->arch = arch;
     const seL4_BootInfo *bi = sel4sim_boot(arch->id, mem_bytes);
     if (bi == NULL) {
-        fprintf(stderr, "vspace: cannot boot a simulated %s machine with %llu MiB\n", arch->name,
-                (unsigned long long)(mem_bytes >> 20));
+        fprintf(stderr,
+                "vspace: cannot boot a simulated %s machine with %llu bytes of memory (the simulator takes 1 MiB to "
+                "16 GiB; a 32-bit machine's memory must end below 4 GiB: --sim-mem)\n",
+                arch->name, (unsigned long long)mem_bytes);
         return -1;
     }
     const char *step = "the object allocator";
@@ -88,6 +90,33 @@ int machine_phys_read(vs_addr paddr, void *buf, size_t len)
 int machine_virt_read(vs_cap root, vs_addr vaddr, void *buf, size_t len)
 {
     return sel4sim_vs_read(root, vaddr, buf, len);
+}
+
+const char *machine_error_name(int kernel_error)
+{
+    /* libsel4's numbering (sel4/errors.h; the simulator's sel4/types.h) */
+    static const char *const names[] = {
+        [seL4_NoError] = "seL4_NoError",
+        [seL4_InvalidArgument] = "seL4_InvalidArgument",
+        [seL4_InvalidCapability] = "seL4_InvalidCapability",
+        [seL4_IllegalOperation] = "seL4_IllegalOperation",
+        [seL4_RangeError] = "seL4_RangeError",
+        [seL4_AlignmentError] = "seL4_AlignmentError",
+        [seL4_FailedLookup] = "seL4_FailedLookup",
+        [seL4_TruncatedMessage] = "seL4_TruncatedMessage",
+        [seL4_DeleteFirst] = "seL4_DeleteFirst",
+        [seL4_RevokeFirst] = "seL4_RevokeFirst",
+        [seL4_NotEnoughMemory] = "seL4_NotEnoughMemory",
+    };
+    if (kernel_error >= 0 && (size_t)kernel_error < sizeof names / sizeof names[0] && names[kernel_error] != NULL) {
+        return names[kernel_error];
+    }
+    return "unknown seL4 error";
+}
+
+int machine_out_of_memory(int kernel_error)
+{
+    return kernel_error == seL4_NotEnoughMemory;
 }
 
 int machine_read_registers(vs_arch_id arch, vs_cap tcb, machine_regs *out)

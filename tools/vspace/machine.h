@@ -44,4 +44,11 @@ typedef struct machine_regs {
 } machine_regs;
 int machine_read_registers(vs_arch_id arch, vs_cap tcb, machine_regs *out);
 
+/* The name of an seL4_Error ("seL4_NotEnoughMemory"), or "unknown seL4
+ * error" for a number that is none. */
+const char *machine_error_name(int kernel_error);
+
+/* Is kernel_error seL4_NotEnoughMemory (the machine's memory ran out)? */
+int machine_out_of_memory(int kernel_error);
+
 #endif

@@ -5,7 +5,7 @@ python3-jsonschema, librsvg.
 
     test_cli.py VSPACE SCHEMA EXAMPLES WORKDIR GROUP [ARCH]
 
-GROUP: usage | malformed | mutations | inspect | seed (ARCH) | json | svg | maps | pages |
+GROUP: usage | errors | malformed | mutations | inspect | seed (ARCH) | json | svg | maps | pages |
 large (ARCH is then an x86_64 image with room for 2 MiB pages)
 Every case checks the exit status and, for errors, that stderr names the
 file and says why; a crash (signal) always fails."""
@@ -188,6 +188,59 @@ def group_malformed():
     dyn = "/bin/ls"
     run("spawn", dyn, expect=2, stderr_has=[dyn, "PT_INTERP", "dynamically linked"])
     run("inspect", dyn, expect=2, stderr_has=[dyn, "PT_INTERP"])
+
+
+def grow_last_load(src, name, memsz):
+    """A copy of the ELF src whose last PT_LOAD's p_memsz is memsz (a big bss)."""
+    import struct
+    d = bytearray(open(src, "rb").read())
+    is64 = d[4] == 2
+    phoff = struct.unpack_from("<Q" if is64 else "<I", d, 32 if is64 else 28)[0]
+    phent, phnum = struct.unpack_from("<HH", d, 54 if is64 else 42)
+    last = max(phoff + i * phent for i in range(phnum) if struct.unpack_from("<I", d, phoff + i * phent)[0] == 1)
+    struct.pack_into("<Q" if is64 else "<I", d, last + (40 if is64 else 20), memsz)
+    return write(name, bytes(d))
+
+
+def group_errors():
+    """Spawn failures say what went wrong in their own terms: a size as a
+    size, a kernel error by its seL4 name only when a kernel call failed,
+    and what to do about it."""
+    run("spawn", "--help", expect=0, stdout_has=["--sim-mem SIZE", "--help"])
+    # a start-up stack larger than the stack: the bytes needed and the room
+    args = [str(i) for i in range(30000)]
+    need = sum(len(a) + 1 for a in args)
+    p = run("spawn", example("ia32"), *args, expect=2,
+            stderr_has=[example("ia32"), "spawn failed in stage stack", "does not fit the stack: needs ",
+                        " bytes, has room for 65,536 (VS_ERR_NO_SPACE)", "fewer or shorter arguments"])
+    m = re.search(r"needs ([0-9,]+) bytes", p.stderr)
+    if m is None or not need < int(m.group(1).replace(",", "")) < need + 30000 * 4 + 4096:
+        fail(f"stack too large: bytes needed not between {need} and the vectors' share: {p.stderr.strip()[:300]}")
+    for wrong in ("kernel error", " at 0x"):
+        if wrong in p.stderr:
+            fail(f"stack too large: stderr says {wrong!r} (no kernel call failed, no address): {p.stderr.strip()}")
+    # out of the simulated machine's memory (2 MiB frames: few slots, many bytes)
+    big = grow_last_load(example("x86_64"), "big-bss-x86_64", 100 << 20)
+    run("spawn", "--large-pages", "--sim-mem", "64M", big, expect=2,
+        stderr_has=[big, "kernel error 10 (seL4_NotEnoughMemory)",
+                    "the simulated x86_64 machine's 64 MiB of memory ran out: give it more with --sim-mem "
+                    "(e.g. --sim-mem 256M)"])
+    run("spawn", "--large-pages", "--sim-mem=256M", big, expect=0, stdout_has=["Audit: CLEAN"])
+    run("spawn", "--large-pages", big, expect=0, stdout_has=["Audit: CLEAN"])  # the default: 256 MiB
+    # out of the root task's CNode slots (one per 4 KiB frame): --sim-mem does not help, --large-pages does
+    p = run("spawn", "--sim-mem", "1G", big, expect=2,
+            stderr_has=["kernel error 10 (seL4_NotEnoughMemory)", "ran out of slots", "--large-pages"])
+    if "give it more with --sim-mem" in p.stderr:
+        fail(f"slots exhausted, yet --sim-mem advised: {p.stderr.strip()}")
+    # --sim-mem's values
+    for bad, why in (("12X", "is not a size"), ("", "is not a size"), ("M", "is not a size"),
+                     ("1023K", "out of range"), ("17G", "out of range"), ("99999999999999999999", "out of range")):
+        run("spawn", "--sim-mem", bad, example(), expect=2, stderr_has=[f"--sim-mem: ", why])
+    run("spawn", "--sim-mem", expect=2, stderr_has=["--sim-mem needs a value"])
+    for good in ("1M", "1048576", "300m", "1g", "2048K"):
+        run("spawn", "--sim-mem", good, example("ia32"), expect=0, stdout_has=["Audit: CLEAN"])
+    # a machine the simulator cannot boot: 32-bit, memory past 4 GiB
+    run("spawn", "--sim-mem", "8G", example("ia32"), expect=2, stderr_has=["cannot boot a simulated ia32 machine"])
 
 
 def group_mutations():
@@ -432,7 +485,7 @@ def group_large():
             fail(f"large {' '.join(flag)}: audit not clean")
 
 
-{"usage": group_usage, "malformed": group_malformed, "mutations": group_mutations, "inspect": group_inspect, "seed": group_seed,
+{"usage": group_usage, "errors": group_errors, "malformed": group_malformed, "mutations": group_mutations, "inspect": group_inspect, "seed": group_seed,
  "json": group_json, "pages": group_pages, "svg": group_svg, "maps": group_maps, "large": group_large}[GROUP]()
 print(f"{GROUP} {ARCH}: {'FAILED' if fails else 'ok'}")
 sys.exit(1 if fails else 0)
