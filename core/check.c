@@ -334,10 +334,16 @@ static void check_counts(checker *c)
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
     }
+    vs_addr where = 0;
+    const char *index_wrong = tables_index_disagreement(&vs->tables, &where);
+    if (index_wrong != NULL) {
+        violation(c, VS_V_ACCOUNTING, where, vs->tables.count, tables, index_wrong);
+    }
     size_t leaves = c->tree_leaves + c->spare_leaves;
     size_t inner = c->tree_nodes - c->tree_leaves + c->spares - c->spare_leaves;
     size_t bytes = sizeof(vs_space) + leaves * restree_node_bytes(0) + inner * restree_node_bytes(1) +
-                   shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) + handles_bytes(&vs->handles);
+                   shadow_bytes(&vs->shadow) + tables * sizeof(table_rec) + tables_index_bytes(&vs->tables) +
+                   handles_bytes(&vs->handles);
     if (bytes != vs->alloc.bytes || tables != vs->tables.count || c->nodes != vs->tree.count ||
         c->tree_nodes != vs->tree.nodes || c->tree_leaves != vs->tree.leaves || c->spares != vs->tree.spare_count) {
         violation(c, VS_V_ACCOUNTING, 0, bytes, vs->alloc.bytes,

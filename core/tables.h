@@ -14,18 +14,38 @@
 struct vs_space;
 
 typedef struct table_rec {
-    struct table_rec *next;
-    vs_addr vaddr; /* first address the table translates */
+    struct table_rec *next;       /* the list: the next older table */
+    struct table_rec *index_next; /* the index: the next table of the same bucket */
+    vs_addr vaddr;                /* first address the table translates */
     vs_object obj;
     unsigned level;
     uint64_t seq; /* creation order: a call undoes the tables newer than its mark */
 } table_rec;
+
+/* Bucket segments of the index: segment 0 holds buckets [0, 8), segment s
+ * > 0 holds [8 << (s - 1), 8 << s). 28 segments hold 2^30 buckets, more
+ * than any architecture has tables (x86_64: under 2^28). */
+enum { TABLE_INDEX_SEGMENTS = 28 };
+
+/* The tables by (level, vaddr), so that a large page learns in O(1) per
+ * entry it covers whether a table lies below it. Linear hashing over
+ * chains through the records: one bucket per table (8 at least, none when
+ * there is no table), split or merged one at a time, so its memory is a
+ * function of the table count alone and a call that fails and removes
+ * the tables it made returns the index to exactly the bytes it began with. */
+typedef struct table_index {
+    table_rec **segments[TABLE_INDEX_SEGMENTS];
+    size_t buckets;  /* in use */
+    size_t low;      /* the largest power of two <= buckets (0 when none) */
+    size_t reserved; /* tables being created that have a bucket's memory promised */
+} table_index;
 
 /* Newest first, so children precede the tables they hang from. */
 typedef struct table_list {
     table_rec *head;
     size_t count;
     uint64_t next_seq;
+    table_index index;
 } table_list;
 
 /* Maps the batch, creating every missing paging structure the kernel asks
@@ -50,9 +70,26 @@ void tables_rollback(struct vs_space *vs, uint64_t mark);
 
 /* Unmaps and frees the tables below entry_level inside [vaddr, vaddr +
  * size): a large page needs its entry free of them. The caller knows no
- * page in the span is mapped, so the tables are empty. Returns the number
- * of tables removed. */
+ * page in the span is mapped, so the tables are empty. vaddr and size are
+ * multiples of the span of one entry_level entry, and entry_level is above
+ * the last level. Returns the number of tables removed. Costs one index
+ * probe per entry the span covers when no table lies below (a list with
+ * fewer tables than that is walked instead); removing tables walks the
+ * list. */
 size_t tables_clear_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
+
+/* The table of `level` (1: below the root) whose span starts at vaddr,
+ * found through the index; NULL if the vspace created none. */
+table_rec *tables_find(const table_list *list, unsigned level, vs_addr vaddr);
+
+/* Bookkeeping bytes the index holds: a function of the table count alone. */
+size_t tables_index_bytes(const table_list *list);
+
+/* For vs_check: NULL if the index holds exactly the list's tables, each
+ * where its key leads, in the buckets and segments its count calls for;
+ * else what disagrees, with the address of the table concerned (or 0) in
+ * *where. Reads at most count + 1 entries of a chain, so a cycle ends. */
+const char *tables_index_disagreement(const table_list *list, vs_addr *where);
 
 /* Unmaps and frees every table. */
 void tables_destroy(struct vs_space *vs);

@@ -407,6 +407,88 @@ static void test_accounting(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* The head of the table index's bucket b (its segments as tables.h
+ * describes them). */
+static table_rec **bucket_head(const table_index *ix, size_t b)
+{
+    unsigned s = b < 8 ? 0 : (unsigned)(63 - __builtin_clzll(b)) - 2;
+    return &ix->segments[s][b - (s == 0 ? 0 : (size_t)8 << (s - 1))];
+}
+
+/* The link to rec in the index's chains, found by walking them all rather
+ * than through the index's own lookup; NULL if none. */
+static table_rec **index_link_to(const table_index *ix, const table_rec *rec)
+{
+    for (size_t b = 0; b < ix->buckets; b++) {
+        table_rec **link = bucket_head(ix, b);
+        while (*link != NULL && *link != rec) {
+            link = &(*link)->index_next;
+        }
+        if (*link == rec) {
+            return link;
+        }
+    }
+    return NULL;
+}
+
+/* The table index loses a table, files one in a bucket its key does not
+ * lead to, holds a record that is no table, and has more buckets than its
+ * table count calls for. Twelve pages, each under its own last-level
+ * table, make more tables than the index's first 8 buckets. */
+static void test_table_index(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, FX_TABLES);
+    unsigned span = arch->levels[arch->num_levels - 2].shift;
+    vs_attrs a = attrs_rw("ti");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve(fx.vs, 16ull << span, 1ull << span, &a, &r), VS_OK);
+    vs_reservation_info info;
+    vs_reservation_get_info(fx.vs, r, &info);
+    for (unsigned i = 0; i < 12; i++) {
+        CHECK_RES(vs_map_new(fx.vs, info.start + ((vs_addr)i << span), 1, 12), VS_OK);
+    }
+    fx_check(&fx, fx.vs);
+    table_index *ix = &fx.vs->tables.index;
+    unsigned last = arch->num_levels - 1u;
+    table_rec *rec = tables_find(&fx.vs->tables, last, info.start + (5ull << span));
+    table_rec **link = rec != NULL ? index_link_to(ix, rec) : NULL;
+    CHECK(link != NULL && ix->buckets > 8);
+    if (link == NULL) {
+        fx_fini(&fx, 0);
+        return;
+    }
+    table_rec *next = rec->index_next;
+    *link = next; /* lost */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
+    size_t misfiled = 0;
+    for (size_t b = 0; b < ix->buckets && misfiled == 0; b++) {
+        table_rec **head = bucket_head(ix, b);
+        rec->index_next = *head;
+        *head = rec;
+        if (tables_find(&fx.vs->tables, rec->level, rec->vaddr) == NULL) {
+            misfiled = b + 1;
+            expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
+        }
+        *head = rec->index_next;
+    }
+    CHECK(misfiled != 0);
+    rec->index_next = next;
+    *link = rec;
+    fx_check(&fx, fx.vs);
+    table_rec stranger = {.level = last, .vaddr = info.start + (14ull << span)}; /* no such table */
+    table_rec **head = bucket_head(ix, 0);
+    stranger.index_next = *head;
+    *head = &stranger;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    *head = stranger.index_next;
+    ix->buckets++;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ix->buckets--;
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 /* The leaf holding the two mapped pages has them cleared by hand (the
  * leaf itself kept): an empty leaf is reported at its first address. */
 static void test_accounting_empty_leaf(const vs_arch *arch)
@@ -499,6 +581,7 @@ int main(void)
     run_all_archs("tree_spare_left", test_tree_spare_left);
     run_all_archs("tree_foreign_node", test_tree_foreign_node);
     run_all_archs("accounting", test_accounting);
+    run_all_archs("table_index", test_table_index);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);
     return test_summary("core_check_detects");
 }
