@@ -1,0 +1,236 @@
+/* The paging tables the core creates, and their index (core/tables.c).
+ *
+ * Base pages scattered over many large-page slots make tables at many
+ * places; large pages then go over some of those slots, where the core
+ * must find and remove the tables first (the fake kernel, like seL4,
+ * refuses a large page over a table), and where no table is. A model of
+ * the tables that must exist is compared with vs_stats and the fake
+ * kernel after every step, and vs_check (which proves the index holds
+ * exactly the tables) runs after every step. Then base pages that each
+ * need new tables are mapped with every allocation and kernel call failing
+ * in turn, so that the index grows across its bucket segments inside
+ * calls that fail: each must leave everything as it was. */
+#include <string.h>
+
+#include "../support/harness.h"
+#include "../support/snapshot.h"
+
+enum { SLOTS = 24, FRESH_SLOTS = 4, MODEL_MAX = 1024, GROWTH_PAGES = 40 };
+
+/* The tables that must exist: (level, first address translated). */
+typedef struct table_model {
+    const vs_arch *arch;
+    size_t count;
+    unsigned level[MODEL_MAX];
+    vs_addr base[MODEL_MAX];
+} table_model;
+
+static vs_addr table_base(const vs_arch *arch, unsigned level, vs_addr vaddr)
+{
+    return vaddr & ~(((vs_addr)1 << arch->levels[level - 1].shift) - 1);
+}
+
+/* A page whose entry is in a table of entry_level needs tables 1..entry_level. */
+static void model_map(table_model *m, vs_addr vaddr, unsigned entry_level)
+{
+    for (unsigned level = 1; level <= entry_level; level++) {
+        vs_addr base = table_base(m->arch, level, vaddr);
+        size_t i = 0;
+        while (i < m->count && (m->level[i] != level || m->base[i] != base)) {
+            i++;
+        }
+        if (i == m->count && m->count < MODEL_MAX) {
+            m->level[m->count] = level;
+            m->base[m->count++] = base;
+        }
+    }
+}
+
+/* A large page removes every table below its entry inside its span. */
+static void model_map_large(table_model *m, vs_addr vaddr, unsigned bits, unsigned entry_level)
+{
+    for (size_t i = 0; i < m->count;) {
+        if (m->level[i] > entry_level && m->base[i] >= vaddr && m->base[i] - vaddr < ((vs_addr)1 << bits)) {
+            m->count--;
+            m->level[i] = m->level[m->count];
+            m->base[i] = m->base[m->count];
+        } else {
+            i++;
+        }
+    }
+    model_map(m, vaddr, entry_level);
+}
+
+static void check_tables(fixture *fx, const table_model *m)
+{
+    vs_stats st;
+    CHECK_RES(vs_get_stats(fx->vs, &st), VS_OK);
+    CHECK_EQ_U(st.paging_tables, m->count);
+    CHECK_EQ_U(fk_count(fx->fk).mapped_tables, m->count);
+    fx_check(fx, fx->vs);
+}
+
+static vs_addr reserve_slots(fixture *fx, unsigned bits, size_t slots)
+{
+    vs_attrs a = attrs_rw("tables");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve(fx->vs, (uint64_t)slots << bits, (uint64_t)1 << bits, &a, &r), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(fx->vs, r, &info), VS_OK);
+    return info.start;
+}
+
+/* Base pages at scattered offsets of a slot, under up to 8 of the slot's
+ * last-level tables (which ones turns with the slot, so that the slot's
+ * first is not always among them), and in every third slot one more at
+ * the slot's end: several tables lie under one large page, and enough
+ * tables for the large page's probes of the index, not a walk of the list
+ * (taken when there are fewer tables than probes), to be what finds them. */
+static void map_base_pages(fixture *fx, table_model *m, vs_addr slot, unsigned bits, size_t i, int map)
+{
+    const vs_page_size *base = &fx->arch->page_sizes[0];
+    unsigned span = fx->arch->levels[fx->arch->num_levels - 2].shift; /* of a last-level table */
+    uint64_t tables = (uint64_t)1 << (bits - span);
+    uint64_t used = tables < 8 ? tables : 8;
+    uint64_t pages = (uint64_t)1 << (span - base->bits);
+    vs_addr at[9];
+    size_t n = 0;
+    for (uint64_t j = 0; j < used; j++) {
+        uint64_t table = (j * (tables / used) + i) % tables;
+        at[n++] = slot + (table << span) + (((i * 7919u + j * 31u) % pages) << base->bits);
+    }
+    vs_addr last = slot + ((vs_addr)1 << bits) - ((vs_addr)1 << base->bits);
+    size_t k = 0;
+    while (k < n && at[k] != last) {
+        k++;
+    }
+    if (i % 3 == 0 && k == n) {
+        at[n++] = last;
+    }
+    for (k = 0; k < n; k++) {
+        if (map) {
+            CHECK_RES(vs_map_new(fx->vs, at[k], 1, base->bits), VS_OK);
+            model_map(m, at[k], base->level);
+        } else {
+            CHECK_RES(vs_unmap(fx->vs, at[k], (uint64_t)1 << base->bits, 0), VS_OK);
+        }
+    }
+}
+
+static void map_large(fixture *fx, table_model *m, vs_addr at, unsigned size_index)
+{
+    const vs_page_size *size = &fx->arch->page_sizes[size_index];
+    CHECK_RES(vs_map_new(fx->vs, at, 1, size->bits), VS_OK);
+    model_map_large(m, at, size->bits, size->level);
+    vs_page p;
+    CHECK_RES(vs_lookup(fx->vs, at + ((vs_addr)1 << size->bits) - 1, &p), VS_OK);
+    CHECK(p.state == VS_PAGE_MAPPED && p.size_bits == size->bits && p.page_vaddr == at);
+    check_tables(fx, m);
+}
+
+/* Large pages of one size over slots where base pages were, and over
+ * slots where none ever was. */
+static void large_over_tables(const vs_arch *arch, unsigned size_index)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, FX_TABLES);
+    static table_model m;
+    memset(&m, 0, sizeof m);
+    m.arch = arch;
+    unsigned bits = arch->page_sizes[size_index].bits;
+    vs_addr start = reserve_slots(&fx, bits, SLOTS);
+    vs_addr fresh = reserve_slots(&fx, bits, FRESH_SLOTS);
+    for (size_t i = 0; i < SLOTS; i++) {
+        map_base_pages(&fx, &m, start + ((vs_addr)i << bits), bits, i, 1);
+    }
+    check_tables(&fx, &m);
+    for (size_t i = 0; i < SLOTS; i++) {
+        map_base_pages(&fx, &m, start + ((vs_addr)i << bits), bits, i, 0);
+    }
+    check_tables(&fx, &m); /* empty tables stay */
+    for (size_t i = 0; i < SLOTS; i += 2) {
+        map_large(&fx, &m, start + ((vs_addr)i << bits), size_index);
+    }
+    for (size_t i = 0; i < FRESH_SLOTS; i++) {
+        map_large(&fx, &m, fresh + ((vs_addr)i << bits), size_index);
+    }
+    /* Tables made again where large pages were, then large pages over
+     * the others. */
+    for (size_t i = 0; i < SLOTS; i += 2) {
+        CHECK_RES(vs_unmap(fx.vs, start + ((vs_addr)i << bits), (uint64_t)1 << bits, 0), VS_OK);
+        map_base_pages(&fx, &m, start + ((vs_addr)i << bits), bits, i + 1, 1);
+    }
+    check_tables(&fx, &m);
+    for (size_t i = 1; i < SLOTS; i += 2) {
+        map_large(&fx, &m, start + ((vs_addr)i << bits), size_index);
+    }
+    fx_fini(&fx, 0);
+}
+
+/* Every size whose entry lies above the last level: those are the ones
+ * the kernel refuses over a table. */
+static void test_large_over_tables(const vs_arch *arch)
+{
+    for (unsigned k = 1; k < arch->num_page_sizes; k++) {
+        if (arch->page_sizes[k].level + 1u < arch->num_levels) {
+            large_over_tables(arch, k);
+        }
+    }
+}
+
+/* The Nth allocation or kernel call of a map that creates tables fails,
+ * for every N until the map succeeds: the failed call must leave the
+ * snapshot (allocator bytes and count included) and vs_check as they were.
+ * GROWTH_PAGES pages, each in its own last-level table's span, take the
+ * table count across the index's 8, 16 and 32 buckets; allocations and
+ * kernel calls fail on alternate pages. */
+static void test_index_growth_all_or_nothing(const vs_arch *arch)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, FX_TABLES);
+    unsigned span = arch->levels[arch->num_levels - 2].shift;
+    vs_addr start = reserve_slots(&fx, span, GROWTH_PAGES);
+    vs_space *vss[1] = {fx.vs};
+    for (size_t i = 0; i < GROWTH_PAGES; i++) {
+        int kernel = i % 2;
+        for (uint64_t n = 1;; n++) {
+            snapshot before;
+            snap_take(&before, vss, 1, fx.fk, &fx.ta);
+            if (kernel) {
+                fk_fail_nth(fx.fk, n, FK_FAIL_ERROR);
+            } else {
+                talloc_fail_nth(&fx.ta, n);
+            }
+            vs_result r = vs_map_new(fx.vs, start + ((vs_addr)i << span), 1, 12);
+            int fired = kernel ? fx.fk->fired : fx.ta.fired;
+            fk_disarm(fx.fk);
+            talloc_disarm(&fx.ta);
+            if (r == VS_OK) {
+                CHECK(!fired && n > 1);
+                snap_free(&before);
+                break;
+            }
+            CHECK(fired);
+            CHECK_RES(r, kernel ? VS_ERR_KERNEL : VS_ERR_NO_MEMORY);
+            snapshot after;
+            snap_take(&after, vss, 1, fx.fk, &fx.ta);
+            CHECK(snap_compare(&before, &after, test_context) == 0);
+            snap_free(&after);
+            snap_free(&before);
+            fx_check(&fx, fx.vs);
+        }
+    }
+    vs_stats st;
+    CHECK_RES(vs_get_stats(fx.vs, &st), VS_OK);
+    CHECK(st.paging_tables >= GROWTH_PAGES);
+    CHECK_EQ_U(st.paging_tables, fk_count(fx.fk).mapped_tables);
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
+int main(void)
+{
+    run_all_archs("large_over_tables", test_large_over_tables);
+    run_all_archs("index_growth_all_or_nothing", test_index_growth_all_or_nothing);
+    return test_summary("core_tables");
+}
