@@ -184,6 +184,29 @@ static vs_result audit(const vs_space *vs, vs_audit_summary *sum)
 
 /* ---- spawning ---- */
 
+/* A failed spawn in the record's own terms: each field only where the
+ * failure set it (an address, the number the reason names, the room a
+ * size did not fit, the kernel's error, the loader's diagnostic). */
+static void show_spawn_error(vs_result r, const vs_spawn_error *err)
+{
+    printf("   spawn failed at stage %s: %s (%s", vs_spawn_stage_name(err->stage), err->reason, vs_result_name(r));
+    if (err->vaddr != 0) {
+        printf(", at 0x%llx", (unsigned long long)err->vaddr);
+    }
+    if (err->limit != 0) {
+        printf(", needs %llu bytes, room for %llu", (unsigned long long)err->value, (unsigned long long)err->limit);
+    } else if (err->value != 0) {
+        printf(", value %llu", (unsigned long long)err->value);
+    }
+    if (err->kernel_error != 0) {
+        printf(", seL4 error %d", err->kernel_error);
+    }
+    if (err->elf_message[0] != '\0') {
+        printf(", %s", err->elf_message);
+    }
+    printf(")\n");
+}
+
 static vs_result spawn(const vs_spawn_env *env, const void *elf, size_t size, unsigned flags, vs_process **out)
 {
     vs_spawn_opts o;
@@ -197,9 +220,7 @@ static vs_result spawn(const vs_spawn_env *env, const void *elf, size_t size, un
     o.random_seed = 13;
     vs_result r = vs_process_spawn(env, EXAMPLE_ARCH_ID, elf, size, &o, out, &err);
     if (r != VS_OK) {
-        printf("   spawn failed at stage %s: %s (vaddr 0x%llx, kernel error %d%s%s)\n", vs_spawn_stage_name(err.stage),
-               err.reason, (unsigned long long)err.vaddr, err.kernel_error, err.elf_message[0] != '\0' ? ", " : "",
-               err.elf_message);
+        show_spawn_error(r, &err);
     }
     return r;
 }
