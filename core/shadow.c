@@ -719,25 +719,36 @@ unsigned shadow_cursor_take_base(shadow_cursor *c, vs_cap *caps, uintptr_t *cook
     unsigned i = leaf_index(c->page);
     unsigned stop = c->end - c->page < SHADOW_LEAF_PAGES - i ? i + (unsigned)(c->end - c->page) : SHADOW_LEAF_PAGES;
     unsigned taken = 0;
-    if (leaf->ext == NULL) {
-        /* No side array: every cap inline under one high half, no cookie.
-         * A stretch that is all mapped and fits is copied in loops the
-         * compiler vectorizes; otherwise each entry is written where the
-         * next taken one goes and counts only if mapped, without a branch
-         * per page. */
-        vs_cap hi = (vs_cap)leaf->cap_hi << 32;
-        unsigned n = stop - i;
-        if (n <= max && shadow_leaf_count_mapped(leaf, i, stop) == n) {
-            const uint32_t *low = &leaf->cap[i];
-            const uint8_t *meta = &leaf->meta[i];
-            for (unsigned m = 0; m < n; m++) {
-                caps[m] = hi | low[m];
-                cookies[m] = 0;
-                owners[m] = (uint8_t)((meta[m] & META_OWNER_MASK) >> META_OWNER_SHIFT);
+    if (leaf->ext != NULL) {
+        for (; i < stop && taken < max; i++) {
+            uint8_t meta = leaf->meta[i];
+            if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
+                continue;
             }
-            c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + stop;
-            return n;
+            caps[taken] = shadow_leaf_cap(leaf, i);
+            cookies[taken] = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
+            owners[taken] = (uint8_t)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
+            taken++;
         }
+    } else if (stop - i <= max && shadow_leaf_count_mapped(leaf, i, stop) == stop - i) {
+        /* No side array (every cap inline under one high half, no cookie)
+         * and a stretch that is all mapped and fits: loops the compiler
+         * vectorizes. */
+        vs_cap hi = (vs_cap)leaf->cap_hi << 32;
+        const uint32_t *low = &leaf->cap[i];
+        const uint8_t *meta = &leaf->meta[i];
+        taken = stop - i;
+        for (unsigned m = 0; m < taken; m++) {
+            caps[m] = hi | low[m];
+            cookies[m] = 0;
+            owners[m] = (uint8_t)((meta[m] & META_OWNER_MASK) >> META_OWNER_SHIFT);
+        }
+        i = stop;
+    } else {
+        /* No side array, some pages unmapped or too many: each entry is
+         * written where the next taken one goes and counts only if mapped,
+         * without a branch per page. */
+        vs_cap hi = (vs_cap)leaf->cap_hi << 32;
         for (; i < stop && taken < max; i++) {
             uint8_t meta = leaf->meta[i];
             caps[taken] = hi | leaf->cap[i];
@@ -745,18 +756,6 @@ unsigned shadow_cursor_take_base(shadow_cursor *c, vs_cap *caps, uintptr_t *cook
             owners[taken] = (uint8_t)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
             taken += (meta & META_STATE_MASK) == VS_PAGE_MAPPED;
         }
-        c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + i;
-        return taken;
-    }
-    for (; i < stop && taken < max; i++) {
-        uint8_t meta = leaf->meta[i];
-        if ((meta & META_STATE_MASK) != VS_PAGE_MAPPED) {
-            continue;
-        }
-        caps[taken] = shadow_leaf_cap(leaf, i);
-        cookies[taken] = (meta & META_EXT) ? leaf->ext[i].cookie : 0;
-        owners[taken] = (uint8_t)((meta & META_OWNER_MASK) >> META_OWNER_SHIFT);
-        taken++;
     }
     c->page = (c->page & ~(uint64_t)(SHADOW_LEAF_PAGES - 1)) + i;
     return taken;

@@ -159,6 +159,20 @@ static vs_result op_map_big(world *w)
     return vs_map(w->fx.vs, w->rbigs + (1ull << w->big), &map_objs[0].cap, &map_objs[0].cookie, 1, w->big);
 }
 
+/* Without a cookie one large page is recorded in place (core/map.c
+ * map_one_at with its size), not through the run machinery: next to a
+ * large page (its leaf exists), and in the second vspace's empty
+ * reservation (a new leaf, tables the kernel asks for). */
+static vs_result op_map_big_inline(world *w)
+{
+    return vs_map(w->fx.vs, w->rbigs + (1ull << w->big), &map_objs[0].cap, NULL, 1, w->big);
+}
+
+static vs_result op_map_big_inline_fresh(world *w)
+{
+    return vs_map(w->b, w->rdbigs, &map_objs[0].cap, NULL, 1, w->big);
+}
+
 static const scenario scenarios[] = {
     {"reserve", op_reserve},
     {"reserve_big", op_reserve_big},
@@ -174,6 +188,8 @@ static const scenario scenarios[] = {
     {"map", op_map},
     {"map_far", op_map_far},
     {"map_big", op_map_big},
+    {"map_big_inline", op_map_big_inline},
+    {"map_big_inline_fresh", op_map_big_inline_fresh},
     {"map_new", op_map_new},
     {"map_new_big", op_map_new_big},
     {"map_new_far", op_map_new_far},
@@ -196,7 +212,8 @@ typedef enum inject_kind { INJ_NONE, INJ_ALLOC, INJ_KERNEL, INJ_MISSING } inject
 static void world_prepare(world *w, const vs_arch *arch, unsigned tables, const scenario *sc)
 {
     world_init(w, arch, tables);
-    prepare_map(w, sc->run == op_map_big ? w->big : 12);
+    prepare_map(w, sc->run == op_map_big || sc->run == op_map_big_inline || sc->run == op_map_big_inline_fresh ? w->big
+                                                                                                               : 12);
     fk_log_clear(w->fx.fk);
 }
 
