@@ -55,14 +55,25 @@ static void unmap_done(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
     }
 }
 
-/* A large page first clears its span of the empty tables smaller pages
- * left: the kernel will not map it over them. The caller knows no page in
- * the span is mapped. */
-static void clear_tables_below(vs_space *vs, vs_addr at, unsigned size_index, uint64_t count)
+/* A large page first detaches the empty tables smaller pages left in its
+ * span: the kernel will not map it over them. The caller knows no page in
+ * the span is mapped, and settles the detached tables (settle_tables)
+ * when its call ends. */
+static vs_result detach_tables_below(vs_space *vs, vs_addr at, unsigned size_index, uint64_t count)
 {
     const vs_page_size *size = &vs->arch->page_sizes[size_index];
     if (size->level + 1u < vs->arch->num_levels) {
-        tables_clear_span(vs, at, count << size->bits, size->level);
+        return tables_detach_span(vs, at, count << size->bits, size->level);
+    }
+    return VS_OK;
+}
+
+/* Frees the tables detached for large pages if the call committed, else
+ * maps them back: a failed call leaves the tables it found. */
+static inline void settle_tables(vs_space *vs, int committed)
+{
+    if (vs->tables.detached != 0) {
+        tables_settle_detached(vs, committed);
     }
 }
 
@@ -81,9 +92,11 @@ static vs_result map_run(vs_space *vs, const res_node *res, vs_addr at, const pa
     if (r != VS_OK) {
         return r;
     }
-    clear_tables_below(vs, at, run->size_index, run->count);
-    frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
-    r = tables_map_frames(vs, &batch);
+    r = detach_tables_below(vs, at, run->size_index, run->count);
+    if (r == VS_OK) {
+        frame_batch batch = {run->caps, run->count, run->size_index, at, res->rights, (vs_cache)res->cache};
+        r = tables_map_frames(vs, &batch);
+    }
     if (r != VS_OK) {
         shadow_unprepare_run(&vs->shadow, &vs->alloc, page_of(at), &record);
         return r;
@@ -117,11 +130,13 @@ vs_result vs_map_pages(vs_space *vs, vs_addr vaddr, uint64_t size, const page_so
         if (r != VS_OK) {
             unmap_done(vs, vaddr, offset, src);
             tables_rollback(vs, mark);
+            settle_tables(vs, 0);
             shadow_end(&vs->shadow, &vs->alloc, 0);
             return r;
         }
         offset += (run.count * pages_in(vs, run.size_index)) << SHADOW_PAGE_BITS;
     }
+    settle_tables(vs, 1);
     shadow_end(&vs->shadow, &vs->alloc, 1);
     res->mapped_pages += page_of(size);
     vs->mapped_pages += page_of(size);
@@ -138,15 +153,16 @@ static vs_result map_one_recorded(vs_space *vs, uint64_t page, const frame_batch
     shadow_run record = {batch->caps, cookie, 1, (unsigned)pages_in(vs, k), k, owner, 0};
     vs_result r = shadow_prepare_run(&vs->shadow, &vs->alloc, page, &record);
     if (r == VS_OK) {
-        if (k != 0) {
-            clear_tables_below(vs, batch->vaddr, k, 1);
+        r = k != 0 ? detach_tables_below(vs, batch->vaddr, k, 1) : VS_OK;
+        if (r == VS_OK) {
+            r = tables_map_frames(vs, batch);
         }
-        r = tables_map_frames(vs, batch);
         if (r == VS_OK) {
             shadow_write_run(&vs->shadow, page, &record);
         } else {
             shadow_unprepare_run(&vs->shadow, &vs->alloc, page, &record);
         }
+        settle_tables(vs, r == VS_OK);
     }
     shadow_end(&vs->shadow, &vs->alloc, r == VS_OK);
     return r;
@@ -237,13 +253,16 @@ static inline __attribute__((always_inline)) vs_result map_one_at(vs_space *vs, 
             leaf = shadow_add_leaf(&vs->shadow, &vs->alloc, shadow_key(&vs->shadow, k, at->page));
             r = leaf != NULL ? VS_OK : VS_ERR_NO_MEMORY;
         }
+        if (r == VS_OK && k != 0) {
+            r = detach_tables_below(vs, vaddr, k, 1);
+        }
         if (r == VS_OK) {
-            if (k != 0) {
-                clear_tables_below(vs, vaddr, k, 1);
-            }
             vs_kstatus st =
                 vs->kernel.ops->map_frame(vs->kernel.ctx, vs->root, *cap, vaddr, k, res->rights, (vs_cache)res->cache);
             r = st.error == 0 ? VS_OK : map_one_failed(vs, cap, vaddr, res, k, st);
+        }
+        if (k != 0) {
+            settle_tables(vs, r == VS_OK);
         }
         if (r == VS_OK) {
             shadow_write_inline(&vs->shadow, leaf, at->index, *cap, k, owner);

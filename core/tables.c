@@ -266,6 +266,7 @@ static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
         return VS_ERR_NO_MEMORY;
     }
     rec->level = level;
+    rec->detached = 0;
     rec->vaddr = vaddr & ~(((vs_addr)1 << vs->arch->levels[level - 1].shift) - 1);
     int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, level, &rec->obj);
     if (error != 0) {
@@ -364,28 +365,70 @@ static int has_table_in(const table_list *list, unsigned level, vs_addr vaddr, u
     return 0;
 }
 
-/* Removing (rare: a large page where smaller ones were) walks the list,
+/* Detaching (rare: a large page where smaller ones were) walks the list,
  * which is newest first, so a table's children, created after it, are met
- * and freed before it. So does a list shorter than the probes. */
-size_t tables_clear_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level)
+ * and unmapped before it. So does a list shorter than the probes. */
+vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level)
 {
     table_list *list = &vs->tables;
     unsigned shift = vs->arch->levels[entry_level].shift;
     uint64_t entries = size >> shift;
     if (list->count == 0 || (entries <= list->count && !has_table_in(list, entry_level + 1, vaddr, entries, shift))) {
-        return 0;
+        return VS_OK;
     }
-    size_t removed = 0;
-    for (table_rec **link = &list->head; *link != NULL;) {
-        table_rec *rec = *link;
-        if (rec->level > entry_level && rec->vaddr >= vaddr && rec->vaddr - vaddr < size) {
-            free_table(vs, unlink_table(list, &vs->alloc, link), 1);
-            removed++;
-        } else {
-            link = &rec->next;
+    for (table_rec *rec = list->head; rec != NULL; rec = rec->next) {
+        if (!rec->detached && rec->level > entry_level && rec->vaddr >= vaddr && rec->vaddr - vaddr < size) {
+            int error = vs->kernel.ops->unmap_table(vs->kernel.ctx, rec->obj.cap, rec->level);
+            if (error != 0) {
+                return vs_kernel_failed(vs, error, "unmap_table", rec->vaddr);
+            }
+            rec->detached = 1;
+            list->detached++;
         }
     }
-    return removed;
+    return VS_OK;
+}
+
+/* Maps the detached tables back, a level at a time from the root down,
+ * since a table can only hang from one already in place. */
+static void reattach_tables(struct vs_space *vs)
+{
+    table_list *list = &vs->tables;
+    for (unsigned level = 1; level < vs->arch->num_levels && list->detached != 0; level++) {
+        for (table_rec **link = &list->head; *link != NULL;) {
+            table_rec *rec = *link;
+            if (!rec->detached || rec->level != level) {
+                link = &rec->next;
+                continue;
+            }
+            rec->detached = 0;
+            list->detached--;
+            vs_kstatus st = vs->kernel.ops->map_table(vs->kernel.ctx, vs->root, rec->obj.cap, level, rec->vaddr);
+            if (st.error == 0) {
+                link = &rec->next;
+                continue;
+            }
+            vs_release_failed(vs, st.error);
+            free_table(vs, unlink_table(list, &vs->alloc, link), 0);
+        }
+    }
+}
+
+void tables_settle_detached(struct vs_space *vs, int committed)
+{
+    table_list *list = &vs->tables;
+    if (!committed) {
+        reattach_tables(vs);
+        return;
+    }
+    for (table_rec **link = &list->head; *link != NULL && list->detached != 0;) {
+        if ((*link)->detached) {
+            list->detached--;
+            free_table(vs, unlink_table(list, &vs->alloc, link), 0);
+        } else {
+            link = &(*link)->next;
+        }
+    }
 }
 
 void tables_destroy(struct vs_space *vs)

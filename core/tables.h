@@ -19,7 +19,8 @@ typedef struct table_rec {
     vs_addr vaddr;                /* first address the table translates */
     vs_object obj;
     unsigned level;
-    uint64_t seq; /* creation order: a call undoes the tables newer than its mark */
+    unsigned detached; /* out of the kernel for a large page this call maps (tables_detach_span) */
+    uint64_t seq;      /* creation order: a call undoes the tables newer than its mark */
 } table_rec;
 
 /* Bucket segments of the index: segment 0 holds buckets [0, 8), segment s
@@ -45,6 +46,7 @@ typedef struct table_list {
     table_rec *head;
     size_t count;
     uint64_t next_seq;
+    size_t detached; /* tables detached in the current call; 0 between calls */
     table_index index;
 } table_list;
 
@@ -68,15 +70,25 @@ static inline uint64_t tables_mark(const table_list *list)
 /* Unmaps and frees the tables created since mark. */
 void tables_rollback(struct vs_space *vs, uint64_t mark);
 
-/* Unmaps and frees the tables below entry_level inside [vaddr, vaddr +
- * size): a large page needs its entry free of them. The caller knows no
- * page in the span is mapped, so the tables are empty. vaddr and size are
- * multiples of the span of one entry_level entry, and entry_level is above
- * the last level. Returns the number of tables removed. Costs one index
- * probe per entry the span covers when no table lies below (a list with
- * fewer tables than that is walked instead); removing tables walks the
- * list. */
-size_t tables_clear_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
+/* Takes the tables below entry_level inside [vaddr, vaddr + size) out of
+ * the kernel, children first, so that a large page can be mapped there,
+ * and keeps them, marked detached, until the call settles
+ * (tables_settle_detached): freed if the call succeeds, mapped back where
+ * they were if it fails, so a refused large page leaves the tables it
+ * found. The caller knows no page in the span is mapped, so the tables
+ * are empty. vaddr and size are multiples of the span of one entry_level
+ * entry, and entry_level is above the last level. Costs one index probe
+ * per entry the span covers when no table lies below (a list with fewer
+ * tables than that is walked instead); detaching walks the list. Errors:
+ * KERNEL (the kernel refused to unmap a table; those detached so far stay
+ * detached for the settle to map back). */
+vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
+
+/* Ends the current call's detached tables (list->detached of them, at
+ * least one): committed, they are freed; otherwise, once the call has
+ * unmapped what it mapped over them, mapped back, parents first. A table
+ * the kernel will not map back is freed, counted in release_failures. */
+void tables_settle_detached(struct vs_space *vs, int committed);
 
 /* The table of `level` (1: below the root) whose span starts at vaddr,
  * found through the index; NULL if the vspace created none. */

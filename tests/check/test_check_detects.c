@@ -433,7 +433,7 @@ static table_rec **index_link_to(const table_index *ix, const table_rec *rec)
 
 /* The table index loses a table, files one in a bucket its key does not
  * lead to, holds a record that is no table, and has more buckets than its
- * table count calls for. Twelve pages, each under its own last-level
+ * table count calls for; a table is left detached. Twelve pages, each under its own last-level
  * table, make more tables than the index's first 8 buckets. */
 static void test_table_index(const vs_arch *arch)
 {
@@ -485,6 +485,14 @@ static void test_table_index(const vs_arch *arch)
     ix->buckets++;
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     ix->buckets--;
+    fx_check(&fx, fx.vs);
+    /* A table left detached (tables_detach_span) after its call ended. */
+    rec->detached = 1;
+    fx.vs->tables.detached = 1;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
+    rec->detached = 0;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    fx.vs->tables.detached = 0;
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }

@@ -58,6 +58,11 @@ static void world_init(world *w, const vs_arch *arch, unsigned fx_flags)
     map_caller(w, A, w->r1s, 2, 12);
     CHECK_RES(vs_map_new(A, w->r1s + 2 * PAGE_SIZE, 1, 12), VS_OK);
     CHECK_RES(vs_map_new(A, w->rbigs, 1, w->big), VS_OK);
+    /* A base page mapped and unmapped where the large-page scenarios map
+     * leaves its empty table in their way: the large page must take it
+     * down, and a failed call must put it back. */
+    CHECK_RES(vs_map_new(A, w->rbigs + bs, 1, 12), VS_OK);
+    CHECK_RES(vs_unmap(A, w->rbigs + bs, PAGE_SIZE, 0), VS_OK);
 }
 
 static void world_fini(world *w)

@@ -254,7 +254,7 @@ static size_t release_failures(runner *r, int s)
 /* After every operation: a call that returned VS_OK although an injected
  * kernel failure fired may have absorbed a refused release after its
  * commit (a frame freed or a copy deleted after an unmap, an empty table
- * removed before a large page): exactly one more release failure, which the
+ * freed once a large page replaced it): exactly one more release failure, which the
  * backend then carries out so the kernel is clean at the end of the epoch.
  * Any other change of the count is a failure nobody injected. */
 static int check_releases(runner *r)
