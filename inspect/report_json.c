@@ -3,17 +3,57 @@
 
 #include "collect.h"
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        len = 2;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        len = 3;
+        lo = p[0] == 0xe0 ? 0xa0 : lo;
+        hi = p[0] == 0xed ? 0x9f : hi;
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        len = 4;
+        lo = p[0] == 0xf0 ? 0x90 : lo;
+        hi = p[0] == 0xf4 ? 0x8f : hi;
+    } else {
+        return 0;
+    }
+    if (p[1] < lo || p[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < len; i++) {
+        if (p[i] < 0x80 || p[i] > 0xbf) { /* the NUL that ends s stops here too */
+            return 0;
+        }
+    }
+    return len;
+}
+
 void vs_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = *p >= 0x80 ? utf8_sequence(p) : 0;
+        if (len != 0) {
+            fwrite(p, 1, len, f);
+            p += len;
+            continue;
+        }
         if (*p == '"' || *p == '\\') {
             fprintf(f, "\\%c", *p);
         } else if (*p < 0x20 || *p >= 0x7f) {
+            /* A byte that is not part of well-formed UTF-8 cannot appear
+             * in JSON text as itself: it becomes the code point of the
+             * same number, so \u0080-\u00ff always stand for such bytes. */
             fprintf(f, "\\u%04x", *p);
         } else {
             fputc(*p, f);
         }
+        p++;
     }
     fputc('"', f);
 }

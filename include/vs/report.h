@@ -53,7 +53,11 @@ int vs_report_maps(FILE *f, const vs_space *vs);
  * by a comma. Addresses as "0x..." strings. Returns 0 or -1. */
 int vs_report_json_members(FILE *f, const vs_space *vs, const vs_audit_result *audit);
 
-/* Writes s as a JSON string literal (quotes and escapes). */
+/* Writes s as a JSON string literal: well-formed UTF-8 as itself, '"' and
+ * '\\' escaped, control bytes and DEL as \u00XX, and each byte that is not
+ * part of well-formed UTF-8 as \u0080-\u00ff (the code point of the same
+ * number), so the output is valid JSON for any bytes and those escapes
+ * always name raw bytes. */
 void vs_json_string(FILE *f, const char *s);
 
 /* Extra things to draw that the vspace does not know. */

@@ -8,7 +8,8 @@
  *    shadow entries, kernel mappings, caps, frames, paging structures and
  *    bookkeeping memory are exactly as before the call.
  *  - A NULL vs_space (or reservation, or out pointer) is never dereferenced:
- *    calls that return a vs_result return VS_ERR_INVALID_ARG for it; the few
+ *    calls that return a vs_result return VS_ERR_INVALID_ARG for it (but
+ *    vs_reserve and vs_reserve_at, whose out is optional); the few
  *    getters that return something else return the neutral value their
  *    contract names (0, NULL, a static error record).
  *  - Addresses and sizes are bytes. A "page" is the architecture's base page
@@ -150,12 +151,16 @@ const vs_error_info *vs_last_error(const vs_space *vs);
 
 /* Reserves the lowest free range of `size` bytes aligned to `align` (a power
  * of two >= the base page; 0 means the base page) in the managed range.
+ * attrs may be NULL: read-write, VS_CACHE_DEFAULT, no name. out may be NULL
+ * (the one exception to the NULL-out rule above): the reservation is made
+ * and reached later through vs_find or vs_for_each_reservation, as the
+ * process layer does for ranges it never frees by handle.
  * Errors: INVALID_ARG (size 0 or not page multiple, bad align, bad rights or
  * cache), NO_SPACE, NO_MEMORY. */
 vs_result vs_reserve(vs_space *vs, uint64_t size, uint64_t align, const vs_attrs *attrs, vs_reservation **out);
 
-/* Reserves exactly [vaddr, vaddr + size). Errors: INVALID_ARG, OUT_OF_RANGE,
- * OVERLAP, NO_MEMORY. */
+/* Reserves exactly [vaddr, vaddr + size); attrs and out may be NULL as for
+ * vs_reserve. Errors: INVALID_ARG, OUT_OF_RANGE, OVERLAP, NO_MEMORY. */
 vs_result vs_reserve_at(vs_space *vs, vs_addr vaddr, uint64_t size, const vs_attrs *attrs, vs_reservation **out);
 
 enum {

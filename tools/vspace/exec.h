@@ -23,14 +23,14 @@ typedef struct exec_layout {
 enum {
     EXEC_STACK_SIZE = 8u << 20,  /* Linux's default RLIMIT_STACK */
     EXEC_DYN_BASE = 0x40000000u, /* where a static-PIE image goes (1 GiB) */
-    EXEC_LOW = 0x10000u          /* lowest address used (Linux's usual vm.mmap_min_addr) */
 };
 
 /* Chooses the layout for img: the image where it is linked (ET_EXEC) or
  * at EXEC_DYN_BASE (ET_DYN), then a gap of at least 2 MiB, the guard page
  * and the stack right above; the managed range spans them, from the image's
  * 2 MiB boundary to the stack's top. Returns 0, or 2 after writing into msg
- * why the image cannot go there: below vm.mmap_min_addr (or EXEC_LOW). A
+ * why the image cannot go there: below vm.mmap_min_addr (page 0 at least,
+ * as the kernel's exec refuses it too when the sysctl is 0). A
  * range meeting one of this process's own mappings is found when the
  * window is placed (exec_image_run names the mapping). */
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len);

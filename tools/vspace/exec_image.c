@@ -31,7 +31,9 @@ static vs_addr round_up(vs_addr v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-/* The lowest address Linux lets this process map. */
+/* The lowest address Linux lets this process map (vm.mmap_min_addr), and
+ * never page 0: where the kernel's exec could load a program, so can
+ * vspace. */
 static vs_addr min_addr(void)
 {
     char buf[32] = "";
@@ -42,7 +44,7 @@ static vs_addr min_addr(void)
     }
     buf[n > 0 ? n : 0] = '\0';
     vs_addr lo = round_up(strtoull(buf, NULL, 10), PG);
-    return lo > EXEC_LOW ? lo : EXEC_LOW;
+    return lo > PG ? lo : PG;
 }
 
 /* The image's page-aligned extent [*start, *end) at the layout's base. */
@@ -66,7 +68,8 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     vs_addr floor = min_addr();
     if (start < floor) {
         snprintf(msg, len,
-                 "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map",
+                 "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map "
+                 "(vm.mmap_min_addr)",
                  (unsigned long long)start, (unsigned long long)floor);
         return 2;
     }
@@ -238,7 +241,13 @@ static int audit(const exec_request *rq, vs_space *vs, vs_linux *be, vs_addr ent
     vs_report_text(stdout, vs, &res);
     vs_audit_result_free(&res);
     vs_linux_maps_free(&maps);
-    fflush(stdout);
+    /* A report nobody can read must not let the program run as if it
+     * had been audited: the same exit 2 as spawn's and inspect's. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "vspace exec: --audit: cannot write the report to standard output: %s\n", strerror(errno));
+        clearerr(stdout); /* said here: the exit-time check of stdout need not say it again */
+        return 2;
+    }
     return r == VS_OK ? 0 : r == VS_ERR_INCONSISTENT ? 1 : 2;
 }
 

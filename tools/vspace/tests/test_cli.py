@@ -388,6 +388,12 @@ def group_json():
         fail("json: entry differs from readelf")
     if doc["registers"]["sp"] != st["sp"]:
         fail("json: sp register is not where the stack was decoded")
+    # UTF-8 text comes back as itself; bytes that are not UTF-8 (passed
+    # here through surrogateescape) as the code points of the same numbers.
+    utf8, raw = "ü✓ \U0001d11e", "\udcff\udcc3(\udced\udca0\udc80"
+    doc = spawn_json(path, utf8, raw)
+    if doc is not None and doc["stack"]["argv"][1:] != [utf8, "\u00ff\u00c3(\u00ed\u00a0\u0080"]:
+        fail(f"json: non-ASCII argv {doc['stack']['argv'][1:]!r}")
 
 
 def group_pages():

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 VSPACE, PROGDIR, WORK, GROUP = sys.argv[1:5]
 BUSYBOX = shutil.which("busybox") or "/bin/busybox"
@@ -144,6 +145,18 @@ def group_audit():
     audit_clean([os.path.join(PROGDIR, "exec_auxv_static"), "x"])
     audit_clean([os.path.join(PROGDIR, "exec_auxv_pie"), "x"])
     audit_clean([os.path.join(PROGDIR, "exec_exit42")])
+    # A report that cannot be written: exit 2, and the program does not run
+    # as if it had been audited.
+    global checks
+    checks += 1
+    with tempfile.TemporaryDirectory() as d:
+        marker = os.path.join(d, "ran")
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run([VSPACE, "exec", "--audit", BUSYBOX, "touch", marker], stdout=full,
+                               stderr=subprocess.PIPE, env=base_env(), timeout=60)
+        err = r.stderr.decode(errors="replace")
+        if r.returncode != 2 or "cannot write the report" not in err or os.path.exists(marker):
+            fail(f"--audit > /dev/full: exit {r.returncode}, ran {os.path.exists(marker)}, stderr {err!r}")
 
 
 def expect_error(argv, words, what):
@@ -172,6 +185,15 @@ def group_errors():
     r = run([VSPACE, "exec", os.path.join(PROGDIR, "exec_exit42_high")])
     if r.returncode != 42:
         fail(f"exec_exit42_high exited {r.returncode}, want 42: {r.stderr!r}")
+    # linked at 0x1000: vspace runs it wherever the kernel's exec does (the
+    # floor is vm.mmap_min_addr), and otherwise says that is why
+    low = os.path.join(PROGDIR, "exec_exit42_low")
+    direct, r = run([low]), run([VSPACE, "exec", low])
+    err = r.stderr.decode(errors="replace")
+    if direct.returncode == 42 and r.returncode != 42:
+        fail(f"exec_exit42_low exited {r.returncode}, directly 42: {err!r}")
+    if direct.returncode != 42 and not (r.returncode == 2 and "vm.mmap_min_addr" in err):
+        fail(f"exec_exit42_low: exit {r.returncode} ({err!r}), directly {direct.returncode}")
     checks_before = checks
     r = run(["setarch", "-R", VSPACE, "exec", os.path.join(PROGDIR, "exec_exit42_clash")])
     err = r.stderr.decode(errors="replace")
@@ -217,7 +239,7 @@ def group_permissions():
     """Execute permission as the kernel's exec checks it (issue: vspace exec
     ran a file without any execute bit)."""
     import stat
-    import tempfile
+
     src = os.path.join(PROGDIR, "exec_exit42")
     tmp = tempfile.mkdtemp(prefix="vspace-exec-perm-")
     os.chmod(tmp, 0o755)
