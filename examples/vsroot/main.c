@@ -80,6 +80,29 @@ static int same_stats(const vs_sel4_alloc_stats *a, const vs_sel4_alloc_stats *b
 
 static const vs_attrs rw = {"data", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
 
+/* [start, start + 2 * lsize) is reserved and empty. A base page mapped
+ * and unmapped at start + lsize leaves its empty table where a large page
+ * goes, which the kernel maps no large page over: vspace takes it down
+ * first. Here the kernel then refuses the large page (its frame is mapped
+ * already, at start), and the table must be back as it was. */
+static void large_over_table(vs_space *child, const vs_arch *arch, vs_addr start, uint64_t lsize)
+{
+    unsigned bits = arch->page_sizes[1].bits;
+    example_step_res(vs_map_new(child, start + lsize, 1, 12), VS_OK, "vs_map_new(child, 4K where a large page goes)");
+    example_step_res(vs_unmap(child, start + lsize, 4096, 0), VS_OK, "vs_unmap(it): its empty table stays");
+    example_step_res(vs_map_new(child, start, 1, bits), VS_OK, "vs_map_new(child, 1 large page below it)");
+    vs_cap mapped = vs_get_cap(child, start);
+    vs_stats before, after;
+    vs_get_stats(child, &before);
+    example_step_res(vs_map(child, start + lsize, &mapped, NULL, 1, bits), VS_ERR_KERNEL,
+                     "vs_map(a large frame mapped already, over the empty table): the kernel refuses");
+    vs_get_stats(child, &after);
+    example_step(after.paging_tables == before.paging_tables && after.bookkeeping_bytes == before.bookkeeping_bytes &&
+                     after.mapped_pages == before.mapped_pages && vs_check(child, NULL, NULL, NULL) == VS_OK,
+                 "refused: the table taken down for it is back, vs_check clean");
+    example_step_res(vs_unmap(child, start, lsize, 0), VS_OK, "vs_unmap(the large page below)");
+}
+
 /* The child's part: small pages, a large page, teardown. */
 static void child_steps(vs_sel4_backend *be, vs_space *root_vs, const vs_arch *arch)
 {
@@ -112,8 +135,14 @@ static void child_steps(vs_sel4_backend *be, vs_space *root_vs, const vs_arch *a
         if (example_step_res(vs_reserve(child, 2 * lsize, lsize, &rw, &large), VS_OK, what)) {
             vs_reservation_info ri;
             vs_reservation_get_info(child, large, &ri);
+            large_over_table(child, arch, ri.start, lsize);
             snprintf(what, sizeof(what), "vs_map_new(child, 1 x %s)", lp->name);
+            vs_stats before, after;
+            vs_get_stats(child, &before);
             example_step_res(vs_map_new(child, ri.start + lsize, 1, lp->bits), VS_OK, what);
+            vs_get_stats(child, &after);
+            example_step(after.paging_tables + (lp->level + 1u < arch->num_levels) == before.paging_tables,
+                         "the empty table under the large page is freed (where the arch has one there)");
             vs_page pg;
             example_step(vs_lookup(child, ri.start + lsize + lsize / 2, &pg) == VS_OK && pg.state == VS_PAGE_MAPPED &&
                              pg.size_bits == lp->bits && pg.page_vaddr == ri.start + lsize,
