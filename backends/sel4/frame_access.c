@@ -12,6 +12,7 @@ struct vs_sel4_frame_access {
     size_t max_run;
     unsigned holds;     /* hold calls not yet released */
     uint64_t held_mark; /* vs_table_mark of root_vs at the first hold */
+    int kernel_error;   /* the seL4_Error that failed the last map, else 0 */
 };
 
 /* One open window: the run, then its n copy slots. */
@@ -32,6 +33,7 @@ static size_t state_bytes(size_t n)
 static int map_window(vs_sel4_frame_access *fa, const vs_cap *frames, size_t n, unsigned size_bits, int own,
                       vs_frame_window *out)
 {
+    fa->kernel_error = 0;
     if (frames == NULL || out == NULL || n == 0 || (fa->max_run != 0 && n > fa->max_run) ||
         n > (SIZE_MAX - sizeof(window_state)) / sizeof(vs_cap)) {
         return VS_ERR_INVALID_ARG;
@@ -47,9 +49,12 @@ static int map_window(vs_sel4_frame_access *fa, const vs_cap *frames, size_t n, 
     }
     st->bytes = bytes;
     st->open = 0;
-    vs_result r = own ? vs_sel4_temp_map_unmapped(fa->be, fa->root_vs, frames, n, size_bits, &st->run, NULL)
-                      : vs_sel4_temp_map_run(fa->be, fa->root_vs, frames, n, size_bits, st->copies, &st->run, NULL);
+    int kernel_error = 0;
+    vs_result r =
+        own ? vs_sel4_temp_map_unmapped(fa->be, fa->root_vs, frames, n, size_bits, &st->run, &kernel_error)
+            : vs_sel4_temp_map_run(fa->be, fa->root_vs, frames, n, size_bits, st->copies, &st->run, &kernel_error);
     if (r != VS_OK) {
+        fa->kernel_error = r == VS_ERR_KERNEL ? kernel_error : 0;
         fa->mem.free(fa->mem.ctx, st, bytes);
         return (int)r;
     }
@@ -130,8 +135,18 @@ static int fa_release(void *ctx)
     return (int)vs_table_rollback(fa->root_vs, fa->held_mark);
 }
 
-static const vs_frame_access_ops sel4_frame_access_ops = {
-    .map = fa_map, .unmap = fa_unmap, .map_unmapped = fa_map_unmapped, .hold = fa_hold, .release = fa_release};
+static int fa_kernel_error(void *ctx)
+{
+    const vs_sel4_frame_access *fa = ctx;
+    return fa->kernel_error;
+}
+
+static const vs_frame_access_ops sel4_frame_access_ops = {.map = fa_map,
+                                                          .unmap = fa_unmap,
+                                                          .map_unmapped = fa_map_unmapped,
+                                                          .hold = fa_hold,
+                                                          .release = fa_release,
+                                                          .kernel_error = fa_kernel_error};
 
 vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs_allocator mem,
                                       const vs_sel4_window_ops *win, void *win_ctx, size_t max_run,
@@ -145,7 +160,7 @@ vs_result vs_sel4_frame_access_create(vs_sel4_backend *be, vs_space *root_vs, vs
     if (fa == NULL) {
         return VS_ERR_NO_MEMORY;
     }
-    *fa = (vs_sel4_frame_access){be, root_vs, mem, win, win_ctx, max_run, 0, 0};
+    *fa = (vs_sel4_frame_access){be, root_vs, mem, win, win_ctx, max_run, 0, 0, 0};
     *out = fa;
     return VS_OK;
 }

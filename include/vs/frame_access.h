@@ -81,6 +81,13 @@ typedef struct vs_frame_access_ops {
      * before it. Returns 0, or non-zero if some of it could not be removed
      * (then it stays, as a window's would have; the hold ends either way). */
     int (*release)(void *ctx);
+    /* Optional (NULL: not offered). The kernel's code (for seL4: an
+     * seL4_Error) of the kernel call that made the most recent map or
+     * map_unmapped fail; 0 if that call succeeded or failed for another
+     * reason. map's own code names the implementation's failure (seL4:
+     * VS_ERR_KERNEL), not which kernel refusal it was: this is what lets a
+     * caller say seL4_NotEnoughMemory, as for its own kernel calls. */
+    int (*kernel_error)(void *ctx);
 } vs_frame_access_ops;
 
 typedef struct vs_frame_access {
