@@ -16,7 +16,7 @@
 #include "machine.h"
 #include "sha256.h"
 
-enum { MAX_STACK_WORDS = 1u << 16, STR_MAX = 4096 };
+enum { MAX_STACK_WORDS = 1u << 16 };
 
 /* The simulated machine's memory: by default, and what the simulator can
  * boot (sel4sim_boot). */
@@ -168,26 +168,29 @@ static vs_result read_child(void *ctx, uint64_t addr, void *dst, size_t len)
 }
 
 /* Prints a JSON list (json) or an indented text list of the strings the
- * n pointers of the vector at vec point to. */
+ * n pointers of the vector at vec point to, each read into buf (cap bytes:
+ * room for the longest string the stack can hold, so none is cut). */
 static void print_strings(const vs_startstack_view *v, child_mem *c, uint64_t vec, uint64_t n, int json,
-                          const char *label)
+                          const char *label, char *buf, size_t cap)
 {
-    static char buf[STR_MAX];
     if (json) {
         printf("\"%s\": [", label);
     }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t ptr = 0;
         size_t len = 0;
-        if (vs_startstack_word(v, read_child, c, vec, i, &ptr) != VS_OK ||
-            vs_startstack_string(read_child, c, ptr, buf, sizeof buf, &len) != VS_OK) {
-            snprintf(buf, sizeof buf, "<unreadable at 0x%llx>", (unsigned long long)ptr);
+        char unreadable[48];
+        const char *s = buf;
+        if (buf == NULL || vs_startstack_word(v, read_child, c, vec, i, &ptr) != VS_OK ||
+            vs_startstack_string(read_child, c, ptr, buf, cap, &len) != VS_OK) {
+            snprintf(unreadable, sizeof unreadable, "<unreadable at 0x%llx>", (unsigned long long)ptr);
+            s = unreadable;
         }
         if (json) {
             printf("%s", i ? ", " : "");
-            vs_json_string(stdout, buf);
+            vs_json_string(stdout, s);
         } else {
-            printf("    %s[%llu] = \"%s\" (at 0x%llx)\n", label, (unsigned long long)i, buf, (unsigned long long)ptr);
+            printf("    %s[%llu] = \"%s\" (at 0x%llx)\n", label, (unsigned long long)i, s, (unsigned long long)ptr);
         }
     }
     if (json) {
@@ -217,11 +220,16 @@ static void print_stack(const vs_process_info *info, vs_cap root, int json)
         printf("Start-up stack (read back through the MMU walk), sp 0x%llx:\n    argc = %llu\n",
                (unsigned long long)v.sp, (unsigned long long)v.argc);
     }
-    print_strings(&v, &c, v.argv, v.argc, json, "argv");
+    /* The strings were written inside the stack, so none is longer than
+     * the stack (its terminating NUL included). */
+    size_t cap = (size_t)(info->stack_top - info->stack_base);
+    char *buf = malloc(cap);
+    print_strings(&v, &c, v.argv, v.argc, json, "argv", buf, cap);
     if (json) {
         printf(", ");
     }
-    print_strings(&v, &c, v.envp, v.envc, json, "envp");
+    print_strings(&v, &c, v.envp, v.envc, json, "envp", buf, cap);
+    free(buf);
     if (json) {
         printf(", \"auxv\": [");
     }

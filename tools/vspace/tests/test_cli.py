@@ -378,6 +378,20 @@ def group_seed():
 
 def group_json():
     path = example(ARCH)
+    # strings of any length that fit the stack print whole, text and JSON
+    # (4095 bytes once came out as "<unreadable at 0x...>")
+    long_args = ["a" * 4095, "b" * 4096, "c" * 40000]
+    long_env = "L=" + "d" * 9000
+    doc = spawn_json("--env", long_env, path, *long_args)
+    if doc is not None and (doc["stack"]["argv"][1:] != long_args or doc["stack"]["envp"] != [long_env]):
+        fail(f"json: long strings: argv lengths {[len(a) for a in doc['stack']['argv']]}, "
+             f"envp lengths {[len(e) for e in doc['stack']['envp']]}")
+    p = run("spawn", "--env", long_env, path, *long_args, expect=0)
+    for i, a in enumerate(long_args, 1):
+        if f'argv[{i}] = "{a}" (at 0x' not in p.stdout:
+            fail(f"spawn text: argv[{i}] of {len(a)} bytes not printed whole")
+    if f'envp[0] = "{long_env}" (at 0x' not in p.stdout:
+        fail(f"spawn text: envp[0] of {len(long_env)} bytes not printed whole")
     doc = spawn_json("--env", "HOME=/root", "--env", "EMPTY=", path, "one", "", "three words")
     if doc is None:
         return
