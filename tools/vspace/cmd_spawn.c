@@ -1,10 +1,12 @@
 /* `vspace spawn`: boot a simulated seL4 machine, spawn ELF as a child of
  * the root task, print the walk and run the three-way audit. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vs/elf.h>
 #include <vs/process.h>
@@ -593,6 +595,50 @@ static int spawn_failed(const char *path, const vs_spawn_error *e, const machine
     return CLI_BAD_INPUT;
 }
 
+/* --svg FILE: opened before the spawn, so that a FILE that cannot be
+ * written is refused before anything boots, but emptied only when there is
+ * a picture to put in it: a spawn that fails leaves FILE as it was (or, if
+ * there was none, none). Opened in place, not replaced by a new file, so
+ * FILE keeps its mode, owner and links, and a device (/dev/stdout) works. */
+typedef struct svg_file {
+    FILE *f;
+    int created; /* FILE did not exist: a failed spawn removes it */
+} svg_file;
+
+/* 0, or -1 with errno set and nothing left open or made. */
+static int svg_open(const char *path, svg_file *o)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    o->created = fd < 0 && errno == ENOENT;
+    if (o->created) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    }
+    o->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (o->f == NULL) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            if (o->created) {
+                unlink(path);
+            }
+        }
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* The spawn succeeded: drop FILE's old contents (a regular file's; a
+ * device has none to drop). 0, or -1 with errno set. */
+static int svg_begin(const svg_file *o)
+{
+    struct stat st;
+    if (fstat(fileno(o->f), &st) != 0) {
+        return -1;
+    }
+    return S_ISREG(st.st_mode) ? ftruncate(fileno(o->f), 0) : 0;
+}
+
 /* Do the two paths name one file (so that writing the first would
  * destroy the second)? */
 static int same_file(const char *a, const char *b)
@@ -627,7 +673,7 @@ static int spawn_run(int argc, char **argv)
     vs_elf_image img;
     vs_elf_diag d;
     vs_elf_error e = vs_elf_parse(data, size, &popts, &img, &d);
-    FILE *svg = NULL;
+    svg_file svg = {NULL, 0};
     if (e != VS_ELF_OK) {
         status = cli_elf_error("spawn", a.path, e, &d);
     } else if (img.interp != NULL) {
@@ -637,7 +683,7 @@ static int spawn_run(int argc, char **argv)
                                 img.interp);
     } else if (a.svg != NULL && same_file(a.svg, a.path)) {
         status = cli_file_error("spawn", a.svg, "--svg: is the ELF file itself; not overwriting it");
-    } else if (a.svg != NULL && (svg = fopen(a.svg, "w")) == NULL) {
+    } else if (a.svg != NULL && svg_open(a.svg, &svg) != 0) {
         status = cli_file_error("spawn", a.svg, "--svg: cannot write it: %s", strerror(errno));
     }
     if (status != 0) {
@@ -666,16 +712,25 @@ static int spawn_run(int argc, char **argv)
         vs_sel4_alloc_get_stats(m.alloc, &stats);
         spawn_limits limits = {sim_mem, stats.free_slots, image_pages(&img), a.large_pages};
         vs_result r = vs_process_spawn(&env, img.arch->id, data, size, &opts, &p, &err);
-        status = r == VS_OK ? report(&a, &m, p, svg) : spawn_failed(a.path, &err, &m, &limits);
+        if (r != VS_OK) {
+            status = spawn_failed(a.path, &err, &m, &limits);
+        } else if (svg.f != NULL && svg_begin(&svg) != 0) {
+            status = cli_file_error("spawn", a.svg, "--svg: write error: %s", strerror(errno));
+        } else {
+            status = report(&a, &m, p, svg.f);
+        }
         vs_process_destroy(p, NULL);
         machine_down(&m);
     }
-    if (svg != NULL) {
-        int write_failed = ferror(svg);
-        int close_failed = fclose(svg) != 0;
+    if (svg.f != NULL) {
+        int write_failed = ferror(svg.f);
+        int close_failed = fclose(svg.f) != 0;
         if ((write_failed || close_failed) && status != CLI_BAD_INPUT) {
             status = cli_file_error("spawn", a.svg, "--svg: write error%s%s", close_failed ? ": " : "",
                                     close_failed ? strerror(errno) : "");
+        }
+        if (status == CLI_BAD_INPUT && svg.created) {
+            unlink(a.svg); /* no picture: no file, as before the run */
         }
     }
     free(data);

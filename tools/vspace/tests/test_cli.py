@@ -134,6 +134,26 @@ def group_usage():
         if f.read() != image:
             fail("spawn --svg FILE FILE overwrote the ELF")
     run("spawn", "--svg", WORK, example(), expect=2, stderr_has=[WORK, "cannot write", "Is a directory"])
+    # a spawn that fails leaves --svg's file as it was, and makes none
+    keep = write("keep.svg", b"precious\n")
+    run("spawn", "--svg", keep, "--sim-mem=1M", example("x86_64"), expect=2, stderr_has=["seL4_NotEnoughMemory"])
+    with open(keep, "rb") as f:
+        if f.read() != b"precious\n":
+            fail("spawn --svg FILE: a failed spawn changed FILE")
+    run("spawn", "--svg", keep, "--arch", "aarch64", example("ia32"), expect=2)
+    with open(keep, "rb") as f:
+        if f.read() != b"precious\n":
+            fail("spawn --svg FILE: a refused ELF changed FILE")
+    fresh = os.path.join(WORK, "fresh.svg")
+    if os.path.exists(fresh):
+        os.unlink(fresh)
+    run("spawn", "--svg", fresh, "--sim-mem=1M", example("x86_64"), expect=2)
+    if os.path.exists(fresh):
+        fail("spawn --svg FILE: a failed spawn left a FILE that was not there")
+    run("spawn", "--svg", keep, example("ia32"), expect=0)
+    with open(keep, "rb") as f:
+        if not f.read().startswith(b"<?xml"):
+            fail("spawn --svg FILE: a spawn that worked did not replace FILE with the picture")
     # output that does not get out: exit 2 and say so, never "audit clean"
     run("spawn", "--svg", "/dev/full", example(), expect=2, stderr_has=["/dev/full", "write error"])
     for args in (["spawn", example()], ["spawn", "--json", example()], ["inspect", example()], ["--help"]):
