@@ -2,11 +2,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <vs/elf.h>
 
@@ -35,15 +37,66 @@ int cli_file_error(const char *cmd, const char *file, const char *fmt, ...)
     return CLI_BAD_INPUT;
 }
 
+/* What a path that is no regular file names, for the message. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode)) {
+        return "a directory";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISCHR(mode)) {
+        return "a character device";
+    }
+    if (S_ISBLK(mode)) {
+        return "a block device";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return "not a file";
+}
+
+int cli_open_regular(const char *cmd, const char *path, struct stat *st)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer, forever; it changes nothing for the regular file read after
+     * the check. The check is on the opened file (fstat), so the file read
+     * is the one checked, and it comes before a byte is read: a device such
+     * as /dev/zero has no end to read to. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, st) != 0) {
+        cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        cli_file_error(cmd, path, "not a regular file (%s)", file_kind(st->st_mode));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void *cli_read_file(const char *cmd, const char *path, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int fd = cli_open_regular(cmd, path, &st);
+    if (fd < 0) {
         return NULL;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= CLI_MAX_FILE) {
+    FILE *f = fdopen(fd, "rb");
+    if (f == NULL) {
+        cli_file_error(cmd, path, "cannot open: %s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size >= CLI_MAX_FILE) {
         fclose(f);
         cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
         return NULL;

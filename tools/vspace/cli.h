@@ -38,8 +38,18 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* Prints "vspace CMD: FILE: message" to stderr; returns CLI_BAD_INPUT. */
 int cli_file_error(const char *cmd, const char *file, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Reads a whole file (a pipe too; under 2 GiB) into a malloc'd buffer; on
- * error prints a message naming the file and the reason and returns NULL. */
+/* Opens path (symbolic links followed) for reading if it is a regular
+ * file, without blocking on a FIFO and before reading a byte; returns the
+ * descriptor and its stat in *st, or -1 after a message naming the file
+ * and why ("not a regular file (a FIFO)", "cannot open: ..."). Every
+ * command that reads an ELF checks it here: an image is a regular file,
+ * and anything else could block (a FIFO) or never end (/dev/zero). */
+struct stat;
+int cli_open_regular(const char *cmd, const char *path, struct stat *st);
+
+/* Reads a whole regular file (cli_open_regular; under 2 GiB) into a
+ * malloc'd buffer; on error prints a message naming the file and the
+ * reason and returns NULL. */
 void *cli_read_file(const char *cmd, const char *path, size_t *size);
 
 /* The architecture named by s, or NULL after a usage message listing the

@@ -28,8 +28,12 @@ def fail(msg):
 
 
 def run(*args, expect=None, stderr_has=(), stdout_has=()):
-    p = subprocess.run([VSPACE, *args], capture_output=True, text=True, errors="replace")
     what = "vspace " + " ".join(args)
+    try:
+        p = subprocess.run([VSPACE, *args], capture_output=True, text=True, errors="replace", timeout=120)
+    except subprocess.TimeoutExpired as e:
+        fail(f"{what[:300]}: still running after {e.timeout} s")
+        return subprocess.CompletedProcess(e.cmd, -9, "", "")
     if p.returncode < 0:
         fail(f"{what}: killed by signal {-p.returncode}")
     elif expect is not None and p.returncode != expect:
@@ -154,6 +158,18 @@ def group_usage():
     with open(keep, "rb") as f:
         if not f.read().startswith(b"<?xml"):
             fail("spawn --svg FILE: a spawn that worked did not replace FILE with the picture")
+    # only a regular file is an image: what is not one is refused by name
+    # before a byte is read (a FIFO would block, /dev/zero never end)
+    fifo = os.path.join(WORK, "fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    link = os.path.join(WORK, "hello-link")
+    if not os.path.lexists(link):
+        os.symlink(example("ia32"), link)
+    for cmd in ["spawn", "inspect"]:
+        for path, kind in ((fifo, "a FIFO"), ("/dev/zero", "a character device"), (WORK, "a directory")):
+            run(cmd, path, expect=2, stderr_has=[f"vspace {cmd}: {path}: not a regular file ({kind})"])
+        run(cmd, link, expect=0)  # a symbolic link to one is followed
     # output that does not get out: exit 2 and say so, never "audit clean"
     run("spawn", "--svg", "/dev/full", example(), expect=2, stderr_has=["/dev/full", "write error"])
     for args in (["spawn", example()], ["spawn", "--json", example()], ["inspect", example()], ["--help"]):
