@@ -85,17 +85,13 @@ static void *map_file(const char *path, size_t *size, int *fd_out)
         cli_file_error("exec", path, "not executable (%s)", strerror(errno));
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        cli_file_error("exec", path, "cannot open: %s", strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
+    int fd = cli_open_regular("exec", path, &st); /* the file read is the one checked */
+    if (fd < 0) {
         return NULL;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+    if (st.st_size == 0) {
         close(fd);
-        cli_file_error("exec", path, "%s", S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
+        cli_file_error("exec", path, "empty file");
         return NULL;
     }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
