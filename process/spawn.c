@@ -108,7 +108,7 @@ static void put(vs_process *p)
     p->env.mem.free(p->env.mem.ctx, p, sizeof *p);
 }
 
-static vs_result fail_elf(vs_spawn_error *err, const vs_elf_diag *d)
+static vs_result fail_elf(vs_spawn_error *err, const vs_elf_diag *d, const vs_frame_access *fa)
 {
     vs_result r = VS_ERR_INVALID_ARG;
     int kerr = 0;
@@ -116,7 +116,11 @@ static vs_result fail_elf(vs_spawn_error *err, const vs_elf_diag *d)
         r = d->space_result;
         kerr = d->kernel_error;
     } else if (d->code == VS_ELF_ERR_FRAME_ACCESS) {
-        r = VS_ERR_KERNEL; /* the frame access's own code (no seL4_Error) is in elf_message */
+        /* d->kernel_error is the frame access's own code (in elf_message);
+         * the seL4_Error behind it, if the frame access keeps one, is what
+         * the caller can act on, as in the stack stage. */
+        r = VS_ERR_KERNEL;
+        kerr = fa->ops->kernel_error != NULL ? fa->ops->kernel_error(fa->ctx) : 0;
     }
     proc_fail(err, r, VS_SPAWN_STAGE_ELF, vs_elf_strerror(d->code), d->vaddr, kerr);
     if (err != NULL) {
@@ -172,7 +176,7 @@ static vs_result load_elf(vs_process *p, const void *elf, size_t elf_size, const
     vs_elf_parse_opts popts = {p->arch};
     vs_elf_error e = vs_elf_parse(elf, elf_size, &popts, &img, &d);
     if (e != VS_ELF_OK) {
-        return fail_elf(err, &d);
+        return fail_elf(err, &d, p->env.fa);
     }
     vs_elf_load_opts lopts = {0, 0};
     if (o->flags & VS_SPAWN_FREE_ELF_RESERVATIONS) {
@@ -183,7 +187,7 @@ static vs_result load_elf(vs_process *p, const void *elf, size_t elf_size, const
     }
     e = vs_elf_load(p->vs, &img, &lopts, p->env.fa, &p->loaded, &d);
     if (e != VS_ELF_OK) {
-        return fail_elf(err, &d);
+        return fail_elf(err, &d, p->env.fa);
     }
     p->info.entry = p->loaded.plan.entry;
     p->info.phdr = p->loaded.plan.phdr;

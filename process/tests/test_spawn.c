@@ -639,6 +639,13 @@ static unsigned inject_every(tenv *t, const injector *inj, vs_arch_id arch, cons
         if (r == VS_OK) {
             vs_process_destroy(p, NULL);
         }
+        if (inj->arm == arm_kernel && err.kernel_error != seL4_NotEnoughMemory) {
+            /* Whatever stage a kernel call failed in, the error names it. */
+            test_fail(__FILE__, __LINE__,
+                      "kernel call %llu failed with seL4_NotEnoughMemory, the spawn error (stage %s: %s) says kernel "
+                      "error %d",
+                      (unsigned long long)n, vs_spawn_stage_name(err.stage), err.reason, err.kernel_error);
+        }
         char when[64];
         snprintf(when, sizeof when, "after an injected %s failure", inj->what);
         if (same(t, before, when)) {
