@@ -119,11 +119,26 @@ static int same_alloc(const snapshot *a, const snapshot *b)
            a->alloc.copies == b->alloc.copies && a->alloc.busy_untypeds == b->alloc.busy_untypeds;
 }
 
-static int same_root(const snapshot *a, const snapshot *b)
+/* Reservations, pages and paging tables: what a spawn and destroy give back. */
+static int same_root_state(const snapshot *a, const snapshot *b)
 {
     return a->root.reservations == b->root.reservations && a->root.reserved_pages == b->root.reserved_pages &&
-           a->root.mapped_pages == b->root.mapped_pages && a->root.paging_tables == b->root.paging_tables &&
-           a->root.bookkeeping_bytes == b->root.bookkeeping_bytes;
+           a->root.mapped_pages == b->root.mapped_pages && a->root.paging_tables == b->root.paging_tables;
+}
+
+static int same_root(const snapshot *a, const snapshot *b)
+{
+    return same_root_state(a, b) && a->root.bookkeeping_bytes == b->root.bookkeeping_bytes;
+}
+
+/* After the first spawn and destroy: the root vspace's bookkeeping may
+ * have grown only by the handle-table chunks its reservations took (the
+ * table keeps them, docs/core.md), and that is all the arena grew by. */
+static int kept_only_handle_chunks(const snapshot *start, const snapshot *now)
+{
+    size_t grown = now->root.bookkeeping_bytes - start->root.bookkeeping_bytes;
+    return now->root.bookkeeping_bytes >= start->root.bookkeeping_bytes && now->arena >= start->arena &&
+           now->arena - start->arena == grown;
 }
 
 /* ---- the audit ---- */
@@ -275,18 +290,20 @@ static void spawn_steps(const vs_spawn_env *env, vs_sel4_alloc *alloc, const uns
     }
     take(&now, alloc, env->root_vs);
     example_step(same_alloc(&start, &now), "object allocator back at its start (slots, objects, copies, untypeds)");
-    example_step(same_root(&start, &now),
-                 "root vspace back at its start (reservations, pages, paging tables, bookkeeping)");
-    example_step(now.arena == start.arena, "bookkeeping memory back at its start");
+    example_step(same_root_state(&start, &now), "root vspace back at its start (reservations, pages, paging tables)");
+    example_step(kept_only_handle_chunks(&start, &now),
+                 "bookkeeping memory back at its start, but for the handle chunks the root vspace keeps");
 
-    /* Spawned suspended: the child's output once is enough. */
+    /* From here on nothing may grow at all. Spawned suspended: the
+     * child's output once is enough. */
+    snapshot steady = now;
     int all = 1, grew = 0;
     for (int i = 0; i < LOOP_SPAWNS && all; i++) {
         p = NULL;
         all = spawn(env, elf, size, 0, &p) == VS_OK;
         all = vs_process_destroy(p, NULL) == VS_OK && all;
         take(&now, alloc, env->root_vs);
-        grew += !same_alloc(&start, &now) || !same_root(&start, &now) || now.arena != start.arena;
+        grew += !same_alloc(&steady, &now) || !same_root(&steady, &now) || now.arena != steady.arena;
     }
     snprintf(what, sizeof(what), "%d x spawn + destroy: all succeeded, nothing grew after any of them", LOOP_SPAWNS);
     example_step(all && grew == 0, what);
@@ -304,8 +321,8 @@ static void spawn_steps(const vs_spawn_env *env, vs_sel4_alloc *alloc, const uns
         example_step_res(vs_process_destroy(p, NULL), VS_OK, "vs_process_destroy(legacy child)");
     }
     take(&now, alloc, env->root_vs);
-    example_step(same_alloc(&start, &now) && same_root(&start, &now) && now.arena == start.arena,
-                 "allocator, root vspace and bookkeeping back at their start");
+    example_step(same_alloc(&steady, &now) && same_root(&steady, &now) && now.arena == steady.arena,
+                 "allocator, root vspace and bookkeeping back where the first spawn left them");
 }
 
 int spawnroot_main(void)
