@@ -331,17 +331,24 @@ static void check_counts(checker *c)
                   "vspace's mapped-page count differs from the shadow table");
     }
     size_t tables = 0;
-    size_t detached = 0;
-    vs_addr detached_at = 0;
+    size_t detached = 0, kept = 0;
+    vs_addr detached_at = 0, kept_at = 0;
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
-        detached += t->detached != 0;
-        detached_at = t->detached != 0 ? t->vaddr : detached_at;
+        detached += t->detached == TABLE_DETACHED;
+        detached_at = t->detached == TABLE_DETACHED ? t->vaddr : detached_at;
+        kept += t->detached == TABLE_KEPT;
+        kept_at = t->detached == TABLE_KEPT ? t->vaddr : kept_at;
     }
     if (detached != 0 || vs->tables.detached != 0) {
         /* Only a call in progress holds a table out of the kernel. */
         violation(c, VS_V_ACCOUNTING, detached_at, 0, detached,
                   "paging table left detached (unmapped for a large page) after the call that detached it");
+    }
+    if (kept != vs->tables.kept || (kept != 0 && !vs->tables.keeping)) {
+        /* Beyond a call, only an open vs_table_keep holds one out. */
+        violation(c, VS_V_ACCOUNTING, kept_at, vs->tables.kept, kept,
+                  "paging table kept out of the kernel without an open vs_table_keep, or the kept count is wrong");
     }
     vs_addr where = 0;
     const char *index_wrong = tables_index_disagreement(&vs->tables, &where);

@@ -248,6 +248,19 @@ const char *tables_index_disagreement(const table_list *list, vs_addr *where)
 
 /* ---- creating and removing tables ---- */
 
+static void free_table(struct vs_space *vs, table_rec *rec, int mapped);
+
+/* Takes the table *link names out of the list and frees it, unmapping it
+ * only if it is in the kernel, and counts it out of its state. */
+static void drop_table(struct vs_space *vs, table_rec **link)
+{
+    table_list *list = &vs->tables;
+    unsigned state = (*link)->detached;
+    list->detached -= state == TABLE_DETACHED;
+    list->kept -= state == TABLE_KEPT;
+    free_table(vs, unlink_table(list, &vs->alloc, link), state == TABLE_IN_KERNEL);
+}
+
 static void free_table(struct vs_space *vs, table_rec *rec, int mapped)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
@@ -266,7 +279,7 @@ static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
         return VS_ERR_NO_MEMORY;
     }
     rec->level = level;
-    rec->detached = 0;
+    rec->detached = TABLE_IN_KERNEL;
     rec->vaddr = vaddr & ~(((vs_addr)1 << vs->arch->levels[level - 1].shift) - 1);
     int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, level, &rec->obj);
     if (error != 0) {
@@ -348,7 +361,7 @@ vs_result tables_map_frames(struct vs_space *vs, const frame_batch *batch)
 void tables_rollback(struct vs_space *vs, uint64_t mark)
 {
     while (vs->tables.head != NULL && vs->tables.head->seq >= mark) {
-        free_table(vs, unlink_table(&vs->tables, &vs->alloc, &vs->tables.head), 1);
+        drop_table(vs, &vs->tables.head);
     }
 }
 
@@ -377,58 +390,81 @@ vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, 
         return VS_OK;
     }
     for (table_rec *rec = list->head; rec != NULL; rec = rec->next) {
-        if (!rec->detached && rec->level > entry_level && rec->vaddr >= vaddr && rec->vaddr - vaddr < size) {
+        if (rec->detached == TABLE_IN_KERNEL && rec->level > entry_level && rec->vaddr >= vaddr &&
+            rec->vaddr - vaddr < size) {
             int error = vs->kernel.ops->unmap_table(vs->kernel.ctx, rec->obj.cap, rec->level);
             if (error != 0) {
                 return vs_kernel_failed(vs, error, "unmap_table", rec->vaddr);
             }
-            rec->detached = 1;
+            rec->detached = TABLE_DETACHED;
             list->detached++;
         }
     }
     return VS_OK;
 }
 
-/* Maps the detached tables back, a level at a time from the root down,
+/* Maps the tables in `state` back, a level at a time from the root down,
  * since a table can only hang from one already in place. */
-static void reattach_tables(struct vs_space *vs)
+static void reattach_tables(struct vs_space *vs, unsigned state)
 {
     table_list *list = &vs->tables;
-    for (unsigned level = 1; level < vs->arch->num_levels && list->detached != 0; level++) {
+    size_t *count = state == TABLE_DETACHED ? &list->detached : &list->kept;
+    for (unsigned level = 1; level < vs->arch->num_levels && *count != 0; level++) {
         for (table_rec **link = &list->head; *link != NULL;) {
             table_rec *rec = *link;
-            if (!rec->detached || rec->level != level) {
+            if (rec->detached != state || rec->level != level) {
                 link = &rec->next;
                 continue;
             }
-            rec->detached = 0;
-            list->detached--;
             vs_kstatus st = vs->kernel.ops->map_table(vs->kernel.ctx, vs->root, rec->obj.cap, level, rec->vaddr);
-            if (st.error == 0) {
-                link = &rec->next;
+            if (st.error != 0) {
+                vs_release_failed(vs, st.error);
+                drop_table(vs, link);
                 continue;
             }
-            vs_release_failed(vs, st.error);
-            free_table(vs, unlink_table(list, &vs->alloc, link), 0);
+            rec->detached = TABLE_IN_KERNEL;
+            (*count)--;
+            link = &rec->next;
+        }
+    }
+}
+
+/* Frees the tables in `state`, or with keep moves them to TABLE_KEPT. */
+static void settle_state(struct vs_space *vs, unsigned state, int keep)
+{
+    table_list *list = &vs->tables;
+    size_t *count = state == TABLE_DETACHED ? &list->detached : &list->kept;
+    for (table_rec **link = &list->head; *link != NULL && *count != 0;) {
+        if ((*link)->detached != state) {
+            link = &(*link)->next;
+        } else if (keep) {
+            (*link)->detached = TABLE_KEPT;
+            list->detached--;
+            list->kept++;
+            link = &(*link)->next;
+        } else {
+            drop_table(vs, link);
         }
     }
 }
 
 void tables_settle_detached(struct vs_space *vs, int committed)
 {
-    table_list *list = &vs->tables;
     if (!committed) {
-        reattach_tables(vs);
-        return;
+        reattach_tables(vs, TABLE_DETACHED);
+    } else {
+        settle_state(vs, TABLE_DETACHED, vs->tables.keeping);
     }
-    for (table_rec **link = &list->head; *link != NULL && list->detached != 0;) {
-        if ((*link)->detached) {
-            list->detached--;
-            free_table(vs, unlink_table(list, &vs->alloc, link), 0);
-        } else {
-            link = &(*link)->next;
-        }
-    }
+}
+
+void tables_reattach_kept(struct vs_space *vs)
+{
+    reattach_tables(vs, TABLE_KEPT);
+}
+
+void tables_free_kept(struct vs_space *vs)
+{
+    settle_state(vs, TABLE_KEPT, 0);
 }
 
 void tables_destroy(struct vs_space *vs)

@@ -13,13 +13,17 @@
 
 struct vs_space;
 
+/* Where a table is (table_rec.detached). */
+enum { TABLE_IN_KERNEL = 0, TABLE_DETACHED = 1, TABLE_KEPT = 2 };
+
 typedef struct table_rec {
     struct table_rec *next;       /* the list: the next older table */
     struct table_rec *index_next; /* the index: the next table of the same bucket */
     vs_addr vaddr;                /* first address the table translates */
     vs_object obj;
     unsigned level;
-    unsigned detached; /* out of the kernel for a large page this call maps (tables_detach_span) */
+    unsigned detached; /* TABLE_IN_KERNEL, or out of the kernel for a large page: TABLE_DETACHED
+                          by this call (tables_detach_span), TABLE_KEPT by a keep (vs_table_keep) */
     uint64_t seq;      /* creation order: a call undoes the tables newer than its mark */
 } table_rec;
 
@@ -46,7 +50,9 @@ typedef struct table_list {
     table_rec *head;
     size_t count;
     uint64_t next_seq;
-    size_t detached; /* tables detached in the current call; 0 between calls */
+    size_t detached; /* TABLE_DETACHED tables: 0 between calls */
+    size_t kept;     /* TABLE_KEPT tables: 0 unless keeping */
+    int keeping;     /* vs_table_keep is open: committed calls keep what they detached */
     table_index index;
 } table_list;
 
@@ -67,7 +73,8 @@ static inline uint64_t tables_mark(const table_list *list)
     return list->next_seq;
 }
 
-/* Unmaps and frees the tables created since mark. */
+/* Unmaps (unless out of the kernel already) and frees the tables created
+ * since mark. */
 void tables_rollback(struct vs_space *vs, uint64_t mark);
 
 /* Takes the tables below entry_level inside [vaddr, vaddr + size) out of
@@ -85,10 +92,18 @@ void tables_rollback(struct vs_space *vs, uint64_t mark);
 vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, unsigned entry_level);
 
 /* Ends the current call's detached tables (list->detached of them, at
- * least one): committed, they are freed; otherwise, once the call has
- * unmapped what it mapped over them, mapped back, parents first. A table
- * the kernel will not map back is freed, counted in release_failures. */
+ * least one): committed, they are freed, or kept (TABLE_KEPT) while the
+ * list is keeping; otherwise, once the call has unmapped what it mapped
+ * over them, mapped back, parents first. A table the kernel will not map
+ * back is freed, counted in release_failures. */
 void tables_settle_detached(struct vs_space *vs, int committed);
+
+/* Maps back every kept table, parents first (as a failed call does with
+ * its detached ones). */
+void tables_reattach_kept(struct vs_space *vs);
+
+/* Frees every kept table. */
+void tables_free_kept(struct vs_space *vs);
 
 /* The table of `level` (1: below the root) whose span starts at vaddr,
  * found through the index; NULL if the vspace created none. */

@@ -56,13 +56,37 @@ static vs_result rollback(vs_space *vs, uint64_t mark)
     return VS_OK;
 }
 
+uint64_t vs_table_keep(vs_space *vs)
+{
+    if (vs == NULL) {
+        return 0;
+    }
+    vs->tables.keeping = 1;
+    return tables_mark(&vs->tables);
+}
+
+void vs_table_keep_end(vs_space *vs)
+{
+    if (vs != NULL) {
+        tables_free_kept(vs);
+        vs->tables.keeping = 0;
+    }
+}
+
 vs_result vs_table_rollback(vs_space *vs, uint64_t mark)
 {
     if (vs == NULL) {
         return VS_ERR_INVALID_ARG;
     }
     vs_begin(vs);
-    return vs_end(vs, rollback(vs, mark), 0);
+    vs_result r = rollback(vs, mark);
+    if (r == VS_OK) {
+        /* Kept tables older than the mark go back where they were; newer
+         * ones were freed with the rest. */
+        tables_reattach_kept(vs);
+        vs->tables.keeping = 0;
+    }
+    return vs_end(vs, r, 0);
 }
 
 vs_result vs_legacy_drop_reservation(vs_space *vs, vs_reservation *res)

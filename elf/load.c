@@ -533,7 +533,7 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
                   fa,
                   &out->plan,
                   out->reservations,
-                  vs_table_mark(child),
+                  vs_table_keep(child),
                   diag,
                   VS_ELF_OK,
                   (o.flags & VS_ELF_LOAD_LARGE_PAGES) != 0};
@@ -559,10 +559,18 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
     }
     if (e != VS_ELF_OK) {
         free_regions(&c);
-        for (int t = 0; t < UNDO_TRIES && vs_table_rollback(child, c.table_mark) != VS_OK; t++) {
+        /* Also maps back the empty tables a large page of this load
+         * replaced (vs_table_keep), so the child is as it was. */
+        int t = 0;
+        while (t < UNDO_TRIES && vs_table_rollback(child, c.table_mark) != VS_OK) {
+            t++;
+        }
+        if (t == UNDO_TRIES) {
+            vs_table_keep_end(child);
         }
         return e;
     }
+    vs_table_keep_end(child);
     fill_result(&c, out);
     if (o.flags & VS_ELF_LOAD_FREE_RESERVATIONS) {
         /* The seed's bug, on request: the pages stay mapped. Cannot fail

@@ -21,12 +21,31 @@ extern "C" {
  * Never fails. */
 uint64_t vs_table_mark(const vs_space *vs);
 
+/* vs_table_mark, and from now until vs_table_keep_end or a successful
+ * vs_table_rollback, the empty paging structures a large page replaces
+ * (the kernel maps no large page over them; vspace takes them down first)
+ * are kept, unmapped, instead of freed when the call that replaced them
+ * succeeds, so that a rollback can map them back: the caller's whole
+ * operation then leaves even those as it found them. They count in
+ * vs_stats.paging_tables and the bookkeeping while kept. One keep at a
+ * time (a second call only returns the mark). Returns 0 for a NULL vs.
+ * While keeping, a caller must not map base pages where a kept table was
+ * (they would ask for a new one there); an ELF load never does. */
+uint64_t vs_table_keep(vs_space *vs);
+
+/* Ends a keep that succeeded: the kept structures are freed. Nothing
+ * without an open keep (or for NULL). */
+void vs_table_keep_end(vs_space *vs);
+
 /* Unmaps and frees every paging structure vs created after `mark` (from
- * vs_table_mark), newest first. Each must map nothing any more: the caller
+ * vs_table_mark or vs_table_keep), newest first, then maps back the
+ * structures an open keep kept (those older than the mark; newer ones are
+ * freed) and ends the keep. Each must map nothing any more: the caller
  * has unmapped what it mapped since the mark. Errors: INVALID_ARG (NULL vs,
  * mark in the future), HAS_MAPPINGS (a page is still mapped under one of
- * them; vs_last_error names its table's address; nothing changed). A
- * kernel refusal to unmap or free a table is counted in
+ * them; vs_last_error names its table's address; nothing changed, the
+ * keep stays open). A kernel refusal to unmap or free a table, or to map
+ * a kept one back (that one is freed), is counted in
  * vs_stats.release_failures, as for vs_unmap. */
 vs_result vs_table_rollback(vs_space *vs, uint64_t mark);
 

@@ -433,7 +433,7 @@ static table_rec **index_link_to(const table_index *ix, const table_rec *rec)
 
 /* The table index loses a table, files one in a bucket its key does not
  * lead to, holds a record that is no table, and has more buckets than its
- * table count calls for; a table is left detached. Twelve pages, each under its own last-level
+ * table count calls for; a table is left detached, or kept without a keep. Twelve pages, each under its own last-level
  * table, make more tables than the index's first 8 buckets. */
 static void test_table_index(const vs_arch *arch)
 {
@@ -493,6 +493,17 @@ static void test_table_index(const vs_arch *arch)
     rec->detached = 0;
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     fx.vs->tables.detached = 0;
+    fx_check(&fx, fx.vs);
+    /* A table kept (vs_table_keep) with no keep open, then with the kept
+     * count wrong. */
+    rec->detached = TABLE_KEPT;
+    fx.vs->tables.kept = 1;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
+    fx.vs->tables.keeping = 1;
+    fx.vs->tables.kept = 0;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
+    rec->detached = TABLE_IN_KERNEL;
+    fx.vs->tables.keeping = 0;
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
