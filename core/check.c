@@ -335,10 +335,10 @@ static void check_counts(checker *c)
     vs_addr detached_at = 0, kept_at = 0;
     for (const table_rec *t = vs->tables.head; t != NULL; t = t->next) {
         tables++;
-        detached += t->detached == TABLE_DETACHED;
-        detached_at = t->detached == TABLE_DETACHED ? t->vaddr : detached_at;
-        kept += t->detached == TABLE_KEPT;
-        kept_at = t->detached == TABLE_KEPT ? t->vaddr : kept_at;
+        detached += t->place == TABLE_DETACHED;
+        detached_at = t->place == TABLE_DETACHED ? t->vaddr : detached_at;
+        kept += t->place == TABLE_KEPT;
+        kept_at = t->place == TABLE_KEPT ? t->vaddr : kept_at;
     }
     if (detached != 0 || vs->tables.detached != 0) {
         /* Only a call in progress holds a table out of the kernel. */

@@ -248,19 +248,6 @@ const char *tables_index_disagreement(const table_list *list, vs_addr *where)
 
 /* ---- creating and removing tables ---- */
 
-static void free_table(struct vs_space *vs, table_rec *rec, int mapped);
-
-/* Takes the table *link names out of the list and frees it, unmapping it
- * only if it is in the kernel, and counts it out of its state. */
-static void drop_table(struct vs_space *vs, table_rec **link)
-{
-    table_list *list = &vs->tables;
-    unsigned state = (*link)->detached;
-    list->detached -= state == TABLE_DETACHED;
-    list->kept -= state == TABLE_KEPT;
-    free_table(vs, unlink_table(list, &vs->alloc, link), state == TABLE_IN_KERNEL);
-}
-
 static void free_table(struct vs_space *vs, table_rec *rec, int mapped)
 {
     const vs_kernel_ops *ops = vs->kernel.ops;
@@ -271,6 +258,17 @@ static void free_table(struct vs_space *vs, table_rec *rec, int mapped)
     counted_alloc_put(&vs->alloc, rec, sizeof *rec);
 }
 
+/* Takes the table *link names out of the list and frees it, unmapping it
+ * only if it is in the kernel, and counts it out of its state. */
+static void drop_table(struct vs_space *vs, table_rec **link)
+{
+    table_list *list = &vs->tables;
+    unsigned state = (*link)->place;
+    list->detached -= state == TABLE_DETACHED;
+    list->kept -= state == TABLE_KEPT;
+    free_table(vs, unlink_table(list, &vs->alloc, link), state == TABLE_IN_KERNEL);
+}
+
 static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
 {
     table_rec *rec = counted_alloc_get(&vs->alloc, sizeof *rec);
@@ -279,7 +277,7 @@ static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
         return VS_ERR_NO_MEMORY;
     }
     rec->level = level;
-    rec->detached = TABLE_IN_KERNEL;
+    rec->place = TABLE_IN_KERNEL;
     rec->vaddr = vaddr & ~(((vs_addr)1 << vs->arch->levels[level - 1].shift) - 1);
     int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, level, &rec->obj);
     if (error != 0) {
@@ -390,13 +388,13 @@ vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, 
         return VS_OK;
     }
     for (table_rec *rec = list->head; rec != NULL; rec = rec->next) {
-        if (rec->detached == TABLE_IN_KERNEL && rec->level > entry_level && rec->vaddr >= vaddr &&
+        if (rec->place == TABLE_IN_KERNEL && rec->level > entry_level && rec->vaddr >= vaddr &&
             rec->vaddr - vaddr < size) {
             int error = vs->kernel.ops->unmap_table(vs->kernel.ctx, rec->obj.cap, rec->level);
             if (error != 0) {
                 return vs_kernel_failed(vs, error, "unmap_table", rec->vaddr);
             }
-            rec->detached = TABLE_DETACHED;
+            rec->place = TABLE_DETACHED;
             list->detached++;
         }
     }
@@ -412,7 +410,7 @@ static void reattach_tables(struct vs_space *vs, unsigned state)
     for (unsigned level = 1; level < vs->arch->num_levels && *count != 0; level++) {
         for (table_rec **link = &list->head; *link != NULL;) {
             table_rec *rec = *link;
-            if (rec->detached != state || rec->level != level) {
+            if (rec->place != state || rec->level != level) {
                 link = &rec->next;
                 continue;
             }
@@ -422,7 +420,7 @@ static void reattach_tables(struct vs_space *vs, unsigned state)
                 drop_table(vs, link);
                 continue;
             }
-            rec->detached = TABLE_IN_KERNEL;
+            rec->place = TABLE_IN_KERNEL;
             (*count)--;
             link = &rec->next;
         }
@@ -435,10 +433,10 @@ static void settle_state(struct vs_space *vs, unsigned state, int keep)
     table_list *list = &vs->tables;
     size_t *count = state == TABLE_DETACHED ? &list->detached : &list->kept;
     for (table_rec **link = &list->head; *link != NULL && *count != 0;) {
-        if ((*link)->detached != state) {
+        if ((*link)->place != state) {
             link = &(*link)->next;
         } else if (keep) {
-            (*link)->detached = TABLE_KEPT;
+            (*link)->place = TABLE_KEPT;
             list->detached--;
             list->kept++;
             link = &(*link)->next;

@@ -13,7 +13,7 @@
 
 struct vs_space;
 
-/* Where a table is (table_rec.detached). */
+/* Where a table is (table_rec.place). */
 enum { TABLE_IN_KERNEL = 0, TABLE_DETACHED = 1, TABLE_KEPT = 2 };
 
 typedef struct table_rec {
@@ -22,9 +22,9 @@ typedef struct table_rec {
     vs_addr vaddr;                /* first address the table translates */
     vs_object obj;
     unsigned level;
-    unsigned detached; /* TABLE_IN_KERNEL, or out of the kernel for a large page: TABLE_DETACHED
+    unsigned place; /* TABLE_IN_KERNEL, or out of the kernel for a large page: TABLE_DETACHED
                           by this call (tables_detach_span), TABLE_KEPT by a keep (vs_table_keep) */
-    uint64_t seq;      /* creation order: a call undoes the tables newer than its mark */
+    uint64_t seq;   /* creation order: a call undoes the tables newer than its mark */
 } table_rec;
 
 /* Bucket segments of the index: segment 0 holds buckets [0, 8), segment s

@@ -487,22 +487,22 @@ static void test_table_index(const vs_arch *arch)
     ix->buckets--;
     fx_check(&fx, fx.vs);
     /* A table left detached (tables_detach_span) after its call ended. */
-    rec->detached = 1;
+    rec->place = 1;
     fx.vs->tables.detached = 1;
     expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
-    rec->detached = 0;
+    rec->place = 0;
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     fx.vs->tables.detached = 0;
     fx_check(&fx, fx.vs);
     /* A table kept (vs_table_keep) with no keep open, then with the kept
      * count wrong. */
-    rec->detached = TABLE_KEPT;
+    rec->place = TABLE_KEPT;
     fx.vs->tables.kept = 1;
     expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
     fx.vs->tables.keeping = 1;
     fx.vs->tables.kept = 0;
     expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
-    rec->detached = TABLE_IN_KERNEL;
+    rec->place = TABLE_IN_KERNEL;
     fx.vs->tables.keeping = 0;
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
