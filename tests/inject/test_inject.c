@@ -17,8 +17,8 @@ typedef struct world {
     fixture fx;   /* fx.vs = A */
     vs_space *b;  /* a second vspace, share destination */
     unsigned big; /* log2 of the arch's second page size */
-    vs_reservation *r1, *r2, *rbig, *rfar, *rd, *rdbig;
-    vs_addr r1s, r2s, rbigs, rfars, rds, rdbigs;
+    vs_reservation *r1, *r2, *rbig, *rfar, *rd, *rdbig, *rdbig2;
+    vs_addr r1s, r2s, rbigs, rfars, rds, rdbigs, rdbig2s;
 } world;
 
 static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
@@ -63,6 +63,11 @@ static void world_init(world *w, const vs_arch *arch, unsigned fx_flags)
      * down, and a failed call must put it back. */
     CHECK_RES(vs_map_new(A, w->rbigs + bs, 1, 12), VS_OK);
     CHECK_RES(vs_unmap(A, w->rbigs + bs, PAGE_SIZE, 0), VS_OK);
+    /* The same where share_big_over_table shares into the second vspace. */
+    CHECK_RES(vs_reserve(w->b, bs, bs, &a, &w->rdbig2), VS_OK);
+    w->rdbig2s = start_of(w->b, w->rdbig2);
+    CHECK_RES(vs_map_new(w->b, w->rdbig2s, 1, 12), VS_OK);
+    CHECK_RES(vs_unmap(w->b, w->rdbig2s, PAGE_SIZE, 0), VS_OK);
 }
 
 static void world_fini(world *w)
@@ -99,6 +104,7 @@ static vs_result op_unmap_free(world *w) { return vs_unmap(w->fx.vs, w->r1s, 3 *
 static vs_result op_unmap_big(world *w) { return vs_unmap(w->fx.vs, w->rbigs, 1ull << w->big, VS_UNMAP_FREE_FRAMES); }
 static vs_result op_share(world *w) { return vs_share(w->b, w->rds + PAGE_SIZE, w->fx.vs, w->r1s, 3 * PAGE_SIZE); }
 static vs_result op_share_big(world *w) { return vs_share(w->b, w->rdbigs, w->fx.vs, w->rbigs, 1ull << w->big); }
+static vs_result op_share_big_over_table(world *w) { return vs_share(w->b, w->rdbig2s, w->fx.vs, w->rbigs, 1ull << w->big); }
 /* clang-format on */
 
 /* vs_map needs fresh caller caps made before the snapshot, so it keeps them here. */
@@ -210,6 +216,7 @@ static const scenario scenarios[] = {
     {"unmap_one_free", op_unmap_one_free},
     {"share", op_share},
     {"share_big", op_share_big},
+    {"share_big_over_table", op_share_big_over_table},
 };
 
 typedef enum inject_kind { INJ_NONE, INJ_ALLOC, INJ_KERNEL, INJ_MISSING } inject_kind;
