@@ -258,15 +258,23 @@ static void free_table(struct vs_space *vs, table_rec *rec, int mapped)
     counted_alloc_put(&vs->alloc, rec, sizeof *rec);
 }
 
+/* The count of the tables out of the kernel in `place` (not
+ * TABLE_IN_KERNEL). */
+static size_t *out_count(table_list *list, unsigned place)
+{
+    return place == TABLE_DETACHED ? &list->detached : &list->kept;
+}
+
 /* Takes the table *link names out of the list and frees it, unmapping it
- * only if it is in the kernel, and counts it out of its state. */
+ * only if it is in the kernel, and counts it out of its place. */
 static void drop_table(struct vs_space *vs, table_rec **link)
 {
     table_list *list = &vs->tables;
-    unsigned state = (*link)->place;
-    list->detached -= state == TABLE_DETACHED;
-    list->kept -= state == TABLE_KEPT;
-    free_table(vs, unlink_table(list, &vs->alloc, link), state == TABLE_IN_KERNEL);
+    unsigned place = (*link)->place;
+    if (place != TABLE_IN_KERNEL) {
+        --*out_count(list, place);
+    }
+    free_table(vs, unlink_table(list, &vs->alloc, link), place == TABLE_IN_KERNEL);
 }
 
 static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
@@ -406,7 +414,7 @@ vs_result tables_detach_span(struct vs_space *vs, vs_addr vaddr, uint64_t size, 
 static void reattach_tables(struct vs_space *vs, unsigned state)
 {
     table_list *list = &vs->tables;
-    size_t *count = state == TABLE_DETACHED ? &list->detached : &list->kept;
+    size_t *count = out_count(list, state);
     for (unsigned level = 1; level < vs->arch->num_levels && *count != 0; level++) {
         for (table_rec **link = &list->head; *link != NULL;) {
             table_rec *rec = *link;
@@ -431,13 +439,13 @@ static void reattach_tables(struct vs_space *vs, unsigned state)
 static void settle_state(struct vs_space *vs, unsigned state, int keep)
 {
     table_list *list = &vs->tables;
-    size_t *count = state == TABLE_DETACHED ? &list->detached : &list->kept;
+    size_t *count = out_count(list, state);
     for (table_rec **link = &list->head; *link != NULL && *count != 0;) {
         if ((*link)->place != state) {
             link = &(*link)->next;
         } else if (keep) {
             (*link)->place = TABLE_KEPT;
-            list->detached--;
+            --*count;
             list->kept++;
             link = &(*link)->next;
         } else {

@@ -62,7 +62,7 @@ uint64_t vs_table_keep(vs_space *vs)
         return 0;
     }
     vs->tables.keeping = 1;
-    return tables_mark(&vs->tables);
+    return vs_table_mark(vs);
 }
 
 void vs_table_keep_end(vs_space *vs)

@@ -37,6 +37,10 @@ vs_result proc_fail_value(vs_spawn_error *err, vs_result r, vs_spawn_stage stage
 /* A vspace call failed: the vspace's own error report goes into *err. */
 vs_result proc_fail_vs(vs_spawn_error *err, const vs_space *vs, vs_result r, vs_spawn_stage stage);
 
+/* The seL4_Error behind the frame access's last failed map, where it
+ * offers one (its optional kernel_error), else 0. */
+int proc_fa_kernel_error(const vs_frame_access *fa);
+
 /* ---- cspace.c: the child's CNode and the caps in it */
 vs_result proc_cspace_create(vs_process *p, unsigned bits, vs_spawn_error *err);
 /* Copies (or for the CNode, mints with its guard) src into child slot. */

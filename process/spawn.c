@@ -60,6 +60,11 @@ vs_result proc_fail_vs(vs_spawn_error *err, const vs_space *vs, vs_result r, vs_
     return proc_fail(err, r, stage, e->reason, e->vaddr, r == VS_ERR_KERNEL ? e->kernel_error : 0);
 }
 
+int proc_fa_kernel_error(const vs_frame_access *fa)
+{
+    return fa->ops->kernel_error != NULL ? fa->ops->kernel_error(fa->ctx) : 0;
+}
+
 int proc_teardown(vs_process *p)
 {
     int last = 0;
@@ -120,7 +125,7 @@ static vs_result fail_elf(vs_spawn_error *err, const vs_elf_diag *d, const vs_fr
          * the seL4_Error behind it, if the frame access keeps one, is what
          * the caller can act on, as in the stack stage. */
         r = VS_ERR_KERNEL;
-        kerr = fa->ops->kernel_error != NULL ? fa->ops->kernel_error(fa->ctx) : 0;
+        kerr = proc_fa_kernel_error(fa);
     }
     proc_fail(err, r, VS_SPAWN_STAGE_ELF, vs_elf_strerror(d->code), d->vaddr, kerr);
     if (err != NULL) {

@@ -66,9 +66,8 @@ static vs_result write_child(vs_process *p, const vs_cap *caps, vs_addr first_pa
             /* e is the frame access's own code; the seL4_Error behind it
              * (seL4_NotEnoughMemory when the root task's vspace needed a
              * table) is what the caller can act on, as in the other stages. */
-            int kernel_error = fa->ops->kernel_error != NULL ? fa->ops->kernel_error(fa->ctx) : 0;
             return proc_fail(err, VS_ERR_KERNEL, VS_SPAWN_STAGE_STACK, "frame access could not map stack frames", lo,
-                             kernel_error);
+                             proc_fa_kernel_error(fa));
         }
         /* The window may show only the first frames asked for. */
         run = (size_t)(w.size >> bits) < run ? (size_t)(w.size >> bits) : run;

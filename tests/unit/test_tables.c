@@ -9,7 +9,10 @@
  * exactly the tables) runs after every step. Then base pages that each
  * need new tables are mapped with every allocation and kernel call failing
  * in turn, so that the index grows across its bucket segments inside
- * calls that fail: each must leave everything as it was. */
+ * calls that fail: each must leave everything as it was. Last, a large
+ * page the kernel refuses over such tables, with the kernel also refusing
+ * to map some of them back (a double fault): what cannot go back is freed
+ * and counted, and nothing is left half-attached. */
 #include <string.h>
 
 #include "../support/harness.h"
@@ -228,9 +231,92 @@ static void test_index_growth_all_or_nothing(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* A kernel that refuses every large page of size index refuse_size, and
+ * while it does, the map_table calls whose number (from 0) is set in
+ * refuse_tables: the map-backs of the tables detached for it (one under a
+ * 2 MiB slot, a directory and its tables under a 1 GiB one). */
+static const vs_kernel_ops *real_ops;
+static int refuse_size = -1;
+static unsigned table_calls, refuse_tables;
+
+static vs_kstatus refusing_map_frame(void *ctx, vs_cap root, vs_cap frame, vs_addr vaddr, unsigned size_index,
+                                     unsigned rights, vs_cache cache)
+{
+    if ((int)size_index == refuse_size) {
+        return (vs_kstatus){FK_INJECTED, -1};
+    }
+    return real_ops->map_frame(ctx, root, frame, vaddr, size_index, rights, cache);
+}
+
+static vs_kstatus refusing_map_table(void *ctx, vs_cap root, vs_cap table, unsigned level, vs_addr vaddr)
+{
+    if (refuse_size >= 0 && table_calls < 32 && (refuse_tables >> table_calls++) & 1) {
+        return (vs_kstatus){FK_INJECTED, -1};
+    }
+    return real_ops->map_table(ctx, root, table, level, vaddr);
+}
+
+static void reattach_refused(const vs_arch *arch, unsigned size_index, unsigned mask)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, FX_TABLES);
+    vs_kernel kernel = fk_kernel(fx.fk);
+    real_ops = kernel.ops;
+    vs_kernel_ops ops = *real_ops;
+    ops.map_frame = refusing_map_frame;
+    ops.map_table = refusing_map_table;
+    vs_config cfg = {arch, talloc_allocator(&fx.ta), {&ops, kernel.ctx}, fk_new_root(fx.fk), 0, 0};
+    vs_space *vs = NULL;
+    CHECK_RES(vs_create(&cfg, &vs), VS_OK);
+    unsigned bits = arch->page_sizes[size_index].bits;
+    vs_attrs a = attrs_rw("slot");
+    vs_reservation *r = NULL;
+    CHECK_RES(vs_reserve(vs, (uint64_t)1 << bits, (uint64_t)1 << bits, &a, &r), VS_OK);
+    vs_reservation_info info;
+    CHECK_RES(vs_reservation_get_info(vs, r, &info), VS_OK);
+    /* Tables under three places of the slot: more than one to map back. */
+    vs_addr at[3] = {info.start, info.start + ((vs_addr)1 << (bits - 1)), info.end - PAGE_SIZE};
+    for (int i = 0; i < 3; i++) {
+        CHECK_RES(vs_map_new(vs, at[i], 1, 12), VS_OK);
+        CHECK_RES(vs_unmap(vs, at[i], PAGE_SIZE, VS_UNMAP_FREE_FRAMES), VS_OK);
+    }
+    vs_stats before, after;
+    vs_get_stats(vs, &before);
+    refuse_size = (int)size_index;
+    table_calls = 0;
+    refuse_tables = mask;
+    CHECK_RES(vs_map_new(vs, info.start, 1, bits), VS_ERR_KERNEL);
+    refuse_size = -1;
+    vs_get_stats(vs, &after);
+    fk_counts k = fk_count(fx.fk);
+    /* Every table the vspace still counts is mapped in the kernel, none is
+     * stranded there unmapped, and only a refused map-back loses one. */
+    CHECK_EQ_U(after.paging_tables, k.mapped_tables);
+    CHECK_EQ_U(k.tables, k.mapped_tables);
+    int refused = (mask & ((1u << table_calls) - 1)) != 0;
+    CHECK(table_calls > 0); /* there was something to map back */
+    CHECK(refused ? after.release_failures > before.release_failures && after.paging_tables < before.paging_tables
+                  : after.release_failures == before.release_failures && after.paging_tables == before.paging_tables);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_map_new(vs, info.start, 1, bits), VS_OK);
+    fx_check(&fx, vs);
+    CHECK_RES(vs_destroy(vs, 0, NULL), VS_OK);
+    fx_fini(&fx, 0);
+}
+
+static void test_reattach_refused(const vs_arch *arch)
+{
+    for (unsigned k = 1; k < arch->num_page_sizes; k++) {
+        for (unsigned mask = 0; mask < 8 && arch->page_sizes[k].level + 1u < arch->num_levels; mask++) {
+            reattach_refused(arch, k, mask);
+        }
+    }
+}
+
 int main(void)
 {
     run_all_archs("large_over_tables", test_large_over_tables);
     run_all_archs("index_growth_all_or_nothing", test_index_growth_all_or_nothing);
+    run_all_archs("reattach_refused", test_reattach_refused);
     return test_summary("core_tables");
 }

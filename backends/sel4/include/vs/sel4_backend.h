@@ -211,9 +211,10 @@ typedef struct vs_sel4_frame_access vs_sel4_frame_access; /* opaque */
  * win->span, a window covers the first win->span(frames, n) frames only
  * (out->size says so) and the caller asks again for the rest. Map errors
  * are vs_result values (NO_MEMORY, NO_SPACE, KERNEL, ...) or -1 for a
- * failed window open; unmap errors likewise. Its kernel_error op gives the
- * seL4_Error behind a map's KERNEL (a failed cap copy or temporary map). It offers hold and release:
- * from the first hold to the matching release, a window's unmap leaves the
+ * failed window open; unmap errors likewise. Its kernel_error op gives
+ * the seL4_Error behind a map's KERNEL (a failed cap copy or temporary
+ * map). It offers hold and release: from the first hold to the matching
+ * release, a window's unmap leaves the
  * paging structures its run needed in root_vs for the next windows, and
  * release rolls back every one made since that hold (vs_table_rollback;
  * its error, e.g. HAS_MAPPINGS if a page of someone else's is mapped under
