@@ -24,6 +24,7 @@ need arm-linux-gnueabihf-gcc gcc-arm-linux-gnueabihf
 need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
 need riscv64-linux-gnu-gcc gcc-riscv64-linux-gnu
 need valgrind valgrind
+need musl-gcc musl-tools
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "deps.sh: missing packages:$missing; run as root or install them: apt-get install$missing" >&2

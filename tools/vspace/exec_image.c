@@ -12,7 +12,6 @@
 #include <string.h>
 #include <fcntl.h>
 #include <link.h>
-#include <linux/capability.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -456,7 +455,7 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
     for (size_t i = 0; i < rq->envc; i++) {
         m->env_end += strlen(rq->envp[i]) + 1;
     }
-    m->auxv = (__u64 *)(uintptr_t)lay->auxv;
+    m->auxv = (void *)(uintptr_t)lay->auxv; /* __u64 * in glibc, uint64_t * in musl */
     m->auxv_size = (uint32_t)(lay->auxc * 16);
     m->exe_fd = (uint32_t)-1;
 }
@@ -504,14 +503,22 @@ static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m, size_t
  * capability, but vspace's image is gone already. */
 static int may_set_mm_map(void)
 {
-    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
-    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    /* capget(2)'s version-3 ABI, spelled out here: musl's headers do not
+     * carry <linux/capability.h>. */
+    enum { CAPS_VERSION_3 = 0x20080522, CAP_SYS_ADMIN_BIT = 21, CAP_CHECKPOINT_RESTORE_BIT = 40 };
+    struct {
+        uint32_t version;
+        int pid;
+    } head = {CAPS_VERSION_3, 0};
+    struct {
+        uint32_t effective, permitted, inheritable;
+    } data[2];
     if (syscall(SYS_capget, &head, data) != 0) {
         return 0;
     }
-    const int wanted[] = {CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN};
+    const unsigned wanted[] = {CAP_CHECKPOINT_RESTORE_BIT, CAP_SYS_ADMIN_BIT};
     for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
-        if (data[CAP_TO_INDEX(wanted[i])].effective & CAP_TO_MASK(wanted[i])) {
+        if (data[wanted[i] / 32].effective & (UINT32_C(1) << (wanted[i] % 32))) {
             return 1;
         }
     }

@@ -1,0 +1,217 @@
+/* The vspace command's heap where it is linked against musl (CMakeLists:
+ * vspace_cli_own_heap). `vspace exec` becomes the program in its own
+ * process, so all vspace does before the jump is part of every exec's
+ * cost. musl's allocator maps and unmaps a group of pages per size class
+ * as the class fills and empties, and on a VM each mmap, munmap and first
+ * touch of a page traps to the hypervisor: one `vspace exec busybox true`
+ * made 17 such system calls and about 30 page faults in malloc alone,
+ * ~0.1x of the direct run. This heap bumps through large reserved chunks
+ * and reuses freed blocks by size class (last freed, first reused: the
+ * pages stay warm), so small blocks cost neither. A block above SMALL_MAX
+ * has a mapping of its own, returned when freed, grown with mremap.
+ *
+ * Replacing malloc in a static musl program is supported: musl's own
+ * allocator is linked only where nothing else defines these names.
+ * Single-threaded, like the command. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Every block is preceded by its head, which keeps the user's pointer
+ * 16-byte aligned. */
+typedef struct block_head {
+    size_t size;    /* bytes the user may use */
+    uint32_t cls;   /* size class, or LARGE, or SHIFTED (aligned_alloc) */
+    uint32_t shift; /* SHIFTED: bytes back to the block this one lies in */
+} block_head;
+
+enum {
+    MIN_BITS = 4,  /* smallest class: 16 bytes */
+    MAX_BITS = 16, /* largest class: 64 KiB */
+    CLASSES = MAX_BITS - MIN_BITS + 1,
+    LARGE = CLASSES,
+    SHIFTED = CLASSES + 1,
+};
+#define SMALL_MAX ((size_t)1 << MAX_BITS)
+#define CHUNK_BYTES ((size_t)4 << 20)
+#define PAGE_BYTES ((size_t)4096)
+
+_Static_assert(sizeof(block_head) == 16, "the head keeps blocks 16-byte aligned");
+
+typedef struct free_block {
+    struct free_block *next;
+} free_block;
+
+static free_block *free_lists[CLASSES];
+static uint8_t *bump, *bump_end;
+
+static block_head *head_of(void *p)
+{
+    return (block_head *)p - 1;
+}
+
+static unsigned class_of(size_t n)
+{
+    unsigned c = 0;
+    while (((size_t)1 << (c + MIN_BITS)) < n) {
+        c++;
+    }
+    return c;
+}
+
+static void *alloc_large(size_t n)
+{
+    if (n > SIZE_MAX - PAGE_BYTES - sizeof(block_head)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t len = (n + sizeof(block_head) + PAGE_BYTES - 1) & ~(PAGE_BYTES - 1);
+    block_head *h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (h == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    *h = (block_head){len - sizeof *h, LARGE, 0};
+    return h + 1;
+}
+
+static void *alloc_small(size_t n)
+{
+    unsigned c = class_of(n);
+    size_t size = (size_t)1 << (c + MIN_BITS);
+    if (free_lists[c] != NULL) {
+        free_block *b = free_lists[c];
+        free_lists[c] = b->next;
+        return b;
+    }
+    if (bump == NULL || (size_t)(bump_end - bump) < size + sizeof(block_head)) {
+        /* The rest of the chunk is left unused: at most SMALL_MAX of 4 MiB. */
+        uint8_t *chunk =
+            mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (chunk == MAP_FAILED) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        bump = chunk, bump_end = chunk + CHUNK_BYTES;
+    }
+    block_head *h = (block_head *)bump;
+    *h = (block_head){size, c, 0};
+    bump += sizeof *h + size;
+    return h + 1;
+}
+
+void *malloc(size_t n)
+{
+    return n <= SMALL_MAX ? alloc_small(n) : alloc_large(n);
+}
+
+void free(void *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    block_head *h = head_of(p);
+    if (h->cls == SHIFTED) {
+        free((uint8_t *)p - h->shift);
+    } else if (h->cls == LARGE) {
+        munmap(h, h->size + sizeof *h);
+    } else {
+        free_block *b = p;
+        b->next = free_lists[h->cls];
+        free_lists[h->cls] = b;
+    }
+}
+
+void *calloc(size_t count, size_t size)
+{
+    size_t n;
+    if (__builtin_mul_overflow(count, size, &n)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = malloc(n);
+    /* A large block is a fresh mapping: zero already, and untouched. */
+    if (p != NULL && n <= SMALL_MAX) {
+        memset(p, 0, n);
+    }
+    return p;
+}
+
+size_t malloc_usable_size(void *p)
+{
+    return p == NULL ? 0 : head_of(p)->size;
+}
+
+void *realloc(void *p, size_t n)
+{
+    if (p == NULL) {
+        return malloc(n);
+    }
+    block_head *h = head_of(p);
+    if (n <= h->size) {
+        return p;
+    }
+    if (h->cls == LARGE && n > SMALL_MAX && n <= SIZE_MAX - PAGE_BYTES - sizeof *h) {
+        size_t len = (n + sizeof *h + PAGE_BYTES - 1) & ~(PAGE_BYTES - 1);
+        block_head *moved = mremap(h, h->size + sizeof *h, len, MREMAP_MAYMOVE);
+        if (moved == MAP_FAILED) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        moved->size = len - sizeof *moved;
+        return moved + 1;
+    }
+    void *q = malloc(n);
+    if (q != NULL) {
+        memcpy(q, p, h->size);
+        free(p);
+    }
+    return q;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    if (align <= sizeof(block_head)) {
+        return malloc(n);
+    }
+    if ((align & (align - 1)) != 0 || align > UINT32_MAX / 2 || n > SIZE_MAX - align) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* A block with room to move the pointer up to the alignment; the
+     * shifted pointer gets a head of its own saying how far it moved. */
+    uint8_t *base = malloc(n + align);
+    if (base == NULL) {
+        return NULL;
+    }
+    uintptr_t at = ((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1);
+    if (at == (uintptr_t)base) {
+        return base;
+    }
+    block_head *h = (block_head *)at - 1;
+    *h = (block_head){n, SHIFTED, (uint32_t)(at - (uintptr_t)base)};
+    return (void *)at;
+}
+
+void *memalign(size_t align, size_t n)
+{
+    return aligned_alloc(align, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (align < sizeof(void *) || (align & (align - 1)) != 0) {
+        return EINVAL;
+    }
+    void *p = aligned_alloc(align, n);
+    if (p == NULL) {
+        return errno;
+    }
+    *out = p;
+    return 0;
+}
