@@ -53,6 +53,15 @@ static void image_extent(const vs_elf_image *img, const exec_layout *l, vs_addr 
     *end = round_up(img->load_max, PG) + l->base;
 }
 
+static int below_floor(vs_addr start, vs_addr floor, char *msg, size_t len)
+{
+    snprintf(msg, len,
+             "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map "
+             "(vm.mmap_min_addr)",
+             (unsigned long long)start, (unsigned long long)floor);
+    return 2;
+}
+
 int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_t len)
 {
     const vs_addr big = (vs_addr)2 << 20; /* the stack's frames are 2 MiB */
@@ -64,15 +73,16 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     out->stack_top = round_up(end + GUARD, big) + big + out->stack_size;
     out->lo = start & ~(big - 1);
     out->hi = out->stack_top;
-    vs_addr floor = min_addr();
-    if (start < floor) {
-        snprintf(msg, len,
-                 "its segments start at %#llx, below %#llx, the lowest address this machine lets a process map "
-                 "(vm.mmap_min_addr)",
-                 (unsigned long long)start, (unsigned long long)floor);
-        return 2;
+    /* The floor is read (a /proc file: ~0.02x of an exec) only where it
+     * can clip the range; above 2 MiB a floor set higher still would make
+     * the window's placeholder fail, and below_floor then says so. */
+    if (out->lo < big) {
+        vs_addr floor = min_addr();
+        if (start < floor) {
+            return below_floor(start, floor, msg, len);
+        }
+        out->lo = out->lo < floor ? floor : out->lo;
     }
-    out->lo = out->lo < floor ? floor : out->lo;
     return 0;
 }
 
@@ -617,7 +627,10 @@ int exec_image_run(const exec_request *rq)
         /* Something of vspace's own lies in the range (its image, heap,
          * libraries, stack): name it. */
         char msg[512];
-        if (e == EEXIST && explain_clash(rq->img, &rq->layout, msg, sizeof msg) != 0) {
+        vs_addr start, end, floor = e == EPERM ? min_addr() : 0;
+        image_extent(rq->img, &rq->layout, &start, &end);
+        if ((e == EEXIST && explain_clash(rq->img, &rq->layout, msg, sizeof msg) != 0) ||
+            (start < floor && below_floor(start, floor, msg, sizeof msg) != 0)) {
             fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
             return give_up(rq, NULL, be, 2, NULL, NULL);
         }

@@ -7,7 +7,7 @@
  * made 17 such system calls and about 30 page faults in malloc alone,
  * ~0.1x of the direct run. This heap bumps through large reserved chunks
  * and reuses freed blocks by size class (last freed, first reused: the
- * pages stay warm), so small blocks cost neither. A block above SMALL_MAX
+ * pages stay warm), so blocks up to 1 MiB cost neither. A larger block
  * has a mapping of its own, returned when freed, grown with mremap.
  *
  * Replacing malloc in a static musl program is supported: musl's own
@@ -32,13 +32,13 @@ typedef struct block_head {
 
 enum {
     MIN_BITS = 4,  /* smallest class: 16 bytes */
-    MAX_BITS = 16, /* largest class: 64 KiB */
+    MAX_BITS = 20, /* largest class: 1 MiB (the Linux backend's per-page tables fit) */
     CLASSES = MAX_BITS - MIN_BITS + 1,
     LARGE = CLASSES,
     SHIFTED = CLASSES + 1,
 };
 #define SMALL_MAX ((size_t)1 << MAX_BITS)
-#define CHUNK_BYTES ((size_t)4 << 20)
+#define CHUNK_BYTES ((size_t)8 << 20)
 #define PAGE_BYTES ((size_t)4096)
 
 _Static_assert(sizeof(block_head) == 16, "the head keeps blocks 16-byte aligned");
@@ -80,17 +80,20 @@ static void *alloc_large(size_t n)
     return h + 1;
 }
 
-static void *alloc_small(size_t n)
+/* *fresh says whether the block comes from untouched (zero) memory. */
+static void *alloc_small(size_t n, int *fresh)
 {
     unsigned c = class_of(n);
     size_t size = (size_t)1 << (c + MIN_BITS);
     if (free_lists[c] != NULL) {
         free_block *b = free_lists[c];
         free_lists[c] = b->next;
+        *fresh = 0;
         return b;
     }
     if (bump == NULL || (size_t)(bump_end - bump) < size + sizeof(block_head)) {
-        /* The rest of the chunk is left unused: at most SMALL_MAX of 4 MiB. */
+        /* The rest of the chunk is left unused, never touched: address
+         * space only. */
         uint8_t *chunk =
             mmap(NULL, CHUNK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (chunk == MAP_FAILED) {
@@ -102,12 +105,14 @@ static void *alloc_small(size_t n)
     block_head *h = (block_head *)bump;
     *h = (block_head){size, c, 0};
     bump += sizeof *h + size;
+    *fresh = 1;
     return h + 1;
 }
 
 void *malloc(size_t n)
 {
-    return n <= SMALL_MAX ? alloc_small(n) : alloc_large(n);
+    int fresh;
+    return n <= SMALL_MAX ? alloc_small(n, &fresh) : alloc_large(n);
 }
 
 void free(void *p)
@@ -134,9 +139,14 @@ void *calloc(size_t count, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = malloc(n);
-    /* A large block is a fresh mapping: zero already, and untouched. */
-    if (p != NULL && n <= SMALL_MAX) {
+    if (n > SMALL_MAX) {
+        return alloc_large(n); /* a mapping of its own: zero already */
+    }
+    /* Fresh memory is zero, and is left untouched: the backend's
+     * per-page tables are large and sparsely used. */
+    int fresh;
+    void *p = alloc_small(n, &fresh);
+    if (p != NULL && !fresh) {
         memset(p, 0, n);
     }
     return p;

@@ -56,10 +56,10 @@ typedef struct vs_linux_config {
     int private_mappings;
 } vs_linux_config;
 
-/* Creates a backend: the memfd and a read-write mapping of all of it (the
- * "physmap", used by vs_linux_frame_host). cfg may be NULL (all defaults).
- * Returns 0 or an errno value (EINVAL for a bad config, or what memfd_create,
- * ftruncate or mmap said); *out is set only on success. */
+/* Creates a backend: the memfd (the read-write mapping of all of it, the
+ * "physmap", is made by the first vs_linux_frame_host). cfg may be NULL
+ * (all defaults). Returns 0 or an errno value (EINVAL for a bad config,
+ * or what memfd_create or ftruncate said); *out is set only on success. */
 int vs_linux_create(const vs_linux_config *cfg, vs_linux **out);
 
 /* Unmaps every frame mapping and placeholder the backend made, closes the
@@ -110,7 +110,9 @@ int vs_linux_root_free(vs_linux *be, vs_cap root);
 int vs_linux_root_window(const vs_linux *be, vs_cap root, vs_addr *base, vs_addr *end, int64_t *offset);
 
 /* Where frame `frame` (a frame cap) is visible read-write in this process
- * through the physmap, and its size; NULL if frame is not a frame cap.
+ * through the physmap, and its size; NULL if frame is not a frame cap, or
+ * if the physmap cannot be mapped (the first call maps it; after
+ * vs_linux_detach it is gone).
  * The bytes are the frame's own: what any mapping of it shows (a private
  * mapping until it is written through). */
 uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size);
