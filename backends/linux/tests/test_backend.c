@@ -115,13 +115,17 @@ static void test_map_unmap(void)
     v = line_at(&f, BASE + 20 * PG);
     CHECK(v.frames && v.shared && v.rights == (VS_RIGHT_READ | VS_RIGHT_WRITE));
     CHECK_EQ_U(v.end - v.start, 32 * PG);
-    /* Writes through the mapping land in the frame (read via the physmap). */
+    /* Writes through the mapping land in the frame (read via the physmap,
+     * which the first vs_linux_frame_host maps: one memfd line more). */
     memcpy(host(&f, BASE + 17 * PG + 5), "hello", 5);
     vs_page p;
     vs_lookup(f.vs, BASE + 17 * PG, &p);
     uint64_t size = 0;
+    CHECK_EQ_U(memfd_line_count(&f), 1);
     uint8_t *fr = vs_linux_frame_host(f.be, p.cap, &size);
     CHECK(fr != NULL && size == PG && memcmp(fr + 5, "hello", 5) == 0);
+    CHECK_EQ_U(memfd_line_count(&f), 2);
+    CHECK(vs_linux_frame_host(f.be, p.cap, NULL) == fr); /* the same physmap */
     compare(&f);
     /* Read-only reservation: the line says r--. */
     CHECK_RES(vs_map_new(f.vs, BASE + 128 * PG, 1, 12), VS_OK);
