@@ -155,6 +155,11 @@ def images(arch):
     v = (a + 0x1000 + big - 1) // big * big + big
     segs = [(R | X, a, 0x1000, 0x1000), (R | W, v, 0x100, (1 if big >= 1 << 22 else 2) * big + 0x3000)]
     out["large"] = build(cls, machine, eflags, 2, segs, a + 0x10)
+    if arch == "x86_64":
+        # Text of 513 full pages: more than one file_frames call maps (512),
+        # so a load with the file's own pages crosses a call boundary.
+        segs = [(R | X, a, 0x201000, 0x201000), (R | W, a + 0x201100, 0x100, 0x100)]
+        out["bigtext"] = build(cls, machine, eflags, 2, segs, a + 0x10)
     return out
 
 

@@ -725,6 +725,7 @@ static void file_frames(void)
         {"x86_64-basic.elf", 3},
         {"x86_64-shared.elf", 1}, /* the first page; the second holds text and data */
         {"x86_64-three.elf", 1},
+        {"x86_64-bigtext.elf", 514}, /* 513 of text: more than one file_frames call maps (512); data */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         test_context = cases[k].name;
@@ -733,7 +734,8 @@ static void file_frames(void)
         size_t size;
         vs_elf_image img;
         void *data = image(cases[k].name, &size, &img);
-        static uint8_t copied[1 << 16], shared[1 << 16];
+        enum { SPAN_MAX = 4 << 20 };
+        uint8_t *copied = malloc(SPAN_MAX), *shared = malloc(SPAN_MAX);
         vs_elf_loaded ld;
         vs_elf_diag d;
         for (int with_file = 0; with_file < 2; with_file++) {
@@ -742,7 +744,7 @@ static void file_frames(void)
             CHECK(vs_elf_load(s.child.vs, &img, NULL, &fa, &ld, &d) == VS_ELF_OK);
             CHECK_EQ_U(ffa.file_pages, with_file ? cases[k].file_pages : 0);
             uint64_t span = ld.plan.hi - ld.plan.lo;
-            CHECK(span <= sizeof copied);
+            CHECK(span <= SPAN_MAX);
             CHECK_EQ_U(sel4sim_vs_read(s.child.root.cap, ld.plan.lo, with_file ? shared : copied, span), 0);
             if (with_file) {
                 CHECK(memcmp(copied, shared, span) == 0);
@@ -751,6 +753,8 @@ static void file_frames(void)
         }
         elf_sim_down(&s);
         free(data);
+        free(copied);
+        free(shared);
     }
 }
 
