@@ -23,8 +23,9 @@ typedef struct load_ctx {
     vs_reservation **res; /* res[i] for plan->regions[i]; NULL if not made */
     uint64_t table_mark;  /* the child's paging structures before the load */
     vs_elf_diag *d;
-    vs_elf_error fill_error; /* why a fill refused (vs_map_new_filled then fails) */
-    int large_pages;         /* VS_ELF_LOAD_LARGE_PAGES */
+    vs_elf_error fill_error;  /* why a fill refused (vs_map_new_filled then fails) */
+    int large_pages;          /* VS_ELF_LOAD_LARGE_PAGES */
+    vs_addr fill_lo, fill_hi; /* the file bytes of the run vs_map_new_filled fills */
 } load_ctx;
 
 static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const char *what, vs_addr vaddr)
@@ -389,15 +390,30 @@ static vs_elf_error copy_bytes(load_ctx *c)
     return VS_ELF_OK;
 }
 
+/* Whether the page of 2^bits bytes at `at` meets [lo, hi). */
+static int page_meets(vs_addr at, unsigned bits, vs_addr lo, vs_addr hi)
+{
+    return at < hi && at + ((vs_addr)1 << bits) > lo;
+}
+
 /* vs_map_new_filled's fill: the new frames of [vaddr, ...) get their file
  * bytes through map_unmapped windows, at most max_run frames per window. */
 static vs_result fill_new_frames(void *ctx, vs_addr vaddr, const vs_cap *frames, size_t n, unsigned size_bits)
 {
     load_ctx *c = ctx;
     const vs_frame_access *fa = c->fa;
+    /* Windows only over the frames that receive file bytes: the run may
+     * go on into zero pages (.bss past the last file bytes). */
+    size_t from = 0, to = n;
+    while (from < to && !page_meets(vaddr + ((vs_addr)from << size_bits), size_bits, c->fill_lo, c->fill_hi)) {
+        from++;
+    }
+    while (to > from && !page_meets(vaddr + ((vs_addr)(to - 1) << size_bits), size_bits, c->fill_lo, c->fill_hi)) {
+        to--;
+    }
     size_t run = fa->max_run != 0 ? fa->max_run : n;
-    for (size_t k = 0; k < n; k += run) {
-        size_t m = n - k < run ? n - k : run;
+    for (size_t k = from; k < to; k += run) {
+        size_t m = to - k < run ? to - k : run;
         c->fill_error =
             fill_through_windows(c, fa->ops->map_unmapped, frames + k, m, size_bits, vaddr + ((vs_addr)k << size_bits));
         if (c->fill_error != VS_ELF_OK) {
@@ -426,12 +442,6 @@ typedef struct fresh_page {
     int has_file;  /* it receives file bytes */
 } fresh_page;
 
-/* Whether the page of 2^bits bytes at `at` meets [lo, hi). */
-static int page_meets(vs_addr at, unsigned bits, vs_addr lo, vs_addr hi)
-{
-    return at < hi && at + ((vs_addr)1 << bits) > lo;
-}
-
 /* The page that starts at `at`: the largest that fits when large pages
  * are asked for, except that a page receiving file bytes is a base page
  * unless the frame access fills new frames (map_unmapped): copy_bytes
@@ -447,11 +457,11 @@ static fresh_page fresh_page_at(const load_ctx *c, vs_addr at, vs_addr end, vs_a
 }
 
 /* Fresh frames for [va, va + n pages) of region g, in runs of pages of
- * one size that all receive file bytes or none. Where the frame access
- * offers map_unmapped, file bytes are written before the child maps the
- * frames (vs_map_new_filled: the loader's windows show the new frames
- * themselves, no cap copies), else after (copy_bytes); zero pages need
- * nothing. */
+ * one size. Where the frame access offers map_unmapped, file bytes are
+ * written before the child maps the frames (vs_map_new_filled: the
+ * loader's windows show the new frames themselves, no cap copies, and
+ * only those that receive file bytes); else after (copy_bytes). Zero
+ * pages need nothing. */
 static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, size_t n)
 {
     vs_addr end = va + (vs_addr)n * ELF_PAGE, lo = end, hi = end, file_lo, file_hi;
@@ -464,15 +474,20 @@ static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, s
         fresh_page first = fresh_page_at(c, at, end, lo, hi);
         vs_addr size = (vs_addr)1 << first.bits;
         size_t count = 1;
+        /* Pages with and without file bytes share a run: one call, one
+         * kernel mapping for the last file page and the .bss after it. */
+        int has_file = first.has_file;
         for (vs_addr next = at + size; next < end; next += size, count++) {
             fresh_page p = fresh_page_at(c, next, end, lo, hi);
-            if (p.bits != first.bits || p.has_file != first.has_file) {
+            if (p.bits != first.bits) {
                 break;
             }
+            has_file |= p.has_file;
         }
         c->fill_error = VS_ELF_OK;
-        vs_result r = first.has_file && fill ? vs_map_new_filled(c->child, at, count, first.bits, fill_new_frames, c)
-                                             : vs_map_new(c->child, at, count, first.bits);
+        c->fill_lo = lo, c->fill_hi = hi;
+        vs_result r = has_file && fill ? vs_map_new_filled(c->child, at, count, first.bits, fill_new_frames, c)
+                                       : vs_map_new(c->child, at, count, first.bits);
         if (r != VS_OK) {
             return c->fill_error != VS_ELF_OK ? c->fill_error : space_fail(c, r, "vs_map_new", g->name, at);
         }
@@ -556,7 +571,9 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
                   vs_table_keep(child),
                   diag,
                   VS_ELF_OK,
-                  (o.flags & VS_ELF_LOAD_LARGE_PAGES) != 0};
+                  (o.flags & VS_ELF_LOAD_LARGE_PAGES) != 0,
+                  0,
+                  0};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
     /* The windows may keep their paging structures in the loader's space
