@@ -189,11 +189,19 @@ void *realloc(void *p, size_t n)
 
 void *aligned_alloc(size_t align, size_t n)
 {
+    /* As musl's: EINVAL only for an alignment that is not a power of two
+     * (0 taken as none), at any size; a block this heap cannot give -- the
+     * size with room to align it overflows, or the shift would not fit
+     * the head -- is ENOMEM, which posix_memalign passes on. */
+    if ((align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
     if (align <= sizeof(block_head)) {
         return malloc(n);
     }
-    if ((align & (align - 1)) != 0 || align > UINT32_MAX / 2 || n > SIZE_MAX - align) {
-        errno = EINVAL;
+    if (align > UINT32_MAX / 2 || n > SIZE_MAX - align) {
+        errno = ENOMEM;
         return NULL;
     }
     /* A block with room to move the pointer up to the alignment; the

@@ -161,6 +161,20 @@ int main(void)
     CHECK(posix_memalign(&p, 128, 10) == 0 && ((uintptr_t)p % 128) == 0);
     free(p);
     CHECK(aligned_alloc(48, 10) == NULL && errno == EINVAL);
+    /* An alignment that is not one fails even where 16 bytes would do;
+     * a valid one that cannot be met is ENOMEM (posix_memalign's EINVAL
+     * means a bad alignment, never a size too large). */
+    errno = 0;
+    CHECK(aligned_alloc(12, 10) == NULL && errno == EINVAL);
+    p = aligned_alloc(8, 10);
+    CHECK(p != NULL && ((uintptr_t)p % 16) == 0);
+    free(p);
+    errno = 0;
+    CHECK(aligned_alloc(64, huge) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(aligned_alloc((size_t)1 << 40, 10) == NULL && errno == ENOMEM);
+    p = NULL;
+    CHECK(posix_memalign(&p, 64, huge) == ENOMEM && p == NULL);
     free(NULL);
     CHECK(malloc_usable_size(NULL) == 0);
     if (failures != 0) {
