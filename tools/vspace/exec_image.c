@@ -608,8 +608,25 @@ static int give_up(const exec_request *rq, vs_space *vs, vs_linux *be, int rc, c
     return rc;
 }
 
-int exec_image_run(const exec_request *rq)
+/* The window's placeholder over the layout's range; if the kernel refuses
+ * it for lying below vm.mmap_min_addr (read only now, exec_plan_layout)
+ * while the image itself does not, the range starts at the floor instead. */
+static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layout, vs_cap *root)
 {
+    int e = vs_linux_root_create(be, layout->lo, layout->hi, 0, VS_LINUX_AT_OFFSET, root);
+    vs_addr start, end, floor = e == EPERM ? min_addr() : 0;
+    image_extent(img, layout, &start, &end);
+    if (layout->lo < floor && floor <= start) {
+        layout->lo = floor;
+        e = vs_linux_root_create(be, layout->lo, layout->hi, 0, VS_LINUX_AT_OFFSET, root);
+    }
+    return e;
+}
+
+int exec_image_run(const exec_request *request)
+{
+    exec_request req = *request; /* its range may start higher (place_window) */
+    const exec_request *rq = &req;
     const vs_arch *arch = vs_arch_get(VS_ARCH_X86_64);
     vs_linux_config cfg = {arch, 1ull << 30, 1};
     vs_linux *be = NULL;
@@ -622,7 +639,7 @@ int exec_image_run(const exec_request *rq)
         return give_up(rq, NULL, be, 2, "image file", vs_linux_last_error(be));
     }
     vs_cap root = 0;
-    e = vs_linux_root_create(be, rq->layout.lo, rq->layout.hi, 0, VS_LINUX_AT_OFFSET, &root);
+    e = place_window(be, rq->img, &req.layout, &root);
     if (e != 0) {
         /* Something of vspace's own lies in the range (its image, heap,
          * libraries, stack): name it. */
