@@ -472,16 +472,16 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
 
 /* /proc/PID/cmdline and environ: the kernel reads [arg_start, env_end)
  * only from anonymous memory (FOLL_ANON), and the start-up stack is memfd
- * frames. The kernel's record points at a copy of the same strings in an
- * anonymous mapping instead (it stays mapped, outside the managed range;
- * the program's argv and envp still point into its stack). Returns the
- * mapping (its length in *len), or NULL: then the record keeps the stack's
- * addresses. */
-static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m, size_t *len)
+ * frames. The kernel's record points at a copy of the same strings in
+ * vspace's heap instead: anonymous memory that stays where it is, outside
+ * the managed range, and is never freed (the program's argv and envp
+ * still point into its stack). A block of the heap, not a mapping of its
+ * own: each mmap costs ~0.01x of an exec. Returns the copy, or NULL: then
+ * the record keeps the stack's addresses. */
+static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m)
 {
-    *len = (size_t)(m->env_end - m->arg_start);
-    char *p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
+    char *p = malloc((size_t)(m->env_end - m->arg_start));
+    if (p == NULL) {
         return NULL;
     }
     char *q = p;
@@ -498,7 +498,7 @@ static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m, size_t
     uint64_t base = (uint64_t)(uintptr_t)p;
     m->arg_end = base + (m->arg_end - m->arg_start);
     m->env_start = base + (m->env_start - m->arg_start);
-    m->env_end = base + *len;
+    m->env_end = base + (m->env_end - m->arg_start);
     m->arg_start = base;
     return p;
 }
@@ -553,8 +553,7 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     tp->exe_fd = (uint64_t)-1;
     tp->nranges = 0;
     mm_map(rq, plan, lay, &tp->map);
-    size_t strings_len = 0;
-    char *strings = strings_copy(rq, &tp->map, &strings_len);
+    char *strings = strings_copy(rq, &tp->map);
     /* Without the capability vspace's image and the kernel's record stay
      * as they are. The program's file is the descriptor it was parsed
      * from: the trampoline closes it after the call. */
@@ -563,7 +562,7 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
         tp->exe_fd = (uint64_t)rq->file_fd;
         own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
     } else if (strings != NULL) {
-        munmap(strings, strings_len); /* the record stays vspace's: no copy needed */
+        free(strings); /* the record stays vspace's: no copy needed */
     }
     if (mprotect(page, TRAMP_PAGE, PROT_READ | PROT_EXEC) != 0) {
         fprintf(stderr, "vspace exec: %s: entry trampoline: %s\n", rq->path, strerror(errno));
