@@ -241,6 +241,22 @@ static int file_page(const load_ctx *c, const region_seg *rs, vs_addr va, uint64
     return 1;
 }
 
+/* How many pages from va, itself the file's own page (file_page), are
+ * the file's own, up to max and before `end`. The pages wholly inside the
+ * segment's file bytes are (their file offsets stay page-aligned and they
+ * hold nothing else), so only the page the bytes end in needs a look:
+ * one file_page per run, not per page. */
+static size_t file_run(const load_ctx *c, const region_seg *rs, vs_addr va, vs_addr end, size_t max)
+{
+    uint64_t whole = rs->e > va ? (rs->e - va) / ELF_PAGE : 0;
+    size_t n = whole < 1 ? 1 : whole < max ? (size_t)whole : max;
+    uint64_t offset = 0;
+    while (n < max && va + n * ELF_PAGE < end && file_page(c, rs, va + n * ELF_PAGE, &offset)) {
+        n++;
+    }
+    return n;
+}
+
 /* Maps n frames that are the file's pages from offset at va; on error none
  * is left. */
 static __attribute__((noinline)) vs_elf_error map_file_run(load_ctx *c, const vs_elf_region *g, vs_addr va,
@@ -370,7 +386,7 @@ static vs_elf_error copy_bytes(load_ctx *c)
         while (lo < end) {
             uint64_t offset = 0;
             if (file_page(c, &rs, lo, &offset)) {
-                lo += ELF_PAGE; /* the file's own page: nothing to copy */
+                lo += file_run(c, &rs, lo, end, SIZE_MAX) * ELF_PAGE; /* the file's own pages: nothing to copy */
                 continue;
             }
             size_t n = 1;
@@ -507,9 +523,8 @@ static vs_elf_error map_regions(load_ctx *c)
             uint64_t offset = 0;
             uint64_t next = 0;
             int file = file_page(c, &rs, va, &offset);
-            size_t n = 1;
-            while (va + n * ELF_PAGE < g->end && (!file || n < FILE_RUN_MAX) &&
-                   file_page(c, &rs, va + n * ELF_PAGE, &next) == file) {
+            size_t n = file ? file_run(c, &rs, va, g->end, FILE_RUN_MAX) : 1;
+            while (!file && va + n * ELF_PAGE < g->end && !file_page(c, &rs, va + n * ELF_PAGE, &next)) {
                 n++;
             }
             vs_elf_error e = VS_ELF_OK;

@@ -151,14 +151,28 @@ static int placeholder(vs_linux *be, const lx_cap *root, vs_addr vaddr, uint64_t
 }
 
 /* Checks that frame cap c can be mapped at vaddr of root; 0 or an errno. */
-static int map_check(vs_linux *be, vs_cap root_cap, vs_cap frame, vs_addr vaddr, unsigned size_index,
-                     const lx_cap **root_out)
+/* The root of a map of frames of size_index from vaddr: NULL after
+ * saying why if root_cap is none. *fit: how many frames from vaddr lie in
+ * its window (0 if vaddr is misaligned or outside). */
+static const lx_cap *map_root(vs_linux *be, vs_cap root_cap, vs_addr vaddr, unsigned size_index, uint64_t *fit)
 {
     const lx_cap *root = lx_get(be, root_cap, LX_ROOT);
-    const lx_cap *c = lx_get(be, frame, LX_FRAME);
     if (root == NULL) {
-        return lx_fail(be, EINVAL, "map_frame: cap %llu is not a root", (unsigned long long)root_cap);
+        lx_fail(be, EINVAL, "map_frame: cap %llu is not a root", (unsigned long long)root_cap);
+        return NULL;
     }
+    uint64_t size = lx_frame_bytes(be, size_index);
+    int inside = (vaddr & (size - 1)) == 0 && vaddr >= root->base && vaddr <= root->end;
+    *fit = inside ? (root->end - vaddr) / size : 0;
+    return root;
+}
+
+/* Whether frame (the i-th of a map from vaddr) may be mapped there: a
+ * frame cap of that size, not mapped, inside the window (i < fit). */
+static int map_check(vs_linux *be, const lx_cap *root, vs_cap frame, unsigned i, uint64_t fit, vs_addr vaddr,
+                     unsigned size_index)
+{
+    const lx_cap *c = lx_get(be, frame, LX_FRAME);
     if (c == NULL) {
         return lx_fail(be, EINVAL, "map_frame: cap %llu is not a frame", (unsigned long long)frame);
     }
@@ -170,12 +184,11 @@ static int map_check(vs_linux *be, vs_cap root_cap, vs_cap frame, vs_addr vaddr,
         return lx_fail(be, EBUSY, "map_frame: frame cap %llu is already mapped at %#llx", (unsigned long long)frame,
                        (unsigned long long)c->vaddr);
     }
-    uint64_t size = lx_frame_bytes(be, size_index);
-    if ((vaddr & (size - 1)) != 0 || vaddr < root->base || vaddr > root->end || root->end - vaddr < size) {
+    if (i >= fit) {
+        vs_addr at = vaddr + (vs_addr)i * lx_frame_bytes(be, size_index);
         return lx_fail(be, EINVAL, "map_frame: %#llx is misaligned or outside the root's window [%#llx, %#llx)",
-                       (unsigned long long)vaddr, (unsigned long long)root->base, (unsigned long long)root->end);
+                       (unsigned long long)at, (unsigned long long)root->base, (unsigned long long)root->end);
     }
-    *root_out = root;
     return 0;
 }
 
@@ -238,12 +251,16 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
         return (vs_kstatus){lx_fail(be, EINVAL, "map_frame: page size index %u", size_index), -1};
     }
     uint64_t size = lx_frame_bytes(be, size_index);
+    uint64_t fit = 0;
+    const lx_cap *root = map_root(be, root_cap, vaddr, size_index, &fit);
+    if (root == NULL) {
+        return (vs_kstatus){EINVAL, -1};
+    }
     unsigned start = 0;
     unsigned len = 0;        /* the pending run, contiguous in the memfd: frames[start, start + len) */
     uint64_t next_paddr = 0; /* where the pending run's next frame must start */
     for (unsigned i = 0; i < n; i++) {
-        const lx_cap *root = NULL;
-        int error = map_check(be, root_cap, frames[i], vaddr + (vs_addr)i * size, size_index, &root);
+        int error = map_check(be, root, frames[i], i, fit, vaddr, size_index);
         uint64_t paddr = error == 0 ? be->caps[frames[i]].paddr : 0;
         int file = error == 0 && be->caps[frames[i]].file;
         if (error == 0 && len > 0 && paddr == next_paddr && file == be->caps[frames[start]].file) {
