@@ -49,10 +49,10 @@ static int slot_alloc(vs_linux *be, vs_cap *out)
         return 0;
     }
     if (be->ncaps >= be->capcap) {
-        /* The first block is 256 KiB, which malloc takes straight from
-         * mmap: its pages are touched only as slots are used, and growing
-         * it moves pages (mremap) instead of copying them. A program's
-         * load (a cap per page) then never copies the array. */
+        /* The first block is 256 KiB (8192 slots), which glibc's malloc
+         * takes straight from mmap and the command's heap (heap.c) from
+         * untouched memory: its pages are touched only as slots are used.
+         * A program's load (a cap per page) seldom grows it. */
         uint32_t n = be->capcap ? be->capcap * 2 : (256u << 10) / (uint32_t)sizeof *be->caps;
         lx_cap *caps = realloc(be->caps, (size_t)n * sizeof *caps);
         if (caps == NULL) {

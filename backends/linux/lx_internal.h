@@ -11,16 +11,17 @@
 typedef enum lx_kind { LX_FREE = 0, LX_FRAME, LX_COPY, LX_TABLE, LX_ROOT } lx_kind;
 
 /* One cap slot. A loaded program holds one per page, so the slot is kept
- * small (40 bytes): a root's window shares the space of the fields only
- * frames, copies and tables use (every reader checks the kind first). */
+ * small (32 bytes): a root's window and a free slot's link share the
+ * space of the fields only frames, copies and tables use (every reader
+ * checks the kind first). */
 typedef struct lx_cap {
     uint8_t kind;       /* lx_kind */
     uint8_t size_index; /* frames and copies: page-size index; tables: level */
     uint8_t mapped;
-    uint8_t rights;     /* frames: rights of the mapping */
-    uint8_t file;       /* frames and copies: a page of the image file, not of the memfd */
-    uint32_t next_free; /* free slots: the next one (0: none) */
+    uint8_t rights; /* frames: rights of the mapping */
+    uint8_t file;   /* frames and copies: a page of the image file, not of the memfd */
     union {
+        uint32_t next_free; /* free slots: the next one (0: none) */
         struct {
             uint64_t paddr; /* frames and copies: memfd offset of the frame; file pages: phys_bytes + file offset */
             vs_cap root;    /* mapped: the root it is mapped in */
