@@ -238,6 +238,88 @@ static void test_all_or_nothing(void)
     lfx_fini(&f);
 }
 
+/* map_frames called directly: a batch that meets a bad frame part way
+ * maps frames[0..done) (every pending run before it, contiguous in the
+ * memfd or not), says why the bad one was refused and leaves the rest
+ * as they were. */
+static void test_batch_partial(void)
+{
+    test_context = "batch_partial";
+    lfx f;
+    lfx_init(&f, 0);
+    vs_kernel k = vs_linux_kernel(f.be);
+    const unsigned rw = VS_RIGHT_READ | VS_RIGHT_WRITE;
+    vs_object o[4], big[2];
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_U(k.ops->alloc_object(f.be, VS_OBJ_FRAME, 0, &o[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_U(k.ops->alloc_object(f.be, VS_OBJ_FRAME, 1, &big[i]), 0);
+    }
+    const vs_cap a = o[0].cap, b = o[1].cap, c = o[2].cap, d = o[3].cap;
+    vs_linux_counts n;
+    unsigned done = 99;
+    /* Three frames from two pages below the window's end: the third would
+     * lie past it, and the message names its address (the end). */
+    vs_cap tail[3] = {a, b, c};
+    vs_kstatus st = k.ops->map_frames(f.be, f.root, tail, 3, END - 2 * PG, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK_EQ_U(st.error, EINVAL);
+    CHECK_EQ_U(done, 2);
+    CHECK(strstr(vs_linux_last_error(f.be), "0x50000000 is misaligned or outside") != NULL);
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.mapped, 2);
+    CHECK(line_at(&f, END - 2 * PG).frames && line_at(&f, END - PG).frames);
+    CHECK_EQ_U(k.ops->unmap_frames(f.be, tail, 2, 0, &done), 0);
+    CHECK_EQ_U(done, 2);
+    /* Up to the end exactly: all three fit. */
+    CHECK_EQ_U(k.ops->map_frames(f.be, f.root, tail, 3, END - 3 * PG, 0, rw, VS_CACHE_DEFAULT, &done).error, 0);
+    CHECK_EQ_U(done, 3);
+    CHECK_EQ_U(k.ops->unmap_frames(f.be, tail, 3, 0, &done), 0);
+    /* Runs of one frame each (a, c, b are not consecutive in the memfd),
+     * then a cap that is no frame: done counts every run before it, and d
+     * after it stays unmapped. */
+    vs_cap bogus[5] = {a, c, b, 9999, d};
+    st = k.ops->map_frames(f.be, f.root, bogus, 5, BASE, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK_EQ_U(st.error, EINVAL);
+    CHECK_EQ_U(done, 3);
+    CHECK(strstr(vs_linux_last_error(f.be), "cap 9999 is not a frame") != NULL);
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.mapped, 3);
+    CHECK(line_at(&f, BASE + 2 * PG).frames && line_at(&f, BASE + 3 * PG).placeholder &&
+          line_at(&f, BASE + 4 * PG).placeholder);
+    /* A frame mapped already, part way: EBUSY, the one before it mapped. */
+    vs_cap busy[2] = {d, a};
+    st = k.ops->map_frames(f.be, f.root, busy, 2, BASE + 8 * PG, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK_EQ_U(st.error, EBUSY);
+    CHECK_EQ_U(done, 1);
+    CHECK_EQ_U(k.ops->unmap_frames(f.be, bogus, 3, 0, &done), 0);
+    CHECK_EQ_U(k.ops->unmap_frame(f.be, d, 0), 0);
+    /* No root, a misaligned address: nothing is mapped. */
+    st = k.ops->map_frames(f.be, a, tail, 3, BASE, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK(st.error == EINVAL && done == 0);
+    CHECK(strstr(vs_linux_last_error(f.be), "is not a root") != NULL);
+    st = k.ops->map_frames(f.be, f.root, tail, 3, BASE + PG / 2, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK(st.error == EINVAL && done == 0);
+    /* Large frames: none at the end itself, one of two from 2 MiB below it. */
+    vs_cap large[2] = {big[0].cap, big[1].cap};
+    st = k.ops->map_frames(f.be, f.root, large, 1, END, 1, rw, VS_CACHE_DEFAULT, &done);
+    CHECK(st.error == EINVAL && done == 0);
+    st = k.ops->map_frames(f.be, f.root, large, 2, END - (2u << 20), 1, rw, VS_CACHE_DEFAULT, &done);
+    CHECK(st.error == EINVAL && done == 1);
+    CHECK(strstr(vs_linux_last_error(f.be), "0x50000000 is misaligned or outside") != NULL);
+    CHECK_EQ_U(k.ops->unmap_frame(f.be, large[0], 1), 0);
+    vs_linux_get_counts(f.be, &n);
+    CHECK_EQ_U(n.mapped, 0);
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_U(k.ops->free_object(f.be, VS_OBJ_FRAME, 0, &o[i]), 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_U(k.ops->free_object(f.be, VS_OBJ_FRAME, 1, &big[i]), 0);
+    }
+    compare(&f);
+    lfx_fini(&f);
+}
+
 /* A window placed at a fixed address refuses to land on anything. */
 static void test_clash(void)
 {
@@ -487,6 +569,7 @@ int main(void)
     test_share_and_large();
     test_compare_catches();
     test_all_or_nothing();
+    test_batch_partial();
     test_clash();
     test_private_fork();
     return test_summary("linuxbe_unit");
