@@ -452,10 +452,6 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
     if (m->start_data == UINT64_MAX) {
         m->start_data = m->end_data = m->end_code;
     }
-    /* The program's heap starts at the current break (vspace's own heap
-     * lies below it), as a fresh one would after exec. */
-    m->brk = (uint64_t)(uintptr_t)sbrk(0);
-    m->start_brk = m->brk;
     m->start_stack = lay->sp;
     m->arg_start = m->arg_end = lay->strings;
     for (size_t i = 0; i < rq->argc; i++) {
@@ -554,6 +550,11 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     tp->nranges = 0;
     mm_map(rq, plan, lay, &tp->map);
     char *strings = strings_copy(rq, &tp->map);
+    /* The program's heap starts at the current break (vspace's own heap,
+     * the copy just made included, lies below it), as a fresh one would
+     * after exec. */
+    tp->map.brk = (uint64_t)(uintptr_t)sbrk(0);
+    tp->map.start_brk = tp->map.brk;
     /* Without the capability vspace's image and the kernel's record stay
      * as they are. The program's file is the descriptor it was parsed
      * from: the trampoline closes it after the call. */
