@@ -800,7 +800,7 @@ vs_result vs_lookup(const vs_space *vs, vs_addr vaddr, vs_page *out)
      * only where the fast path does not answer. */
     uint64_t page = page_of(vaddr);
     unsigned i = (unsigned)(page & (SHADOW_LEAF_PAGES - 1));
-    const shadow_leaf *leaf = shadow_base_leaf_fast(&vs->shadow, page);
+    const shadow_leaf *leaf = shadow_window_leaf(&vs->shadow, page);
     uint8_t meta = leaf != NULL ? leaf->meta[i] : 0;
     if ((meta & (META_STATE_MASK | META_EXT)) != VS_PAGE_MAPPED) {
         return lookup_rest(vs, vaddr, out);

@@ -222,6 +222,17 @@ static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
  * exactly when the page is mapped as a base page, or NULL. Unlike
  * shadow_leaf_of it may return a slab's unused leaf (all meta bytes 0), so
  * a caller must take any other answer than MAPPED to the exact path. */
+/* The base leaf holding page if the window holds it, else NULL (then it
+ * may still be elsewhere: shadow_base_leaf_fast). No call and no hash:
+ * the lookups' fast paths need no saved register around it. */
+static inline shadow_leaf *shadow_window_leaf(const shadow *s, uint64_t page)
+{
+    uint64_t key = page >> SHADOW_LEAF_BITS;
+    uint64_t offset = (key >> SHADOW_BLOCK_BITS) - s->window_base;
+    shadow_leaf *slab = offset < s->block_capacity ? s->window[offset] : NULL;
+    return slab != NULL ? &slab[key & (SHADOW_BLOCK_LEAVES - 1)] : NULL;
+}
+
 static inline shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
 {
     uint64_t key = page >> SHADOW_LEAF_BITS;
