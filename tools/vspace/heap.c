@@ -1,5 +1,5 @@
-/* The vspace command's heap where it is linked against musl (CMakeLists:
- * vspace_cli_own_heap). `vspace exec` becomes the program in its own
+/* The vspace command's heap where it is linked against musl (the musl
+ * build of tools/vspace/CMakeLists.txt). `vspace exec` becomes the program in its own
  * process, so all vspace does before the jump is part of every exec's
  * cost. musl's allocator maps and unmaps a group of pages per size class
  * as the class fills and empties, and on a VM each mmap, munmap and first
