@@ -1,7 +1,7 @@
 /* The vspace command's heap where it is linked against musl (the musl
- * build of tools/vspace/CMakeLists.txt). `vspace exec` becomes the program in its own
- * process, so all vspace does before the jump is part of every exec's
- * cost. musl's allocator maps and unmaps a group of pages per size class
+ * build of tools/vspace/CMakeLists.txt). `vspace exec` becomes the
+ * program in its own process, so all vspace does before the jump is part
+ * of every exec's cost. musl's allocator maps and unmaps a group of pages per size class
  * as the class fills and empties, and on a VM each mmap, munmap and first
  * touch of a page traps to the hypervisor: one `vspace exec busybox true`
  * made 17 such system calls and about 30 page faults in malloc alone,
