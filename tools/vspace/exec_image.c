@@ -479,7 +479,8 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
  * the record keeps the stack's addresses. */
 static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m)
 {
-    char *p = malloc((size_t)(m->env_end - m->arg_start));
+    size_t len = (size_t)(m->env_end - m->arg_start);
+    char *p = len != 0 ? malloc(len) : NULL;
     if (p == NULL) {
         return NULL;
     }
@@ -626,10 +627,10 @@ static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layo
     return e;
 }
 
-int exec_image_run(const exec_request *request)
+int exec_image_run(const exec_request *rq)
 {
-    exec_request req = *request; /* its range may start higher (place_window) */
-    const exec_request *rq = &req;
+    exec_request req = *rq; /* its range may start higher (place_window) */
+    rq = &req;
     const vs_arch *arch = vs_arch_get(VS_ARCH_X86_64);
     vs_linux_config cfg = {arch, 1ull << 30, 1};
     vs_linux *be = NULL;
