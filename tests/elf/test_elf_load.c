@@ -944,7 +944,8 @@ static void random_layouts(void)
     elf_sim s = {0};
     elf_sim_up(&s, VS_ARCH_X86_64, 256u << 20);
     /* VS_TEST_SEED: other layouts (by hand; ctest runs the fixed seed). */
-    rnd_state = getenv("VS_TEST_SEED") != NULL ? strtoull(getenv("VS_TEST_SEED"), NULL, 0) | 1 : 0x9e3779b97f4a7c15ull;
+    const char *seed = getenv("VS_TEST_SEED");
+    rnd_state = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x9e3779b97f4a7c15ull;
     unsigned loads = 0, own_total = 0, large = 0;
     for (unsigned round = 0; round < ROUNDS; round++) {
         int dyn = round % 3 == 2;
