@@ -608,6 +608,40 @@ static void warnings(void)
     free(data);
 }
 
+/* An x86_64 ELF64 header at buf: type etype (2 ET_EXEC, 3 ET_DYN), phnum
+ * program headers right after it (e_phoff 64). */
+static void put_ehdr64(uint8_t *buf, unsigned etype, uint64_t entry, unsigned phnum)
+{
+    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2, 1, 1}; /* ELF64, little-endian, EV_CURRENT */
+    uint64_t phoff = 64;
+    memset(buf, 0, 64);
+    memcpy(buf, ident, sizeof ident);
+    buf[16] = (uint8_t)etype;
+    buf[18] = 62; /* EM_X86_64 */
+    buf[20] = 1;
+    memcpy(buf + 24, &entry, 8);
+    memcpy(buf + 32, &phoff, 8);
+    buf[52] = 64;
+    buf[54] = 56;
+    buf[56] = (uint8_t)phnum;
+}
+
+/* Program header i of such an image: a PT_LOAD (p_paddr = p_vaddr). */
+static void put_load64(uint8_t *buf, unsigned i, uint8_t flags, uint64_t offset, uint64_t vaddr, uint64_t filesz,
+                       uint64_t memsz, uint64_t align)
+{
+    uint8_t *ph = buf + 64 + 56 * i;
+    memset(ph, 0, 56);
+    ph[0] = 1;
+    ph[4] = flags;
+    memcpy(ph + 8, &offset, 8);
+    memcpy(ph + 16, &vaddr, 8);
+    memcpy(ph + 24, &vaddr, 8);
+    memcpy(ph + 32, &filesz, 8);
+    memcpy(ph + 40, &memsz, 8);
+    memcpy(ph + 48, &align, 8);
+}
+
 /* An image with more PT_LOADs than the loader makes regions. */
 static void too_many_regions(void)
 {
@@ -615,29 +649,9 @@ static void too_many_regions(void)
     enum { N = VS_ELF_MAX_REGIONS + 1 };
     static uint8_t buf[64 + 56 * N];
     memset(buf, 0, sizeof buf);
-    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2, 1, 1}; /* ELF64, little-endian, EV_CURRENT */
-    for (size_t i = 0; i < sizeof ident; i++) {
-        buf[i] = ident[i];
-    }
-    buf[16] = 2;  /* ET_EXEC */
-    buf[18] = 62; /* EM_X86_64 */
-    buf[20] = 1;
-    uint64_t entry = 0x400000, phoff = 64;
-    memcpy(buf + 24, &entry, 8);
-    memcpy(buf + 32, &phoff, 8);
-    buf[52] = 64;
-    buf[54] = 56;
-    buf[56] = (uint8_t)N;
-    for (int i = 0; i < N; i++) {
-        uint8_t *p = buf + 64 + 56 * i;
-        uint32_t type = 1, flags = 4;
-        uint64_t vaddr = 0x400000 + 0x2000 * (uint64_t)i, memsz = 0x10;
-        for (int b = 0; b < 4; b++) {
-            p[b] = (uint8_t)(type >> (8 * b));
-            p[4 + b] = (uint8_t)(flags >> (8 * b));
-        }
-        memcpy(p + 16, &vaddr, 8);
-        memcpy(p + 40, &memsz, 8);
+    put_ehdr64(buf, 2, 0x400000, N);
+    for (unsigned i = 0; i < N; i++) {
+        put_load64(buf, i, 4, 0, 0x400000 + 0x2000 * (uint64_t)i, 0, 0x10, 0);
     }
     vs_elf_image img;
     vs_elf_diag d;
@@ -658,27 +672,9 @@ static void short_windows(void)
     enum { FILE_OFF = 0x1000, FILESZ = 5 * 4096 + 123, MEMSZ = FILESZ + 3000 };
     static uint8_t buf[FILE_OFF + FILESZ];
     memset(buf, 0, sizeof buf);
-    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
-    memcpy(buf, ident, sizeof ident);
-    buf[16] = 2;  /* ET_EXEC */
-    buf[18] = 62; /* EM_X86_64 */
-    buf[20] = 1;
-    uint64_t vaddr = 0x400000, entry = vaddr, phoff = 64, off = FILE_OFF, filesz = FILESZ, memsz = MEMSZ,
-             align = 0x1000;
-    memcpy(buf + 24, &entry, 8);
-    memcpy(buf + 32, &phoff, 8);
-    buf[52] = 64;
-    buf[54] = 56;
-    buf[56] = 1;
-    uint8_t *ph = buf + 64;
-    ph[0] = 1; /* PT_LOAD */
-    ph[4] = 5; /* R X */
-    memcpy(ph + 8, &off, 8);
-    memcpy(ph + 16, &vaddr, 8);
-    memcpy(ph + 24, &vaddr, 8);
-    memcpy(ph + 32, &filesz, 8);
-    memcpy(ph + 40, &memsz, 8);
-    memcpy(ph + 48, &align, 8);
+    const vs_addr vaddr = 0x400000;
+    put_ehdr64(buf, 2, vaddr, 1);
+    put_load64(buf, 0, 5 /* R X */, FILE_OFF, vaddr, FILESZ, MEMSZ, 0x1000);
     for (size_t i = 0; i < FILESZ; i++) {
         buf[FILE_OFF + i] = (uint8_t)(i * 7 + 1 + i / 4096);
     }
@@ -887,29 +883,14 @@ static unsigned random_image(uint8_t *buf, size_t cap, size_t *size, int dyn, rs
     if (*size < hdr) {
         *size = hdr;
     }
-    static const uint8_t ident[7] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
     memset(buf, 0, hdr); /* a segment from offset 0 shows the header, as in a real file */
-    memcpy(buf, ident, sizeof ident);
-    buf[16] = dyn ? 3 : 2;
-    buf[18] = 62;
-    buf[20] = 1;
-    uint64_t entry = segs[0].vaddr, phoff = 64;
-    memcpy(buf + 24, &entry, 8);
-    memcpy(buf + 32, &phoff, 8);
-    buf[52] = 64;
-    buf[54] = 56;
-    buf[56] = (uint8_t)nseg;
+    put_ehdr64(buf, dyn ? 3 : 2, segs[0].vaddr, nseg);
     for (unsigned i = 0; i < nseg; i++) {
-        uint8_t *ph = buf + 64 + 56 * i;
-        uint64_t align = 4096;
-        ph[0] = 1;
-        ph[4] = (uint8_t)(i == 0 ? 5 : i == 1 ? 4 : 6);
-        memcpy(ph + 8, &segs[i].offset, 8);
-        memcpy(ph + 16, &segs[i].vaddr, 8);
-        memcpy(ph + 24, &segs[i].vaddr, 8);
-        memcpy(ph + 32, &segs[i].filesz, 8);
-        memcpy(ph + 40, &segs[i].memsz, 8);
-        memcpy(ph + 48, &align, 8);
+        put_load64(buf, i,
+                   (uint8_t)(i == 0   ? 5
+                             : i == 1 ? 4
+                                      : 6),
+                   segs[i].offset, segs[i].vaddr, segs[i].filesz, segs[i].memsz, 4096);
     }
     return nseg;
 }
