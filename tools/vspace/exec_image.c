@@ -612,17 +612,29 @@ static int give_up(const exec_request *rq, vs_space *vs, vs_linux *be, int rc, c
     return rc;
 }
 
-/* The window's placeholder over the layout's range; if the kernel refuses
- * it for lying below vm.mmap_min_addr (read only now, exec_plan_layout)
- * while the image itself does not, the range starts at the floor instead. */
-static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layout, vs_cap *root)
+/* The window's placeholder over the layout's range. Refused for lying
+ * below vm.mmap_min_addr (read only now, exec_plan_layout) while the image
+ * does not, the range starts at the floor instead. On failure msg names
+ * the cause where vspace can (the image below the floor, or vspace's own
+ * mapping in the range), else it is "". */
+static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layout, vs_cap *root, char *msg, size_t len)
 {
+    msg[0] = '\0';
     int e = vs_linux_root_create(be, layout->lo, layout->hi, 0, VS_LINUX_AT_OFFSET, root);
-    vs_addr start, end, floor = e == EPERM ? min_addr() : 0;
-    image_extent(img, layout, &start, &end);
-    if (layout->lo < floor && floor <= start) {
-        layout->lo = floor;
-        e = vs_linux_root_create(be, layout->lo, layout->hi, 0, VS_LINUX_AT_OFFSET, root);
+    if (e == EPERM) {
+        vs_addr start, end, floor = min_addr();
+        image_extent(img, layout, &start, &end);
+        if (start < floor) {
+            below_floor(start, floor, msg, len);
+            return e;
+        }
+        if (layout->lo < floor) {
+            layout->lo = floor;
+            e = vs_linux_root_create(be, layout->lo, layout->hi, 0, VS_LINUX_AT_OFFSET, root);
+        }
+    }
+    if (e == EEXIST) {
+        explain_clash(img, layout, msg, len);
     }
     return e;
 }
@@ -643,18 +655,13 @@ int exec_image_run(const exec_request *rq)
         return give_up(rq, NULL, be, 2, "image file", vs_linux_last_error(be));
     }
     vs_cap root = 0;
-    e = place_window(be, rq->img, &req.layout, &root);
+    char msg[512];
+    e = place_window(be, rq->img, &req.layout, &root, msg, sizeof msg);
+    if (e != 0 && msg[0] != '\0') {
+        fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
+        return give_up(rq, NULL, be, 2, NULL, NULL);
+    }
     if (e != 0) {
-        /* Something of vspace's own lies in the range (its image, heap,
-         * libraries, stack): name it. */
-        char msg[512];
-        vs_addr start, end, floor = e == EPERM ? min_addr() : 0;
-        image_extent(rq->img, &rq->layout, &start, &end);
-        if ((e == EEXIST && explain_clash(rq->img, &rq->layout, msg, sizeof msg) != 0) ||
-            (start < floor && below_floor(start, floor, msg, sizeof msg) != 0)) {
-            fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
-            return give_up(rq, NULL, be, 2, NULL, NULL);
-        }
         return give_up(rq, NULL, be, 2, "managed range", vs_linux_last_error(be));
     }
     vs_config vc = {arch, {mem_alloc, mem_free, NULL}, vs_linux_kernel(be), root, rq->layout.lo, rq->layout.hi};
