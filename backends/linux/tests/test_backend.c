@@ -298,6 +298,9 @@ static void test_batch_partial(void)
     st = k.ops->map_frames(f.be, a, tail, 3, BASE, 0, rw, VS_CACHE_DEFAULT, &done);
     CHECK(st.error == EINVAL && done == 0);
     CHECK(strstr(vs_linux_last_error(f.be), "is not a root") != NULL);
+    /* No frame at all: nothing to refuse, whatever the root. */
+    st = k.ops->map_frames(f.be, a, tail, 0, BASE, 0, rw, VS_CACHE_DEFAULT, &done);
+    CHECK(st.error == 0 && done == 0);
     st = k.ops->map_frames(f.be, f.root, tail, 3, BASE + PG / 2, 0, rw, VS_CACHE_DEFAULT, &done);
     CHECK(st.error == EINVAL && done == 0);
     /* Large frames: none at the end itself, one of two from 2 MiB below it. */

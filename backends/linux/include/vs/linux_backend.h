@@ -67,9 +67,9 @@ int vs_linux_create(const vs_linux_config *cfg, vs_linux **out);
 void vs_linux_destroy(vs_linux *be);
 
 /* Lets go of the backend's own handles while leaving every mapping it made
- * in place: closes the memfd and unmaps the physmap. For a process about
- * to become the program it built (`vspace exec`), which must not inherit
- * a stray descriptor. Afterwards only vs_linux_destroy may be called (it
+ * in place: closes the memfd and unmaps the physmap (if one was made). For
+ * a process about to become the program it built (`vspace exec`), which
+ * must not inherit a stray descriptor. Afterwards only vs_linux_destroy may be called (it
  * then frees bookkeeping only, unmapping nothing). */
 void vs_linux_detach(vs_linux *be);
 
