@@ -218,13 +218,13 @@ static inline shadow_leaf *shadow_leaf_by_key(const shadow *s, uint64_t key)
     return shadow_table_leaf(s, key);
 }
 
-/* For the lookup fast paths: a leaf whose meta byte for `page` is MAPPED
- * exactly when the page is mapped as a base page, or NULL. Unlike
- * shadow_leaf_of it may return a slab's unused leaf (all meta bytes 0), so
- * a caller must take any other answer than MAPPED to the exact path. */
-/* The base leaf holding page if the window holds it, else NULL (then it
- * may still be elsewhere: shadow_base_leaf_fast). No call and no hash:
- * the lookups' fast paths need no saved register around it. */
+/* shadow_base_leaf_fast's window part alone: the leaf of page if the
+ * window holds its block's slab, else NULL (the leaf may still be
+ * elsewhere). No call and no hash, so vs_lookup's fast path, which sends
+ * every other case to its exact path, needs no saved register around it.
+ * The same test is written out in shadow_base_leaf_fast, which goes on to
+ * the table and the directory: through a shared helper the compiler kept
+ * vs_get_cap's loads apart (see there). */
 static inline shadow_leaf *shadow_window_leaf(const shadow *s, uint64_t page)
 {
     uint64_t key = page >> SHADOW_LEAF_BITS;
@@ -233,6 +233,10 @@ static inline shadow_leaf *shadow_window_leaf(const shadow *s, uint64_t page)
     return slab != NULL ? &slab[key & (SHADOW_BLOCK_LEAVES - 1)] : NULL;
 }
 
+/* For the lookup fast paths: a leaf whose meta byte for `page` is MAPPED
+ * exactly when the page is mapped as a base page, or NULL. Unlike
+ * shadow_leaf_of it may return a slab's unused leaf (all meta bytes 0), so
+ * a caller must take any other answer than MAPPED to the exact path. */
 static inline shadow_leaf *shadow_base_leaf_fast(const shadow *s, uint64_t page)
 {
     uint64_t key = page >> SHADOW_LEAF_BITS;

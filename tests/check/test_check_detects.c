@@ -487,10 +487,10 @@ static void test_table_index(const vs_arch *arch)
     ix->buckets--;
     fx_check(&fx, fx.vs);
     /* A table left detached (tables_detach_span) after its call ended. */
-    rec->place = 1;
+    rec->place = TABLE_DETACHED;
     fx.vs->tables.detached = 1;
     expect_violation(fx.vs, VS_V_ACCOUNTING, rec->vaddr);
-    rec->place = 0;
+    rec->place = TABLE_IN_KERNEL;
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     fx.vs->tables.detached = 0;
     fx_check(&fx, fx.vs);
