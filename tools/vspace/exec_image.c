@@ -86,9 +86,10 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     return 0;
 }
 
-/* Names the first mapping of this process that lies in the layout's range
- * (why the window's placeholder could not be placed); 0 if none does. */
-static int explain_clash(const vs_elf_image *img, const exec_layout *l, char *msg, size_t len)
+/* Names in msg the first mapping of this process that lies in the
+ * layout's range (why the window's placeholder could not be placed), or
+ * why the maps could not be read; leaves msg as it was if none does. */
+static void explain_clash(const vs_elf_image *img, const exec_layout *l, char *msg, size_t len)
 {
     vs_addr start, end;
     image_extent(img, l, &start, &end);
@@ -96,10 +97,9 @@ static int explain_clash(const vs_elf_image *img, const exec_layout *l, char *ms
     int e = vs_linux_maps_read(NULL, 0, &maps);
     if (e != 0) {
         snprintf(msg, len, "cannot read /proc/self/maps: %s", strerror(e));
-        return 2;
+        return;
     }
-    int rc = 0;
-    for (size_t i = 0; i < maps.count && rc == 0; i++) {
+    for (size_t i = 0; i < maps.count; i++) {
         const vs_linux_vma *v = &maps.vma[i];
         if (v->end <= l->lo || v->start >= l->hi) {
             continue;
@@ -112,10 +112,9 @@ static int explain_clash(const vs_elf_image *img, const exec_layout *l, char *ms
                  (unsigned long long)(image ? start : l->lo), (unsigned long long)(image ? end : l->hi),
                  image ? "" : "es", (unsigned long long)v->start, (unsigned long long)v->end,
                  v->path[0] ? v->path : "(anonymous)");
-        rc = 2;
+        break;
     }
     vs_linux_maps_free(&maps);
-    return rc;
 }
 
 /* ---- bookkeeping memory ---- */
