@@ -279,6 +279,16 @@ static void drop_table(struct vs_space *vs, table_rec **link)
 
 static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
 {
+    vs_addr base = vaddr & ~(((vs_addr)1 << vs->arch->levels[level - 1].shift) - 1);
+    /* A kept table is out of the kernel, so the kernel asks for one where
+     * it lies; a second record there would make its map-back fail. */
+    const table_rec *kept = vs->tables.kept != 0 ? tables_find(&vs->tables, level, base) : NULL;
+    if (kept != NULL && kept->place == TABLE_KEPT) {
+        return vs_fail(vs, VS_ERR_INVALID_ARG,
+                       "a paging structure kept by vs_table_keep covers this address: end the keep or roll back "
+                       "before mapping smaller pages here",
+                       base);
+    }
     table_rec *rec = counted_alloc_get(&vs->alloc, sizeof *rec);
     if (rec == NULL || index_reserve(&vs->tables, &vs->alloc) != VS_OK) {
         counted_alloc_put(&vs->alloc, rec, sizeof *rec);
@@ -286,7 +296,7 @@ static vs_result add_table(struct vs_space *vs, unsigned level, vs_addr vaddr)
     }
     rec->level = level;
     rec->place = TABLE_IN_KERNEL;
-    rec->vaddr = vaddr & ~(((vs_addr)1 << vs->arch->levels[level - 1].shift) - 1);
+    rec->vaddr = base;
     int error = vs->kernel.ops->alloc_object(vs->kernel.ctx, VS_OBJ_PAGING_TABLE, level, &rec->obj);
     if (error != 0) {
         counted_alloc_put(&vs->alloc, rec, sizeof *rec);

@@ -37,19 +37,34 @@ static int leaf_maps_in_span(void *ctx, uint64_t key, const shadow_leaf *leaf)
     return 0;
 }
 
+/* The first page mapped inside the span of rec (a table), + 1; 0 if none. */
+static uint64_t first_mapped_under(const vs_space *vs, const table_rec *rec)
+{
+    unsigned shift = vs->arch->levels[rec->level - 1].shift;
+    span s = {&vs->shadow, page_of(rec->vaddr), page_of(rec->vaddr) + ((uint64_t)1 << (shift - SHADOW_PAGE_BITS)), 0};
+    shadow_for_each_leaf(&vs->shadow, leaf_maps_in_span, &s);
+    return s.found;
+}
+
 static vs_result rollback(vs_space *vs, uint64_t mark)
 {
     if (mark > tables_mark(&vs->tables)) {
         return vs_fail(vs, VS_ERR_INVALID_ARG, "table mark is newer than every table", 0);
     }
-    for (const table_rec *rec = vs->tables.head; rec != NULL && rec->seq >= mark; rec = rec->next) {
-        unsigned shift = vs->arch->levels[rec->level - 1].shift;
-        span s = {&vs->shadow, page_of(rec->vaddr), page_of(rec->vaddr) + ((uint64_t)1 << (shift - SHADOW_PAGE_BITS)),
-                  0};
-        shadow_for_each_leaf(&vs->shadow, leaf_maps_in_span, &s);
-        if (s.found != 0) {
-            return vs_fail(vs, VS_ERR_HAS_MAPPINGS, "a paging structure to remove still maps a page",
-                           (s.found - 1) << SHADOW_PAGE_BITS);
+    /* The tables to remove, then the kept ones to map back (any age): a
+     * page mapped where one of those lies would make its map-back fail
+     * after the rollback had reported success. */
+    for (const table_rec *rec = vs->tables.head; rec != NULL; rec = rec->next) {
+        int removed = rec->seq >= mark;
+        if (!removed && vs->tables.kept == 0) {
+            break; /* newest first: no older table is to remove, none is kept */
+        }
+        uint64_t found = removed || rec->place == TABLE_KEPT ? first_mapped_under(vs, rec) : 0;
+        if (found != 0) {
+            return vs_fail(vs, VS_ERR_HAS_MAPPINGS,
+                           removed ? "a paging structure to remove still maps a page"
+                                   : "a page is mapped where a kept paging structure is to go back",
+                           (found - 1) << SHADOW_PAGE_BITS);
         }
     }
     tables_rollback(vs, mark);

@@ -29,8 +29,10 @@ uint64_t vs_table_mark(const vs_space *vs);
  * operation then leaves even those as it found them. They count in
  * vs_stats.paging_tables and the bookkeeping while kept. One keep at a
  * time (a second call only returns the mark). Returns 0 for a NULL vs.
- * While keeping, a caller must not map base pages where a kept table was
- * (they would ask for a new one there); an ELF load never does. */
+ * While a table is kept, a map that would need a paging structure where
+ * it lies (smaller pages there) fails with INVALID_ARG, naming the
+ * structure's address, and changes nothing: end the keep or roll back
+ * first. An ELF load never does this. */
 uint64_t vs_table_keep(vs_space *vs);
 
 /* Ends a keep that succeeded: the kept structures are freed. Nothing
@@ -43,10 +45,10 @@ void vs_table_keep_end(vs_space *vs);
  * freed) and ends the keep. Each must map nothing any more: the caller
  * has unmapped what it mapped since the mark. Errors: INVALID_ARG (NULL vs,
  * mark in the future), HAS_MAPPINGS (a page is still mapped under one of
- * them; vs_last_error names its table's address; nothing changed, the
- * keep stays open). A kernel refusal to unmap or free a table, or to map
- * a kept one back (that one is freed), is counted in
- * vs_stats.release_failures, as for vs_unmap. */
+ * them, or where a kept one is to go back; vs_last_error names the page's
+ * address; nothing changed, the keep stays open). A kernel refusal to
+ * unmap or free a table, or to map a kept one back (that one is freed),
+ * is counted in vs_stats.release_failures, as for vs_unmap. */
 vs_result vs_table_rollback(vs_space *vs, uint64_t mark);
 
 /* The legacy loader's bug, on request: drops the reservation from the tree

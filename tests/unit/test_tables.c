@@ -15,6 +15,8 @@
  * and counted, and nothing is left half-attached. */
 #include <string.h>
 
+#include <vs/undo.h>
+
 #include "../support/harness.h"
 #include "../support/snapshot.h"
 
@@ -313,10 +315,103 @@ static void test_reattach_refused(const vs_arch *arch)
     }
 }
 
+/* Takes a snapshot of fx's vspace and checks it against `before`. */
+static void check_unchanged(fixture *fx, const snapshot *before)
+{
+    vs_space *vss[1] = {fx->vs};
+    snapshot after;
+    snap_take(&after, vss, 1, fx->fk, &fx->ta);
+    CHECK(snap_compare(before, &after, test_context) == 0);
+    snap_free(&after);
+    fx_check(fx, fx->vs);
+}
+
+static void check_counts(fixture *fx, size_t tables, size_t in_kernel)
+{
+    vs_stats st;
+    CHECK_RES(vs_get_stats(fx->vs, &st), VS_OK);
+    CHECK_EQ_U(st.paging_tables, tables);
+    CHECK_EQ_U(fk_count(fx->fk).mapped_tables, in_kernel);
+    fx_check(fx, fx->vs);
+}
+
+/* The rules of a keep (<vs/undo.h>), for a large page of size index k
+ * over the empty tables a base page left: a second keep only returns the
+ * mark; while a table is kept, a base page where it lies is refused, and
+ * so is a rollback while a page is mapped where it is to go back, each
+ * naming the address and changing nothing; a rollback once the page is
+ * gone maps it back; keep_end without a keep does nothing, with one it
+ * frees the kept tables, after which a base page makes a new one. */
+static void keep_rules(const vs_arch *arch, unsigned k)
+{
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, FX_TABLES);
+    const vs_page_size *large = &arch->page_sizes[k];
+    vs_addr slot = reserve_slots(&fx, large->bits, 1);
+    CHECK_RES(vs_map_new(fx.vs, slot, 1, 12), VS_OK);
+    CHECK_RES(vs_unmap(fx.vs, slot, PAGE_SIZE, VS_UNMAP_FREE_FRAMES), VS_OK);
+    vs_stats st;
+    CHECK_RES(vs_get_stats(fx.vs, &st), VS_OK);
+    size_t all = st.paging_tables;
+    size_t below = arch->num_levels - 1u - large->level; /* the base page's tables under the large entry */
+    vs_space *vss[1] = {fx.vs};
+
+    uint64_t mark = vs_table_keep(fx.vs);
+    CHECK_EQ_U(vs_table_keep(fx.vs), mark);
+    CHECK_RES(vs_map_new(fx.vs, slot, 1, large->bits), VS_OK);
+    check_counts(&fx, all, all - below); /* kept: counted, out of the kernel */
+
+    snapshot before;
+    snap_take(&before, vss, 1, fx.fk, &fx.ta);
+    CHECK_RES(vs_table_rollback(fx.vs, mark), VS_ERR_HAS_MAPPINGS);
+    CHECK_EQ_U(vs_last_error(fx.vs)->vaddr, slot);
+    check_unchanged(&fx, &before);
+    snap_free(&before);
+
+    CHECK_RES(vs_unmap(fx.vs, slot, (uint64_t)1 << large->bits, VS_UNMAP_FREE_FRAMES), VS_OK);
+    snap_take(&before, vss, 1, fx.fk, &fx.ta);
+    CHECK_RES(vs_map_new(fx.vs, slot + PAGE_SIZE, 1, 12), VS_ERR_INVALID_ARG);
+    CHECK(strstr(vs_last_error(fx.vs)->reason, "kept") != NULL);
+    vs_addr table_at = vs_last_error(fx.vs)->vaddr;
+    CHECK(table_at <= slot + PAGE_SIZE && slot + PAGE_SIZE - table_at < ((vs_addr)1 << large->bits));
+    check_unchanged(&fx, &before);
+    snap_free(&before);
+
+    CHECK_RES(vs_table_rollback(fx.vs, mark), VS_OK);
+    check_counts(&fx, all, all);
+    CHECK_RES(vs_map_new(fx.vs, slot + PAGE_SIZE, 1, 12), VS_OK); /* under the tables mapped back */
+    check_counts(&fx, all, all);
+    CHECK_RES(vs_unmap(fx.vs, slot + PAGE_SIZE, PAGE_SIZE, VS_UNMAP_FREE_FRAMES), VS_OK);
+
+    snap_take(&before, vss, 1, fx.fk, &fx.ta);
+    vs_table_keep_end(fx.vs); /* no keep open */
+    check_unchanged(&fx, &before);
+    snap_free(&before);
+
+    (void)vs_table_keep(fx.vs);
+    CHECK_RES(vs_map_new(fx.vs, slot, 1, large->bits), VS_OK);
+    vs_table_keep_end(fx.vs);
+    check_counts(&fx, all - below, all - below);
+    CHECK_RES(vs_unmap(fx.vs, slot, (uint64_t)1 << large->bits, VS_UNMAP_FREE_FRAMES), VS_OK);
+    CHECK_RES(vs_map_new(fx.vs, slot + PAGE_SIZE, 1, 12), VS_OK); /* no keep: new tables */
+    check_counts(&fx, all, all);
+    fx_fini(&fx, 0);
+}
+
+static void test_keep_rules(const vs_arch *arch)
+{
+    for (unsigned k = 1; k < arch->num_page_sizes; k++) {
+        if (arch->page_sizes[k].level + 1u < arch->num_levels) {
+            keep_rules(arch, k);
+        }
+    }
+}
+
 int main(void)
 {
     run_all_archs("large_over_tables", test_large_over_tables);
     run_all_archs("index_growth_all_or_nothing", test_index_growth_all_or_nothing);
     run_all_archs("reattach_refused", test_reattach_refused);
+    run_all_archs("keep_rules", test_keep_rules);
     return test_summary("core_tables");
 }

@@ -101,7 +101,9 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
         cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
         return NULL;
     }
-    size_t cap = 1 << 16;
+    /* One read for a file that keeps the size fstat gave: the byte more
+     * shows its end. One that grows meanwhile is read on by doubling. */
+    size_t cap = (size_t)st.st_size + 1;
     size_t n = 0;
     unsigned char *buf = malloc(cap);
     for (;;) {
