@@ -9,6 +9,7 @@ GROUP: usage | errors | malformed | mutations | inspect | seed (ARCH) | json | s
 large (ARCH is then an x86_64 image with room for 2 MiB pages)
 Every case checks the exit status and, for errors, that stderr names the
 file and says why; a crash (signal) always fails."""
+import fcntl
 import hashlib
 import json
 import os
@@ -172,6 +173,19 @@ def group_usage():
         run(cmd, link, expect=0)  # a symbolic link to one is followed
     # output that does not get out: exit 2 and say so, never "audit clean"
     run("spawn", "--svg", "/dev/full", example(), expect=2, stderr_has=["/dev/full", "write error"])
+    # a FILE that cannot be emptied for the picture (a memfd sealed against
+    # shrinking: its old bytes cannot go) is a write error, FILE untouched
+    sealed = os.memfd_create("sealed.svg", os.MFD_ALLOW_SEALING)
+    os.write(sealed, b"precious\n")
+    fcntl.fcntl(sealed, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK)
+    path = f"/proc/self/fd/{sealed}"
+    p = subprocess.run([VSPACE, "spawn", "--svg", path, example()], pass_fds=(sealed,), capture_output=True,
+                       text=True)
+    if p.returncode != 2 or f"{path}: --svg: write error" not in p.stderr or "not permitted" not in p.stderr:
+        fail(f"spawn --svg on a sealed memfd: exit {p.returncode}, stderr {p.stderr.strip()[:200]!r}")
+    if os.pread(sealed, 64, 0) != b"precious\n":
+        fail("spawn --svg on a sealed memfd: its bytes changed")
+    os.close(sealed)
     for args in (["spawn", example()], ["spawn", "--json", example()], ["inspect", example()], ["--help"]):
         with open("/dev/full", "w") as full:
             p = subprocess.run([VSPACE, *args], stdout=full, stderr=subprocess.PIPE, text=True)
