@@ -183,8 +183,10 @@ static void print_strings(const vs_startstack_view *v, child_mem *c, uint64_t ve
         size_t len = 0;
         char unreadable[48];
         const char *s = buf;
-        if (buf == NULL || vs_startstack_word(v, read_child, c, vec, i, &ptr) != VS_OK ||
-            vs_startstack_string(read_child, c, ptr, buf, cap, &len) != VS_OK) {
+        int have_ptr = vs_startstack_word(v, read_child, c, vec, i, &ptr) == VS_OK;
+        if (have_ptr && buf == NULL) {
+            s = "<not read: out of memory>"; /* the child's memory may be fine: say which side failed */
+        } else if (!have_ptr || vs_startstack_string(read_child, c, ptr, buf, cap, &len) != VS_OK) {
             snprintf(unreadable, sizeof unreadable, "<unreadable at 0x%llx>", (unsigned long long)ptr);
             s = unreadable;
         }
