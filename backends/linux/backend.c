@@ -222,6 +222,14 @@ static int map_run(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_c
     return 0;
 }
 
+/* From now on the frame at memfd offset paddr may hold bytes other than
+ * zero (the flag lives in the table frame_at points to, so a const backend
+ * can set it). */
+static void mark_written(const vs_linux *be, uint64_t paddr)
+{
+    be->frame_at[paddr >> PAGE_BITS] |= FRAME_WRITTEN;
+}
+
 /* Maps the pending run frames[start, start + len); on failure clears the
  * marks map_check's callers set on them. */
 static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsigned start, unsigned len, vs_addr vaddr,
@@ -233,9 +241,12 @@ static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsign
     const lx_cap *root = lx_get(be, root_cap, LX_ROOT);
     uint64_t size = lx_frame_bytes(be, size_index);
     int e = map_run(be, root_cap, root, frames + start, len, vaddr + (vs_addr)start * size, size_index, rights);
-    if (e != 0) {
-        for (unsigned i = start; i < start + len; i++) {
+    for (unsigned i = start; i < start + len; i++) {
+        const lx_cap *c = &be->caps[frames[i]];
+        if (e != 0) {
             be->caps[frames[i]].mapped = 0;
+        } else if (!c->file) {
+            mark_written(be, c->paddr);
         }
     }
     return e;
@@ -806,6 +817,7 @@ uint8_t *vs_linux_frame_host(const vs_linux *be, vs_cap frame, uint64_t *size)
     if (size != NULL) {
         *size = lx_frame_bytes(be, c->size_index);
     }
+    mark_written(be, c->paddr); /* the caller may write through it */
     return be->physmap + c->paddr;
 }
 
@@ -899,10 +911,14 @@ static int fa_map(void *ctx, const vs_cap *frames, size_t n, unsigned size_bits,
     }
     st->n = m;
     st->size = size;
+    int fresh = 1;
     for (size_t i = 0; i < m; i++) {
         st->paddr[i] = be->caps[frames[i]].paddr;
+        fresh &= !(be->frame_at[st->paddr[i] >> PAGE_BITS] & FRAME_WRITTEN);
     }
-    int e = window_io(be, st, buf, 0);
+    /* Frames still as the memfd gave them are zero: no read (a loader's
+     * new frames, ~2 us a system call on a VM). */
+    int e = fresh ? (memset(buf, 0, m * size), 0) : window_io(be, st, buf, 0);
     if (e != 0) {
         free(st);
         free(buf);
@@ -918,6 +934,9 @@ static int fa_unmap(void *ctx, vs_frame_window *w)
     lx_window *st = w != NULL ? w->state : NULL;
     if (st == NULL) {
         return lx_fail(be, EINVAL, "frame access: unmap of no open window");
+    }
+    for (size_t i = 0; i < st->n; i++) { /* also if the write-back fails part way */
+        mark_written(be, st->paddr[i]);
     }
     int e = window_io(be, st, w->host, 1);
     if (e != 0) {
@@ -937,6 +956,7 @@ int vs_linux_frame_write(vs_linux *be, vs_cap frame, uint64_t offset, const void
         return lx_fail(be, EINVAL, "frame_write: %zu bytes at %#llx of cap %llu, not inside a writable frame", len,
                        (unsigned long long)offset, (unsigned long long)frame);
     }
+    mark_written(be, c->paddr); /* also if the write fails part way */
     int e = memfd_io(be, 1, (uint8_t *)(uintptr_t)bytes, len, c->paddr + offset);
     return e != 0 ? lx_fail(be, e, "frame_write: cap %llu", (unsigned long long)frame) : 0;
 }
@@ -969,8 +989,12 @@ static int fa_file_frames(void *ctx, uint64_t offset, size_t n, vs_cap *caps, ui
     return 0;
 }
 
-static const vs_frame_access_ops lx_fa_ops = {.map = fa_map, .unmap = fa_unmap};
-static const vs_frame_access_ops lx_fa_file_ops = {.map = fa_map, .unmap = fa_unmap, .file_frames = fa_file_frames};
+/* map_unmapped is map: a window is a copy in the heap either way. Offering
+ * it lets a loader fill new frames before it maps them, while they are
+ * still zero and need no read (FRAME_WRITTEN). */
+static const vs_frame_access_ops lx_fa_ops = {.map = fa_map, .unmap = fa_unmap, .map_unmapped = fa_map};
+static const vs_frame_access_ops lx_fa_file_ops = {
+    .map = fa_map, .unmap = fa_unmap, .file_frames = fa_file_frames, .map_unmapped = fa_map};
 
 vs_frame_access vs_linux_frame_access(vs_linux *be)
 {

@@ -14,6 +14,12 @@ typedef enum lx_kind { LX_FREE = 0, LX_FRAME, LX_COPY, LX_TABLE, LX_ROOT } lx_ki
  * small (32 bytes): a root's window and a free slot's link share the
  * space of the fields only frames, copies and tables use (every reader
  * checks the kind first). */
+/* frame_at's bits. A frame comes from the memfd zeroed (new, or punched
+ * when freed); until it is mapped, written through a frame-access window or
+ * vs_linux_frame_write, or handed out by vs_linux_frame_host, it is still
+ * zero, and a window over it need not read it. */
+enum { FRAME_SIZE_MASK = 0x7f, FRAME_WRITTEN = 0x80 };
+
 typedef struct lx_cap {
     uint8_t kind;       /* lx_kind */
     uint8_t size_index; /* frames and copies: page-size index; tables: level */
@@ -55,7 +61,8 @@ struct vs_linux {
     uint8_t *physmap; /* all of the memfd, read-write, shared */
     uint64_t bump;    /* memfd bytes below this were handed out at least once */
     lx_freelist free[VS_MAX_PAGE_SIZES];
-    uint8_t *frame_at; /* per memfd page: size index + 1 of the live frame starting there, else 0 */
+    uint8_t *frame_at; /* per memfd page: size index + 1 of the live frame starting there, else 0
+                          (FRAME_SIZE_MASK), and FRAME_WRITTEN once its bytes may differ from zero */
     uint32_t *refs;    /* per memfd page where a live frame starts: caps naming it (original and copies) */
     lx_cap *caps;      /* slot 0 unused: cap 0 is the null cap */
     uint32_t ncaps, capcap, free_slot;

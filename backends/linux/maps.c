@@ -162,7 +162,7 @@ static uint8_t page_bits(const vs_linux *be, const vs_linux_vma *v, uint64_t hos
     for (unsigned i = be->arch->num_page_sizes; i-- > 1;) {
         uint64_t size = lx_frame_bytes(be, i);
         uint64_t fp = paddr & ~(size - 1);
-        if (fp >= be->phys_bytes || be->frame_at[fp >> base_bits] != i + 1) {
+        if (fp >= be->phys_bytes || (be->frame_at[fp >> base_bits] & FRAME_SIZE_MASK) != i + 1) {
             continue;
         }
         uint64_t hstart = host - (paddr - fp);

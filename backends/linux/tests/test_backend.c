@@ -563,9 +563,68 @@ static void test_frame_access(void)
     lfx_fini(&f);
 }
 
+/* A window over frames still as the memfd gave them shows zeros without
+ * reading them. Once a frame was written in any way -- through a window,
+ * vs_linux_frame_write, vs_linux_frame_host or a mapping of it -- a window
+ * reads it, also after the mapping is gone; a frame freed and made again
+ * is zero. */
+static void test_fresh_frames(void)
+{
+    test_context = "fresh_frames";
+    lfx f;
+    lfx_init(&f, 0); /* shared mappings: what the program writes is the frame's */
+    vs_kernel k = vs_linux_kernel(f.be);
+    enum { N = 5 };
+    vs_object obj[N];
+    vs_cap caps[N];
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &obj[i]), 0);
+        caps[i] = obj[i].cap;
+    }
+    static const uint8_t zero[N * PG];
+    vs_frame_access fa = vs_linux_frame_access(f.be);
+    vs_frame_window w;
+    /* Each frame written one way, the window's alone (its unmap writes
+     * back every frame it shows). */
+    CHECK_EQ_U(fa.ops->map(fa.ctx, caps, 1, 12, &w), 0);
+    CHECK(memcmp(w.host, zero, PG) == 0);
+    memcpy(w.host + 9, "window", 6);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    CHECK_EQ_U(vs_linux_frame_write(f.be, caps[1], 9, "write", 5), 0);
+    memcpy(vs_linux_frame_host(f.be, caps[2], NULL) + 9, "host", 4);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(f.vs, BASE, PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map(f.vs, BASE, &caps[3], NULL, 1, 12), VS_OK);
+    memcpy(host(&f, BASE + 9), "mapped", 6);
+    CHECK_RES(vs_unmap(f.vs, BASE, PG, 0), VS_OK);
+    /* A window a frame: one frame written makes a window read all it shows. */
+    static const char *const written[N] = {"window", "write", "host", "mapped", ""};
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_U(fa.ops->map(fa.ctx, &caps[i], 1, 12, &w), 0);
+        CHECK(memcmp(w.host + 9, written[i], strlen(written[i])) == 0);
+        CHECK(memcmp(w.host + 9 + strlen(written[i]), zero, PG - 9 - strlen(written[i])) == 0);
+        CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &obj[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &obj[i]), 0);
+        caps[i] = obj[i].cap;
+    }
+    CHECK_EQ_U(fa.ops->map(fa.ctx, caps, N, 12, &w), 0);
+    CHECK(memcmp(w.host, zero, N * PG) == 0);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &obj[i]), 0);
+    }
+    lfx_fini(&f);
+}
+
 int main(void)
 {
     test_frame_access();
+    test_fresh_frames();
     test_file_frames();
     test_audit();
     test_map_unmap();
