@@ -10,16 +10,16 @@
 
 typedef enum lx_kind { LX_FREE = 0, LX_FRAME, LX_COPY, LX_TABLE, LX_ROOT } lx_kind;
 
-/* One cap slot. A loaded program holds one per page, so the slot is kept
- * small (32 bytes): a root's window and a free slot's link share the
- * space of the fields only frames, copies and tables use (every reader
- * checks the kind first). */
 /* frame_at's bits. A frame comes from the memfd zeroed (new, or punched
  * when freed); until it is mapped, written through a frame-access window or
  * vs_linux_frame_write, or handed out by vs_linux_frame_host, it is still
  * zero, and a window over it need not read it. */
 enum { FRAME_SIZE_MASK = 0x7f, FRAME_WRITTEN = 0x80 };
 
+/* One cap slot. A loaded program holds one per page, so the slot is kept
+ * small (32 bytes): a root's window and a free slot's link share the
+ * space of the fields only frames, copies and tables use (every reader
+ * checks the kind first). */
 typedef struct lx_cap {
     uint8_t kind;       /* lx_kind */
     uint8_t size_index; /* frames and copies: page-size index; tables: level */
