@@ -45,7 +45,6 @@ static uint32_t chunk_of(uint32_t slot)
 void handles_init(handle_table *t, uintptr_t salt)
 {
     memset(t, 0, sizeof *t);
-    t->free_head = HANDLE_NONE;
     t->salt = salt | SLOT_TOP;
 }
 
@@ -77,72 +76,165 @@ restree_node **handles_leaf_link(void *t, const res_node *node)
     return slot_leaf_link(t, node->slot);
 }
 
-/* Room for one more chunk pointer: the array doubles (8 at first). */
-static vs_result grow_chunk_array(handle_table *t, counted_alloc *a)
+static uint32_t chunk_size(uint32_t c)
 {
-    if (t->chunk_count < t->chunk_capacity) {
-        return VS_OK;
-    }
-    uint32_t capacity = t->chunk_capacity == 0 ? 8 : t->chunk_capacity * 2;
-    res_chunk *chunks = counted_alloc_get(a, capacity * sizeof *chunks);
+    return chunk_first(c + 1) - chunk_first(c);
+}
+
+/* The chunk array's allocation: `capacity` entries, then a room bit each. */
+static size_t array_bytes(uint32_t capacity)
+{
+    return capacity * sizeof(res_chunk) + (capacity + 63u) / 64u * sizeof(uint64_t);
+}
+
+/* Moves the chunk array and its room bits to an allocation of `capacity`
+ * (>= chunk_count, > 0) entries. NO_MEMORY leaves them as they were. */
+static vs_result resize_chunk_array(handle_table *t, counted_alloc *a, uint32_t capacity)
+{
+    res_chunk *chunks = counted_alloc_get(a, array_bytes(capacity));
     if (chunks == NULL) {
         return VS_ERR_NO_MEMORY;
     }
+    uint64_t *room = (uint64_t *)(void *)(chunks + capacity);
+    memset(room, 0, (capacity + 63u) / 64u * sizeof(uint64_t));
     if (t->chunk_count != 0) {
         memcpy(chunks, t->chunks, t->chunk_count * sizeof *chunks);
+        memcpy(room, t->room, (t->chunk_count + 63u) / 64u * sizeof(uint64_t));
     }
-    counted_alloc_put(a, t->chunks, t->chunk_capacity * sizeof *chunks);
+    counted_alloc_put(a, t->chunks, array_bytes(t->chunk_capacity));
     t->chunks = chunks;
+    t->room = room;
     t->chunk_capacity = capacity;
     return VS_OK;
 }
 
+static void set_room(handle_table *t, uint32_t c, int has_room)
+{
+    uint64_t bit = (uint64_t)1 << (c % 64u);
+    t->room[c / 64u] = has_room ? t->room[c / 64u] | bit : t->room[c / 64u] & ~bit;
+}
+
+/* The lowest chunk from `from` on with a record to give, or chunk_count. */
+static uint32_t next_open(const handle_table *t, uint32_t from)
+{
+    for (uint32_t w = from / 64u; w * 64u < t->chunk_count; w++) {
+        uint64_t bits = t->room[w] & (w == from / 64u ? ~(uint64_t)0 << (from % 64u) : ~(uint64_t)0);
+        if (bits != 0) {
+            return w * 64u + (uint32_t)__builtin_ctzll(bits);
+        }
+    }
+    return t->chunk_count;
+}
+
 vs_result handles_prepare(handle_table *t, counted_alloc *a)
 {
-    if (t->free_head != HANDLE_NONE) {
+    if (t->open < t->chunk_count) {
         return VS_OK;
     }
-    uint32_t first = chunk_first(t->chunk_count);
-    uint32_t end = chunk_first(t->chunk_count + 1);
+    uint32_t c = t->chunk_count;
+    uint32_t first = chunk_first(c);
+    uint32_t end = chunk_first(c + 1);
     if (end > MAX_SLOTS || end <= first) {
         return VS_ERR_NO_MEMORY;
     }
     res_node *records = counted_alloc_get(a, (end - first) * sizeof *records);
     leaf_link *links = records != NULL ? counted_alloc_get(a, (end - first) * sizeof *links) : NULL;
-    if (links == NULL || grow_chunk_array(t, a) != VS_OK) {
+    if (links == NULL ||
+        (c == t->chunk_capacity && resize_chunk_array(t, a, c == 0 ? 8 : 2 * t->chunk_capacity) != VS_OK)) {
         counted_alloc_put(a, links, (end - first) * sizeof *links);
         counted_alloc_put(a, records, (end - first) * sizeof *records);
         return VS_ERR_NO_MEMORY;
     }
-    /* New records are chained lowest first. */
+    /* Zero: a forged handle naming a record never used reads RES_FREE. */
     memset(records, 0, (end - first) * sizeof *records);
-    for (uint32_t i = 0; i < end - first; i++) {
-        records[i].slot = first + i;
-        records[i].next_free = first + i + 1 < end ? first + i + 1 : HANDLE_NONE;
-    }
     memset(links, 0, (end - first) * sizeof *links);
-    t->chunks[t->chunk_count++] = (res_chunk){records, links};
+    t->chunks[c] = (res_chunk){records, links, HANDLE_NONE, 0, 0, 0};
+    set_room(t, c, 1);
+    t->chunk_count = c + 1;
     t->capacity = end;
-    t->free_head = first;
+    t->open = c;
     return VS_OK;
 }
 
 res_node *handles_add(handle_table *t)
 {
-    res_node *node = handles_record(t, t->free_head);
-    uint32_t slot = node->slot;
-    uint32_t gen = node->gen;
-    t->free_head = node->next_free;
+    uint32_t c = t->open;
+    res_chunk *ch = &t->chunks[c];
+    uint32_t first = chunk_first(c);
+    uint32_t slot;
+    uint32_t gen;
+    if (ch->free_head != HANDLE_NONE) {
+        slot = ch->free_head;
+        const res_node *freed = &ch->records[slot - first];
+        ch->free_head = freed->next_free;
+        gen = freed->gen;
+    } else {
+        slot = first + ch->fresh++;
+        gen = t->gen_floor;
+    }
+    ch->used++;
+    t->used++;
+    if (ch->free_head == HANDLE_NONE && ch->fresh == chunk_size(c)) {
+        set_room(t, c, 0);
+        t->open = t->used == t->capacity ? t->chunk_count : next_open(t, c + 1);
+    }
+    res_node *node = &ch->records[slot - first];
     *node = (res_node){.slot = slot, .gen = gen, .state = RES_LIVE, .next_free = HANDLE_NONE};
     return node;
 }
 
-void handles_remove(handle_table *t, res_node *node)
+/* Gives back the chunks at the end, but the first, that hold no record in
+ * use, while the rest of the table has at least a quarter of such a chunk
+ * free; then shrinks the chunk array to fit (8 entries at least). The
+ * first chunk and the array stay, as the first reserve made them, so a
+ * vspace that reserves and frees one range over and over allocates
+ * nothing. */
+static void release_tail(handle_table *t, counted_alloc *a)
 {
+    while (t->chunk_count > 1) {
+        uint32_t c = t->chunk_count - 1;
+        res_chunk *ch = &t->chunks[c];
+        uint32_t first = chunk_first(c);
+        uint32_t size = chunk_size(c);
+        if (ch->used != 0 || first - t->used < size / 4) {
+            break;
+        }
+        for (uint32_t i = 0; i < ch->fresh; i++) {
+            t->gen_floor = ch->records[i].gen > t->gen_floor ? ch->records[i].gen : t->gen_floor;
+        }
+        counted_alloc_put(a, ch->records, size * sizeof(res_node));
+        counted_alloc_put(a, ch->links, size * sizeof(leaf_link));
+        set_room(t, c, 0);
+        t->chunk_count = c;
+        t->capacity = first;
+        t->open = t->open < c ? t->open : c;
+    }
+    uint32_t fit = 8;
+    while (fit < t->chunk_count) {
+        fit *= 2;
+    }
+    if (fit < t->chunk_capacity) {
+        (void)resize_chunk_array(t, a, fit); /* if it fails, the larger array stays */
+    }
+}
+
+void handles_remove(handle_table *t, res_node *node, counted_alloc *a)
+{
+    uint32_t c = chunk_of(node->slot);
+    res_chunk *ch = &t->chunks[c];
     node->state = RES_FREE;
     node->gen++;
-    node->next_free = t->free_head;
-    t->free_head = node->slot;
+    node->next_free = ch->free_head;
+    ch->free_head = node->slot;
+    ch->used--;
+    t->used--;
+    set_room(t, c, 1);
+    t->open = t->open < c ? t->open : c;
+    /* Also a free elsewhere: it may give the rest of the table the room
+     * that lets an empty last chunk go. */
+    if (t->chunks[t->chunk_count - 1].used == 0) {
+        release_tail(t, a);
+    }
 }
 
 void handles_drop(handle_table *t, res_node *node)
@@ -189,7 +281,7 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
 {
     int r = 0;
     for (uint32_t c = 0; r == 0 && c < t->chunk_count; c++) {
-        for (uint32_t i = 0; r == 0 && i < chunk_first(c + 1) - chunk_first(c); i++) {
+        for (uint32_t i = 0; r == 0 && i < t->chunks[c].fresh; i++) {
             r = t->chunks[c].records[i].state == RES_DROPPED ? fn(ctx, &t->chunks[c].records[i]) : 0;
         }
     }
@@ -198,16 +290,15 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
 
 size_t handles_bytes(const handle_table *t)
 {
-    return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + t->chunk_capacity * sizeof(res_chunk);
+    return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + array_bytes(t->chunk_capacity);
 }
 
 void handles_destroy(handle_table *t, counted_alloc *a)
 {
     for (uint32_t c = 0; c < t->chunk_count; c++) {
-        uint32_t records = chunk_first(c + 1) - chunk_first(c);
-        counted_alloc_put(a, t->chunks[c].records, records * sizeof(res_node));
-        counted_alloc_put(a, t->chunks[c].links, records * sizeof(leaf_link));
+        counted_alloc_put(a, t->chunks[c].records, chunk_size(c) * sizeof(res_node));
+        counted_alloc_put(a, t->chunks[c].links, chunk_size(c) * sizeof(leaf_link));
     }
-    counted_alloc_put(a, t->chunks, t->chunk_capacity * sizeof *t->chunks);
+    counted_alloc_put(a, t->chunks, array_bytes(t->chunk_capacity));
     memset(t, 0, sizeof *t);
 }

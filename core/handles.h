@@ -19,6 +19,19 @@
  * 1024 records, then 1024 each, so the capacity doubles while small, as a
  * growing array would, and grows by 1024 records beyond.
  *
+ * Records are given out from the lowest chunk with one to give (each
+ * chunk keeps its own free list, last freed first, so the record just
+ * freed is the one reused), so that the highest chunks empty first. When
+ * the last chunk (not the first) has no record in use it is given back,
+ * and the chunk array shrinks with the chunks (a table that held a million
+ * reservations holds its first chunk and an array of 8 again once they are
+ * freed) -- unless the rest of the table has fewer free records than a
+ * quarter of that chunk: then a reserve and a free in turn at the boundary
+ * would make and give back a chunk each time. A given-back chunk's
+ * records' generations live on in gen_floor, where a new record's
+ * generation starts, so a handle of a record given back never resolves
+ * again.
+ *
  * Generations are 32 bits on 64-bit hosts (a stale handle is refused until
  * its slot has been reused 2^32 times) and 10 bits on 32-bit hosts, where
  * a handle has 22 bits of slot (up to 2^21 - 1 live reservations). */
@@ -39,18 +52,27 @@ typedef struct leaf_link {
     restree_node *leaf;
 } leaf_link;
 
-/* One chunk's records and their leaf links (record i's in links[i]). */
+/* One chunk's records and their leaf links (record i's in links[i]).
+ * Records [fresh, size) were never used: they are zero, and are given out
+ * in order once the free list is empty. */
 typedef struct res_chunk {
     res_node *records;
     leaf_link *links;
+    uint32_t free_head; /* the slot of the chunk's last freed record, or HANDLE_NONE */
+    uint32_t fresh;     /* records used at least once */
+    uint32_t used;      /* records live or dropped */
+    uint32_t pad;
 } res_chunk;
 
 typedef struct handle_table {
-    res_chunk *chunks;       /* chunk c: the records of slots [handles_chunk_first(c), ...) */
+    res_chunk *chunks;       /* chunk c: the records of slots [chunk_first(c), ...) (handles.c) */
+    uint64_t *room;          /* a bit per chunks[] entry: the chunk has a record to give */
     uint32_t chunk_count;    /* chunks allocated */
-    uint32_t chunk_capacity; /* entries of chunks[] */
+    uint32_t chunk_capacity; /* entries of chunks[] (and bits of room, in the same allocation) */
     uint32_t capacity;       /* slots: records in the chunks */
-    uint32_t free_head;      /* HANDLE_NONE if no record is free */
+    uint32_t open;           /* the lowest chunk with a record to give, or chunk_count */
+    uint32_t used;           /* records live or dropped, in all chunks */
+    uint32_t gen_floor;      /* a never-used record's generation */
     uintptr_t salt;
 } handle_table;
 
@@ -67,8 +89,11 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a);
  * slot and generation, and RES_LIVE. */
 res_node *handles_add(handle_table *t);
 
-/* Frees node's record: every handle to it goes stale. */
-void handles_remove(handle_table *t, res_node *node);
+/* Frees node's record: every handle to it goes stale. Gives back the
+ * chunks at the end of the table that no longer hold a record in use (see
+ * above); a failure to allocate the smaller chunk array keeps the larger
+ * one. Never fails. */
+void handles_remove(handle_table *t, res_node *node, counted_alloc *a);
 
 /* Makes every handle to node stale but keeps the record, RES_DROPPED, out
  * of use until handles_destroy (vs_legacy_drop_reservation). */

@@ -160,7 +160,7 @@ static vs_result free_reservation(vs_space *vs, vs_reservation *handle, unsigned
     }
     restree_remove(&vs->tree, res, leaf);
     vs->reserved_pages -= page_of(res->end - res->start);
-    handles_remove(&vs->handles, res);
+    handles_remove(&vs->handles, res, &vs->alloc);
     return VS_OK;
 }
 

@@ -133,7 +133,8 @@ static int same_root(const snapshot *a, const snapshot *b)
 
 /* After the first spawn and destroy: the root vspace's bookkeeping may
  * have grown only by the handle-table chunks its reservations took (the
- * table keeps them, docs/core.md), and that is all the arena grew by. */
+ * table keeps a chunk it grew at a boundary it was full to, docs/core.md),
+ * and that is all the arena grew by. */
 static int kept_only_handle_chunks(const snapshot *start, const snapshot *now)
 {
     size_t grown = now->root.bookkeeping_bytes - start->root.bookkeeping_bytes;

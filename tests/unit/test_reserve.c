@@ -403,6 +403,82 @@ static void test_handle_chunks(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* Chunks the table no longer needs are given back: 3000 reservations
+ * freed in a shuffled order leave the bookkeeping where one reservation
+ * left it, and every freed handle stays refused, also once 3000 new
+ * reservations have made the chunks again at the same slots. With the
+ * table full at a chunk boundary, a reserve and a free in turn keep the
+ * chunk the reserve made (no chunk made and given back each time). */
+static void test_handle_chunks_released(const vs_arch *arch)
+{
+    enum { COUNT = 3000, BOUNDARY = 1024 };
+    static vs_reservation *res[COUNT], *again[COUNT];
+    static size_t order[COUNT];
+    fixture fx;
+    fx_init(&fx, arch, 0, 0, 0);
+    vs_attrs a = attrs_rw("r");
+    vs_reservation *first = NULL;
+    CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &first), VS_OK);
+    vs_stats one, now;
+    vs_get_stats(fx.vs, &one);
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &res[i]), VS_OK);
+        order[i] = i;
+    }
+    uint64_t seed = 12345;
+    for (size_t i = COUNT - 1; i > 0; i--) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        size_t j = (size_t)((seed >> 33) % (i + 1));
+        size_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_RES(vs_free(fx.vs, res[order[i]], 0), VS_OK);
+    }
+    vs_get_stats(fx.vs, &now);
+    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+    fx_check(&fx, fx.vs);
+    vs_reservation_info info;
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &again[i]), VS_OK);
+    }
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_RES(vs_reservation_get_info(fx.vs, res[i], &info), VS_ERR_INVALID_ARG);
+        CHECK_RES(vs_reservation_get_info(fx.vs, again[i], &info), VS_OK);
+    }
+    fx_check(&fx, fx.vs);
+    for (size_t i = 0; i < COUNT; i++) {
+        CHECK_RES(vs_free(fx.vs, again[i], 0), VS_OK);
+    }
+    vs_get_stats(fx.vs, &now);
+    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+
+    for (size_t i = 1; i < BOUNDARY; i++) { /* with `first`: every record of chunks 0-8 in use */
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &res[i]), VS_OK);
+    }
+    vs_stats full, cycled;
+    vs_get_stats(fx.vs, &full);
+    for (int k = 0; k < 4; k++) {
+        vs_reservation *x = NULL;
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &x), VS_OK);
+        CHECK_RES(vs_free(fx.vs, x, 0), VS_OK);
+        vs_get_stats(fx.vs, &now);
+        if (k == 0) {
+            cycled = now;
+            CHECK(now.bookkeeping_bytes >= full.bookkeeping_bytes + BOUNDARY * sizeof(void *)); /* the chunk stays */
+        }
+        CHECK_EQ_U(now.bookkeeping_bytes, cycled.bookkeeping_bytes);
+    }
+    for (size_t i = 1; i < BOUNDARY; i++) {
+        CHECK_RES(vs_free(fx.vs, res[i], 0), VS_OK);
+    }
+    vs_get_stats(fx.vs, &now);
+    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
     run_all_archs("reserve_args", test_reserve_args);
@@ -413,6 +489,7 @@ int main(void)
     run_all_archs("free_args", test_free_args);
     run_all_archs("stale_handle", test_stale_handle);
     run_all_archs("handle_chunks", test_handle_chunks);
+    run_all_archs("handle_chunks_released", test_handle_chunks_released);
     run_all_archs("resize", test_resize);
     run_all_archs("move", test_move);
     run_all_archs("find_boundaries", test_find_boundaries);
