@@ -6,6 +6,11 @@
 
 enum {
     SLOT_BITS = sizeof(uintptr_t) >= 8 ? 32 : 22,
+    /* Chunks are given back only where a generation has 32 bits: with one
+     * floor for the whole table (gen_floor), 10 bits would let a handle
+     * of a slot reused once match after another slot was reused 1024
+     * times. */
+    RELEASES = SLOT_BITS == 32,
     FIRST_BITS = 2,                         /* chunks 0 and 1: 4 records each */
     MAX_BITS = 10,                          /* chunks stop growing at 1024 records */
     LAST_GROWN = MAX_BITS - FIRST_BITS + 1, /* the first chunk of 1024 */
@@ -15,6 +20,7 @@ enum {
  * slot number + 1, so no handle is 0 (NULL). */
 static const uintptr_t SLOT_TOP = (uintptr_t)1 << (SLOT_BITS - 1);
 static const uint32_t MAX_SLOTS = (uint32_t)(((uintptr_t)1 << (SLOT_BITS - 1)) - 1);
+static const uint32_t GEN_FLOOR_MAX = (uint32_t)1 << 31;
 
 /* Chunk c starts at slot 0, 4, 8, 16, ..., 1024, then every 1024: while
  * small a chunk holds as many records as all before it. */
@@ -183,12 +189,24 @@ res_node *handles_add(handle_table *t)
     return node;
 }
 
+/* The highest generation a record of chunk c reached. */
+static uint32_t chunk_max_gen(const handle_table *t, uint32_t c)
+{
+    uint32_t max = 0;
+    for (uint32_t i = 0; i < t->chunks[c].fresh; i++) {
+        max = t->chunks[c].records[i].gen > max ? t->chunks[c].records[i].gen : max;
+    }
+    return max;
+}
+
 /* Gives back the chunks at the end, but the first, that hold no record in
  * use, while the rest of the table has at least a quarter of such a chunk
  * free; then shrinks the chunk array to fit (8 entries at least). The
  * first chunk and the array stay, as the first reserve made them, so a
  * vspace that reserves and frees one range over and over allocates
- * nothing. */
+ * nothing. A chunk whose records reached generation 2^31 stays: a floor
+ * that high would leave a rebuilt slot fewer than 2^31 reuses before its
+ * generation wraps to an old handle's. */
 static void release_tail(handle_table *t, counted_alloc *a)
 {
     while (t->chunk_count > 1) {
@@ -199,9 +217,11 @@ static void release_tail(handle_table *t, counted_alloc *a)
         if (ch->used != 0 || first - t->used < size / 4) {
             break;
         }
-        for (uint32_t i = 0; i < ch->fresh; i++) {
-            t->gen_floor = ch->records[i].gen > t->gen_floor ? ch->records[i].gen : t->gen_floor;
+        uint32_t max = chunk_max_gen(t, c);
+        if (max > GEN_FLOOR_MAX) {
+            break;
         }
+        t->gen_floor = max > t->gen_floor ? max : t->gen_floor;
         counted_alloc_put(a, ch->records, size * sizeof(res_node));
         counted_alloc_put(a, ch->links, size * sizeof(leaf_link));
         set_room(t, c, 0);
@@ -232,7 +252,7 @@ void handles_remove(handle_table *t, res_node *node, counted_alloc *a)
     t->open = t->open < c ? t->open : c;
     /* Also a free elsewhere: it may give the rest of the table the room
      * that lets an empty last chunk go. */
-    if (t->chunks[t->chunk_count - 1].used == 0) {
+    if (RELEASES && t->chunks[t->chunk_count - 1].used == 0) {
         release_tail(t, a);
     }
 }

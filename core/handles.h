@@ -21,20 +21,25 @@
  *
  * Records are given out from the lowest chunk with one to give (each
  * chunk keeps its own free list, last freed first, so the record just
- * freed is the one reused), so that the highest chunks empty first. When
- * the last chunk (not the first) has no record in use it is given back,
- * and the chunk array shrinks with the chunks (a table that held a million
- * reservations holds its first chunk and an array of 8 again once they are
- * freed) -- unless the rest of the table has fewer free records than a
- * quarter of that chunk: then a reserve and a free in turn at the boundary
- * would make and give back a chunk each time. A given-back chunk's
- * records' generations live on in gen_floor, where a new record's
- * generation starts, so a handle of a record given back never resolves
- * again.
+ * freed is the one reused), so that the highest chunks empty first. On
+ * 64-bit hosts, when the last chunk (not the first) has no record in use
+ * it is given back, and the chunk array shrinks with the chunks (a table
+ * that held a million reservations holds its first chunk and an array of
+ * 8 again once they are freed) -- unless the rest of the table has fewer
+ * free records than a quarter of that chunk: then a reserve and a free in
+ * turn at the boundary would make and give back a chunk each time. A
+ * given-back chunk's
+ * records' generations live on in gen_floor, the highest of them, where a
+ * never-used record's generation starts, so a handle of a record given
+ * back does not resolve again until its slot, rebuilt, has been reused
+ * at least 2^31 times (a chunk whose generations passed 2^31 stays).
  *
  * Generations are 32 bits on 64-bit hosts (a stale handle is refused until
- * its slot has been reused 2^32 times) and 10 bits on 32-bit hosts, where
- * a handle has 22 bits of slot (up to 2^21 - 1 live reservations). */
+ * its slot has been reused 2^32 times, 2^31 after a chunk came back) and
+ * 10 bits on 32-bit hosts, where a handle has 22 bits of slot (up to
+ * 2^21 - 1 live reservations). On those, chunks are never given back: one
+ * floor for the table would let a busy slot's 1024 reuses bring an old
+ * handle of another slot back to life. */
 #ifndef VSPACE_CORE_HANDLES_H
 #define VSPACE_CORE_HANDLES_H
 

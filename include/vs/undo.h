@@ -45,10 +45,12 @@ void vs_table_keep_end(vs_space *vs);
  * freed) and ends the keep. Each must map nothing any more: the caller
  * has unmapped what it mapped since the mark. Errors: INVALID_ARG (NULL vs,
  * mark in the future), HAS_MAPPINGS (a page is still mapped under one of
- * them, or where a kept one is to go back; vs_last_error names the page's
- * address; nothing changed, the keep stays open). A kernel refusal to
- * unmap or free a table, or to map a kept one back (that one is freed),
- * is counted in vs_stats.release_failures, as for vs_unmap. */
+ * them, or where a kept one is to go back; vs_last_error names the first
+ * mapped address in that structure's span: the page's start, or the
+ * structure's own if the page begins below it; nothing changed, the keep
+ * stays open). A kernel refusal to unmap or free a table, or to map a
+ * kept one back (that one is freed), is counted in
+ * vs_stats.release_failures, as for vs_unmap. */
 vs_result vs_table_rollback(vs_space *vs, uint64_t mark);
 
 /* The legacy loader's bug, on request: drops the reservation from the tree

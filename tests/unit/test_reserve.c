@@ -425,6 +425,17 @@ static void test_handle_chunks_released(const vs_arch *arch)
         CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &res[i]), VS_OK);
         order[i] = i;
     }
+    /* The last reservation's record goes through generations 1-5 first:
+     * the floor must come from the highest a released record reached,
+     * not from any one record, or a rebuilt slot would take one of its
+     * old handles' generations. */
+    enum { CHURN = 5 };
+    vs_reservation *churned[CHURN];
+    for (int k = 0; k < CHURN; k++) {
+        churned[k] = res[COUNT - 1];
+        CHECK_RES(vs_free(fx.vs, res[COUNT - 1], 0), VS_OK);
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &res[COUNT - 1]), VS_OK);
+    }
     uint64_t seed = 12345;
     for (size_t i = COUNT - 1; i > 0; i--) {
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -446,6 +457,9 @@ static void test_handle_chunks_released(const vs_arch *arch)
     for (size_t i = 0; i < COUNT; i++) {
         CHECK_RES(vs_reservation_get_info(fx.vs, res[i], &info), VS_ERR_INVALID_ARG);
         CHECK_RES(vs_reservation_get_info(fx.vs, again[i], &info), VS_OK);
+    }
+    for (int k = 0; k < CHURN; k++) {
+        CHECK_RES(vs_reservation_get_info(fx.vs, churned[k], &info), VS_ERR_INVALID_ARG);
     }
     fx_check(&fx, fx.vs);
     for (size_t i = 0; i < COUNT; i++) {

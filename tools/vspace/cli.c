@@ -12,8 +12,11 @@
 
 #include <vs/elf.h>
 
-/* The largest file cli_read_file reads (a power of two times 64 KiB). */
+/* cli_read_file reads files smaller than this. */
 #define CLI_MAX_FILE ((size_t)1 << 31)
+/* Its first buffer holds at least this much: a regular file under /proc
+ * says its size is 0. */
+#define CLI_MIN_BUFFER ((size_t)64 << 10)
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -103,7 +106,7 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
     }
     /* One read for a file that keeps the size fstat gave: the byte more
      * shows its end. One that grows meanwhile is read on by doubling. */
-    size_t cap = (size_t)st.st_size + 1;
+    size_t cap = (size_t)st.st_size + 1 > CLI_MIN_BUFFER ? (size_t)st.st_size + 1 : CLI_MIN_BUFFER;
     size_t n = 0;
     unsigned char *buf = malloc(cap);
     for (;;) {
@@ -118,21 +121,22 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
             buf = NULL;
             break;
         }
-        if (n < cap) {
+        if (n < cap && n < CLI_MAX_FILE) {
             break;
         }
-        if (cap >= CLI_MAX_FILE) {
+        if (n >= CLI_MAX_FILE) {
             cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
             free(buf);
             buf = NULL;
             break;
         }
-        unsigned char *bigger = realloc(buf, cap * 2);
+        /* A byte past the limit is enough to tell the file is too large. */
+        cap = cap * 2 < CLI_MAX_FILE + 1 ? cap * 2 : CLI_MAX_FILE + 1;
+        unsigned char *bigger = realloc(buf, cap);
         if (bigger == NULL) {
             free(buf);
         }
         buf = bigger;
-        cap *= 2;
     }
     fclose(f);
     *size = n;

@@ -605,6 +605,16 @@ static void test_fresh_frames(void)
         CHECK(memcmp(w.host + 9 + strlen(written[i]), zero, PG - 9 - strlen(written[i])) == 0);
         CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
     }
+    /* A window over a new frame and a written one reads them: each frame
+     * counts, not only the first. */
+    vs_object fresh;
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &fresh), 0);
+    vs_cap mixed[2] = {fresh.cap, caps[1]};
+    CHECK_EQ_U(fa.ops->map(fa.ctx, mixed, 2, 12, &w), 0);
+    CHECK(memcmp(w.host, zero, PG) == 0);
+    CHECK(memcmp(w.host + PG + 9, "write", 5) == 0);
+    CHECK_EQ_U(fa.ops->unmap(fa.ctx, &w), 0);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &fresh), 0);
     for (int i = 0; i < N; i++) {
         CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &obj[i]), 0);
     }
