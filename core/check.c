@@ -355,6 +355,11 @@ static void check_counts(checker *c)
     if (index_wrong != NULL) {
         violation(c, VS_V_ACCOUNTING, where, vs->tables.count, tables, index_wrong);
     }
+    uint32_t slot = HANDLE_NONE;
+    const char *handles_wrong = handles_disagreement(&vs->handles, &slot);
+    if (handles_wrong != NULL) {
+        violation(c, VS_V_ACCOUNTING, 0, vs->handles.used, slot, handles_wrong);
+    }
     size_t leaves = c->tree_leaves + c->spare_leaves;
     size_t inner = c->tree_nodes - c->tree_leaves + c->spares - c->spare_leaves;
     size_t bytes = sizeof(vs_space) + leaves * restree_node_bytes(0) + inner * restree_node_bytes(1) +

@@ -308,6 +308,69 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
     return r;
 }
 
+/* handles_disagreement for chunk c: its free list and counts. */
+static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_t *slot)
+{
+    const res_chunk *ch = &t->chunks[c];
+    uint32_t first = chunk_first(c);
+    *slot = first;
+    if (ch->fresh > chunk_size(c)) {
+        return "handle chunk has used more records than it holds";
+    }
+    uint32_t in_use = 0;
+    for (uint32_t i = 0; i < ch->fresh; i++) {
+        in_use += ch->records[i].state != RES_FREE;
+    }
+    uint32_t listed = 0;
+    for (uint32_t at = ch->free_head; at != HANDLE_NONE; at = ch->records[at - first].next_free) {
+        *slot = at;
+        if (at < first || at - first >= ch->fresh || listed++ == ch->fresh) {
+            return "handle chunk's free list leaves the chunk's used records, or loops";
+        }
+        if (ch->records[at - first].state != RES_FREE || ch->records[at - first].slot != at) {
+            return "handle chunk's free list holds a record in use, or one with another slot";
+        }
+    }
+    *slot = first;
+    if (in_use != ch->used || in_use + listed != ch->fresh) {
+        return "handle chunk's in-use count, or its free list, disagrees with its records' states";
+    }
+    int room = ch->free_head != HANDLE_NONE || ch->fresh < chunk_size(c);
+    if (room != (int)((t->room[c / 64u] >> (c % 64u)) & 1u)) {
+        return "handle chunk's room bit disagrees with its free records";
+    }
+    return NULL;
+}
+
+const char *handles_disagreement(const handle_table *t, uint32_t *slot)
+{
+    *slot = HANDLE_NONE;
+    if (t->chunk_count > t->chunk_capacity || t->capacity != (t->chunk_count == 0 ? 0 : chunk_first(t->chunk_count))) {
+        return "handle table's capacity disagrees with its chunks";
+    }
+    uint32_t used = 0;
+    for (uint32_t c = 0; c < t->chunk_count; c++) {
+        const char *wrong = chunk_disagreement(t, c, slot);
+        if (wrong != NULL) {
+            return wrong;
+        }
+        used += t->chunks[c].used;
+    }
+    *slot = HANDLE_NONE;
+    for (uint32_t c = t->chunk_count; c < (t->chunk_capacity + 63u) / 64u * 64u; c++) {
+        if ((t->room[c / 64u] >> (c % 64u)) & 1u) {
+            return "handle table has a room bit past its last chunk";
+        }
+    }
+    if (used != t->used) {
+        return "handle table's in-use count differs from its chunks'";
+    }
+    if (t->open != next_open(t, 0)) {
+        return "handle table's first chunk with room is not the lowest one";
+    }
+    return NULL;
+}
+
 size_t handles_bytes(const handle_table *t)
 {
     return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + array_bytes(t->chunk_capacity);

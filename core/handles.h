@@ -124,6 +124,15 @@ restree_node *handles_leaf_of(const handle_table *t, const vs_reservation *h);
 /* Calls fn on every dropped record; stops at the first non-zero result. */
 int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const res_node *res), void *ctx);
 
+/* For vs_check: NULL if the table's own bookkeeping agrees with its
+ * records -- each chunk's free list holds exactly its free records among
+ * those used so far, its in-use count and room bit, the table's in-use
+ * count, the lowest chunk with room, the capacity, no room bit past the
+ * last chunk -- else what disagrees, with the slot concerned (or
+ * HANDLE_NONE) in *slot. Walks at most `fresh` links of a free list, so a
+ * cycle ends. */
+const char *handles_disagreement(const handle_table *t, uint32_t *slot);
+
 /* Bytes the table holds: its chunks (records and links) and the chunk array. */
 size_t handles_bytes(const handle_table *t);
 

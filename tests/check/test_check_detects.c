@@ -579,6 +579,52 @@ static void test_slab_present(const vs_arch *arch)
     fx_fini(&fx, 0);
 }
 
+/* The handle table's own bookkeeping (core/handles.c): each chunk's free
+ * list, in-use count and room bit, the table's in-use count and its first
+ * chunk with room. Each is broken by hand and put back. */
+static void test_handle_table(const vs_arch *arch)
+{
+    fixture fx;
+    healthy(&fx, arch);
+    vs_attrs a = attrs_rw("x");
+    vs_reservation *extra[6];
+    for (int i = 0; i < 6; i++) { /* chunks 0 and 1 (4 records each) in use, one free */
+        CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &extra[i]), VS_OK);
+    }
+    CHECK_RES(vs_free(fx.vs, extra[5], 0), VS_OK);
+    CHECK_RES(vs_free(fx.vs, extra[4], 0), VS_OK);
+    fx_check(&fx, fx.vs);
+    handle_table *t = &fx.vs->handles;
+    res_chunk *ch = &t->chunks[1];
+    CHECK(ch->free_head != HANDLE_NONE);
+    t->room[0] ^= 2u; /* chunk 1's bit */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    t->room[0] ^= 2u;
+    t->room[0] ^= 1u << 9; /* a bit past the last chunk */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    t->room[0] ^= 1u << 9;
+    ch->used++;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->used--;
+    t->used--;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    t->used++;
+    t->open = 0;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    t->open = 1;
+    res_node *head = &ch->records[ch->free_head - 4];
+    uint32_t next = head->next_free;
+    head->next_free = head->slot; /* the free list loops */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    head->next_free = next;
+    uint32_t free_head = ch->free_head;
+    ch->free_head = 4; /* a record in use at the head of the free list */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->free_head = free_head;
+    fx_check(&fx, fx.vs);
+    fx_fini(&fx, 0);
+}
+
 int main(void)
 {
     run_all_archs("slab_present", test_slab_present);
@@ -602,5 +648,6 @@ int main(void)
     run_all_archs("accounting", test_accounting);
     run_all_archs("table_index", test_table_index);
     run_all_archs("accounting_empty_leaf", test_accounting_empty_leaf);
+    run_all_archs("handle_table", test_handle_table);
     return test_summary("core_check_detects");
 }

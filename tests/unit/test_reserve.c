@@ -414,6 +414,9 @@ static void test_handle_chunks_released(const vs_arch *arch)
     enum { COUNT = 3000, BOUNDARY = 1024 };
     static vs_reservation *res[COUNT], *again[COUNT];
     static size_t order[COUNT];
+    if (sizeof(void *) < 8) {
+        return; /* 10-bit generations: chunks are never given back (core/handles.h) */
+    }
     fixture fx;
     fx_init(&fx, arch, 0, 0, 0);
     vs_attrs a = attrs_rw("r");
