@@ -120,8 +120,10 @@ static void set_room(handle_table *t, uint32_t c, int has_room)
     t->room[c / 64u] = has_room ? t->room[c / 64u] | bit : t->room[c / 64u] & ~bit;
 }
 
-/* The lowest chunk from `from` on with a record to give, or chunk_count. */
-static uint32_t next_open(const handle_table *t, uint32_t from)
+/* The lowest chunk from `from` on with a record to give, or chunk_count.
+ * Out of line: handles_add needs it only when a chunk fills while another
+ * has room, and its loop would cost every add a stack frame. */
+static __attribute__((noinline)) uint32_t next_open(const handle_table *t, uint32_t from)
 {
     for (uint32_t w = from / 64u; w * 64u < t->chunk_count; w++) {
         uint64_t bits = t->room[w] & (w == from / 64u ? ~(uint64_t)0 << (from % 64u) : ~(uint64_t)0);
@@ -154,7 +156,7 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
     /* Zero: a forged handle naming a record never used reads RES_FREE. */
     memset(records, 0, (end - first) * sizeof *records);
     memset(links, 0, (end - first) * sizeof *links);
-    t->chunks[c] = (res_chunk){records, links, HANDLE_NONE, 0, 0, 0};
+    t->chunks[c] = (res_chunk){records, links, first, end - first, HANDLE_NONE, 0, 0};
     set_room(t, c, 1);
     t->chunk_count = c + 1;
     t->capacity = end;
@@ -162,31 +164,38 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
     return VS_OK;
 }
 
+/* Chunk c gave its last record, node: its room bit goes, and the lowest
+ * chunk with room is another (none if every record is in use). Out of line
+ * and returning node, so that handles_add ends in a jump to it and needs
+ * no stack frame. */
+static __attribute__((noinline)) res_node *chunk_filled(handle_table *t, uint32_t c, res_node *node)
+{
+    set_room(t, c, 0);
+    t->open = t->used == t->capacity ? t->chunk_count : next_open(t, c + 1);
+    return node;
+}
+
 res_node *handles_add(handle_table *t)
 {
     uint32_t c = t->open;
     res_chunk *ch = &t->chunks[c];
-    uint32_t first = chunk_first(c);
+    res_node *node;
     uint32_t slot;
     uint32_t gen;
     if (ch->free_head != HANDLE_NONE) {
         slot = ch->free_head;
-        const res_node *freed = &ch->records[slot - first];
-        ch->free_head = freed->next_free;
-        gen = freed->gen;
+        node = &ch->records[slot - ch->first];
+        ch->free_head = node->next_free;
+        gen = node->gen;
     } else {
-        slot = first + ch->fresh++;
+        node = &ch->records[ch->fresh];
+        slot = ch->first + ch->fresh++;
         gen = t->gen_floor;
     }
     ch->used++;
     t->used++;
-    if (ch->free_head == HANDLE_NONE && ch->fresh == chunk_size(c)) {
-        set_room(t, c, 0);
-        t->open = t->used == t->capacity ? t->chunk_count : next_open(t, c + 1);
-    }
-    res_node *node = &ch->records[slot - first];
     *node = (res_node){.slot = slot, .gen = gen, .state = RES_LIVE, .next_free = HANDLE_NONE};
-    return node;
+    return ch->free_head == HANDLE_NONE && ch->fresh == ch->size ? chunk_filled(t, c, node) : node;
 }
 
 /* The highest generation a record of chunk c reached. */
@@ -206,8 +215,9 @@ static uint32_t chunk_max_gen(const handle_table *t, uint32_t c)
  * vspace that reserves and frees one range over and over allocates
  * nothing. A chunk whose records reached generation 2^31 stays: a floor
  * that high would leave a rebuilt slot fewer than 2^31 reuses before its
- * generation wraps to an old handle's. */
-static void release_tail(handle_table *t, counted_alloc *a)
+ * generation wraps to an old handle's. Out of line: a free that gives
+ * nothing back (nearly all) then needs no stack frame. */
+static __attribute__((noinline, cold)) void release_tail(handle_table *t, counted_alloc *a)
 {
     while (t->chunk_count > 1) {
         uint32_t c = t->chunk_count - 1;
@@ -314,7 +324,10 @@ static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_
     const res_chunk *ch = &t->chunks[c];
     uint32_t first = chunk_first(c);
     *slot = first;
-    if (ch->fresh > chunk_size(c)) {
+    if (ch->first != first || ch->size != chunk_size(c)) {
+        return "handle chunk's first slot or size differs from its place in the table";
+    }
+    if (ch->fresh > ch->size) {
         return "handle chunk has used more records than it holds";
     }
     uint32_t in_use = 0;

@@ -63,10 +63,11 @@ typedef struct leaf_link {
 typedef struct res_chunk {
     res_node *records;
     leaf_link *links;
+    uint32_t first;     /* slot of records[0] */
+    uint32_t size;      /* records */
     uint32_t free_head; /* the slot of the chunk's last freed record, or HANDLE_NONE */
     uint32_t fresh;     /* records used at least once */
     uint32_t used;      /* records live or dropped */
-    uint32_t pad;
 } res_chunk;
 
 typedef struct handle_table {
