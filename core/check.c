@@ -356,7 +356,7 @@ static void check_counts(checker *c)
         violation(c, VS_V_ACCOUNTING, where, vs->tables.count, tables, index_wrong);
     }
     uint32_t slot = HANDLE_NONE;
-    const char *handles_wrong = handles_disagreement(&vs->handles, &slot);
+    const char *handles_wrong = handles_disagreement(&vs->handles, vs->tree.count, &slot);
     if (handles_wrong != NULL) {
         violation(c, VS_V_ACCOUNTING, 0, vs->handles.used, slot, handles_wrong);
     }

@@ -213,10 +213,10 @@ static uint32_t chunk_max_gen(const handle_table *t, uint32_t c)
  * free; then shrinks the chunk array to fit (8 entries at least). The
  * first chunk and the array stay, as the first reserve made them, so a
  * vspace that reserves and frees one range over and over allocates
- * nothing. A chunk whose records reached generation 2^31 stays: a floor
- * that high would leave a rebuilt slot fewer than 2^31 reuses before its
- * generation wraps to an old handle's. Out of line: a free that gives
- * nothing back (nearly all) then needs no stack frame. */
+ * nothing. A chunk whose records went past generation 2^31 stays: a
+ * floor that high would leave a rebuilt slot fewer than 2^31 reuses
+ * before its generation wraps to an old handle's. Out of line: a free
+ * that gives nothing back (nearly all) then needs no stack frame. */
 static __attribute__((noinline, cold)) void release_tail(handle_table *t, counted_alloc *a)
 {
     while (t->chunk_count > 1) {
@@ -237,6 +237,8 @@ static __attribute__((noinline, cold)) void release_tail(handle_table *t, counte
         set_room(t, c, 0);
         t->chunk_count = c;
         t->capacity = first;
+        /* A guard: by the quarter rule the rest has room, so open lies
+         * below c already. */
         t->open = t->open < c ? t->open : c;
     }
     uint32_t fit = 8;
@@ -262,7 +264,7 @@ void handles_remove(handle_table *t, res_node *node, counted_alloc *a)
     t->open = t->open < c ? t->open : c;
     /* Also a free elsewhere: it may give the rest of the table the room
      * that lets an empty last chunk go. */
-    if (RELEASES && t->chunks[t->chunk_count - 1].used == 0) {
+    if (RELEASES && t->chunk_count > 1 && t->chunks[t->chunk_count - 1].used == 0) {
         release_tail(t, a);
     }
 }
@@ -318,8 +320,9 @@ int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const r
     return r;
 }
 
-/* handles_disagreement for chunk c: its free list and counts. */
-static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_t *slot)
+/* handles_disagreement for chunk c: its free list and counts; adds its
+ * live records to *live. */
+static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_t *slot, uint32_t *live)
 {
     const res_chunk *ch = &t->chunks[c];
     uint32_t first = chunk_first(c);
@@ -333,6 +336,13 @@ static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_
     uint32_t in_use = 0;
     for (uint32_t i = 0; i < ch->fresh; i++) {
         in_use += ch->records[i].state != RES_FREE;
+        *live += ch->records[i].state == RES_LIVE;
+    }
+    for (uint32_t i = ch->fresh; i < ch->size; i++) {
+        if (ch->records[i].state != RES_FREE) {
+            *slot = first + i;
+            return "handle chunk's never-used record is not free";
+        }
     }
     uint32_t listed = 0;
     for (uint32_t at = ch->free_head; at != HANDLE_NONE; at = ch->records[at - first].next_free) {
@@ -355,15 +365,16 @@ static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_
     return NULL;
 }
 
-const char *handles_disagreement(const handle_table *t, uint32_t *slot)
+const char *handles_disagreement(const handle_table *t, size_t in_tree, uint32_t *slot)
 {
     *slot = HANDLE_NONE;
+    uint32_t live = 0;
     if (t->chunk_count > t->chunk_capacity || t->capacity != (t->chunk_count == 0 ? 0 : chunk_first(t->chunk_count))) {
         return "handle table's capacity disagrees with its chunks";
     }
     uint32_t used = 0;
     for (uint32_t c = 0; c < t->chunk_count; c++) {
-        const char *wrong = chunk_disagreement(t, c, slot);
+        const char *wrong = chunk_disagreement(t, c, slot, &live);
         if (wrong != NULL) {
             return wrong;
         }
@@ -377,6 +388,9 @@ const char *handles_disagreement(const handle_table *t, uint32_t *slot)
     }
     if (used != t->used) {
         return "handle table's in-use count differs from its chunks'";
+    }
+    if (live != in_tree) {
+        return "handle table's live records are not the reservations in the tree";
     }
     if (t->open != next_open(t, 0)) {
         return "handle table's first chunk with room is not the lowest one";

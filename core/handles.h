@@ -20,8 +20,9 @@
  * growing array would, and grows by 1024 records beyond.
  *
  * Records are given out from the lowest chunk with one to give (each
- * chunk keeps its own free list, last freed first, so the record just
- * freed is the one reused), so that the highest chunks empty first. On
+ * chunk keeps its own free list, last freed first: the record just freed
+ * is the one reused when its chunk is that lowest one), so that the
+ * highest chunks empty first. On
  * 64-bit hosts, when the last chunk (not the first) has no record in use
  * it is given back, and the chunk array shrinks with the chunks (a table
  * that held a million reservations holds its first chunk and an array of
@@ -31,8 +32,8 @@
  * given-back chunk's
  * records' generations live on in gen_floor, the highest of them, where a
  * never-used record's generation starts, so a handle of a record given
- * back does not resolve again until its slot, rebuilt, has been reused
- * at least 2^31 times (a chunk whose generations passed 2^31 stays).
+ * back does not resolve again before 2^31 reuses of its slot since the
+ * handle was issued (a chunk whose generations went past 2^31 stays).
  *
  * Generations are 32 bits on 64-bit hosts (a stale handle is refused until
  * its slot has been reused 2^32 times, 2^31 after a chunk came back) and
@@ -95,10 +96,10 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a);
  * slot and generation, and RES_LIVE. */
 res_node *handles_add(handle_table *t);
 
-/* Frees node's record: every handle to it goes stale. Gives back the
- * chunks at the end of the table that no longer hold a record in use (see
- * above); a failure to allocate the smaller chunk array keeps the larger
- * one. Never fails. */
+/* Frees node's record: every handle to it goes stale. On 64-bit hosts,
+ * gives back the chunks at the end of the table that no longer hold a
+ * record in use (see above); a failure to allocate the smaller chunk
+ * array keeps the larger one. Never fails. */
 void handles_remove(handle_table *t, res_node *node, counted_alloc *a);
 
 /* Makes every handle to node stale but keeps the record, RES_DROPPED, out
@@ -126,13 +127,15 @@ restree_node *handles_leaf_of(const handle_table *t, const vs_reservation *h);
 int handles_for_each_dropped(const handle_table *t, int (*fn)(void *ctx, const res_node *res), void *ctx);
 
 /* For vs_check: NULL if the table's own bookkeeping agrees with its
- * records -- each chunk's free list holds exactly its free records among
- * those used so far, its in-use count and room bit, the table's in-use
- * count, the lowest chunk with room, the capacity, no room bit past the
- * last chunk -- else what disagrees, with the slot concerned (or
+ * records -- each chunk's first slot and size, its free list holding
+ * exactly its free records among those used so far, its never-used
+ * records free, its in-use count and room bit; the table's in-use count,
+ * the lowest chunk with room, the capacity, no room bit past the last
+ * chunk, and as many live records as the tree holds reservations
+ * (in_tree) -- else what disagrees, with the slot concerned (or
  * HANDLE_NONE) in *slot. Walks at most `fresh` links of a free list, so a
  * cycle ends. */
-const char *handles_disagreement(const handle_table *t, uint32_t *slot);
+const char *handles_disagreement(const handle_table *t, size_t in_tree, uint32_t *slot);
 
 /* Bytes the table holds: its chunks (records and links) and the chunk array. */
 size_t handles_bytes(const handle_table *t);

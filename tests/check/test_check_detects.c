@@ -617,10 +617,34 @@ static void test_handle_table(const vs_arch *arch)
     head->next_free = head->slot; /* the free list loops */
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     head->next_free = next;
+    head->next_free = 0; /* the free list leaves the chunk */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    head->next_free = next;
     uint32_t free_head = ch->free_head;
     ch->free_head = 4; /* a record in use at the head of the free list */
     expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
     ch->free_head = free_head;
+    ch->first++; /* the chunk's stored place */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->first--;
+    ch->size--;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->size++;
+    uint32_t fresh = ch->fresh;
+    ch->fresh = ch->size + 1;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->fresh = fresh;
+    t->capacity++;
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    t->capacity--;
+    ch->records[ch->size - 1].state = RES_LIVE; /* a never-used record, live */
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    ch->records[ch->size - 1].state = RES_FREE;
+    /* A live record the tree does not hold: a handle to it would resolve,
+     * and freeing it would find no leaf. */
+    res_node *stray = handles_add(t);
+    expect_violation(fx.vs, VS_V_ACCOUNTING, 0);
+    handles_remove(t, stray, &fx.vs->alloc);
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
