@@ -114,6 +114,17 @@ static vs_result resize_chunk_array(handle_table *t, counted_alloc *a, uint32_t 
     return VS_OK;
 }
 
+/* Whether chunk c has a record to give: a freed one or one never used. */
+static int chunk_has_room(const res_chunk *ch)
+{
+    return ch->free_head != HANDLE_NONE || ch->fresh < ch->size;
+}
+
+static int room_bit(const handle_table *t, uint32_t c)
+{
+    return (int)((t->room[c / 64u] >> (c % 64u)) & 1u);
+}
+
 static void set_room(handle_table *t, uint32_t c, int has_room)
 {
     uint64_t bit = (uint64_t)1 << (c % 64u);
@@ -195,7 +206,7 @@ res_node *handles_add(handle_table *t)
     ch->used++;
     t->used++;
     *node = (res_node){.slot = slot, .gen = gen, .state = RES_LIVE, .next_free = HANDLE_NONE};
-    return ch->free_head == HANDLE_NONE && ch->fresh == ch->size ? chunk_filled(t, c, node) : node;
+    return chunk_has_room(ch) ? node : chunk_filled(t, c, node);
 }
 
 /* The highest generation a record of chunk c reached. */
@@ -222,8 +233,8 @@ static __attribute__((noinline, cold)) void release_tail(handle_table *t, counte
     while (t->chunk_count > 1) {
         uint32_t c = t->chunk_count - 1;
         res_chunk *ch = &t->chunks[c];
-        uint32_t first = chunk_first(c);
-        uint32_t size = chunk_size(c);
+        uint32_t first = ch->first;
+        uint32_t size = ch->size;
         if (ch->used != 0 || first - t->used < size / 4) {
             break;
         }
@@ -358,8 +369,7 @@ static const char *chunk_disagreement(const handle_table *t, uint32_t c, uint32_
     if (in_use != ch->used || in_use + listed != ch->fresh) {
         return "handle chunk's in-use count, or its free list, disagrees with its records' states";
     }
-    int room = ch->free_head != HANDLE_NONE || ch->fresh < chunk_size(c);
-    if (room != (int)((t->room[c / 64u] >> (c % 64u)) & 1u)) {
+    if (chunk_has_room(ch) != room_bit(t, c)) {
         return "handle chunk's room bit disagrees with its free records";
     }
     return NULL;
@@ -382,7 +392,7 @@ const char *handles_disagreement(const handle_table *t, size_t in_tree, uint32_t
     }
     *slot = HANDLE_NONE;
     for (uint32_t c = t->chunk_count; c < (t->chunk_capacity + 63u) / 64u * 64u; c++) {
-        if ((t->room[c / 64u] >> (c % 64u)) & 1u) {
+        if (room_bit(t, c)) {
             return "handle table has a room bit past its last chunk";
         }
     }
@@ -406,8 +416,8 @@ size_t handles_bytes(const handle_table *t)
 void handles_destroy(handle_table *t, counted_alloc *a)
 {
     for (uint32_t c = 0; c < t->chunk_count; c++) {
-        counted_alloc_put(a, t->chunks[c].records, chunk_size(c) * sizeof(res_node));
-        counted_alloc_put(a, t->chunks[c].links, chunk_size(c) * sizeof(leaf_link));
+        counted_alloc_put(a, t->chunks[c].records, t->chunks[c].size * sizeof(res_node));
+        counted_alloc_put(a, t->chunks[c].links, t->chunks[c].size * sizeof(leaf_link));
     }
     counted_alloc_put(a, t->chunks, array_bytes(t->chunk_capacity));
     memset(t, 0, sizeof *t);
