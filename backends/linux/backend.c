@@ -150,7 +150,6 @@ static int placeholder(vs_linux *be, const lx_cap *root, vs_addr vaddr, uint64_t
     return 0;
 }
 
-/* Checks that frame cap c can be mapped at vaddr of root; 0 or an errno. */
 /* The root of a map of frames of size_index from vaddr: NULL after
  * saying why if root_cap is none. *fit: how many frames from vaddr lie in
  * its window (0 if vaddr is misaligned or outside). */
@@ -230,8 +229,9 @@ static void mark_written(const vs_linux *be, uint64_t paddr)
     be->frame_at[paddr >> PAGE_BITS] |= FRAME_WRITTEN;
 }
 
-/* Maps the pending run frames[start, start + len); on failure clears the
- * marks map_check's callers set on them. */
+/* Maps the pending run frames[start, start + len): on success each memfd
+ * frame is marked written (the program may write it), on failure the
+ * `mapped` marks map_check's callers set are cleared. */
 static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsigned start, unsigned len, vs_addr vaddr,
                      unsigned size_index, unsigned rights)
 {
@@ -242,9 +242,9 @@ static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsign
     uint64_t size = lx_frame_bytes(be, size_index);
     int e = map_run(be, root_cap, root, frames + start, len, vaddr + (vs_addr)start * size, size_index, rights);
     for (unsigned i = start; i < start + len; i++) {
-        const lx_cap *c = &be->caps[frames[i]];
+        lx_cap *c = &be->caps[frames[i]];
         if (e != 0) {
-            be->caps[frames[i]].mapped = 0;
+            c->mapped = 0;
         } else if (!c->file) {
             mark_written(be, c->paddr);
         }
