@@ -486,6 +486,7 @@ static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, s
         hi = file_hi > end ? end : file_hi < lo ? lo : file_hi;
     }
     int fill = c->fa->ops->map_unmapped != NULL;
+    c->fill_lo = lo, c->fill_hi = hi;
     for (vs_addr at = va; at < end;) {
         fresh_page first = fresh_page_at(c, at, end, lo, hi);
         vs_addr size = (vs_addr)1 << first.bits;
@@ -501,7 +502,6 @@ static vs_elf_error map_fresh(load_ctx *c, const vs_elf_region *g, vs_addr va, s
             has_file |= p.has_file;
         }
         c->fill_error = VS_ELF_OK;
-        c->fill_lo = lo, c->fill_hi = hi;
         vs_result r = has_file && fill ? vs_map_new_filled(c->child, at, count, first.bits, fill_new_frames, c)
                                        : vs_map_new(c->child, at, count, first.bits);
         if (r != VS_OK) {

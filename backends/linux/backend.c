@@ -232,13 +232,12 @@ static void mark_written(const vs_linux *be, uint64_t paddr)
 /* Maps the pending run frames[start, start + len): on success each memfd
  * frame is marked written (the program may write it), on failure the
  * `mapped` marks map_check's callers set are cleared. */
-static int flush_map(vs_linux *be, vs_cap root_cap, const vs_cap *frames, unsigned start, unsigned len, vs_addr vaddr,
-                     unsigned size_index, unsigned rights)
+static int flush_map(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_cap *frames, unsigned start,
+                     unsigned len, vs_addr vaddr, unsigned size_index, unsigned rights)
 {
     if (len == 0) {
         return 0;
     }
-    const lx_cap *root = lx_get(be, root_cap, LX_ROOT);
     uint64_t size = lx_frame_bytes(be, size_index);
     int e = map_run(be, root_cap, root, frames + start, len, vaddr + (vs_addr)start * size, size_index, rights);
     for (unsigned i = start; i < start + len; i++) {
@@ -262,10 +261,13 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
         return (vs_kstatus){lx_fail(be, EINVAL, "map_frame: page size index %u", size_index), -1};
     }
     uint64_t size = lx_frame_bytes(be, size_index);
+    if (n == 0) {
+        return (vs_kstatus){0, -1}; /* no frame: nothing to check, whatever the root */
+    }
     uint64_t fit = 0;
-    const lx_cap *root = n != 0 ? map_root(be, root_cap, vaddr, size_index, &fit) : NULL;
+    const lx_cap *root = map_root(be, root_cap, vaddr, size_index, &fit);
     if (root == NULL) {
-        return (vs_kstatus){n != 0 ? EINVAL : 0, -1}; /* no frame: nothing to check, as before a frame's check */
+        return (vs_kstatus){EINVAL, -1};
     }
     unsigned start = 0;
     unsigned len = 0;        /* the pending run, contiguous in the memfd: frames[start, start + len) */
@@ -280,7 +282,7 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
             len++;
             continue;
         }
-        int e = flush_map(be, root_cap, frames, start, len, vaddr, size_index, rights);
+        int e = flush_map(be, root_cap, root, frames, start, len, vaddr, size_index, rights);
         if (e != 0 || error != 0) {
             *done = e != 0 ? start : i;
             return (vs_kstatus){e != 0 ? e : error, -1};
@@ -290,7 +292,7 @@ static vs_kstatus lx_map_frames(void *ctx, vs_cap root_cap, const vs_cap *frames
         start = i;
         len = 1;
     }
-    int e = flush_map(be, root_cap, frames, start, len, vaddr, size_index, rights);
+    int e = flush_map(be, root_cap, root, frames, start, len, vaddr, size_index, rights);
     *done = e != 0 ? start : n;
     return (vs_kstatus){e, -1};
 }

@@ -121,13 +121,13 @@ void *cli_read_file(const char *cmd, const char *path, size_t *size)
             buf = NULL;
             break;
         }
-        if (n < cap && n < CLI_MAX_FILE) {
-            break;
-        }
         if (n >= CLI_MAX_FILE) {
             cli_file_error(cmd, path, "too large: vspace reads images smaller than %zu GiB", CLI_MAX_FILE >> 30);
             free(buf);
             buf = NULL;
+            break;
+        }
+        if (n < cap) {
             break;
         }
         /* A byte past the limit is enough to tell the file is too large. */

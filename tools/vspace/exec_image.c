@@ -74,8 +74,9 @@ int exec_plan_layout(const vs_elf_image *img, exec_layout *out, char *msg, size_
     out->lo = start & ~(big - 1);
     out->hi = out->stack_top;
     /* The floor is read (a /proc file: ~0.02x of an exec) only where it
-     * can clip the range; above 2 MiB a floor set higher still would make
-     * the window's placeholder fail, and below_floor then says so. */
+     * can clip the range; above 2 MiB a floor set higher still makes the
+     * window's placeholder fail, and place_window then starts the range
+     * at the floor (or says the image lies below it). */
     if (out->lo < big) {
         vs_addr floor = min_addr();
         if (start < floor) {
@@ -553,9 +554,8 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     tp->nranges = 0;
     mm_map(rq, plan, lay, &tp->map);
     char *strings = strings_copy(rq, &tp->map);
-    /* The program's heap starts at the current break (vspace's own heap,
-     * the copy just made included, lies below it), as a fresh one would
-     * after exec. */
+    /* The program's heap starts at the current break, as a fresh one
+     * would after exec; read after the copy, which may have moved it. */
     tp->map.brk = (uint64_t)(uintptr_t)sbrk(0);
     tp->map.start_brk = tp->map.brk;
     /* Without the capability vspace's image and the kernel's record stay
