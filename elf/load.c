@@ -26,6 +26,7 @@ typedef struct load_ctx {
     vs_elf_error fill_error;  /* why a fill refused (vs_map_new_filled then fails) */
     int large_pages;          /* VS_ELF_LOAD_LARGE_PAGES */
     vs_addr fill_lo, fill_hi; /* the file bytes of the run vs_map_new_filled fills */
+    int file_slack;           /* VS_ELF_LOAD_FILE_SLACK */
 } load_ctx;
 
 static vs_elf_error space_fail(load_ctx *c, vs_result r, const char *call, const char *what, vs_addr vaddr)
@@ -199,31 +200,75 @@ typedef struct region_seg {
     int usable;      /* file_frames offered and the region holds one segment */
     vs_addr s, e;    /* where its file bytes lie: [p_vaddr, p_vaddr + p_filesz) + base */
     uint64_t offset; /* its p_offset */
+    int has_bss;     /* p_memsz > p_filesz */
 } region_seg;
 
 static region_seg region_segment(const load_ctx *c, const vs_elf_region *g)
 {
-    region_seg rs = {0, 0, 0, 0};
+    region_seg rs = {0, 0, 0, 0, 0};
     if (c->fa->ops->file_frames != NULL && g->first_phdr == g->last_phdr && g->first_phdr >= 0) {
         vs_elf_phdr ph;
         vs_elf_get_phdr(c->img, (unsigned)g->first_phdr, &ph);
-        rs = (region_seg){1, ph.vaddr + c->plan->base, ph.vaddr + c->plan->base + ph.filesz, ph.offset};
+        rs = (region_seg){1, ph.vaddr + c->plan->base, ph.vaddr + c->plan->base + ph.filesz, ph.offset,
+                          ph.memsz > ph.filesz};
     }
     return rs;
+}
+
+/* Whether the page at va lies in a region that holds segment phdr alone. */
+static int alone_in_page(const load_ctx *c, unsigned phdr, vs_addr va)
+{
+    for (size_t i = 0; i < c->plan->num_regions; i++) {
+        const vs_elf_region *g = &c->plan->regions[i];
+        if (va >= g->start && va < g->end) {
+            return g->first_phdr == (int)phdr && g->last_phdr == (int)phdr;
+        }
+    }
+    return 0;
+}
+
+/* The child's bytes [*from, *to) that come from the file for PT_LOAD ph
+ * (program header index phdr); their file offset is p_offset + (*from -
+ * relocated p_vaddr), which may lie before p_offset. The segment's file
+ * bytes, and with VS_ELF_LOAD_FILE_SLACK what Linux's exec shows around
+ * them in the segment's first and last page when no other segment shares
+ * that page and the file offset is congruent to the address: the file's
+ * bytes before the segment, and after it unless the segment has .bss (exec
+ * zeroes the rest of that page). */
+static void file_span(const load_ctx *c, unsigned phdr, const vs_elf_phdr *ph, vs_addr *from, vs_addr *to)
+{
+    vs_addr s = ph->vaddr + c->plan->base;
+    vs_addr e = s + ph->filesz;
+    *from = s, *to = e;
+    if (!c->file_slack || ph->filesz == 0 || (ph->offset & ELF_PAGE_MASK) != (s & ELF_PAGE_MASK)) {
+        return;
+    }
+    vs_addr first = s & ~(vs_addr)ELF_PAGE_MASK;
+    vs_addr last = (e - 1) & ~(vs_addr)ELF_PAGE_MASK;
+    if (alone_in_page(c, phdr, first)) {
+        *from = first;
+    }
+    if (ph->memsz == ph->filesz && alone_in_page(c, phdr, last)) {
+        uint64_t in_file = c->img->size - ph->offset; /* >= p_filesz: the parser checked */
+        vs_addr page_end = last + ELF_PAGE;
+        *to = in_file < page_end - s ? s + in_file : page_end;
+    }
 }
 
 /* Whether the page at va of a region can be a frame that is the file's own
  * page: the region has one segment (no other segment's bytes share the
  * page), the page holds some of its file bytes, the file page starts at a
- * page-aligned offset, and every other byte of that file page (before the
- * segment, past p_filesz: the zero tail) is zero in the file or past its
- * end (which a mapping shows as zero). Then the file page holds exactly
- * what the copy would write; *offset is its file offset. */
+ * page-aligned offset, and every other byte of that file page is what the
+ * copy would write there (file_span): zero in the file or past its end
+ * (which a mapping shows as zero), except that with FILE_SLACK the bytes
+ * before the segment are the file's anyway, and so are those after it
+ * when it has no .bss. Then the file page holds exactly what the copy
+ * would write; *offset is its file offset. */
 static int file_page(const load_ctx *c, const region_seg *rs, vs_addr va, uint64_t *offset)
 {
     vs_addr s = rs->s;
     vs_addr e = rs->e;
-    if (!rs->usable || va + ELF_PAGE <= s || va >= e || (va < s && rs->offset < s - va)) {
+    if (!rs->usable || s == e || va + ELF_PAGE <= s || va >= e || (va < s && rs->offset < s - va)) {
         return 0;
     }
     uint64_t off = va < s ? rs->offset - (s - va) : rs->offset + (va - s);
@@ -234,7 +279,9 @@ static int file_page(const load_ctx *c, const region_seg *rs, vs_addr va, uint64
     size_t to = (size_t)(e < va + ELF_PAGE ? e - va : ELF_PAGE);
     size_t in_file = (size_t)(c->img->size - off < ELF_PAGE ? c->img->size - off : ELF_PAGE);
     const uint8_t *page = c->img->data + off;
-    if (!all_zero(page, from) || (to < in_file && !all_zero(page + to, in_file - to))) {
+    int head_shown = c->file_slack;
+    int tail_shown = c->file_slack && !rs->has_bss;
+    if ((!head_shown && !all_zero(page, from)) || (!tail_shown && to < in_file && !all_zero(page + to, in_file - to))) {
         return 0;
     }
     *offset = off;
@@ -293,10 +340,13 @@ static void copy_into(const load_ctx *c, uint8_t *host, vs_addr lo, vs_addr hi)
             continue;
         }
         vs_addr s = ph.vaddr + c->plan->base;
-        vs_addr e = s + ph.filesz;
-        vs_addr from = s > lo ? s : lo;
-        vs_addr to = e < hi ? e : hi;
+        vs_addr first, last;
+        file_span(c, i, &ph, &first, &last);
+        vs_addr from = first > lo ? first : lo;
+        vs_addr to = last < hi ? last : hi;
         if (from < to) {
+            /* from - s wraps below zero for the slack before the
+             * segment: its offset is congruent, so p_offset >= s - from */
             memcpy(host + (from - lo), img->data + ph.offset + (from - s), (size_t)(to - from));
         }
     }
@@ -588,7 +638,8 @@ vs_elf_error vs_elf_load(vs_space *child, const vs_elf_image *img, const vs_elf_
                   VS_ELF_OK,
                   (o.flags & VS_ELF_LOAD_LARGE_PAGES) != 0,
                   0,
-                  0};
+                  0,
+                  (o.flags & VS_ELF_LOAD_FILE_SLACK) != 0};
     /* Refuse what the plan refuses before touching the vspace. */
     vs_elf_error e = vs_elf_plan_load(img, &o, &out->plan, diag);
     /* The windows may keep their paging structures in the loader's space

@@ -176,7 +176,7 @@ vs_elf_error vs_elf_plan_load(const vs_elf_image *img, const vs_elf_load_opts *o
     }
     unsigned flags = opts != NULL ? opts->flags : 0;
     if (flags & ~(unsigned)(VS_ELF_LOAD_BASE_GIVEN | VS_ELF_LOAD_ALLOW_INTERP | VS_ELF_LOAD_FREE_RESERVATIONS |
-                            VS_ELF_LOAD_LARGE_PAGES)) {
+                            VS_ELF_LOAD_LARGE_PAGES | VS_ELF_LOAD_FILE_SLACK)) {
         return elf_fail(d, VS_ELF_ERR_INVALID_ARG, -1, "flags", flags, "has unknown bits", 0, 0);
     }
     if (img->interp != NULL && !(flags & VS_ELF_LOAD_ALLOW_INTERP)) {

@@ -266,13 +266,25 @@ enum {
                                                reservations after loading, pages stay mapped.
                                                Breaks invariant I1 on purpose, only so the audit
                                                can be shown to catch it */
-    VS_ELF_LOAD_LARGE_PAGES = 1u << 3        /* fresh frames as the largest pages of the architecture
+    VS_ELF_LOAD_LARGE_PAGES = 1u << 3,       /* fresh frames as the largest pages of the architecture
                                                 that fit: naturally aligned and inside a region
                                                 (a segment aligned and sized for them, e.g. linked
                                                 with -z max-page-size=2M, or a large .bss). Pages
                                                 whose file bytes are copied after mapping (a frame
                                                 access without map_unmapped) and the file's own
                                                 pages (file_frames) stay base pages */
+    VS_ELF_LOAD_FILE_SLACK = 1u << 4         /* a segment's first and last page show what Linux's
+                                                exec shows there, as the System V ABI allows: the
+                                                file's bytes before the segment, and after it
+                                                unless the segment has .bss (p_memsz > p_filesz:
+                                                then the rest of that page is zero). Only where
+                                                the segment is alone in that page and its p_offset
+                                                is congruent to p_vaddr modulo the page size; else
+                                                zero as without the flag. The file's own pages
+                                                (file_frames) then serve the pages where a
+                                                neighbouring segment's bytes share the file page
+                                                (e.g. the last page of .rodata, the first of .data
+                                                in a gcc-linked program) */
 };
 
 enum { VS_ELF_MAX_REGIONS = 64 }; /* more regions than this: VS_ELF_ERR_TOO_MANY_REGIONS */
@@ -338,15 +350,17 @@ typedef struct vs_elf_loaded {
  * VS_ELF_LOAD_LARGE_PAGES the largest aligned pages that fit), and exactly
  * p_filesz bytes of every PT_LOAD copied to p_vaddr + base through fa (runs
  * of frames mapped at once in the loader's space; no window is left when
- * the call returns). Where fa offers map_unmapped the pages receiving file
+ * the call returns), with VS_ELF_LOAD_FILE_SLACK also the file's bytes
+ * around them that flag names. Where fa offers map_unmapped the pages receiving file
  * bytes are filled before the child maps them (vs_map_new_filled), else
  * after; where it offers hold/release the call holds before its first
  * window and releases before it returns, on every path (a failed release
  * fails an otherwise good load with FRAME_ACCESS). Every other byte of a
- * loaded page stays zero. If fa offers
+ * loaded page stays zero (the slack FILE_SLACK shows aside). If fa offers
  * file_frames, a page of one segment whose file page holds exactly those
  * bytes (page-aligned file offset, every byte of the file page outside the
- * segment's file bytes zero or past the end of the file) is instead a frame
+ * segment's file bytes zero or past the end of the file, or with
+ * VS_ELF_LOAD_FILE_SLACK shown anyway) is instead a frame
  * that is the file's own page (vs_map: the caller's frame); nothing is
  * copied there. child's architecture must be img->arch.
  * Errors: INVALID_ARG, ARCH_MISMATCH, NEEDS_INTERP, BASE, ADDR_OVERFLOW,

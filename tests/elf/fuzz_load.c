@@ -6,7 +6,9 @@
  * so one process loads images of one architecture: VS_FUZZ_ARCH (default
  * x86_64); images of another are refused by the parse (ARCH_MISMATCH).
  * Bit 0 of e_ident[EI_PAD], a byte the parser ignores, asks for large
- * pages (VS_ELF_LOAD_LARGE_PAGES): the fuzzer flips it like any other bit.
+ * pages (VS_ELF_LOAD_LARGE_PAGES), bit 1 for the file's bytes around the
+ * segments (VS_ELF_LOAD_FILE_SLACK): the fuzzer flips them like any other
+ * bit.
  * Images of more than MAX_PAGES base pages are skipped to keep executions
  * fast; the cap leaves room for aarch32's 64 KiB large page (16 base
  * pages), so a campaign on aarch32 reaches large-page loads. */
@@ -60,6 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vs_elf_load_opts o = {VS_ELF_LOAD_ALLOW_INTERP, 0};
     if (size > EI_PAD && (data[EI_PAD] & 1) != 0) {
         o.flags |= VS_ELF_LOAD_LARGE_PAGES;
+    }
+    if (size > EI_PAD && (data[EI_PAD] & 2) != 0) {
+        o.flags |= VS_ELF_LOAD_FILE_SLACK;
     }
     if (booted < 0) {
         const char *name = getenv("VS_FUZZ_ARCH");

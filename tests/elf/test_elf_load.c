@@ -906,37 +906,79 @@ static unsigned random_image(uint8_t *buf, size_t cap, size_t *size, int dyn, rs
 
 /* Whether the page at va (of a region of the one segment g, relocated by
  * base) can be the file's own page: what file_page decides, written out
- * page by page. */
-static int own_page(const uint8_t *file, size_t size, const rseg *g, vs_addr base, vs_addr va)
+ * page by page. With slack (VS_ELF_LOAD_FILE_SLACK) the file's bytes
+ * before the segment are shown anyway, and so are those after it when it
+ * has no .bss. */
+static int own_page(const uint8_t *file, size_t size, const rseg *g, vs_addr base, vs_addr va, int slack)
 {
     vs_addr s = g->vaddr + base, e = s + g->filesz;
-    if (va + 4096 <= s || va >= e || (va < s && g->offset < s - va)) {
-        return 0;
+    if (g->filesz == 0 || va + 4096 <= s || va >= e || (va < s && g->offset < s - va)) {
+        return 0; /* no file byte of the segment in the page (exec maps no file there either) */
     }
     uint64_t off = g->offset + va - s; /* wraps back when va < s */
     if ((off & 4095) != 0) {
         return 0;
     }
     for (uint64_t b = 0; b < 4096 && off + b < size; b++) {
-        int inside = va + b >= s && va + b < e;
-        if (!inside && file[off + b] != 0) {
+        int shown =
+            (va + b >= s && va + b < e) || (slack && va + b < s) || (slack && va + b >= e && g->memsz == g->filesz);
+        if (!shown && file[off + b] != 0) {
             return 0;
         }
     }
     return 1;
 }
 
+/* Whether segment i of segs is the only one whose pages meet the page at va. */
+static int seg_alone(const rseg *segs, unsigned nseg, unsigned i, vs_addr base, vs_addr va)
+{
+    for (unsigned j = 0; j < nseg; j++) {
+        vs_addr lo = (segs[j].vaddr + base) & ~(vs_addr)4095;
+        vs_addr hi = (segs[j].vaddr + base + segs[j].memsz + 4095) & ~(vs_addr)4095;
+        if (j != i && va < hi && va + 4096 > lo) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Adds to want (the image's bytes from lo) what Linux's exec shows around
+ * each segment's file bytes (VS_ELF_LOAD_FILE_SLACK): in its first page
+ * the file's bytes before it, in its last page those after it (up to the
+ * end of the file) if it has no .bss; only in a page no other segment
+ * meets. */
+static void add_slack(uint8_t *want, vs_addr lo, const uint8_t *file, size_t size, const rseg *segs, unsigned nseg,
+                      vs_addr base)
+{
+    for (unsigned i = 0; i < nseg; i++) {
+        const rseg *g = &segs[i];
+        vs_addr s = g->vaddr + base, e = s + g->filesz;
+        if (g->filesz == 0 || (g->offset & 4095) != (s & 4095)) {
+            continue;
+        }
+        vs_addr first = s & ~(vs_addr)4095, last = (e - 1) & ~(vs_addr)4095;
+        if (seg_alone(segs, nseg, i, base, first)) {
+            memcpy(want + (first - lo), file + g->offset - (s - first), (size_t)(s - first));
+        }
+        if (g->memsz == g->filesz && seg_alone(segs, nseg, i, base, last)) {
+            for (vs_addr va = e; va < last + 4096 && g->offset + (va - s) < size; va++) {
+                want[va - lo] = file[g->offset + (va - s)];
+            }
+        }
+    }
+}
+
 static void random_layouts(void)
 {
     test_context = "random_layouts";
     enum { CAP = 3 << 20, ROUNDS = 120 };
-    uint8_t *buf = malloc(CAP), *want = malloc(8 << 20), *got = malloc(8 << 20);
+    uint8_t *buf = malloc(CAP), *want = malloc(8 << 20), *want_slack = malloc(8 << 20), *got = malloc(8 << 20);
     elf_sim s = {0};
     elf_sim_up(&s, VS_ARCH_X86_64, 256u << 20);
     /* VS_TEST_SEED: other layouts (by hand; ctest runs the fixed seed). */
     const char *seed = getenv("VS_TEST_SEED");
     rnd_state = seed != NULL ? strtoull(seed, NULL, 0) | 1 : 0x9e3779b97f4a7c15ull;
-    unsigned loads = 0, own_total = 0, large = 0;
+    unsigned loads = 0, own_total = 0, own_slack = 0, slack_bytes = 0, large = 0;
     for (unsigned round = 0; round < ROUNDS; round++) {
         int dyn = round % 3 == 2;
         rseg segs[3];
@@ -950,24 +992,34 @@ static void random_layouts(void)
             vs_elf_plan_load(&img, &o, &plan, &d) != VS_ELF_OK || plan.hi - plan.lo > (8u << 20) || plan.pages > 1100) {
             continue;
         }
-        /* The bytes every load must show: file bytes up to p_filesz, zero elsewhere. */
-        memset(want, 0, plan.hi - plan.lo);
+        /* The bytes every load must show: file bytes up to p_filesz, zero
+         * elsewhere; with FILE_SLACK also the slack around them. */
+        vs_addr span = plan.hi - plan.lo;
+        memset(want, 0, span);
         for (unsigned i = 0; i < nseg; i++) {
             memcpy(want + (segs[i].vaddr + plan.base - plan.lo), buf + segs[i].offset, (size_t)segs[i].filesz);
         }
-        unsigned own = 0;
+        memcpy(want_slack, want, span);
+        add_slack(want_slack, plan.lo, buf, size, segs, nseg, plan.base);
+        slack_bytes += (unsigned)(memcmp(want, want_slack, span) != 0);
+        unsigned own[2] = {0, 0};
         for (size_t r = 0; r < plan.num_regions; r++) {
             const vs_elf_region *g = &plan.regions[r];
             for (vs_addr va = g->start; va < g->end && g->first_phdr == g->last_phdr; va += 4096) {
-                own += own_page(buf, size, &segs[g->first_phdr], plan.base, va);
+                own[0] += own_page(buf, size, &segs[g->first_phdr], plan.base, va, 0);
+                own[1] += own_page(buf, size, &segs[g->first_phdr], plan.base, va, 1);
             }
         }
-        for (int variant = 0; variant < 6; variant++) {
+        /* Frame access copy-after-map, fill-before-map, the file's own
+         * pages; base or large pages; without or with FILE_SLACK. */
+        for (int variant = 0; variant < 12; variant++) {
             static const vs_frame_access_ops *const ops[3] = {&failfa_copy_ops, &failfa_ops, &failfa_file_ops};
             failfa ffa = {elf_sim_access(&s), 0, 0, 0, vs_sel4_backend_kernel(s.fx.be), buf, size, 0};
             vs_frame_access fa = {ops[variant % 3], &ffa, 0};
             vs_elf_load_opts lo = o;
-            lo.flags |= variant >= 3 ? VS_ELF_LOAD_LARGE_PAGES : 0;
+            int slack = variant >= 6;
+            lo.flags |= (variant % 6 >= 3 ? VS_ELF_LOAD_LARGE_PAGES : 0) | (slack ? VS_ELF_LOAD_FILE_SLACK : 0);
+            const uint8_t *expect = slack ? want_slack : want;
             vs_elf_loaded ld;
             if (vs_elf_load(s.child.vs, &img, &lo, &fa, &ld, &d) != VS_ELF_OK) {
                 test_fail(__FILE__, __LINE__, "round %u variant %d: %s", round, variant, d.message);
@@ -980,27 +1032,44 @@ static void random_layouts(void)
             }
             loads++;
             large += large_pages_in(s.child.vs, &ld) > 0;
-            if (ffa.file_pages != (variant % 3 == 2 ? own : 0)) {
+            if (ffa.file_pages != (variant % 3 == 2 ? own[slack] : 0)) {
                 test_fail(__FILE__, __LINE__, "round %u variant %d: %zu file pages, %u expected", round, variant,
-                          ffa.file_pages, variant % 3 == 2 ? own : 0);
+                          ffa.file_pages, variant % 3 == 2 ? own[slack] : 0);
             }
             for (size_t r = 0; r < ld.plan.num_regions; r++) {
                 const vs_elf_region *g = &ld.plan.regions[r];
                 CHECK_EQ_U(sel4sim_vs_read(s.child.root.cap, g->start, got, g->end - g->start), 0);
-                if (memcmp(got, want + (g->start - plan.lo), g->end - g->start) != 0) {
+                if (memcmp(got, expect + (g->start - plan.lo), g->end - g->start) != 0) {
                     test_fail(__FILE__, __LINE__, "round %u variant %d: region %s [%#llx, %#llx) reads back wrong",
                               round, variant, g->name, (unsigned long long)g->start, (unsigned long long)g->end);
+                    for (unsigned q = 0; q < nseg; q++) {
+                        fprintf(stderr, "  seg %u: va %#llx off %#llx filesz %#llx memsz %#llx\n", q,
+                                (unsigned long long)segs[q].vaddr, (unsigned long long)segs[q].offset,
+                                (unsigned long long)segs[q].filesz, (unsigned long long)segs[q].memsz);
+                    }
+                    size_t b = 0;
+                    while (got[b] == expect[g->start - plan.lo + b]) {
+                        b++;
+                    }
+                    fprintf(stderr, "  first difference at +%#zx: %02x, want %02x\n", b, got[b],
+                            expect[g->start - plan.lo + b]);
                 }
             }
             unload(s.child.vs, &ld);
         }
-        own_total += own;
+        own_total += own[0];
+        own_slack += own[1];
     }
-    printf("random_layouts: %u loads (%u with large pages), %u of the file's own pages\n", loads, large, own_total);
-    CHECK(loads > ROUNDS * 3);
+    printf("random_layouts: %u loads (%u with large pages), %u of the file's own pages (%u with FILE_SLACK), %u "
+           "images with slack shown\n",
+           loads, large, own_total, own_slack, slack_bytes);
+    CHECK(loads > ROUNDS * 6);
+    CHECK(own_slack > own_total); /* the flag lets more pages be the file's own */
+    CHECK(slack_bytes > ROUNDS / 8);
     elf_sim_down(&s);
     free(buf);
     free(want);
+    free(want_slack);
     free(got);
 }
 
