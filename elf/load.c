@@ -346,8 +346,10 @@ static void copy_into(const load_ctx *c, uint8_t *host, vs_addr lo, vs_addr hi)
         vs_addr to = last < hi ? last : hi;
         if (from < to) {
             /* from - s wraps below zero for the slack before the
-             * segment: its offset is congruent, so p_offset >= s - from */
-            memcpy(host + (from - lo), img->data + ph.offset + (from - s), (size_t)(to - from));
+             * segment: its offset is congruent, so p_offset >= s - from
+             * (summed as integers: a pointer must not step outside) */
+            uint64_t src = ph.offset + (from - s);
+            memcpy(host + (from - lo), img->data + src, (size_t)(to - from));
         }
     }
 }
