@@ -139,6 +139,8 @@ static void *host_of(const lx_cap *root, vs_addr vaddr)
     return (void *)(uintptr_t)(vaddr + (uint64_t)root->offset);
 }
 
+static void name_clash(vs_linux *be, uint64_t start, uint64_t end, const char *what, vs_addr base, vs_addr vend);
+
 /* Puts the placeholder back over [vaddr, vaddr + size) of root. */
 static int placeholder(vs_linux *be, const lx_cap *root, vs_addr vaddr, uint64_t size)
 {
@@ -200,15 +202,30 @@ static int map_run(vs_linux *be, vs_cap root_cap, const lx_cap *root, const vs_c
     const lx_cap *first = &be->caps[frames[0]];
     /* A file page is mapped privately in either mode, as exec maps a
      * program's pages: writes are copy-on-write, the file never changes. */
-    int flags = MAP_FIXED | (be->private_mappings || first->file ? MAP_PRIVATE : MAP_SHARED);
+    /* In an unheld window nothing of ours lies there to replace: the
+     * mapping must not replace anything else either. */
+    int flags = (root->unheld ? MAP_FIXED_NOREPLACE : MAP_FIXED) |
+                (be->private_mappings || first->file ? MAP_PRIVATE : MAP_SHARED);
     int fd = first->file ? be->file_fd : be->memfd;
     off_t off = (off_t)(first->file ? first->paddr - be->phys_bytes : first->paddr);
-    void *p = mmap(host_of(root, vaddr), size * n, prot_of(rights), flags, fd, off);
+    void *host = host_of(root, vaddr);
+    void *p = mmap(host, size * n, prot_of(rights), flags, fd, off);
+    if (p != MAP_FAILED && p != host) {
+        munmap(p, size * n); /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+        p = MAP_FAILED;
+        errno = EEXIST;
+    }
     if (p == MAP_FAILED) {
         int e = errno;
-        placeholder(be, root, vaddr, size * n); /* a failed MAP_FIXED may have removed it */
-        return lx_fail(be, e, "mmap of frame cap %llu at %#llx", (unsigned long long)frames[0],
-                       (unsigned long long)vaddr);
+        if (!root->unheld) {
+            placeholder(be, root, vaddr, size * n); /* a failed MAP_FIXED may have removed it */
+        }
+        lx_fail(be, e, "mmap of frame cap %llu at %#llx", (unsigned long long)frames[0], (unsigned long long)vaddr);
+        if (e == EEXIST) {
+            name_clash(be, (uint64_t)(uintptr_t)host, (uint64_t)(uintptr_t)host + size * n, "mapping", vaddr,
+                       vaddr + size * n);
+        }
+        return e;
     }
     for (unsigned i = 0; i < n; i++) {
         lx_cap *c = &be->caps[frames[i]];
@@ -309,9 +326,16 @@ static int unmap_run(vs_linux *be, const vs_cap *caps, unsigned n, uint64_t size
 {
     lx_cap *first = &be->caps[caps[0]];
     const lx_cap *root = &be->caps[first->root];
-    int e = placeholder(be, root, first->vaddr, size * n);
-    if (e != 0) {
-        return e;
+    if (root->unheld) {
+        /* Nothing holds the rest of the window either: leave it free. */
+        if (munmap(host_of(root, first->vaddr), size * n) != 0) {
+            return lx_fail(be, errno, "munmap at %#llx", (unsigned long long)first->vaddr);
+        }
+    } else {
+        int e = placeholder(be, root, first->vaddr, size * n);
+        if (e != 0) {
+            return e;
+        }
     }
     for (unsigned i = 0; i < n; i++) {
         be->caps[caps[i]].mapped = 0;
@@ -687,15 +711,16 @@ const char *vs_linux_last_error(const vs_linux *be)
     return be->error;
 }
 
-/* Names the first mapping of this process in [start, end) (host addresses). */
-static void name_clash(vs_linux *be, uint64_t start, uint64_t end, vs_addr base, vs_addr vend)
+/* Names the first mapping of this process in [start, end) (host
+ * addresses), which clashes with `what` [base, vend) (vspace addresses). */
+static void name_clash(vs_linux *be, uint64_t start, uint64_t end, const char *what, vs_addr base, vs_addr vend)
 {
     vs_linux_maps maps;
     if (vs_linux_maps_read(NULL, 0, &maps) == 0) {
         for (size_t i = 0; i < maps.count; i++) {
             const vs_linux_vma *v = &maps.vma[i];
             if (v->end > start && v->start < end) {
-                lx_fail(be, EEXIST, "window [%#llx, %#llx) clashes with this process's mapping [%#llx, %#llx) %s",
+                lx_fail(be, EEXIST, "%s [%#llx, %#llx) clashes with this process's mapping [%#llx, %#llx) %s", what,
                         (unsigned long long)base, (unsigned long long)vend, (unsigned long long)v->start,
                         (unsigned long long)v->end, v->path[0] ? v->path : "(anonymous)");
                 break;
@@ -709,8 +734,10 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
 {
     uint64_t align = lx_frame_bytes(be, be->arch->num_page_sizes - 1u);
     uint64_t size = end - base;
+    int unheld = (where & VS_LINUX_UNHELD) != 0;
+    where &= ~VS_LINUX_UNHELD;
     if (root == NULL || base >= end || ((base | end | (uint64_t)offset) & (PAGE - 1)) != 0 ||
-        (where != VS_LINUX_AT_OFFSET && where != VS_LINUX_ANYWHERE)) {
+        (where != VS_LINUX_AT_OFFSET && where != VS_LINUX_ANYWHERE) || (unheld && where != VS_LINUX_AT_OFFSET)) {
         return lx_fail(be, EINVAL, "root window [%#llx, %#llx) offset %#llx", (unsigned long long)base,
                        (unsigned long long)end, (unsigned long long)offset);
     }
@@ -749,9 +776,14 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
             }
             lx_fail(be, e, "placeholder for window [%#llx, %#llx)", (unsigned long long)base, (unsigned long long)end);
             if (e == EEXIST) {
-                name_clash(be, host, host + size, base, end);
+                name_clash(be, host, host + size, "window", base, end);
             }
             return e;
+        }
+        /* Unheld: the window was free (the placeholder proved it, one
+         * cheap VMA); without it each mapping need not split one. */
+        if (unheld) {
+            munmap(p, size);
         }
     }
     vs_cap cap = 0;
@@ -762,11 +794,116 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
     }
     lx_cap *c = &be->caps[cap];
     c->kind = LX_ROOT;
+    c->unheld = (uint8_t)unheld;
     c->base = base;
     c->end = end;
     c->offset = offset;
     be->counts.roots++;
     *root = cap;
+    return 0;
+}
+
+typedef struct lx_range {
+    vs_addr start, end;
+} lx_range;
+
+static int by_start(const void *a, const void *b)
+{
+    vs_addr x = ((const lx_range *)a)->start, y = ((const lx_range *)b)->start;
+    return (x > y) - (x < y);
+}
+
+/* The ranges of root's window that its frames (and copies) are mapped at,
+ * sorted and merged: *out (malloc'd, NULL if none) and *n. Frames mapped
+ * one after another in cap order (a batch, a load) merge as they are
+ * collected, so the sort has few ranges to order. */
+static int mapped_ranges(vs_linux *be, vs_cap root, lx_range **out, size_t *n)
+{
+    lx_range *r = NULL;
+    size_t count = 0, cap = 0;
+    for (vs_cap i = 1; i < be->ncaps; i++) {
+        const lx_cap *c = &be->caps[i];
+        if ((c->kind != LX_FRAME && c->kind != LX_COPY) || !c->mapped || c->root != root) {
+            continue;
+        }
+        vs_addr end = c->vaddr + lx_frame_bytes(be, c->size_index);
+        if (count > 0 && r[count - 1].end == c->vaddr) {
+            r[count - 1].end = end;
+            continue;
+        }
+        if (count == cap) {
+            size_t grown = cap ? cap * 2 : 16;
+            lx_range *more = realloc(r, grown * sizeof *r);
+            if (more == NULL) {
+                free(r);
+                return lx_fail(be, ENOMEM, "root_hold: no memory for the mapped ranges");
+            }
+            r = more, cap = grown;
+        }
+        r[count++] = (lx_range){c->vaddr, end};
+    }
+    qsort(r, count, sizeof *r, by_start);
+    *out = r;
+    *n = count;
+    return 0;
+}
+
+int vs_linux_root_hold(vs_linux *be, vs_cap root)
+{
+    lx_cap *rc = lx_get(be, root, LX_ROOT);
+    if (rc == NULL) {
+        return lx_fail(be, EINVAL, "root_hold: cap %llu is not a root", (unsigned long long)root);
+    }
+    if (!rc->unheld) {
+        return 0;
+    }
+    lx_range *mapped = NULL;
+    size_t n = 0;
+    int e = mapped_ranges(be, root, &mapped, &n);
+    if (e != 0) {
+        return e;
+    }
+    /* A placeholder over each gap between the mappings; the first that
+     * meets a mapping of someone else's undoes the ones made before it. */
+    vs_addr at = rc->base;
+    size_t made = 0;
+    for (size_t i = 0; i <= n && e == 0; i++) {
+        vs_addr gap_end = i < n ? mapped[i].start : rc->end;
+        if (gap_end > at) {
+            void *host = host_of(rc, at);
+            void *p = mmap(host, gap_end - at, PROT_NONE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED || p != host) {
+                e = p == MAP_FAILED ? errno : EEXIST;
+                if (p != MAP_FAILED) {
+                    munmap(p, gap_end - at);
+                }
+                lx_fail(be, e, "root_hold: placeholder for [%#llx, %#llx)", (unsigned long long)at,
+                        (unsigned long long)gap_end);
+                if (e == EEXIST) {
+                    name_clash(be, (uint64_t)(uintptr_t)host, (uint64_t)(uintptr_t)host + (gap_end - at),
+                               "unmapped part", at, gap_end);
+                }
+                break;
+            }
+            made = i + 1;
+        }
+        at = i < n && mapped[i].end > at ? mapped[i].end : at;
+    }
+    if (e != 0) {
+        /* The gaps before the failing one, once more. */
+        vs_addr undo = rc->base;
+        for (size_t i = 0; i < made; i++) {
+            if (mapped[i].start > undo) {
+                munmap(host_of(rc, undo), mapped[i].start - undo);
+            }
+            undo = mapped[i].end > undo ? mapped[i].end : undo;
+        }
+        free(mapped);
+        return e;
+    }
+    free(mapped);
+    rc->unheld = 0;
     return 0;
 }
 

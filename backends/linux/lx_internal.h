@@ -26,6 +26,7 @@ typedef struct lx_cap {
     uint8_t mapped;
     uint8_t rights; /* frames: rights of the mapping */
     uint8_t file;   /* frames and copies: a page of the image file, not of the memfd */
+    uint8_t unheld; /* roots: no placeholder yet (VS_LINUX_UNHELD, until vs_linux_root_hold) */
     union {
         uint32_t next_free; /* free slots: the next one (0: none) */
         struct {

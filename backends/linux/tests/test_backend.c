@@ -631,6 +631,121 @@ static void test_fresh_frames(void)
     lfx_fini(&f);
 }
 
+/* The lines of /proc/self/maps in [lo, hi) (host addresses): how many,
+ * how many of them placeholders, and whether together they cover it all. */
+typedef struct window_lines {
+    size_t lines, placeholders;
+    int covered;
+} window_lines;
+
+static window_lines lines_in(uint64_t lo, uint64_t hi)
+{
+    window_lines w = {0, 0, 0};
+    vs_linux_maps m;
+    if (vs_linux_maps_read(NULL, 0, &m) != 0) {
+        test_fail(__FILE__, __LINE__, "cannot read /proc/self/maps");
+        return w;
+    }
+    uint64_t at = lo;
+    int gap = 0;
+    for (size_t i = 0; i < m.count; i++) {
+        const vs_linux_vma *v = &m.vma[i];
+        if (v->end <= lo || v->start >= hi) {
+            continue;
+        }
+        w.lines++;
+        w.placeholders += v->placeholder;
+        gap |= v->start > at;
+        at = v->end;
+    }
+    w.covered = !gap && at >= hi;
+    vs_linux_maps_free(&m);
+    return w;
+}
+
+/* An unheld window (VS_LINUX_UNHELD): no placeholder until
+ * vs_linux_root_hold, mappings that never replace anything (a clash fails
+ * and names the mapping in the way, changing nothing), unmapping that
+ * leaves the range free; then the hold covers exactly the unmapped parts,
+ * refusing (and undoing itself) while something foreign lies in one. */
+static void test_unheld(void)
+{
+    test_context = "unheld";
+    const uint64_t SIZE = 16ull << 20, ALIGN = 2ull << 20;
+    uint8_t *spot = mmap(NULL, SIZE + ALIGN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(spot != MAP_FAILED);
+    munmap(spot, SIZE + ALIGN);
+    vs_addr base = ((vs_addr)(uintptr_t)spot + ALIGN - 1) & ~(ALIGN - 1), end = base + SIZE;
+    vs_linux_config cfg = {NULL, 64ull << 20, 1};
+    vs_linux *be = NULL;
+    vs_cap root = 0, other = 0;
+    CHECK_EQ_U(vs_linux_create(&cfg, &be), 0);
+    CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_ANYWHERE | VS_LINUX_UNHELD, &other), EINVAL);
+    CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root), 0);
+    CHECK_EQ_U(lines_in(base, end).lines, 0);
+    talloc ta;
+    talloc_init(&ta);
+    vs_space *vs = NULL;
+    vs_config c = {vs_arch_get(VS_ARCH_X86_64), talloc_allocator(&ta), vs_linux_kernel(be), root, base, end};
+    CHECK_RES(vs_create(&c, &vs), VS_OK);
+    vs_attrs rw = {"rw", VS_RIGHT_READ | VS_RIGHT_WRITE, VS_CACHE_DEFAULT};
+    CHECK_RES(vs_reserve_at(vs, base + (1ull << 20), 8 * PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_reserve_at(vs, base + (4ull << 20), 2ull << 20, &rw, NULL), VS_OK);
+    CHECK_RES(vs_reserve_at(vs, base + (12ull << 20), 4 * PG, &rw, NULL), VS_OK);
+    CHECK_RES(vs_map_new(vs, base + (1ull << 20), 4, 12), VS_OK);
+    CHECK_RES(vs_map_new(vs, base + (4ull << 20), 1, 21), VS_OK);
+    CHECK_RES(vs_map_new(vs, base + (1ull << 20) + 6 * PG, 2, 12), VS_OK);
+    CHECK_RES(vs_unmap(vs, base + (1ull << 20) + 7 * PG, PG, 0), VS_OK);
+    window_lines w = lines_in(base, end);
+    CHECK_EQ_U(w.placeholders, 0); /* the unmap left its page free */
+    CHECK(!w.covered && w.lines >= 3);
+    char msg[200] = "";
+    if (lx_compare(be, vs, root, msg, sizeof msg) != 0) {
+        test_fail(__FILE__, __LINE__, "unheld: shadow and /proc/self/maps differ: %s", msg);
+    }
+    /* Something of this process's own in the window meanwhile. */
+    uint8_t *foreign = mmap((void *)(uintptr_t)(base + (12ull << 20)), PG, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(foreign == (uint8_t *)(uintptr_t)(base + (12ull << 20)));
+    foreign[0] = 0x5a;
+    vs_stats before, after;
+    vs_get_stats(vs, &before);
+    CHECK_RES(vs_map_new(vs, base + (12ull << 20), 4, 12), VS_ERR_KERNEL);
+    CHECK_EQ_U(vs_last_kernel_error(vs), EEXIST);
+    CHECK(strstr(vs_linux_last_error(be), "clashes with this process's mapping") != NULL);
+    vs_get_stats(vs, &after);
+    CHECK(memcmp(&before, &after, sizeof before) == 0);
+    CHECK(foreign[0] == 0x5a);
+    w = lines_in(base, end);
+    CHECK_EQ_U(vs_linux_root_hold(be, root), EEXIST);
+    CHECK(strstr(vs_linux_last_error(be), "clashes with this process's mapping") != NULL);
+    window_lines again = lines_in(base, end);
+    CHECK(again.lines == w.lines && again.placeholders == 0); /* the refused hold undid its placeholders */
+    CHECK(foreign[0] == 0x5a);
+    munmap(foreign, PG);
+    CHECK_EQ_U(vs_linux_root_hold(be, root), 0);
+    w = lines_in(base, end);
+    CHECK(w.covered && w.placeholders > 0);
+    CHECK_EQ_U(vs_linux_root_hold(be, root), 0); /* held already: nothing changes */
+    again = lines_in(base, end);
+    CHECK(again.lines == w.lines && again.placeholders == w.placeholders);
+    /* Held now: an unmap puts the placeholder back, a map replaces it. */
+    CHECK_RES(vs_unmap(vs, base + (1ull << 20), PG, 0), VS_OK);
+    CHECK_RES(vs_map_new(vs, base + (12ull << 20), 4, 12), VS_OK);
+    CHECK(lines_in(base, end).covered);
+    if (lx_compare(be, vs, root, msg, sizeof msg) != 0) {
+        test_fail(__FILE__, __LINE__, "held: shadow and /proc/self/maps differ: %s", msg);
+    }
+    vs_audit_summary sum;
+    CHECK_RES(vs_audit(vs, NULL, NULL, &sum), VS_OK);
+    CHECK_RES(vs_destroy(vs, VS_DESTROY_FREE_CALLER_FRAMES, NULL), VS_OK);
+    CHECK_EQ_U(vs_linux_root_free(be, root), 0);
+    CHECK_EQ_U(lines_in(base, end).lines, 0);
+    vs_linux_destroy(be);
+    CHECK_EQ_U(ta.live_bytes, 0);
+    talloc_fini(&ta);
+}
+
 int main(void)
 {
     test_frame_access();
@@ -643,6 +758,7 @@ int main(void)
     test_all_or_nothing();
     test_batch_partial();
     test_clash();
+    test_unheld();
     test_private_fork();
     return test_summary("linuxbe_unit");
 }

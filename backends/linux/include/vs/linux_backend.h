@@ -86,7 +86,8 @@ const char *vs_linux_last_error(const vs_linux *be);
 
 enum {
     VS_LINUX_AT_OFFSET = 0, /* the window lives at [base + offset, end + offset) exactly */
-    VS_LINUX_ANYWHERE = 1   /* the backend picks offset (aligned to the largest page size) */
+    VS_LINUX_ANYWHERE = 1,  /* the backend picks offset (aligned to the largest page size) */
+    VS_LINUX_UNHELD = 2     /* with AT_OFFSET: no placeholder until vs_linux_root_hold */
 };
 
 /* Creates a root: the window [base, end) of vspace addresses (page
@@ -101,6 +102,24 @@ enum {
  * EINVAL (misaligned, empty or wrapping window, offset not page aligned),
  * EEXIST, ENOMEM. */
 int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset, int where, vs_cap *root);
+
+/* With `where` = VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, vs_linux_root_create
+ * checks that the window is free as above but leaves no placeholder: a
+ * mapping into the window then needs no placeholder split away (each costs
+ * about as much as the mapping itself), for a caller that maps most of the
+ * window at once, as `vspace exec` does. Until vs_linux_root_hold, a
+ * mapping is made with MAP_FIXED_NOREPLACE, so it fails with EEXIST
+ * (naming the mapping in the way) instead of replacing anything, and an
+ * unmap leaves the range free; nothing stops this process from mapping
+ * something of its own into the window meanwhile.
+ *
+ * Holds an unheld root's window: a placeholder over every part of it that
+ * no frame is mapped at, after which the root is like any other. A held
+ * root: 0, nothing done. Errors: EINVAL (not a root), EEXIST (a mapping
+ * the backend did not make lies in an unmapped part: named by
+ * vs_linux_last_error; the placeholders of this call are removed and the
+ * root stays unheld), ENOMEM. */
+int vs_linux_root_hold(vs_linux *be, vs_cap root);
 
 /* Deletes a root: unmaps whatever is still mapped in its window (the caps
  * stay, unmapped) and removes the placeholder. Errors: EINVAL (not a root). */
