@@ -367,7 +367,9 @@ typedef struct vs_elf_loaded {
  * USER_RANGE, TOO_MANY_REGIONS, SPACE (with diag.space_result; e.g.
  * VS_ERR_OVERLAP if a region meets an existing reservation, VS_ERR_NO_SPACE
  * if no base is free), FRAME_ACCESS. The loader allocates nothing itself
- * (its scratch is on the stack, at most 4 KiB); bookkeeping comes from the
+ * (its scratch is on the stack: at most 4 KiB, and 8.5 KiB in the frame
+ * that maps the file's own pages where fa offers file_frames, which only a
+ * hosted frame access does); bookkeeping comes from the
  * vspaces' allocators and fa. On error the child vspace, the loader's vspace
  * (behind fa) and the frame and cap allocators are exactly as before the
  * call; opts may be NULL (defaults). */
