@@ -224,6 +224,15 @@ def group_malformed():
         path = write(f"bad-{name}", data)
         for cmd in ["spawn", "inspect"]:
             run(cmd, path, expect=2, stderr_has=[path, why])
+    # Files that say size 0 but hold bytes (/proc): read whole, so the
+    # error is the bytes' (not an ELF), not an empty file; kallsyms is
+    # megabytes, past the first 64 KiB read.
+    for proc in ("/proc/self/maps", "/proc/kallsyms"):
+        if os.path.exists(proc) and os.access(proc, os.R_OK):
+            for cmd in ["spawn", "inspect"]:
+                p = run(cmd, proc, expect=2, stderr_has=[proc, "VS_ELF_ERR_MAGIC"])
+                if "EMPTY" in p.stderr:
+                    fail(f"{cmd} {proc}: read as empty: {p.stderr.strip()}")
     # Truncations of a real image at many lengths: never a crash.
     for n in [52, 100, 300, 1000, 5000, 40000, len(good) // 2]:
         path = write(f"cut-{n}", good[:n])
