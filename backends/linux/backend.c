@@ -842,7 +842,9 @@ static int mapped_ranges(vs_linux *be, vs_cap root, lx_range **out, size_t *n)
         }
         r[count++] = (lx_range){c->vaddr, end};
     }
-    qsort(r, count, sizeof *r, by_start);
+    if (count > 1) {
+        qsort(r, count, sizeof *r, by_start);
+    }
     *out = r;
     *n = count;
     return 0;
@@ -913,14 +915,29 @@ int vs_linux_root_free(vs_linux *be, vs_cap root)
     if (r == NULL) {
         return lx_fail(be, EINVAL, "root_free: cap %llu is not a root", (unsigned long long)root);
     }
+    /* An unheld window's unmapped parts are not the backend's: whatever
+     * the process put there stays. Only the frames go, merged into ranges
+     * (or one by one if there is no memory to merge them). */
+    lx_range *mapped = NULL;
+    size_t n = 0;
+    int by_range = r->unheld && mapped_ranges(be, root, &mapped, &n) == 0;
+    for (size_t i = 0; i < n; i++) {
+        munmap(host_of(r, mapped[i].start), mapped[i].end - mapped[i].start);
+    }
+    free(mapped);
     for (vs_cap i = 1; i < be->ncaps; i++) {
         lx_cap *c = &be->caps[i];
         if ((c->kind == LX_FRAME || c->kind == LX_COPY || c->kind == LX_TABLE) && c->mapped && c->root == root) {
+            if (r->unheld && !by_range && c->kind != LX_TABLE) {
+                munmap(host_of(r, c->vaddr), lx_frame_bytes(be, c->size_index));
+            }
             c->mapped = 0;
             be->counts.mapped -= c->kind != LX_TABLE;
         }
     }
-    munmap(host_of(r, r->base), r->end - r->base);
+    if (!r->unheld) {
+        munmap(host_of(r, r->base), r->end - r->base);
+    }
     slot_free(be, root);
     be->counts.roots--;
     return 0;

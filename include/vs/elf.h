@@ -278,9 +278,12 @@ enum {
                                                 file's bytes before the segment, and after it
                                                 unless the segment has .bss (p_memsz > p_filesz:
                                                 then the rest of that page is zero). Only where
-                                                the segment is alone in that page and its p_offset
-                                                is congruent to p_vaddr modulo the page size; else
-                                                zero as without the flag. The file's own pages
+                                                the segment is alone in that page (else zero as
+                                                without the flag). One exception: for a read-only
+                                                segment with .bss, Linux leaves the file's bytes
+                                                after p_filesz (its zeroing fails there); the
+                                                loader keeps them zero, as the ELF specification
+                                                requires. The file's own pages
                                                 (file_frames) then serve the pages where a
                                                 neighbouring segment's bytes share the file page
                                                 (e.g. the last page of .rodata, the first of .data

@@ -716,12 +716,20 @@ static void test_unheld(void)
     vs_get_stats(vs, &after);
     CHECK(memcmp(&before, &after, sizeof before) == 0);
     CHECK(foreign[0] == 0x5a);
+    /* and another in the gap between the first two mapped ranges: the
+     * hold fails there, after making the placeholder before it */
+    uint8_t *foreign2 = mmap((void *)(uintptr_t)(base + (3ull << 20)), PG, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(foreign2 == (uint8_t *)(uintptr_t)(base + (3ull << 20)));
     w = lines_in(base, end);
     CHECK_EQ_U(vs_linux_root_hold(be, root), EEXIST);
     CHECK(strstr(vs_linux_last_error(be), "clashes with this process's mapping") != NULL);
     window_lines again = lines_in(base, end);
     CHECK(again.lines == w.lines && again.placeholders == 0); /* the refused hold undid its placeholders */
     CHECK(foreign[0] == 0x5a);
+    munmap(foreign2, PG);
+    CHECK_EQ_U(vs_linux_root_hold(be, root), EEXIST); /* now the last gap */
+    CHECK_EQ_U(lines_in(base, end).placeholders, 0);
     munmap(foreign, PG);
     CHECK_EQ_U(vs_linux_root_hold(be, root), 0);
     w = lines_in(base, end);
@@ -741,6 +749,30 @@ static void test_unheld(void)
     CHECK_RES(vs_destroy(vs, VS_DESTROY_FREE_CALLER_FRAMES, NULL), VS_OK);
     CHECK_EQ_U(vs_linux_root_free(be, root), 0);
     CHECK_EQ_U(lines_in(base, end).lines, 0);
+    /* The same window again: held with nothing mapped, one placeholder. */
+    CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root), 0);
+    CHECK_EQ_U(vs_linux_root_hold(be, root), 0);
+    w = lines_in(base, end);
+    CHECK(w.covered && w.lines == 1 && w.placeholders == 1);
+    CHECK_EQ_U(vs_linux_root_free(be, root), 0);
+    CHECK_EQ_U(lines_in(base, end).lines, 0);
+    /* Freed while unheld: its frames' mappings go, what else the process
+     * mapped in the window stays. */
+    CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root), 0);
+    vs_kernel k = vs_linux_kernel(be);
+    vs_object frame;
+    CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
+    CHECK_EQ_U(k.ops->map_frame(k.ctx, root, frame.cap, base, 0, VS_RIGHT_READ, VS_CACHE_DEFAULT).error, 0);
+    foreign = mmap((void *)(uintptr_t)(base + 8 * PG), PG, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(foreign == (uint8_t *)(uintptr_t)(base + 8 * PG));
+    foreign[0] = 0x77;
+    CHECK_EQ_U(lines_in(base, end).lines, 2);
+    CHECK_EQ_U(vs_linux_root_free(be, root), 0);
+    CHECK_EQ_U(lines_in(base, end).lines, 1);
+    CHECK(foreign[0] == 0x77);
+    munmap(foreign, PG);
+    CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, 0, &frame), 0);
     vs_linux_destroy(be);
     CHECK_EQ_U(ta.live_bytes, 0);
     talloc_fini(&ta);

@@ -122,7 +122,10 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
 int vs_linux_root_hold(vs_linux *be, vs_cap root);
 
 /* Deletes a root: unmaps whatever is still mapped in its window (the caps
- * stay, unmapped) and removes the placeholder. Errors: EINVAL (not a root). */
+ * stay, unmapped) and removes the placeholder. Of an unheld root only the
+ * frames' mappings go: the rest of the window is not the backend's, and
+ * whatever else the process mapped there stays. Errors: EINVAL (not a
+ * root). */
 int vs_linux_root_free(vs_linux *be, vs_cap root);
 
 /* The root's window and where it lives: host address = vaddr + *offset. */
