@@ -393,7 +393,12 @@ __asm__(".text\n"
 extern const char vs_exec_tramp_start[];
 extern const char vs_exec_tramp_end[];
 
-enum { TRAMP_PAGE = 8192, TRAMP_PARAMS = 1024 };
+/* The trampoline's mapping: its code, then its parameters (at most
+ * TRAMP_RANGES ranges of vspace's image: one per PT_LOAD, adjacent ones
+ * merged), then the copy of the program's argument and environment
+ * strings (strings_copy), rounded up to whole pages. */
+enum { TRAMP_PARAMS = 1024, TRAMP_RANGES = 32, PAGE_BYTES = 4096 };
+#define TRAMP_STRINGS (TRAMP_PARAMS + sizeof(tramp_params) + TRAMP_RANGES * sizeof(uint64_t[2]))
 
 typedef struct own_ranges {
     tramp_params *tp;
@@ -471,19 +476,13 @@ static void mm_map(const exec_request *rq, const vs_elf_plan *plan, const vs_sta
 
 /* /proc/PID/cmdline and environ: the kernel reads [arg_start, env_end)
  * only from anonymous memory (FOLL_ANON), and the start-up stack is memfd
- * frames. The kernel's record points at a copy of the same strings in
- * vspace's heap instead: anonymous memory that stays where it is, outside
- * the managed range, and is never freed (the program's argv and envp
- * still point into its stack). A block of the heap, not a mapping of its
- * own: each mmap costs ~0.01x of an exec. Returns the copy, or NULL: then
- * the record keeps the stack's addresses. */
-static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m)
+ * frames. The kernel's record points at a copy of the same strings at p
+ * instead, in the trampoline's mapping: anonymous memory that stays where
+ * it is, outside the managed range, after vspace's image and heap are gone
+ * (the program's argv and envp still point into its stack). The copy
+ * shares the trampoline's mmap: each costs ~0.01x of an exec. */
+static void strings_copy(const exec_request *rq, struct prctl_mm_map *m, char *p)
 {
-    size_t len = (size_t)(m->env_end - m->arg_start);
-    char *p = len != 0 ? malloc(len) : NULL;
-    if (p == NULL) {
-        return NULL;
-    }
     char *q = p;
     for (size_t i = 0; i < rq->argc; i++) {
         size_t n = strlen(rq->argv[i]) + 1;
@@ -500,7 +499,6 @@ static char *strings_copy(const exec_request *rq, struct prctl_mm_map *m)
     m->env_start = base + (m->env_start - m->arg_start);
     m->env_end = base + (m->env_end - m->arg_start);
     m->arg_start = base;
-    return p;
 }
 
 /* Whether the kernel will let this process set its record of itself
@@ -535,15 +533,21 @@ static int may_set_mm_map(void)
     return 0;
 }
 
-/* Makes the trampoline page with its parameters (the kernel record, and
- * whether vspace's image goes); NULL after saying why if it cannot.
+/* Makes the trampoline's mapping with its parameters (the kernel record,
+ * and whether vspace's image goes); NULL after saying why if it cannot.
  * Changes nothing else, so a failure here still leaves vspace as it was. */
 static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *plan, const vs_startstack_layout *lay)
 {
-    uint8_t *page = mmap(NULL, TRAMP_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     size_t code = (size_t)(vs_exec_tramp_end - vs_exec_tramp_start);
-    if (page == MAP_FAILED || code > TRAMP_PARAMS) {
-        fprintf(stderr, "vspace exec: %s: no page for the entry trampoline\n", rq->path);
+    struct prctl_mm_map record;
+    mm_map(rq, plan, lay, &record);
+    size_t strings = (size_t)(record.env_end - record.arg_start);
+    size_t size = (TRAMP_STRINGS + strings + PAGE_BYTES - 1) & ~(size_t)(PAGE_BYTES - 1);
+    uint8_t *page = code <= TRAMP_PARAMS && strings < (size_t)1 << 30
+                        ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                        : MAP_FAILED;
+    if (page == MAP_FAILED) {
+        fprintf(stderr, "vspace exec: %s: no memory for the entry trampoline\n", rq->path);
         return NULL;
     }
     memcpy(page, vs_exec_tramp_start, code);
@@ -552,25 +556,24 @@ static tramp_params *make_trampoline(const exec_request *rq, const vs_elf_plan *
     tp->sp = lay->sp;
     tp->exe_fd = (uint64_t)-1;
     tp->nranges = 0;
-    mm_map(rq, plan, lay, &tp->map);
-    char *strings = strings_copy(rq, &tp->map);
+    tp->map = record;
     /* The program's heap starts at the current break, as a fresh one
-     * would after exec; read after the copy, which may have moved it. */
+     * would after exec. */
     tp->map.brk = (uint64_t)(uintptr_t)sbrk(0);
     tp->map.start_brk = tp->map.brk;
     /* Without the capability vspace's image and the kernel's record stay
-     * as they are. The program's file is the descriptor it was parsed
-     * from: the trampoline closes it after the call. */
+     * as they are (and so do the strings the record points at). The
+     * program's file is the descriptor it was parsed from: the trampoline
+     * closes it after the call. */
     tp->map.exe_fd = (uint32_t)rq->file_fd;
     if (may_set_mm_map()) {
+        strings_copy(rq, &tp->map, (char *)page + TRAMP_STRINGS);
         tp->exe_fd = (uint64_t)rq->file_fd;
-        own_image(tp, (TRAMP_PAGE - TRAMP_PARAMS - sizeof *tp) / sizeof tp->ranges[0]);
-    } else if (strings != NULL) {
-        free(strings); /* the record stays vspace's: no copy needed */
+        own_image(tp, TRAMP_RANGES);
     }
-    if (mprotect(page, TRAMP_PAGE, PROT_READ | PROT_EXEC) != 0) {
+    if (mprotect(page, size, PROT_READ | PROT_EXEC) != 0) {
         fprintf(stderr, "vspace exec: %s: entry trampoline: %s\n", rq->path, strerror(errno));
-        munmap(page, TRAMP_PAGE);
+        munmap(page, size);
         return NULL;
     }
     return tp;
