@@ -767,8 +767,11 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
         if (host < base ? offset >= 0 : offset < 0) {
             return lx_fail(be, EINVAL, "root window offset %#llx wraps", (unsigned long long)offset);
         }
-        void *p = mmap((void *)(uintptr_t)host, size, PROT_NONE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        /* Unheld: nothing is placed and nothing checked; a mapping that
+         * meets something fails then (MAP_FIXED_NOREPLACE). */
+        void *p = unheld ? (void *)(uintptr_t)host
+                         : mmap((void *)(uintptr_t)host, size, PROT_NONE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
         if (p == MAP_FAILED || p != (void *)(uintptr_t)host) {
             int e = p == MAP_FAILED ? errno : EEXIST;
             if (p != MAP_FAILED) {
@@ -779,11 +782,6 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
                 name_clash(be, host, host + size, "window", base, end);
             }
             return e;
-        }
-        /* Unheld: the window was free (the placeholder proved it, one
-         * cheap VMA); without it each mapping need not split one. */
-        if (unheld) {
-            munmap(p, size);
         }
     }
     vs_cap cap = 0;

@@ -645,6 +645,24 @@ static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layo
     return e;
 }
 
+/* A step after place_window that failed: the window is unheld until the
+ * stack is mapped, so something of vspace's own in the range makes a
+ * mapping (or the hold) fail with EEXIST instead of being replaced; that
+ * is said as place_window says it (clash true), anything else as what:
+ * why. */
+static int step_failed(const exec_request *rq, vs_space *vs, vs_linux *be, int clash, const char *what, const char *why)
+{
+    char msg[512] = "";
+    if (clash) {
+        explain_clash(rq->img, &rq->layout, msg, sizeof msg);
+    }
+    if (msg[0] != '\0') {
+        fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
+        return give_up(rq, vs, be, 2, NULL, NULL);
+    }
+    return give_up(rq, vs, be, 2, what, why);
+}
+
 int exec_image_run(const exec_request *rq)
 {
     exec_request req = *rq; /* its range may start higher (place_window) */
@@ -687,7 +705,7 @@ int exec_image_run(const exec_request *rq)
     vs_elf_diag diag;
     vs_elf_error ee = vs_elf_load(vs, rq->img, &lo, &fa, &loaded, &diag);
     if (ee != VS_ELF_OK) {
-        return give_up(rq, vs, be, 2, "loading", diag.message);
+        return step_failed(rq, vs, be, vs_last_kernel_error(vs) == EEXIST, "loading", diag.message);
     }
     vs_attrs sa = {"stack", (uint8_t)(VS_RIGHT_READ | VS_RIGHT_WRITE | (loaded.stack_exec ? VS_RIGHT_EXEC : 0)),
                    VS_CACHE_DEFAULT};
@@ -699,10 +717,11 @@ int exec_image_run(const exec_request *rq)
         r = vs_map_new(vs, stack_base, rq->layout.stack_size >> 21, 21);
     }
     if (r != VS_OK) {
-        return give_up(rq, vs, be, 2, "stack", vs_last_error(vs)->reason);
+        return step_failed(rq, vs, be, vs_last_kernel_error(vs) == EEXIST, "stack", vs_last_error(vs)->reason);
     }
-    if (vs_linux_root_hold(be, root) != 0) {
-        return give_up(rq, vs, be, 2, "holding the unmapped part of the range", vs_linux_last_error(be));
+    e = vs_linux_root_hold(be, root);
+    if (e != 0) {
+        return step_failed(rq, vs, be, e == EEXIST, "holding the unmapped part of the range", vs_linux_last_error(be));
     }
     vs_startstack_layout lay;
     if (write_stack(rq, vs, be, &loaded.plan, &lay) != 0) {
