@@ -90,12 +90,19 @@ static int freelist_push(vs_linux *be, lx_freelist *f, uint64_t paddr)
     return 0;
 }
 
-/* Takes a zeroed, size-aligned run of the memfd for a frame of size index i. */
+/* Takes a zeroed, size-aligned run of the memfd for a frame of size index i:
+ * a freed one, else (base pages) one skipped to align a large frame, else
+ * from the bump. */
 static int phys_take(vs_linux *be, unsigned i, uint64_t *paddr)
 {
     lx_freelist *f = &be->free[i];
     if (f->n > 0) {
         *paddr = f->paddr[--f->n];
+        return 0;
+    }
+    if (i == 0 && be->gap_lo < be->gap_hi) {
+        *paddr = be->gap_lo;
+        be->gap_lo += PAGE;
         return 0;
     }
     uint64_t size = lx_frame_bytes(be, i);
@@ -104,12 +111,17 @@ static int phys_take(vs_linux *be, unsigned i, uint64_t *paddr)
         return lx_fail(be, ENOMEM, "physical memory (memfd of %llu bytes) has no free frame of %llu bytes",
                        (unsigned long long)be->phys_bytes, (unsigned long long)size);
     }
-    /* The pages skipped for alignment become base-page frames. */
-    for (uint64_t p = be->bump; p < at; p += PAGE) {
-        if (freelist_push(be, &be->free[0], p) != 0) {
-            return ENOMEM;
+    /* The pages skipped for alignment are kept as one range, not a free
+     * list entry each (a 2 MiB frame after a few pages skips ~500); an
+     * older range left over goes to the free list first, page by page. */
+    if (at > be->bump) {
+        for (; be->gap_lo < be->gap_hi; be->gap_lo += PAGE) {
+            if (freelist_push(be, &be->free[0], be->gap_lo) != 0) {
+                return ENOMEM;
+            }
         }
-        be->bump = p + PAGE;
+        be->gap_lo = be->bump;
+        be->gap_hi = at;
     }
     *paddr = at;
     be->bump = at + size;

@@ -59,8 +59,9 @@ struct vs_linux {
     uint64_t file_size;
     int detached; /* vs_linux_detach was called */
     uint64_t phys_bytes;
-    uint8_t *physmap; /* all of the memfd, read-write, shared */
-    uint64_t bump;    /* memfd bytes below this were handed out at least once */
+    uint8_t *physmap;        /* all of the memfd, read-write, shared */
+    uint64_t bump;           /* memfd bytes below this were handed out at least once */
+    uint64_t gap_lo, gap_hi; /* base pages below bump skipped to align a large frame, never handed out */
     lx_freelist free[VS_MAX_PAGE_SIZES];
     uint8_t *frame_at; /* per memfd page: size index + 1 of the live frame starting there, else 0
                           (FRAME_SIZE_MASK), and FRAME_WRITTEN once its bytes may differ from zero */

@@ -778,6 +778,66 @@ static void test_unheld(void)
     talloc_fini(&ta);
 }
 
+/* Physical memory: base frames come from the pages a large frame's
+ * alignment skipped before the bump, every live frame's memory is its own
+ * (no two overlap), and when a larger frame skips pages while some of the
+ * first range are left, those go to the free list and are handed out
+ * before anything new: no page is skipped for good. */
+static void test_phys_gap(void)
+{
+    test_context = "phys_gap";
+    vs_linux_config cfg = {NULL, 2ull << 30, 0};
+    vs_linux *be = NULL;
+    CHECK_EQ_U(vs_linux_create(&cfg, &be), 0);
+    vs_kernel k = vs_linux_kernel(be);
+    enum { N = 720 };
+    static vs_object obj[N];
+    static unsigned size_of[N];
+    static vs_addr at[N];
+    static const uint64_t bytes[3] = {4096, 2ull << 20, 1ull << 30};
+    size_t n = 0;
+    /* 3 base frames, a 2 MiB one (skipping 509 pages), 100 base frames
+     * from those, a 1 GiB one (skipping the rest of the first GiB while 409
+     * of the first range are left), 600 base frames: the 409, then the
+     * new range. */
+    const struct {
+        unsigned size, count;
+    } plan[] = {{0, 3}, {1, 1}, {0, 100}, {2, 1}, {0, 600}};
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
+        for (unsigned c = 0; c < plan[p].count && n < N; c++, n++) {
+            CHECK_EQ_U(k.ops->alloc_object(k.ctx, VS_OBJ_FRAME, plan[p].size, &obj[n]), 0);
+            CHECK_EQ_U(k.ops->frame_paddr(k.ctx, obj[n].cap, &at[n]), 0);
+            size_of[n] = plan[p].size;
+        }
+    }
+    CHECK_EQ_U(n, 705);
+    CHECK(at[4] < at[3]); /* the first base frame after the 2 MiB one lies in its skipped range */
+    size_t low = 0;
+    for (size_t i = 105; i < 105 + 409; i++) {
+        low += at[i] < at[3];
+    }
+    CHECK_EQ_U(low, 409); /* the first range's last pages, before anything new */
+    for (size_t i = 0; i < n; i++) {
+        CHECK((at[i] & (bytes[size_of[i]] - 1)) == 0);
+        for (size_t j = i + 1; j < n; j++) {
+            if (at[i] < at[j] + bytes[size_of[j]] && at[j] < at[i] + bytes[size_of[i]]) {
+                test_fail(__FILE__, __LINE__, "frames %zu and %zu overlap at %#llx", i, j, (unsigned long long)at[i]);
+                i = j = n;
+            }
+        }
+    }
+    vs_linux_counts c;
+    vs_linux_get_counts(be, &c);
+    CHECK_EQ_U(c.phys_used, 703 * 4096 + bytes[1] + bytes[2]);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_EQ_U(k.ops->free_object(k.ctx, VS_OBJ_FRAME, size_of[i], &obj[i]), 0);
+    }
+    vs_linux_get_counts(be, &c);
+    CHECK_EQ_U(c.phys_used, 0);
+    CHECK_EQ_U(c.phys_memory, 0);
+    vs_linux_destroy(be);
+}
+
 int main(void)
 {
     test_frame_access();
@@ -791,6 +851,7 @@ int main(void)
     test_batch_partial();
     test_clash();
     test_unheld();
+    test_phys_gap();
     test_private_fork();
     return test_summary("linuxbe_unit");
 }
