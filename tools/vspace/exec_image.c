@@ -649,18 +649,23 @@ static int place_window(vs_linux *be, const vs_elf_image *img, exec_layout *layo
  * stack is mapped, so something of vspace's own in the range makes a
  * mapping (or the hold) fail with EEXIST instead of being replaced; that
  * is said as place_window says it (clash true), anything else as what:
- * why. */
+ * why. For a clash the program's pages go first, so that the mapping
+ * named is the one in the way, not the program's own. */
 static int step_failed(const exec_request *rq, vs_space *vs, vs_linux *be, int clash, const char *what, const char *why)
 {
+    char reason[256];
+    snprintf(reason, sizeof reason, "%s", why != NULL ? why : ""); /* why may live in vs */
     char msg[512] = "";
     if (clash) {
+        vs_destroy(vs, VS_DESTROY_FREE_CALLER_FRAMES, NULL);
+        vs = NULL;
         explain_clash(rq->img, &rq->layout, msg, sizeof msg);
     }
     if (msg[0] != '\0') {
         fprintf(stderr, "vspace exec: %s: %s\n", rq->path, msg);
         return give_up(rq, vs, be, 2, NULL, NULL);
     }
-    return give_up(rq, vs, be, 2, what, why);
+    return give_up(rq, vs, be, 2, what, reason);
 }
 
 int exec_image_run(const exec_request *rq)

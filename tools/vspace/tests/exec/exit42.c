@@ -1,6 +1,10 @@
 /* A freestanding static program that exits with status 42; the tests link
- * it at chosen addresses (one that clashes with vspace's own mappings). */
+ * it at chosen addresses (some that clash with vspace's own mappings). The
+ * variable gives it a data segment, which one test places apart from the
+ * text. */
 void _start(void);
+
+int exit42_data = 42;
 
 void _start(void)
 {
