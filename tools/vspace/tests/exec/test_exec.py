@@ -113,6 +113,23 @@ def group_auxv():
             fail(f"{name} under vspace exec:\n{ours.stdout.decode()}{ours.stderr.decode()}")
 
 
+def static_elf(path):
+    """Whether path is an x86_64 ELF without PT_INTERP (a static program)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if head[:4] != b"\x7fELF" or head[4] != 2 or int.from_bytes(head[18:20], "little") != 62:
+                return False
+            phoff = int.from_bytes(head[32:40], "little")
+            phentsize = int.from_bytes(head[54:56], "little")
+            phnum = int.from_bytes(head[56:58], "little")
+            f.seek(phoff)
+            phdrs = f.read(phentsize * phnum)
+    except OSError:
+        return False
+    return all(int.from_bytes(phdrs[i * phentsize:i * phentsize + 4], "little") != 3 for i in range(phnum))
+
+
 def group_slack():
     """The pages a segment shares in the file with its neighbour show what
     the kernel's exec shows there (the file's bytes around the segment;
@@ -128,6 +145,15 @@ def group_slack():
             fail(f"{name} run directly: exit {r.returncode}, no segment with file bytes around it:\n"
                  f"{r.stdout.decode()}")
         audit_clean([prog])
+    # A static-PIE nobody here wrote: Debian's ldconfig (libc-bin), its
+    # cache listing and its version the same as when the kernel runs it.
+    ldconfig = "/sbin/ldconfig"
+    if static_elf(ldconfig):
+        r = same([ldconfig, "-p"], env=base_env())
+        if r.returncode != 0 or b"libc.so" not in r.stdout:
+            fail(f"ldconfig -p run directly: exit {r.returncode}, {r.stdout[:200]!r}")
+        same([ldconfig, "--version"], env=base_env())
+        audit_clean([ldconfig, "-p"])
 
 
 def group_signal():
