@@ -4,13 +4,18 @@
 
 #include "libc.h"
 
+#ifndef VSPACE_HANDLE_SLOT_BITS
+#define VSPACE_HANDLE_SLOT_BITS (sizeof(uintptr_t) >= 8 ? 32 : 22)
+#endif
+
 enum {
-    SLOT_BITS = sizeof(uintptr_t) >= 8 ? 32 : 22,
-    /* Chunks are given back only where a generation has 32 bits: with one
-     * floor for the whole table (gen_floor), 10 bits would let a handle
-     * of a slot reused once match after another slot was reused 1024
-     * times. */
-    RELEASES = SLOT_BITS == 32,
+    SLOT_BITS = VSPACE_HANDLE_SLOT_BITS,
+    /* A handle of 22 slot bits is a 32-bit word: 10 bits of generation
+     * (also when a 64-bit host is built with those handles). */
+    GEN_BITS = SLOT_BITS == 32 ? 32 : 32 - SLOT_BITS,
+    /* Generations too short for one floor per table: a given-back chunk
+     * keeps each slot's generation (handles.h). */
+    EXACT_GENS = GEN_BITS < 32,
     FIRST_BITS = 2,                         /* chunks 0 and 1: 4 records each */
     MAX_BITS = 10,                          /* chunks stop growing at 1024 records */
     LAST_GROWN = MAX_BITS - FIRST_BITS + 1, /* the first chunk of 1024 */
@@ -21,6 +26,7 @@ enum {
 static const uintptr_t SLOT_TOP = (uintptr_t)1 << (SLOT_BITS - 1);
 static const uint32_t MAX_SLOTS = (uint32_t)(((uintptr_t)1 << (SLOT_BITS - 1)) - 1);
 static const uint32_t GEN_FLOOR_MAX = (uint32_t)1 << 31;
+static const uint32_t GEN_MASK = GEN_BITS == 32 ? 0xffffffffu : (uint32_t)((1u << (GEN_BITS & 31)) - 1u);
 
 /* Chunk c starts at slot 0, 4, 8, 16, ..., 1024, then every 1024: while
  * small a chunk holds as many records as all before it. */
@@ -61,7 +67,7 @@ static uintptr_t slot_mask(void)
 
 static vs_reservation *encode(const handle_table *t, uint32_t slot, uint32_t gen)
 {
-    uintptr_t raw = ((uintptr_t)gen << SLOT_BITS) | (uintptr_t)(slot + 1u);
+    uintptr_t raw = ((uintptr_t)(gen & GEN_MASK) << SLOT_BITS) | (uintptr_t)(slot + 1u);
     return (vs_reservation *)(raw ^ t->salt);
 }
 
@@ -167,6 +173,17 @@ vs_result handles_prepare(handle_table *t, counted_alloc *a)
     /* Zero: a forged handle naming a record never used reads RES_FREE. */
     memset(records, 0, (end - first) * sizeof *records);
     memset(links, 0, (end - first) * sizeof *links);
+    /* A chunk made again: its records start where the old ones' handles
+     * can no longer match (handles.h). */
+    uint16_t *saved = EXACT_GENS && c < t->saved_capacity ? t->saved[c] : NULL;
+    for (uint32_t i = 0; i < end - first && (saved != NULL || t->gen_floor != 0); i++) {
+        records[i].gen = saved != NULL ? saved[i] : t->gen_floor;
+    }
+    if (saved != NULL) {
+        counted_alloc_put(a, saved, (end - first) * sizeof *saved);
+        t->saved[c] = NULL;
+        t->saved_bytes -= (end - first) * sizeof *saved;
+    }
     t->chunks[c] = (res_chunk){records, links, first, end - first, HANDLE_NONE, 0, 0};
     set_room(t, c, 1);
     t->chunk_count = c + 1;
@@ -201,7 +218,7 @@ res_node *handles_add(handle_table *t)
     } else {
         node = &ch->records[ch->fresh];
         slot = ch->first + ch->fresh++;
-        gen = t->gen_floor;
+        gen = node->gen; /* as handles_prepare set it */
     }
     ch->used++;
     t->used++;
@@ -217,6 +234,42 @@ static uint32_t chunk_max_gen(const handle_table *t, uint32_t c)
         max = t->chunks[c].records[i].gen > max ? t->chunks[c].records[i].gen : max;
     }
     return max;
+}
+
+/* 10-bit generations: keeps chunk c's generations in saved[c] before the
+ * chunk goes (records never used: 0, no handle named them). Returns 0,
+ * changing nothing, if there is no memory for them. */
+static int save_generations(handle_table *t, counted_alloc *a, uint32_t c)
+{
+    if (c >= t->saved_capacity) {
+        uint32_t capacity = t->saved_capacity != 0 ? t->saved_capacity : 8;
+        while (capacity <= c) {
+            capacity *= 2;
+        }
+        uint16_t **grown = counted_alloc_get(a, capacity * sizeof *grown);
+        if (grown == NULL) {
+            return 0;
+        }
+        memset(grown, 0, capacity * sizeof *grown);
+        if (t->saved_capacity != 0) {
+            memcpy(grown, t->saved, t->saved_capacity * sizeof *grown);
+        }
+        counted_alloc_put(a, t->saved, t->saved_capacity * sizeof *t->saved);
+        t->saved_bytes += (capacity - t->saved_capacity) * sizeof *grown;
+        t->saved = grown;
+        t->saved_capacity = capacity;
+    }
+    const res_chunk *ch = &t->chunks[c];
+    uint16_t *gens = counted_alloc_get(a, ch->size * sizeof *gens);
+    if (gens == NULL) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < ch->size; i++) {
+        gens[i] = i < ch->fresh ? (uint16_t)(ch->records[i].gen & GEN_MASK) : 0;
+    }
+    t->saved[c] = gens;
+    t->saved_bytes += ch->size * sizeof *gens;
+    return 1;
 }
 
 /* Gives back the chunks at the end, but the first, that hold no record in
@@ -238,11 +291,17 @@ static __attribute__((noinline, cold)) void release_tail(handle_table *t, counte
         if (ch->used != 0 || first - t->used < size / 4) {
             break;
         }
-        uint32_t max = chunk_max_gen(t, c);
-        if (max > GEN_FLOOR_MAX) {
-            break;
+        if (EXACT_GENS) {
+            if (!save_generations(t, a, c)) {
+                break; /* no memory to keep them: the chunk stays */
+            }
+        } else {
+            uint32_t max = chunk_max_gen(t, c);
+            if (max > GEN_FLOOR_MAX) {
+                break;
+            }
+            t->gen_floor = max > t->gen_floor ? max : t->gen_floor;
         }
-        t->gen_floor = max > t->gen_floor ? max : t->gen_floor;
         counted_alloc_put(a, ch->records, size * sizeof(res_node));
         counted_alloc_put(a, ch->links, size * sizeof(leaf_link));
         set_room(t, c, 0);
@@ -275,7 +334,7 @@ void handles_remove(handle_table *t, res_node *node, counted_alloc *a)
     t->open = t->open < c ? t->open : c;
     /* Also a free elsewhere: it may give the rest of the table the room
      * that lets an empty last chunk go. */
-    if (RELEASES && t->chunk_count > 1 && t->chunks[t->chunk_count - 1].used == 0) {
+    if (t->chunk_count > 1 && t->chunks[t->chunk_count - 1].used == 0) {
         release_tail(t, a);
     }
 }
@@ -405,12 +464,23 @@ const char *handles_disagreement(const handle_table *t, size_t in_tree, uint32_t
     if (t->open != next_open(t, 0)) {
         return "handle table's first chunk with room is not the lowest one";
     }
+    size_t saved = t->saved_capacity * sizeof *t->saved;
+    for (uint32_t c = 0; c < t->saved_capacity; c++) {
+        if (t->saved[c] != NULL && c < t->chunk_count) {
+            *slot = chunk_first(c);
+            return "handle chunk in the table still has generations kept for it as given back";
+        }
+        saved += t->saved[c] != NULL ? chunk_size(c) * sizeof(uint16_t) : 0;
+    }
+    if (saved != t->saved_bytes || (!EXACT_GENS && saved != 0)) {
+        return "handle table's kept generations disagree with their byte count";
+    }
     return NULL;
 }
 
 size_t handles_bytes(const handle_table *t)
 {
-    return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + array_bytes(t->chunk_capacity);
+    return t->capacity * (sizeof(res_node) + sizeof(leaf_link)) + array_bytes(t->chunk_capacity) + t->saved_bytes;
 }
 
 void handles_destroy(handle_table *t, counted_alloc *a)
@@ -420,5 +490,9 @@ void handles_destroy(handle_table *t, counted_alloc *a)
         counted_alloc_put(a, t->chunks[c].links, t->chunks[c].size * sizeof(leaf_link));
     }
     counted_alloc_put(a, t->chunks, array_bytes(t->chunk_capacity));
+    for (uint32_t c = 0; c < t->saved_capacity; c++) {
+        counted_alloc_put(a, t->saved[c], t->saved[c] != NULL ? chunk_size(c) * sizeof(uint16_t) : 0);
+    }
+    counted_alloc_put(a, t->saved, t->saved_capacity * sizeof *t->saved);
     memset(t, 0, sizeof *t);
 }

@@ -22,25 +22,30 @@
  * Records are given out from the lowest chunk with one to give (each
  * chunk keeps its own free list, last freed first: the record just freed
  * is the one reused when its chunk is that lowest one), so that the
- * highest chunks empty first. On
- * 64-bit hosts, when the last chunk (not the first) has no record in use
- * it is given back, and the chunk array shrinks with the chunks (a table
+ * highest chunks empty first. When the last chunk (not the first) has
+ * no record in use it is given back, and the chunk array shrinks with the chunks (a table
  * that held a million reservations holds its first chunk and an array of
  * 8 again once they are freed) -- unless the rest of the table has fewer
  * free records than a quarter of that chunk: then a reserve and a free in
- * turn at the boundary would make and give back a chunk each time. A
- * given-back chunk's
- * records' generations live on in gen_floor, the highest of them, where a
- * never-used record's generation starts, so a handle of a record given
- * back does not resolve again before 2^31 reuses of its slot since the
- * handle was issued (a chunk whose generations went past 2^31 stays).
+ * turn at the boundary would make and give back a chunk each time.
  *
  * Generations are 32 bits on 64-bit hosts (a stale handle is refused until
  * its slot has been reused 2^32 times, 2^31 after a chunk came back) and
  * 10 bits on 32-bit hosts, where a handle has 22 bits of slot (up to
- * 2^21 - 1 live reservations). On those, chunks are never given back: one
- * floor for the table would let a busy slot's 1024 reuses bring an old
- * handle of another slot back to life. */
+ * 2^21 - 1 live reservations; VSPACE_HANDLE_SLOT_BITS=22 gives a 64-bit
+ * host the same handles, for the tests). A given-back chunk's generations
+ * must outlive it, or an old handle would resolve once the chunk came
+ * back:
+ *  - with 32-bit generations they live on in gen_floor, the highest of
+ *    them, where every record of a chunk made again starts, so a handle of
+ *    a record given back does not resolve again before 2^31 reuses of its
+ *    slot since the handle was issued (a chunk whose generations went past
+ *    2^31 stays);
+ *  - with 10-bit generations one floor for the table would let a busy
+ *    slot's 1024 reuses bring an old handle of another slot back to life,
+ *    so each slot's generation is kept instead (2 bytes a slot against the
+ *    72 of its record and link) and given back to the record when its
+ *    chunk is made again: exactly as if the chunk had stayed. */
 #ifndef VSPACE_CORE_HANDLES_H
 #define VSPACE_CORE_HANDLES_H
 
@@ -79,7 +84,10 @@ typedef struct handle_table {
     uint32_t capacity;       /* slots: records in the chunks */
     uint32_t open;           /* the lowest chunk with a record to give, or chunk_count */
     uint32_t used;           /* records live or dropped, in all chunks */
-    uint32_t gen_floor;      /* a never-used record's generation */
+    uint32_t gen_floor;      /* where the records of a chunk made again start (32-bit generations) */
+    uint16_t **saved;        /* 10-bit generations: saved[c], chunk c's generations while it is given back */
+    uint32_t saved_capacity; /* entries of saved[] */
+    size_t saved_bytes;      /* saved[] and the arrays it holds */
     uintptr_t salt;
 } handle_table;
 

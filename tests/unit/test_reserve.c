@@ -6,6 +6,25 @@
 
 enum { BASE = 0x100000, SMALL_PAGES = 16 };
 
+/* The generation bits a handle carries, as core/handles.c has them. */
+#ifndef VSPACE_HANDLE_SLOT_BITS
+#define VSPACE_HANDLE_SLOT_BITS (sizeof(uintptr_t) >= 8 ? 32 : 22)
+#endif
+#define HANDLE_GEN_BITS (VSPACE_HANDLE_SLOT_BITS == 32 ? 32 : 32 - VSPACE_HANDLE_SLOT_BITS)
+
+/* Bookkeeping back where it was, after chunks were given back: exactly
+ * with 32-bit generations; with 10-bit ones each of `given_back` slots
+ * keeps its generation (2 bytes) while its chunk is away, and the array
+ * of them stays (core/handles.h). */
+static void bytes_back(uint64_t now, uint64_t was, uint64_t given_back)
+{
+    if (HANDLE_GEN_BITS < 32) {
+        CHECK(now >= was && now - was <= 2 * given_back + 16 * sizeof(void *));
+    } else {
+        CHECK_EQ_U(now, was);
+    }
+}
+
 static vs_addr start_of(const vs_space *vs, const vs_reservation *r)
 {
     vs_reservation_info info;
@@ -395,7 +414,7 @@ static void test_handle_chunks(const vs_arch *arch)
     }
     vs_stats after;
     vs_get_stats(fx.vs, &after);
-    CHECK_EQ_U(after.bookkeeping_bytes, before.bookkeeping_bytes);
+    bytes_back(after.bookkeeping_bytes, before.bookkeeping_bytes, 0); /* chunks made again */
     for (size_t i = 0; i < COUNT; i++) {
         CHECK_EQ_U(start_of(fx.vs, res[i]), base + 2 * i * PAGE_SIZE);
     }
@@ -414,9 +433,6 @@ static void test_handle_chunks_released(const vs_arch *arch)
     enum { COUNT = 3000, BOUNDARY = 1024 };
     static vs_reservation *res[COUNT], *again[COUNT];
     static size_t order[COUNT];
-    if (sizeof(void *) < 8) {
-        return; /* 10-bit generations: chunks are never given back (core/handles.h) */
-    }
     fixture fx;
     fx_init(&fx, arch, 0, 0, 0);
     vs_attrs a = attrs_rw("r");
@@ -451,7 +467,7 @@ static void test_handle_chunks_released(const vs_arch *arch)
         CHECK_RES(vs_free(fx.vs, res[order[i]], 0), VS_OK);
     }
     vs_get_stats(fx.vs, &now);
-    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+    bytes_back(now.bookkeeping_bytes, one.bookkeeping_bytes, 3068); /* chunks 1-10 */
     fx_check(&fx, fx.vs);
     vs_reservation_info info;
     for (size_t i = 0; i < COUNT; i++) {
@@ -469,7 +485,7 @@ static void test_handle_chunks_released(const vs_arch *arch)
         CHECK_RES(vs_free(fx.vs, again[i], 0), VS_OK);
     }
     vs_get_stats(fx.vs, &now);
-    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+    bytes_back(now.bookkeeping_bytes, one.bookkeeping_bytes, 3068);
 
     for (size_t i = 1; i < BOUNDARY; i++) { /* with `first`: every record of chunks 0-8 in use */
         CHECK_RES(vs_reserve(fx.vs, PAGE_SIZE, 0, &a, &res[i]), VS_OK);
@@ -491,7 +507,7 @@ static void test_handle_chunks_released(const vs_arch *arch)
         CHECK_RES(vs_free(fx.vs, res[i], 0), VS_OK);
     }
     vs_get_stats(fx.vs, &now);
-    CHECK_EQ_U(now.bookkeeping_bytes, one.bookkeeping_bytes);
+    bytes_back(now.bookkeeping_bytes, one.bookkeeping_bytes, 3068);
     fx_check(&fx, fx.vs);
     fx_fini(&fx, 0);
 }
