@@ -4,11 +4,20 @@
  * of each epoch; after each epoch every frame's memory must be back
  * (memfd blocks 0) and nothing left mapped.
  *
- *   linuxbe_model ARCH [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v] */
+ * With --unheld the roots are made unheld (VS_LINUX_UNHELD: no placeholder,
+ * mappings that never replace anything, unmaps that leave the range free)
+ * at 16 TiB and up, where nothing of this process lands, and each is held
+ * (vs_linux_root_hold) at the fourth verification after it was made, so
+ * the random calls and injected failures meet both states and the hold
+ * meets whatever gaps they left.
+ *
+ *   linuxbe_model ARCH [--unheld] [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v] */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kinject.h"
 #include "lx_compare.h"
@@ -21,6 +30,9 @@ static struct {
     kinject ki;
     vs_cap roots[MAX_ROOTS];
     size_t nroots;
+    int unheld;                   /* --unheld */
+    unsigned verified[MAX_ROOTS]; /* verifications of each root so far */
+    uint64_t next_host;           /* where the next unheld window goes */
 } S;
 
 /* Windows from 1 GiB, 16 GiB long or up to the arch's end, placed anywhere
@@ -34,14 +46,45 @@ static vs_kernel mb_kernel(void *ctx)
     return kinject_kernel(&S.ki);
 }
 
+/* An unheld window at S.next_host (1 GiB aligned, as LO is, so large
+ * pages stay aligned), proved free first; 0 if it is not. */
+static vs_cap new_unheld_root(void)
+{
+    uint64_t size = HI - LO;
+    void *host = (void *)(uintptr_t)S.next_host;
+    void *p = mmap(host, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (p != host) {
+        if (p != MAP_FAILED) {
+            munmap(p, size);
+        }
+        return 0;
+    }
+    munmap(p, size);
+    vs_cap root = 0;
+    if (vs_linux_root_create(S.be, LO, HI, (int64_t)(S.next_host - LO), VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root) !=
+        0) {
+        return 0;
+    }
+    S.next_host += (size + (2ull << 30)) & ~((1ull << 30) - 1);
+    return root;
+}
+
 static vs_cap mb_new_root(void *ctx)
 {
     (void)ctx;
     vs_cap root = 0;
-    if (S.nroots == MAX_ROOTS || vs_linux_root_create(S.be, LO, HI, 0, VS_LINUX_ANYWHERE, &root) != 0) {
+    if (S.nroots == MAX_ROOTS) {
         return 0;
     }
-    S.roots[S.nroots++] = root;
+    if (S.unheld) {
+        root = new_unheld_root();
+    } else if (vs_linux_root_create(S.be, LO, HI, 0, VS_LINUX_ANYWHERE, &root) != 0) {
+        root = 0;
+    }
+    if (root != 0) {
+        S.verified[S.nroots] = 0;
+        S.roots[S.nroots++] = root;
+    }
     return root;
 }
 
@@ -64,6 +107,14 @@ static void mb_free_frame(void *ctx, unsigned size_index, const vs_object *obj)
 static int mb_verify(void *ctx, const vs_space *vs, vs_cap root, char *msg, size_t len)
 {
     (void)ctx;
+    for (size_t i = 0; S.unheld && i < S.nroots; i++) {
+        /* held at its fourth verification; holding again changes nothing */
+        if (S.roots[i] == root && ++S.verified[i] >= 4 && lx_compare(S.be, vs, root, msg, len) == 0 &&
+            vs_linux_root_hold(S.be, root) != 0) {
+            snprintf(msg, len, "root_hold: %s", vs_linux_last_error(S.be));
+            return 1;
+        }
+    }
     return lx_compare(S.be, vs, root, msg, len);
 }
 
@@ -117,11 +168,21 @@ static int mb_fired(void *ctx)
 
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--unheld") == 0) {
+            S.unheld = 1;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof *argv); /* with argv[argc] */
+            argc--;
+            i--;
+        }
+    }
+    S.next_host = 16ull << 40;
     model_test_config cfg;
     model_test_backend_args(argc, argv, &cfg);
     const vs_arch *arch = cfg.arch;
     if (arch == NULL) {
-        fprintf(stderr, "usage: linuxbe_model ARCH [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v]\n");
+        fprintf(stderr,
+                "usage: linuxbe_model ARCH [--unheld] [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v]\n");
         return 2;
     }
     HI = LO + (16ull << 30) < arch->user_end ? LO + (16ull << 30) : arch->user_end & ~((16ull << 20) - 1);
@@ -151,6 +212,7 @@ int main(int argc, char **argv)
     cfg.backend = &mb;
     int rc = model_test_run(&cfg);
     vs_linux_destroy(S.be);
-    printf("linuxbe_model %s: %llu ops: %s\n", arch->name, (unsigned long long)cfg.ops, rc ? "FAILED" : "ok");
+    printf("linuxbe_model %s%s: %llu ops: %s\n", arch->name, S.unheld ? " (unheld windows)" : "",
+           (unsigned long long)cfg.ops, rc ? "FAILED" : "ok");
     return rc;
 }
