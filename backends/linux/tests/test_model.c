@@ -6,7 +6,7 @@
  *
  * With --unheld the roots are made unheld (VS_LINUX_UNHELD: no placeholder,
  * mappings that never replace anything, unmaps that leave the range free)
- * at 16 TiB and up, where nothing of this process lands, and each is held
+ * at 32 TiB and up, where nothing of this process lands, and each is held
  * (vs_linux_root_hold) at the fourth verification after it was made, so
  * the random calls and injected failures meet both states and the hold
  * meets whatever gaps they left.
@@ -46,17 +46,25 @@ static vs_kernel mb_kernel(void *ctx)
     return kinject_kernel(&S.ki);
 }
 
-/* An unheld window at S.next_host (1 GiB aligned, as LO is, so large
- * pages stay aligned), proved free first; 0 if it is not. */
+/* An unheld window at S.next_host or above (1 GiB aligned, as LO is, so
+ * large pages stay aligned), proved free first; 0 if none is found below
+ * 96 TiB. (A sanitizer's shadow memory takes the first 16 TiB and more.) */
 static vs_cap new_unheld_root(void)
 {
     uint64_t size = HI - LO;
-    void *host = (void *)(uintptr_t)S.next_host;
-    void *p = mmap(host, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-    if (p != host) {
-        if (p != MAP_FAILED) {
+    void *p = MAP_FAILED;
+    for (; p == MAP_FAILED && S.next_host < (96ull << 40); S.next_host += 4ull << 40) {
+        void *host = (void *)(uintptr_t)S.next_host;
+        p = mmap(host, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p != MAP_FAILED && p != host) {
             munmap(p, size);
+            p = MAP_FAILED;
         }
+        if (p != MAP_FAILED) {
+            break;
+        }
+    }
+    if (p == MAP_FAILED) {
         return 0;
     }
     munmap(p, size);
@@ -176,7 +184,7 @@ int main(int argc, char **argv)
             i--;
         }
     }
-    S.next_host = 16ull << 40;
+    S.next_host = 32ull << 40;
     model_test_config cfg;
     model_test_backend_args(argc, argv, &cfg);
     const vs_arch *arch = cfg.arch;
