@@ -779,11 +779,8 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
         if (host < base ? offset >= 0 : offset < 0) {
             return lx_fail(be, EINVAL, "root window offset %#llx wraps", (unsigned long long)offset);
         }
-        /* Unheld: nothing is placed and nothing checked; a mapping that
-         * meets something fails then (MAP_FIXED_NOREPLACE). */
-        void *p = unheld ? (void *)(uintptr_t)host
-                         : mmap((void *)(uintptr_t)host, size, PROT_NONE,
-                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        void *p = mmap((void *)(uintptr_t)host, size, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
         if (p == MAP_FAILED || p != (void *)(uintptr_t)host) {
             int e = p == MAP_FAILED ? errno : EEXIST;
             if (p != MAP_FAILED) {
@@ -794,6 +791,12 @@ int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset
                 name_clash(be, host, host + size, "window", base, end);
             }
             return e;
+        }
+        /* Unheld: the placeholder proved the window free (and inside what
+         * the kernel lets this process map) and goes again, so no mapping
+         * has to split it. */
+        if (unheld) {
+            munmap(p, size);
         }
     }
     vs_cap cap = 0;
@@ -926,19 +929,11 @@ int vs_linux_root_free(vs_linux *be, vs_cap root)
         return lx_fail(be, EINVAL, "root_free: cap %llu is not a root", (unsigned long long)root);
     }
     /* An unheld window's unmapped parts are not the backend's: whatever
-     * the process put there stays. Only the frames go, merged into ranges
-     * (or one by one if there is no memory to merge them). */
-    lx_range *mapped = NULL;
-    size_t n = 0;
-    int by_range = r->unheld && mapped_ranges(be, root, &mapped, &n) == 0;
-    for (size_t i = 0; i < n; i++) {
-        munmap(host_of(r, mapped[i].start), mapped[i].end - mapped[i].start);
-    }
-    free(mapped);
+     * the process put there stays, and only the frames' mappings go. */
     for (vs_cap i = 1; i < be->ncaps; i++) {
         lx_cap *c = &be->caps[i];
         if ((c->kind == LX_FRAME || c->kind == LX_COPY || c->kind == LX_TABLE) && c->mapped && c->root == root) {
-            if (r->unheld && !by_range && c->kind != LX_TABLE) {
+            if (r->unheld && c->kind != LX_TABLE) {
                 munmap(host_of(r, c->vaddr), lx_frame_bytes(be, c->size_index));
             }
             c->mapped = 0;

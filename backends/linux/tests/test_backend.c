@@ -681,6 +681,14 @@ static void test_unheld(void)
     vs_cap root = 0, other = 0;
     CHECK_EQ_U(vs_linux_create(&cfg, &be), 0);
     CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_ANYWHERE | VS_LINUX_UNHELD, &other), EINVAL);
+    /* made over something already there: refused, named, nothing left */
+    uint8_t *early =
+        mmap((void *)(uintptr_t)(end - PG), PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    CHECK(early == (uint8_t *)(uintptr_t)(end - PG));
+    CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root), EEXIST);
+    CHECK(strstr(vs_linux_last_error(be), "window") != NULL);
+    CHECK_EQ_U(lines_in(base, end).lines, 1);
+    munmap(early, PG);
     CHECK_EQ_U(vs_linux_root_create(be, base, end, 0, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root), 0);
     CHECK_EQ_U(lines_in(base, end).lines, 0);
     talloc ta;

@@ -104,15 +104,16 @@ enum {
 int vs_linux_root_create(vs_linux *be, vs_addr base, vs_addr end, int64_t offset, int where, vs_cap *root);
 
 /* With `where` = VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, vs_linux_root_create
- * places no placeholder (and so checks nothing): a mapping into the window
+ * checks the window as above (EEXIST naming what lies there; EPERM below
+ * vm.mmap_min_addr) but leaves no placeholder: a mapping into the window
  * then needs no placeholder split away (each costs about as much as the
  * mapping itself), for a caller that maps most of the window at once, as
  * `vspace exec` does. Until vs_linux_root_hold, a mapping is made with
- * MAP_FIXED_NOREPLACE, so where something of the process's own lies it
- * fails with EEXIST (vs_linux_last_error naming that mapping) instead of
- * replacing anything, and an unmap leaves the range free; nothing stops
- * this process from mapping something of its own into the window
- * meanwhile.
+ * MAP_FIXED_NOREPLACE, so where something of the process's own has come
+ * to lie it fails with EEXIST (vs_linux_last_error naming that mapping)
+ * instead of replacing anything, and an unmap leaves the range free;
+ * nothing stops this process from mapping something of its own into the
+ * window meanwhile.
  *
  * Holds an unheld root's window: a placeholder over every part of it that
  * no frame is mapped at, after which the root is like any other. A held
