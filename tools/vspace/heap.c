@@ -56,7 +56,6 @@ static uint8_t *bump, *bump_end;
  * (0.03x of `busybox true` on the reference VM). What must outlive the
  * jump is not in the heap (exec_image.c's trampoline mapping). */
 static uint8_t first_chunk[CHUNK_BYTES] __attribute__((aligned(4096)));
-static int first_chunk_free = 1;
 
 static block_head *head_of(void *p)
 {
@@ -99,8 +98,7 @@ static void *alloc_small(size_t n, int *fresh)
         *fresh = 0;
         return b;
     }
-    if (bump == NULL && first_chunk_free) {
-        first_chunk_free = 0;
+    if (bump == NULL) { /* the first block: bump is never NULL again */
         bump = first_chunk, bump_end = first_chunk + CHUNK_BYTES;
     }
     if (bump == NULL || (size_t)(bump_end - bump) < size + sizeof(block_head)) {

@@ -12,12 +12,10 @@
  * meets whatever gaps they left.
  *
  *   linuxbe_model ARCH [--unheld] [--ops N] [--seed S] [--kernel-fail P] [--alloc-fail P] [-v] */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "kinject.h"
 #include "lx_compare.h"
@@ -47,34 +45,21 @@ static vs_kernel mb_kernel(void *ctx)
 }
 
 /* An unheld window at S.next_host or above (1 GiB aligned, as LO is, so
- * large pages stay aligned), proved free first; 0 if none is found below
- * 96 TiB. (A sanitizer's shadow memory takes the first 16 TiB and more.) */
+ * large pages stay aligned), where creation finds it free; 0 if none is
+ * below 96 TiB. (A sanitizer's shadow memory takes the first 16 TiB and
+ * more.) */
 static vs_cap new_unheld_root(void)
 {
     uint64_t size = HI - LO;
-    void *p = MAP_FAILED;
-    for (; p == MAP_FAILED && S.next_host < (96ull << 40); S.next_host += 4ull << 40) {
-        void *host = (void *)(uintptr_t)S.next_host;
-        p = mmap(host, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-        if (p != MAP_FAILED && p != host) {
-            munmap(p, size);
-            p = MAP_FAILED;
-        }
-        if (p != MAP_FAILED) {
-            break;
+    for (; S.next_host < (96ull << 40); S.next_host += 4ull << 40) {
+        vs_cap root = 0;
+        int64_t offset = (int64_t)(S.next_host - LO);
+        if (vs_linux_root_create(S.be, LO, HI, offset, VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root) == 0) {
+            S.next_host += (size + (2ull << 30)) & ~((1ull << 30) - 1);
+            return root;
         }
     }
-    if (p == MAP_FAILED) {
-        return 0;
-    }
-    munmap(p, size);
-    vs_cap root = 0;
-    if (vs_linux_root_create(S.be, LO, HI, (int64_t)(S.next_host - LO), VS_LINUX_AT_OFFSET | VS_LINUX_UNHELD, &root) !=
-        0) {
-        return 0;
-    }
-    S.next_host += (size + (2ull << 30)) & ~((1ull << 30) - 1);
-    return root;
+    return 0;
 }
 
 static vs_cap mb_new_root(void *ctx)

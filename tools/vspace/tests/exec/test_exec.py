@@ -249,9 +249,9 @@ def group_errors():
                       and os.path.realpath(VSPACE) + ": vspace exec cannot" in err):
         fail(f"clash with vspace's own image: exit {r.returncode}, {err!r}")
     assert checks == checks_before
-    # found by the stack's mapping and by the hold of the window's gaps
-    # (the window is not checked when made): named the same way, the
-    # program's own pages taken away first
+    # where vspace lies in the stack's range or between two segments (the
+    # window's gap): named the same way, vspace's mapping and not the
+    # program's own
     for name in ("exec_exit42_stackclash", "exec_exit42_holdclash"):
         prog = os.path.join(PROGDIR, name)
         if fixed and os.path.exists(prog):
